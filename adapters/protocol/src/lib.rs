@@ -1,0 +1,494 @@
+//! The wire protocol between the wasm-compat harness and an engine adapter.
+//!
+//! An adapter is a process that reads one JSON [`Request`] per line on stdin and
+//! writes exactly one JSON [`Response`] per line on stdout, in order. Anything an
+//! adapter wants to say to a human goes to stderr. `PROTOCOL.md` at the top of the
+//! repository is the prose description of the same types; this crate is the source
+//! of truth and both the harness and the Rust adapters use it.
+//!
+//! Values travel as exact bit patterns ([`Value`]), so NaN payloads and v128 lanes
+//! survive the trip. Failures travel as a typed [`FailureKind`] with the engine's
+//! raw message kept beside it: the harness compares kinds and only reports messages.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// Version of this protocol; an adapter reports the version it speaks in [`EngineInfo`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Harness-chosen handle of a compiled module inside one adapter process.
+pub type ModuleId = u32;
+/// Harness-chosen handle of an instance inside one adapter process.
+pub type InstanceId = u32;
+
+/// One request from the harness. Serialized as `{"op": "<kebab-case name>", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Request {
+    /// Who are you? Answered with [`Reply::Hello`].
+    Hello,
+    /// Create a fresh engine and store with these settings, dropping all earlier
+    /// modules, instances and registrations. Answered with [`Reply::Done`], or an
+    /// `unsupported` failure naming what this engine cannot enable.
+    Configure(EngineConfig),
+    /// Compile (decode and validate) `bytes` and keep the result as `module`.
+    Compile {
+        /// Handle for the compiled module.
+        module: ModuleId,
+        /// The module's binary encoding.
+        bytes: Bytes,
+    },
+    /// Instantiate `module` as `instance`, resolving imports from the instances
+    /// registered so far (and the built-in `spectest` module).
+    Instantiate {
+        /// A module compiled or deserialized earlier.
+        module: ModuleId,
+        /// Handle for the new instance.
+        instance: InstanceId,
+    },
+    /// Make the exports of `instance` importable under the module name `name`.
+    Register {
+        /// The instance whose exports become importable.
+        instance: InstanceId,
+        /// The import module name.
+        name: String,
+    },
+    /// Call the exported function `export` of `instance`. Answered with [`Reply::Values`].
+    Invoke {
+        /// The instance to call into.
+        instance: InstanceId,
+        /// Export name of the function.
+        export: String,
+        /// Arguments, in order.
+        args: Vec<Value>,
+    },
+    /// Read the exported global `export` of `instance`. Answered with [`Reply::Values`]
+    /// holding exactly one value.
+    GetGlobal {
+        /// The instance that exports the global.
+        instance: InstanceId,
+        /// Export name of the global.
+        export: String,
+    },
+    /// Serialize a compiled module into the engine's artifact format. Answered with
+    /// [`Reply::Bytes`]; engines without serialization answer `unsupported`.
+    Serialize {
+        /// The module to serialize.
+        module: ModuleId,
+    },
+    /// Load an artifact produced by [`Request::Serialize`] (possibly by another
+    /// engine version, possibly corrupt) as `module`.
+    Deserialize {
+        /// Handle for the loaded module.
+        module: ModuleId,
+        /// The artifact bytes.
+        bytes: Bytes,
+    },
+    /// Grow the exported memory `export` of `instance` from the host by `delta`
+    /// pages. Answered with [`Reply::Pages`] holding the previous size.
+    GrowMemory {
+        /// The instance that exports the memory.
+        instance: InstanceId,
+        /// Export name of the memory.
+        export: String,
+        /// Number of pages to add.
+        delta: u64,
+    },
+    /// Current size, in pages, of the exported memory `export`. Answered with [`Reply::Pages`].
+    MemorySize {
+        /// The instance that exports the memory.
+        instance: InstanceId,
+        /// Export name of the memory.
+        export: String,
+    },
+    /// Forget `instance` (the adapter drops every handle to it it holds).
+    DropInstance {
+        /// The instance to forget.
+        instance: InstanceId,
+    },
+    /// Forget `module`.
+    DropModule {
+        /// The module to forget.
+        module: ModuleId,
+    },
+    /// Drop the store with all its instances and registrations and start a new,
+    /// empty one with the same configuration. Compiled modules are kept.
+    DropStore,
+    /// Report this process's memory use. Answered with [`Reply::Memory`].
+    MemoryUsage,
+}
+
+/// Settings of one engine + store, sent with [`Request::Configure`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Proposals to enable on top of the engine's defaults, by the names of the
+    /// spec repository's `proposals/` folders (`memory64`, `gc`, `threads`, ...).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Resource limits the store enforces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<StoreLimits>,
+    /// A directory the engine may use as its on-disk compilation cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_dir: Option<String>,
+}
+
+/// Store limits; `None` means the engine's default (usually unlimited).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreLimits {
+    /// Maximum bytes of any one linear memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// Maximum elements of any one table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_elements: Option<u64>,
+    /// Maximum number of instances in the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
+    /// When true a denied growth traps instead of returning -1.
+    #[serde(default)]
+    pub trap_on_grow_failure: bool,
+}
+
+/// One response line: `{"ok": ...}` or `{"err": {"kind": ..., "message": ...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Response {
+    /// The request succeeded.
+    Ok(Reply),
+    /// The request failed in a way the engine reported (not a crash: crashes are
+    /// seen by the harness as a process that stopped answering).
+    Err(Failure),
+}
+
+/// The payload of a successful response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reply {
+    /// Answer to [`Request::Hello`].
+    Hello(EngineInfo),
+    /// The request succeeded and has nothing to return.
+    Done,
+    /// Results of a call or a global read.
+    Values(Vec<Value>),
+    /// A serialized artifact.
+    Bytes(Bytes),
+    /// A memory size in pages (for growth: the size before growing).
+    Pages(u64),
+    /// Memory use of the adapter process.
+    Memory(MemoryUsage),
+}
+
+/// What an adapter says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// Engine family name, e.g. `wasmtime`.
+    pub engine: String,
+    /// Exact engine version, e.g. `48.0.8`.
+    pub version: String,
+    /// The [`PROTOCOL_VERSION`] the adapter speaks.
+    pub protocol: u32,
+    /// Proposals this engine version can enable (see [`EngineConfig::features`]).
+    pub features: Vec<String>,
+    /// Optional requests this adapter implements: any of `serialize`,
+    /// `deserialize`, `cache-dir`, `grow-memory`, `store-limits`, `memory-usage`,
+    /// `drop-store`.
+    pub capabilities: Vec<String>,
+}
+
+/// Memory use of an adapter process, read from the operating system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryUsage {
+    /// Resident set size in bytes.
+    pub rss_bytes: u64,
+}
+
+/// A failure reported by the engine: a kind to compare, a message to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// What kind of failure this is; the only part the harness compares.
+    #[serde(flatten)]
+    pub kind: FailureKind,
+    /// The engine's own words, kept verbatim for reports.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure of `kind` with the engine's `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// The kinds of failure an engine can report.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The module bytes could not be decoded.
+    Malformed,
+    /// The module decoded but failed validation.
+    Invalid,
+    /// The engine rejected the module at compile time without saying whether
+    /// decoding or validation failed (most engines validate while decoding).
+    Compile,
+    /// Instantiation failed because an import is missing or has the wrong type.
+    Unlinkable,
+    /// Instantiation failed for another reason than a trap (e.g. a resource limit).
+    Uninstantiable,
+    /// Execution trapped.
+    Trap {
+        /// Which trap.
+        trap: TrapKind,
+    },
+    /// A resource ran out: call stack exhausted, memory or table could not be allocated.
+    Exhaustion,
+    /// An uncaught WebAssembly exception left the call.
+    Exception,
+    /// The engine (or this adapter) does not support what was asked.
+    Unsupported,
+    /// A request named something that does not exist (unknown export, handle, ...).
+    NotFound,
+    /// A serialized artifact was refused on load.
+    Rejected,
+    /// Anything else; the message says what.
+    Other,
+}
+
+/// Trap kinds, named after the reasons the spec interpreter gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrapKind {
+    /// `unreachable` executed.
+    Unreachable,
+    /// Out of bounds memory access.
+    MemoryOutOfBounds,
+    /// Misaligned atomic access.
+    UnalignedAtomic,
+    /// Out of bounds table access (including `call_indirect` past the table).
+    TableOutOfBounds,
+    /// `call_indirect` to an uninitialized (null) element.
+    IndirectCallToNull,
+    /// `call_indirect` type mismatch.
+    BadSignature,
+    /// Integer overflow (e.g. `i32.div_s` of MIN by -1).
+    IntegerOverflow,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero,
+    /// Float to integer conversion of NaN or out of range.
+    BadConversionToInteger,
+    /// Null reference dereferenced.
+    NullReference,
+    /// Array access out of bounds (GC).
+    ArrayOutOfBounds,
+    /// Cast failure (GC).
+    CastFailure,
+    /// Allocation too large (GC).
+    AllocationTooLarge,
+    /// `memory.atomic.wait` on unshared memory.
+    AtomicWaitNonSharedMemory,
+    /// Fuel ran out.
+    OutOfFuel,
+    /// Execution was interrupted (epoch / timeout).
+    Interrupt,
+    /// A host function returned an error.
+    HostError,
+    /// A trap the adapter could not classify; the message says which.
+    Other,
+}
+
+/// A WebAssembly value as an exact bit pattern.
+///
+/// Serialized externally tagged with hexadecimal bits, e.g. `{"f32":"0x7fc00001"}`,
+/// `{"v128":"0x000000010000000200000003ffffffff"}`, `{"ref":{"heap":"func","null":true}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Value {
+    /// i32, as its bits.
+    I32(#[serde(with = "hex32")] u32),
+    /// i64, as its bits.
+    I64(#[serde(with = "hex64")] u64),
+    /// f32, as its IEEE-754 bits.
+    F32(#[serde(with = "hex32")] u32),
+    /// f64, as its IEEE-754 bits.
+    F64(#[serde(with = "hex64")] u64),
+    /// v128, as a little-endian 128-bit integer (lane 0 in the low bits).
+    V128(#[serde(with = "hex128")] u128),
+    /// A reference.
+    Ref(RefValue),
+}
+
+/// A reference value: its heap type and whether it is null, plus the host value
+/// of `ref.extern N` / `ref.host N` references.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RefValue {
+    /// Abstract heap type: `func`, `extern`, `any`, `eq`, `i31`, `struct`, `array`,
+    /// `exn`, `none`, `nofunc`, `noextern`, `noexn`.
+    pub heap: String,
+    /// True for a null reference.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub null: bool,
+    /// The host payload of an `extern` (or host-made `any`) reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<u32>,
+}
+
+impl RefValue {
+    /// A null reference of `heap` type.
+    pub fn null(heap: &str) -> Self {
+        RefValue {
+            heap: heap.to_string(),
+            null: true,
+            host: None,
+        }
+    }
+
+    /// A non-null reference of `heap` type without a host payload.
+    pub fn non_null(heap: &str) -> Self {
+        RefValue {
+            heap: heap.to_string(),
+            null: false,
+            host: None,
+        }
+    }
+
+    /// A non-null host reference carrying `host`.
+    pub fn host(heap: &str, host: u32) -> Self {
+        RefValue {
+            heap: heap.to_string(),
+            null: false,
+            host: Some(host),
+        }
+    }
+}
+
+/// Binary data, base64-encoded on the wire.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map(Bytes)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+macro_rules! hex_module {
+    ($name:ident, $ty:ty, $width:expr) => {
+        mod $name {
+            use serde::{Deserialize, Deserializer, Serializer};
+
+            pub fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&format!("0x{:0width$x}", v, width = $width))
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                let digits = text.strip_prefix("0x").ok_or_else(|| {
+                    serde::de::Error::custom(format!("expected 0x-prefixed hex bits, got {text:?}"))
+                })?;
+                <$ty>::from_str_radix(digits, 16).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+hex_module!(hex32, u32, 8);
+hex_module!(hex64, u64, 16);
+hex_module!(hex128, u128, 32);
+
+/// Encode one message as a single line (without the trailing newline).
+pub fn to_line<T: Serialize>(message: &T) -> String {
+    serde_json::to_string(message).expect("protocol messages always serialize")
+}
+
+/// Decode one line into a message.
+pub fn from_line<'a, T: Deserialize<'a>>(line: &'a str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(line)
+}
+
+/// The memory use of the calling process, from `/proc/self/statm` where there is one.
+pub fn current_memory_usage() -> Option<MemoryUsage> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let resident_pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(MemoryUsage {
+        rss_bytes: resident_pages * 4096,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_exact_bits() {
+        let values = vec![
+            Value::F32(0x7fc0_0001),
+            Value::F64(0xfff8_0000_0000_0001),
+            Value::V128(0x0001_0203_0405_0607_0809_0a0b_0c0d_0e0f),
+            Value::I64(u64::MAX),
+            Value::Ref(RefValue::host("extern", 7)),
+            Value::Ref(RefValue::null("func")),
+        ];
+        let line = to_line(&values);
+        assert_eq!(from_line::<Vec<Value>>(&line).unwrap(), values);
+        assert!(line.contains(r#"{"f32":"0x7fc00001"}"#), "{line}");
+    }
+
+    #[test]
+    fn requests_and_failures_have_documented_shape() {
+        let req = Request::Invoke {
+            instance: 1,
+            export: "f".into(),
+            args: vec![Value::I32(42)],
+        };
+        assert_eq!(
+            to_line(&req),
+            r#"{"op":"invoke","instance":1,"export":"f","args":[{"i32":"0x0000002a"}]}"#
+        );
+        let resp = Response::Err(Failure::new(
+            FailureKind::Trap {
+                trap: TrapKind::IntegerDivisionByZero,
+            },
+            "wasm trap: integer divide by zero",
+        ));
+        assert_eq!(
+            to_line(&resp),
+            r#"{"err":{"kind":"trap","trap":"integer-division-by-zero","message":"wasm trap: integer divide by zero"}}"#
+        );
+        assert_eq!(from_line::<Response>(&to_line(&resp)).unwrap(), resp);
+        let hello = to_line(&Request::Hello);
+        assert_eq!(hello, r#"{"op":"hello"}"#);
+        let bytes = Request::Compile {
+            module: 0,
+            bytes: Bytes(b"\0asm".to_vec()),
+        };
+        assert_eq!(from_line::<Request>(&to_line(&bytes)).unwrap(), bytes);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_bits_are_errors() {
+        assert!(from_line::<Request>(r#"{"op":"frobnicate"}"#).is_err());
+        assert!(from_line::<Request>(r#"{"op":"compile","module":0}"#).is_err());
+        assert!(from_line::<Value>(r#"{"i32":"2a"}"#).is_err());
+        assert!(from_line::<Value>(r#"{"i32":"0x1ffffffff"}"#).is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! wasm-compat adapter for the wasmi interpreter (wasmi 0.31 through 2.0).
+//!
+//! Speaks the line-oriented JSON protocol of `wasm-compat-protocol` on stdin/stdout.
+//! Version differences of the wasmi API live in [`compat`].
+
+mod compat;
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+
+use compat::{Data, ErrorClass, HostStore};
+use wasm_compat_protocol::{
+    current_memory_usage, from_line, to_line, EngineConfig, EngineInfo, Failure, FailureKind,
+    InstanceId, ModuleId, Reply, Request, Response, TrapKind, PROTOCOL_VERSION,
+};
+use wasmi::{Engine, Extern, Instance, Linker, Module, Store};
+
+type Result<T> = std::result::Result<T, Failure>;
+
+fn fail(kind: FailureKind, message: impl Into<String>) -> Failure {
+    Failure::new(kind, message)
+}
+
+/// The adapter's whole state: one engine, one store, and the handles the harness chose.
+struct Adapter {
+    engine: Engine,
+    config: EngineConfig,
+    memory64: bool,
+    store: HostStore,
+    modules: HashMap<ModuleId, Module>,
+    instances: HashMap<InstanceId, Instance>,
+    /// Import namespaces: module name -> its externs. `spectest` is pre-filled; a
+    /// registration replaces the whole namespace of its name.
+    namespaces: HashMap<String, HashMap<String, Extern>>,
+}
+
+impl Adapter {
+    fn new(config: EngineConfig) -> Result<Self> {
+        if let Some(dir) = &config.cache_dir {
+            return Err(fail(
+                FailureKind::Unsupported,
+                format!("wasmi has no compilation cache (cache_dir {dir:?})"),
+            ));
+        }
+        let mut wasmi_config = wasmi::Config::default();
+        let mut memory64 = compat::MEMORY64_BY_DEFAULT;
+        for feature in &config.features {
+            if !compat::enable_proposal(&mut wasmi_config, feature) {
+                return Err(fail(
+                    FailureKind::Unsupported,
+                    format!(
+                        "wasmi {} cannot enable proposal {feature}",
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                ));
+            }
+            if feature == "memory64" {
+                memory64 = true;
+            }
+        }
+        let engine = Engine::new(&wasmi_config);
+        let mut adapter = Adapter {
+            store: Store::new(&engine, Data { limits: wasmi::StoreLimitsBuilder::new().build() }),
+            engine,
+            config,
+            memory64,
+            modules: HashMap::new(),
+            instances: HashMap::new(),
+            namespaces: HashMap::new(),
+        };
+        adapter.reset_store();
+        Ok(adapter)
+    }
+
+    /// Replaces the store by an empty one (same engine and limits), clearing instances
+    /// and registrations and re-creating `spectest`.
+    fn reset_store(&mut self) {
+        let limits = self.config.limits.as_ref().map(compat::store_limits);
+        let has_limits = limits.is_some();
+        let data = Data {
+            limits: limits.unwrap_or_else(|| wasmi::StoreLimitsBuilder::new().build()),
+        };
+        let mut store = Store::new(&self.engine, data);
+        if has_limits {
+            store.limiter(|data: &mut Data| &mut data.limits);
+        }
+        self.instances.clear();
+        self.namespaces.clear();
+        let spectest = compat::spectest(&mut store, self.memory64);
+        self.namespaces
+            .insert("spectest".to_string(), spectest.into_iter().collect());
+        self.store = store;
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<Instance> {
+        self.instances
+            .get(&id)
+            .copied()
+            .ok_or_else(|| fail(FailureKind::NotFound, format!("no instance {id}")))
+    }
+
+    fn export(&self, id: InstanceId, name: &str) -> Result<Extern> {
+        let instance = self.instance(id)?;
+        instance
+            .get_export(&self.store, name)
+            .ok_or_else(|| fail(FailureKind::NotFound, format!("instance {id} has no export {name:?}")))
+    }
+
+    fn memory(&self, id: InstanceId, name: &str) -> Result<wasmi::Memory> {
+        match self.export(id, name)? {
+            Extern::Memory(m) => Ok(m),
+            _ => Err(fail(FailureKind::NotFound, format!("export {name:?} is not a memory"))),
+        }
+    }
+
+    fn handle(&mut self, request: Request) -> Result<Reply> {
+        match request {
+            Request::Hello => Ok(Reply::Hello(EngineInfo {
+                engine: "wasmi".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                protocol: PROTOCOL_VERSION,
+                features: compat::supported_proposals().into_iter().map(String::from).collect(),
+                capabilities: ["grow-memory", "store-limits", "memory-usage", "drop-store"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            })),
+            Request::Configure(config) => {
+                *self = Adapter::new(config)?;
+                Ok(Reply::Done)
+            }
+            Request::Compile { module, bytes } => {
+                let compiled = compat::compile(&self.engine, &bytes.0)
+                    .map_err(|e| fail(FailureKind::Compile, e.to_string()))?;
+                self.modules.insert(module, compiled);
+                Ok(Reply::Done)
+            }
+            Request::Instantiate { module, instance } => {
+                let compiled = self
+                    .modules
+                    .get(&module)
+                    .ok_or_else(|| fail(FailureKind::NotFound, format!("no module {module}")))?
+                    .clone();
+                let mut linker = Linker::<Data>::new(&self.engine);
+                for import in compiled.imports() {
+                    let found = self
+                        .namespaces
+                        .get(import.module())
+                        .and_then(|ns| ns.get(import.name()));
+                    if let Some(item) = found {
+                        // Each (module, name) pair is defined at most once per linker.
+                        let _ = linker.define(import.module(), import.name(), *item);
+                    }
+                }
+                let inst = compat::instantiate(&linker, &mut self.store, &compiled)
+                    .map_err(|e| instantiate_failure(&e))?;
+                self.instances.insert(instance, inst);
+                Ok(Reply::Done)
+            }
+            Request::Register { instance, name } => {
+                let inst = self.instance(instance)?;
+                let exports = compat::exports(&self.store, &inst);
+                self.namespaces.insert(name, exports.into_iter().collect());
+                Ok(Reply::Done)
+            }
+            Request::Invoke { instance, export, args } => {
+                let func = match self.export(instance, &export)? {
+                    Extern::Func(f) => f,
+                    _ => {
+                        return Err(fail(
+                            FailureKind::NotFound,
+                            format!("export {export:?} is not a function"),
+                        ))
+                    }
+                };
+                let args = args
+                    .iter()
+                    .map(|a| compat::to_wasmi(&mut self.store, a))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|m| fail(FailureKind::Unsupported, m))?;
+                let results = compat::call(&mut self.store, &func, &args)
+                    .map_err(|e| runtime_failure(&e))?;
+                Ok(Reply::Values(
+                    results.iter().map(|v| compat::from_wasmi(&self.store, v)).collect(),
+                ))
+            }
+            Request::GetGlobal { instance, export } => match self.export(instance, &export)? {
+                Extern::Global(g) => {
+                    let value = compat::global_get(&self.store, &g);
+                    Ok(Reply::Values(vec![compat::from_wasmi(&self.store, &value)]))
+                }
+                _ => Err(fail(FailureKind::NotFound, format!("export {export:?} is not a global"))),
+            },
+            Request::Serialize { .. } | Request::Deserialize { .. } => Err(fail(
+                FailureKind::Unsupported,
+                "wasmi has no module serialization",
+            )),
+            Request::GrowMemory { instance, export, delta } => {
+                let memory = self.memory(instance, &export)?;
+                compat::memory_grow(&mut self.store, &memory, delta)
+                    .map(Reply::Pages)
+                    .map_err(|m| fail(FailureKind::Exhaustion, m))
+            }
+            Request::MemorySize { instance, export } => {
+                let memory = self.memory(instance, &export)?;
+                Ok(Reply::Pages(compat::memory_size(&self.store, &memory)))
+            }
+            Request::DropInstance { instance } => {
+                self.instances.remove(&instance);
+                Ok(Reply::Done)
+            }
+            Request::DropModule { module } => {
+                self.modules.remove(&module);
+                Ok(Reply::Done)
+            }
+            Request::DropStore => {
+                self.reset_store();
+                Ok(Reply::Done)
+            }
+            Request::MemoryUsage => current_memory_usage()
+                .map(Reply::Memory)
+                .ok_or_else(|| fail(FailureKind::Other, "memory usage is not available here")),
+        }
+    }
+}
+
+/// Failure of a call (or of a start function): trap, exhaustion or other.
+fn runtime_failure(err: &wasmi::Error) -> Failure {
+    let message = err.to_string();
+    match compat::trap_code(err) {
+        Some(code) if compat::is_exhaustion(&code) => fail(FailureKind::Exhaustion, message),
+        Some(code) => fail(FailureKind::Trap { trap: compat::trap_kind(&code) }, message),
+        None => fail(FailureKind::Other, message),
+    }
+}
+
+/// Failure of an instantiation: unlinkable, trap, exhaustion or uninstantiable.
+fn instantiate_failure(err: &wasmi::Error) -> Failure {
+    if compat::trap_code(err).is_some() {
+        return runtime_failure(err);
+    }
+    let message = err.to_string();
+    let kind = match compat::error_class(err) {
+        ErrorClass::Linker => FailureKind::Unlinkable,
+        ErrorClass::Instantiation(debug) => {
+            // Variant names differ between wasmi versions, hence the name match.
+            let name = debug.split([' ', '{', '(']).next().unwrap_or_default();
+            match name {
+                "ElementSegmentDoesNotFit" => FailureKind::Trap { trap: TrapKind::TableOutOfBounds },
+                "ImportsExternalsLenMismatch"
+                | "InvalidNumberOfImports"
+                | "MismatchedNumberOfImports"
+                | "ImportsExternalsMismatch"
+                | "ImportTypeMismatch"
+                | "SignatureMismatch"
+                | "GlobalTypeMismatch"
+                | "FuncTypeMismatch"
+                | "TableTypeMismatch"
+                | "MemoryTypeMismatch" => FailureKind::Unlinkable,
+                _ => FailureKind::Uninstantiable,
+            }
+        }
+        ErrorClass::Entity(debug)
+            if debug.contains("Subtype")
+                || debug.contains("TypeMismatch")
+                || debug.contains("UnsatisfyingGlobalType") =>
+        {
+            FailureKind::Unlinkable
+        }
+        ErrorClass::Entity(_) | ErrorClass::Other => FailureKind::Uninstantiable,
+    };
+    fail(kind, message)
+}
+
+fn main() {
+    let mut adapter: Option<Adapter> = None;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in stdin.lock().lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                eprintln!("wasm-compat-adapter-wasmi: reading stdin: {e}");
+                break;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let response = match from_line::<Request>(&line) {
+            Err(e) => Response::Err(fail(FailureKind::Other, format!("bad request: {e}"))),
+            Ok(request) => {
+                // Before any configure, the default configuration is used.
+                let a = adapter.get_or_insert_with(|| {
+                    Adapter::new(EngineConfig::default())
+                        .expect("the default configuration is supported")
+                });
+                let result = a.handle(request);
+                match result {
+                    Ok(reply) => Response::Ok(reply),
+                    Err(failure) => Response::Err(failure),
+                }
+            }
+        };
+        let text = to_line(&response);
+        if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+            break;
+        }
+    }
+}

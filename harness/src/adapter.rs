@@ -1,0 +1,254 @@
+//! One running adapter process: send a request, get a response, and turn a process
+//! that panics, aborts, segfaults, hangs or talks nonsense into a typed [`Exchange`]
+//! instead of an error of the harness.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use wasm_compat_protocol::{from_line, to_line, Request, Response};
+
+use crate::builder::BuiltAdapter;
+use crate::matrix::EngineId;
+
+/// How much of an adapter's stderr is kept for reports.
+const STDERR_TAIL: usize = 8 * 1024;
+/// Longest response line accepted; longer means a broken adapter.
+const MAX_LINE: usize = 256 * 1024 * 1024;
+
+/// What came back for one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exchange {
+    /// A well-formed response.
+    Reply(Response),
+    /// The process ended (or closed its output) without answering.
+    Crash {
+        /// Exit status or signal, in words.
+        status: String,
+        /// The last lines it wrote to stderr.
+        stderr: String,
+    },
+    /// No answer within the time limit; the process was killed.
+    Timeout {
+        /// The limit that was exceeded.
+        after: Duration,
+    },
+    /// The process answered with something that is not a response.
+    ProtocolError {
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// Anything requests can be sent to: an adapter process, or a fake in tests.
+pub trait Engine {
+    /// Send one request and wait for its outcome.
+    fn request(&mut self, request: &Request) -> Exchange;
+}
+
+/// A live adapter process.
+pub struct AdapterProcess {
+    id: EngineId,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<std::io::Result<String>>,
+    stderr: Arc<Mutex<String>>,
+    timeout: Duration,
+    dead: Option<Exchange>,
+}
+
+impl AdapterProcess {
+    /// Start `adapter` with a per-request `timeout`.
+    pub fn start(adapter: &BuiltAdapter, timeout: Duration) -> Result<AdapterProcess> {
+        let mut child = Command::new(&adapter.program)
+            .args(&adapter.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("RUST_BACKTRACE", "0")
+            .spawn()
+            .with_context(|| {
+                format!("{}: cannot start adapter {}", adapter.id, adapter.program.display())
+            })?;
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match (&mut reader).take(MAX_LINE as u64).read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line).trim_end().to_string();
+                        if tx.send(Ok(text)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        let stderr_buf = Arc::new(Mutex::new(String::new()));
+        let sink = stderr_buf.clone();
+        let mut stderr = child.stderr.take().expect("piped");
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let mut buf = sink.lock().unwrap_or_else(|p| p.into_inner());
+                buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
+                if buf.len() > 2 * STDERR_TAIL {
+                    let mut cut = buf.len() - STDERR_TAIL;
+                    while !buf.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    buf.replace_range(..cut, "");
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Ok(AdapterProcess {
+            id: adapter.id.clone(),
+            child,
+            stdin,
+            lines,
+            stderr: stderr_buf,
+            timeout,
+            dead: None,
+        })
+    }
+
+    /// The engine this process runs.
+    pub fn id(&self) -> &EngineId {
+        &self.id
+    }
+
+    /// The OS process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stderr_tail(&self) -> String {
+        let buf = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        let lines: Vec<&str> = buf.lines().rev().take(20).collect();
+        lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Describe how the process ended, killing it if it has not.
+    fn reap(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return describe_status(status),
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                _ => {
+                    let _ = self.child.kill();
+                    let status = self.child.wait();
+                    return match status {
+                        Ok(s) => format!("closed its output and was killed ({})", describe_status(s)),
+                        Err(e) => format!("could not be waited for: {e}"),
+                    };
+                }
+            }
+        }
+    }
+
+    fn crash(&mut self) -> Exchange {
+        let status = self.reap();
+        // Give the stderr reader a moment to drain what the process wrote last.
+        std::thread::sleep(Duration::from_millis(20));
+        Exchange::Crash {
+            status,
+            stderr: self.stderr_tail(),
+        }
+    }
+}
+
+impl Engine for AdapterProcess {
+    fn request(&mut self, request: &Request) -> Exchange {
+        if let Some(dead) = &self.dead {
+            return dead.clone();
+        }
+        let line = to_line(request);
+        let wrote = match self.stdin.as_mut() {
+            Some(stdin) => writeln!(stdin, "{line}").and_then(|_| stdin.flush()),
+            None => Err(std::io::Error::other("stdin closed")),
+        };
+        let outcome = if wrote.is_err() {
+            self.crash()
+        } else {
+            match self.lines.recv_timeout(self.timeout) {
+                Ok(Ok(text)) => match from_line::<Response>(&text) {
+                    Ok(response) => return Exchange::Reply(response),
+                    Err(e) => {
+                        let _ = self.child.kill();
+                        let _ = self.child.wait();
+                        let shown: String = text.chars().take(200).collect();
+                        Exchange::ProtocolError {
+                            detail: format!("not a response ({e}): {shown:?}"),
+                        }
+                    }
+                },
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => self.crash(),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    Exchange::Timeout {
+                        after: self.timeout,
+                    }
+                }
+            }
+        };
+        self.dead = Some(outcome.clone());
+        outcome
+    }
+}
+
+impl Drop for AdapterProcess {
+    fn drop(&mut self) {
+        // Closing stdin asks the adapter to exit; make sure it does.
+        self.stdin.take();
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An exit status in words: `exited with status 101`, `killed by signal 11 (SIGSEGV)`.
+pub fn describe_status(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                4 => " (SIGILL)",
+                6 => " (SIGABRT)",
+                7 => " (SIGBUS)",
+                8 => " (SIGFPE)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                15 => " (SIGTERM)",
+                _ => "",
+            };
+            return format!("killed by signal {sig}{name}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "ended".to_string(),
+    }
+}

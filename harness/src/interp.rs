@@ -1,0 +1,561 @@
+//! The directive interpreter, written once over the adapter protocol: it walks a
+//! case's wast directives, sends requests to an [`Engine`], and records what each
+//! directive did and whether that is what the case expects.
+//!
+//! The interpreter never names a concrete engine.
+
+use std::collections::HashMap;
+
+use wasm_compat_protocol::{
+    Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply, Request, Response, TrapKind,
+    Value,
+};
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke};
+
+use crate::adapter::{Engine, Exchange};
+use crate::cases::Case;
+use crate::expect;
+use crate::outcome::{render_kind, Actual, DirectiveRecord, Verdict};
+
+/// How a whole case went on one engine.
+#[derive(Debug, Clone)]
+pub enum CaseRun {
+    /// The directives ran (some may have failed, crashed or not run).
+    Ran(Vec<DirectiveRecord>),
+    /// The engine cannot run this case; nothing was run.
+    Unsupported(String),
+    /// The case itself is broken (does not parse, or uses a directive the harness rejects).
+    Error(String),
+}
+
+/// What a directive expects.
+enum Expect {
+    /// Success, any values.
+    Success,
+    /// Success with these results.
+    Results,
+    /// A compile-time rejection (malformed or invalid).
+    CompileFailure,
+    /// Compiles, then fails to link.
+    Unlinkable,
+    /// A trap of this kind (`None`: any trap).
+    Trap(Option<TrapKind>),
+    /// Resource exhaustion.
+    Exhaustion,
+    /// An uncaught exception.
+    Exception,
+}
+
+impl Expect {
+    fn describe(&self, message: &str) -> String {
+        match self {
+            Expect::Success => "success".into(),
+            Expect::Results => "results".into(),
+            Expect::CompileFailure => format!("compile failure ({message})"),
+            Expect::Unlinkable => format!("unlinkable ({message})"),
+            Expect::Trap(Some(kind)) => {
+                render_kind(&FailureKind::Trap { trap: *kind })
+            }
+            Expect::Trap(None) => format!("trap ({message})"),
+            Expect::Exhaustion => "exhaustion".into(),
+            Expect::Exception => "exception".into(),
+        }
+    }
+}
+
+/// Run `case` on `engine` (already started) with the case's features enabled.
+/// `supported` is the feature list the engine announced in its hello.
+pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> CaseRun {
+    let missing: Vec<&String> = case.features.iter().filter(|f| !supported.contains(f)).collect();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        return CaseRun::Unsupported(format!("needs {} which this engine version does not support", names.join(", ")));
+    }
+    let mut lexer = wast::lexer::Lexer::new(&case.text);
+    lexer.allow_confusing_unicode(true);
+    let buf = match ParseBuffer::new_with_lexer(lexer) {
+        Ok(b) => b,
+        Err(e) => return CaseRun::Error(located(e, case)),
+    };
+    let wast = match parser::parse::<Wast<'_>>(&buf) {
+        Ok(w) => w,
+        Err(e) => return CaseRun::Error(located(e, case)),
+    };
+    if wast
+        .directives
+        .iter()
+        .any(|d| matches!(d, WastDirective::Thread(_) | WastDirective::Wait { .. }))
+    {
+        return CaseRun::Unsupported(
+            "uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
+                .into(),
+        );
+    }
+    if let Some(d) = wast
+        .directives
+        .iter()
+        .find(|d| matches!(d, WastDirective::AssertSuspension { .. }))
+    {
+        let (line, col) = d.span().linecol_in(&case.text);
+        return CaseRun::Unsupported(format!(
+            "{}:{}:{}: `assert_suspension` (stack switching) is not run by wasm-compat yet",
+            case.name,
+            line + 1,
+            col + 1
+        ));
+    }
+    let config = EngineConfig {
+        features: case.features.clone(),
+        ..Default::default()
+    };
+    match engine.request(&Request::Configure(config)) {
+        Exchange::Reply(Response::Ok(_)) => {}
+        Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
+            return CaseRun::Unsupported(f.message)
+        }
+        other => return CaseRun::Error(format!("configuring the engine failed: {other:?}")),
+    }
+    let mut session = Session {
+        engine,
+        case,
+        records: Vec::new(),
+        next_module: 0,
+        next_instance: 0,
+        current: None,
+        instances: HashMap::new(),
+        definitions: HashMap::new(),
+        last_definition: None,
+        dead: false,
+    };
+    for mut directive in wast.directives {
+        session.directive(&mut directive);
+    }
+    CaseRun::Ran(session.records)
+}
+
+fn located(mut e: wast::Error, case: &Case) -> String {
+    e.set_path(std::path::Path::new(&case.name));
+    e.set_text(&case.text);
+    e.to_string()
+}
+
+struct Session<'e, 'c> {
+    engine: &'e mut dyn Engine,
+    case: &'c Case,
+    records: Vec<DirectiveRecord>,
+    next_module: ModuleId,
+    next_instance: InstanceId,
+    current: Option<InstanceId>,
+    instances: HashMap<String, InstanceId>,
+    definitions: HashMap<String, ModuleId>,
+    last_definition: Option<ModuleId>,
+    dead: bool,
+}
+
+/// The result of one step of a directive.
+enum Step {
+    Done(Reply),
+    Failed(Failure),
+    /// Crash, timeout, protocol error, or a harness-side problem.
+    Broken(Actual),
+}
+
+impl Session<'_, '_> {
+    fn send(&mut self, req: Request) -> Step {
+        match self.engine.request(&req) {
+            Exchange::Reply(Response::Ok(reply)) => Step::Done(reply),
+            Exchange::Reply(Response::Err(f)) => Step::Failed(f),
+            Exchange::Crash { status, stderr } => Step::Broken(Actual::Crash { status, stderr }),
+            Exchange::Timeout { after } => Step::Broken(Actual::Timeout {
+                after_secs: after.as_secs(),
+            }),
+            Exchange::ProtocolError { detail } => Step::Broken(Actual::ProtocolError { detail }),
+        }
+    }
+
+    fn record(&mut self, span: wast::token::Span, directive: &str, expected: String, actual: Actual, verdict: Verdict, why: Option<String>) {
+        let (line, col) = span.linecol_in(&self.case.text);
+        if actual.ends_case() {
+            self.dead = true;
+        }
+        self.records.push(DirectiveRecord {
+            line: line + 1,
+            col: col + 1,
+            directive: directive.to_string(),
+            expected,
+            actual,
+            verdict,
+            why,
+            agrees_with_reference: None,
+        });
+    }
+
+    fn instance_of(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceId, String> {
+        match id {
+            Some(id) => self
+                .instances
+                .get(id.name())
+                .copied()
+                .ok_or_else(|| format!("no instance named ${}", id.name())),
+            None => self.current.ok_or_else(|| "no module instantiated yet".to_string()),
+        }
+    }
+
+    /// Compile a module; on success returns its id.
+    fn compile(&mut self, bytes: Vec<u8>) -> Result<ModuleId, Step> {
+        let module = self.next_module;
+        self.next_module += 1;
+        match self.send(Request::Compile {
+            module,
+            bytes: Bytes(bytes),
+        }) {
+            Step::Done(_) => Ok(module),
+            other => Err(other),
+        }
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Step> {
+        let instance = self.next_instance;
+        self.next_instance += 1;
+        match self.send(Request::Instantiate { module, instance }) {
+            Step::Done(_) => Ok(instance),
+            other => Err(other),
+        }
+    }
+
+    fn directive(&mut self, d: &mut WastDirective<'_>) {
+        let span = d.span();
+        let name = directive_name(d);
+        if self.dead {
+            self.record(span, name, String::new(), Actual::NotRun, Verdict::NotRun, None);
+            return;
+        }
+        match d {
+            WastDirective::Module(q) => {
+                let id = q.name().map(|i| i.name().to_string());
+                match self.module_and_instance(q) {
+                    Ok(instance) => {
+                        self.current = Some(instance);
+                        if let Some(id) = id {
+                            self.instances.insert(id, instance);
+                        }
+                        self.judge(span, name, Expect::Success, Step::Done(Reply::Done), None);
+                    }
+                    Err(step) => self.judge(span, name, Expect::Success, step, None),
+                }
+            }
+            WastDirective::ModuleDefinition(q) => {
+                let id = q.name().map(|i| i.name().to_string());
+                let step = match q.encode() {
+                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Ok(bytes) => match self.compile(bytes) {
+                        Ok(module) => {
+                            self.last_definition = Some(module);
+                            if let Some(id) = id {
+                                self.definitions.insert(id, module);
+                            }
+                            Step::Done(Reply::Done)
+                        }
+                        Err(step) => step,
+                    },
+                };
+                self.judge(span, name, Expect::Success, step, None);
+            }
+            WastDirective::ModuleInstance { instance, module, .. } => {
+                let module_id = match module {
+                    Some(m) => self.definitions.get(m.name()).copied(),
+                    None => self.last_definition,
+                };
+                let step = match module_id {
+                    None => Step::Broken(Actual::ProtocolError {
+                        detail: "module instance names an unknown module definition".into(),
+                    }),
+                    Some(m) => match self.instantiate(m) {
+                        Ok(i) => {
+                            self.current = Some(i);
+                            if let Some(id) = instance {
+                                self.instances.insert(id.name().to_string(), i);
+                            }
+                            Step::Done(Reply::Done)
+                        }
+                        Err(step) => step,
+                    },
+                };
+                self.judge(span, name, Expect::Success, step, None);
+            }
+            WastDirective::Register { name: as_name, module, .. } => {
+                let step = match self.instance_of(*module) {
+                    Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
+                    Ok(instance) => self.send(Request::Register {
+                        instance,
+                        name: as_name.to_string(),
+                    }),
+                };
+                self.judge(span, name, Expect::Success, step, None);
+            }
+            WastDirective::Invoke(invoke) => {
+                let step = self.invoke(invoke);
+                self.judge(span, name, Expect::Success, step, None);
+            }
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let step = self.execute(exec);
+                self.judge(span, name, Expect::Results, step, Some(results));
+            }
+            WastDirective::AssertTrap { exec, message, .. } => {
+                let expect = Expect::Trap(expect::trap_kind_for_message(message));
+                let step = self.execute(exec);
+                self.judge_with_message(span, name, expect, step, message);
+            }
+            WastDirective::AssertExhaustion { call, message, .. } => {
+                let step = self.invoke(call);
+                self.judge_with_message(span, name, Expect::Exhaustion, step, message);
+            }
+            WastDirective::AssertException { exec, .. } => {
+                let step = self.execute(exec);
+                self.judge(span, name, Expect::Exception, step, None);
+            }
+            WastDirective::AssertMalformed { module, message, .. }
+            | WastDirective::AssertInvalid { module, message, .. } => {
+                let step = match module.encode() {
+                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Ok(bytes) => match self.compile(bytes) {
+                        Ok(_) => Step::Done(Reply::Done),
+                        Err(step) => step,
+                    },
+                };
+                self.judge_with_message(span, name, Expect::CompileFailure, step, message);
+            }
+            WastDirective::AssertMalformedCustom { module, .. }
+            | WastDirective::AssertInvalidCustom { module, .. } => {
+                // Custom sections are not validated by engines: the module must still load.
+                let step = match module.encode() {
+                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Ok(bytes) => match self.compile(bytes) {
+                        Ok(_) => Step::Done(Reply::Done),
+                        Err(step) => step,
+                    },
+                };
+                let step = match step {
+                    Step::Broken(Actual::TextRejected { .. }) => Step::Done(Reply::Done),
+                    other => other,
+                };
+                self.judge(span, name, Expect::Success, step, None);
+            }
+            WastDirective::AssertUnlinkable { module, message, .. } => {
+                let step = match module.encode() {
+                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Ok(bytes) => match self.compile(bytes) {
+                        Ok(m) => match self.instantiate(m) {
+                            Ok(_) => Step::Done(Reply::Done),
+                            Err(step) => step,
+                        },
+                        Err(step) => step,
+                    },
+                };
+                self.judge_with_message(span, name, Expect::Unlinkable, step, message);
+            }
+            WastDirective::AssertSuspension { .. } | WastDirective::Thread(_) | WastDirective::Wait { .. } => {
+                // Rejected before the case starts (see `run_case`).
+                self.record(span, name, String::new(), Actual::NotRun, Verdict::Unsupported, None);
+            }
+        }
+    }
+
+    fn module_and_instance(&mut self, q: &mut QuoteWat<'_>) -> Result<InstanceId, Step> {
+        let bytes = q
+            .encode()
+            .map_err(|e| Step::Broken(Actual::TextRejected { message: e.to_string() }))?;
+        let module = self.compile(bytes)?;
+        self.instantiate(module)
+    }
+
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Step {
+        let instance = match self.instance_of(invoke.module) {
+            Ok(i) => i,
+            Err(e) => return Step::Broken(Actual::ProtocolError { detail: e }),
+        };
+        let mut args = Vec::new();
+        for a in &invoke.args {
+            match expect::arg_value(a) {
+                Ok(v) => args.push(v),
+                Err(e) => return Step::Failed(Failure::new(FailureKind::Unsupported, e)),
+            }
+        }
+        self.send(Request::Invoke {
+            instance,
+            export: invoke.name.to_string(),
+            args,
+        })
+    }
+
+    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Step {
+        match exec {
+            WastExecute::Invoke(invoke) => self.invoke(invoke),
+            WastExecute::Get { module, global, .. } => match self.instance_of(*module) {
+                Ok(instance) => self.send(Request::GetGlobal {
+                    instance,
+                    export: global.to_string(),
+                }),
+                Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
+            },
+            WastExecute::Wat(wat) => match wat.encode() {
+                Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                Ok(bytes) => match self.compile(bytes) {
+                    Ok(m) => match self.instantiate(m) {
+                        Ok(_) => Step::Done(Reply::Done),
+                        Err(step) => step,
+                    },
+                    Err(step) => step,
+                },
+            },
+        }
+    }
+
+    fn judge_with_message(&mut self, span: wast::token::Span, name: &str, expect: Expect, step: Step, message: &str) {
+        let expected = expect.describe(message);
+        self.judge_described(span, name, expect, expected, step, None);
+    }
+
+    fn judge(
+        &mut self,
+        span: wast::token::Span,
+        name: &str,
+        expect: Expect,
+        step: Step,
+        results: Option<&Vec<wast::WastRet<'_>>>,
+    ) {
+        let expected = match (&expect, results) {
+            (Expect::Results, Some(rs)) => {
+                let parts: Vec<String> = rs
+                    .iter()
+                    .map(|r| match r {
+                        wast::WastRet::Core(c) => expect::render_ret(c),
+                        #[allow(unreachable_patterns)]
+                        _ => "component value".into(),
+                    })
+                    .collect();
+                format!("[{}]", parts.join(", "))
+            }
+            _ => expect.describe(""),
+        };
+        self.judge_described(span, name, expect, expected, step, results);
+    }
+
+    fn judge_described(
+        &mut self,
+        span: wast::token::Span,
+        name: &str,
+        expect: Expect,
+        expected: String,
+        step: Step,
+        results: Option<&Vec<wast::WastRet<'_>>>,
+    ) {
+        let actual = match step {
+            Step::Done(Reply::Values(values)) => Actual::Values { values },
+            Step::Done(_) => Actual::Ok,
+            Step::Failed(f) => Actual::Failure(f),
+            Step::Broken(a) => a,
+        };
+        let (verdict, why) = verdict(&expect, &actual, results);
+        self.record(span, name, expected, actual, verdict, why);
+    }
+}
+
+fn verdict(expect: &Expect, actual: &Actual, results: Option<&Vec<wast::WastRet<'_>>>) -> (Verdict, Option<String>) {
+    let fail = |why: String| (Verdict::Fail, Some(why));
+    match actual {
+        Actual::Crash { .. } => return (Verdict::Crash, None),
+        Actual::Timeout { .. } => return (Verdict::Timeout, None),
+        Actual::NotRun => return (Verdict::NotRun, None),
+        Actual::ProtocolError { detail } => return fail(format!("protocol error: {detail}")),
+        Actual::Failure(f) if f.kind == FailureKind::Unsupported => {
+            return (Verdict::Unsupported, Some(f.message.clone()))
+        }
+        _ => {}
+    }
+    match expect {
+        Expect::Success => match actual {
+            Actual::Ok | Actual::Values { .. } => (Verdict::Pass, None),
+            other => fail(format!("expected success, got {}", other.summary())),
+        },
+        Expect::Results => match actual {
+            Actual::Values { values } => {
+                let Some(results) = results else {
+                    return (Verdict::Pass, None);
+                };
+                if values.len() != results.len() {
+                    return fail(format!("expected {} results, got {}", results.len(), values.len()));
+                }
+                for (i, (r, v)) in results.iter().zip(values).enumerate() {
+                    if let Err(e) = expect::check_result(r, v) {
+                        return fail(format!("result {i}: {e}"));
+                    }
+                }
+                (Verdict::Pass, None)
+            }
+            Actual::Ok if results.is_none_or(|r| r.is_empty()) => (Verdict::Pass, None),
+            other => fail(format!("expected results, got {}", other.summary())),
+        },
+        Expect::CompileFailure => match actual {
+            Actual::TextRejected { .. } => (Verdict::Pass, None),
+            Actual::Failure(f) if matches!(f.kind, FailureKind::Malformed | FailureKind::Invalid | FailureKind::Compile) => {
+                (Verdict::Pass, None)
+            }
+            other => fail(format!("expected a compile failure, got {}", other.summary())),
+        },
+        Expect::Unlinkable => match actual {
+            Actual::Failure(f) if f.kind == FailureKind::Unlinkable => (Verdict::Pass, None),
+            other => fail(format!("expected unlinkable, got {}", other.summary())),
+        },
+        Expect::Trap(kind) => match actual {
+            Actual::Failure(Failure {
+                kind: FailureKind::Trap { trap },
+                ..
+            }) => match kind {
+                Some(k) if k != trap => fail(format!(
+                    "expected {}, got {}",
+                    render_kind(&FailureKind::Trap { trap: *k }),
+                    render_kind(&FailureKind::Trap { trap: *trap })
+                )),
+                _ => (Verdict::Pass, None),
+            },
+            other => fail(format!("expected a trap, got {}", other.summary())),
+        },
+        Expect::Exhaustion => match actual {
+            Actual::Failure(f) if f.kind == FailureKind::Exhaustion => (Verdict::Pass, None),
+            other => fail(format!("expected exhaustion, got {}", other.summary())),
+        },
+        Expect::Exception => match actual {
+            Actual::Failure(f) if f.kind == FailureKind::Exception => (Verdict::Pass, None),
+            other => fail(format!("expected an exception, got {}", other.summary())),
+        },
+    }
+}
+
+/// The wast keyword of a directive.
+pub fn directive_name(d: &WastDirective<'_>) -> &'static str {
+    match d {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertInvalidCustom { .. } => "assert_invalid_custom",
+        WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
+        WastDirective::Register { .. } => "register",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertTrap { exec: WastExecute::Wat(_), .. } => "assert_uninstantiable",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertException { .. } => "assert_exception",
+        WastDirective::AssertSuspension { .. } => "assert_suspension",
+        WastDirective::Thread(_) => "thread",
+        WastDirective::Wait { .. } => "wait",
+    }
+}
+
+/// Values as the interpreter sees them; re-exported for fakes in tests.
+pub type Values = Vec<Value>;

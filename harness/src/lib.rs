@@ -1,0 +1,19 @@
+//! wasm-compat: runs one set of WebAssembly modules and scenarios through many
+//! versions of several engines, each in its own adapter process, and reports
+//! precisely where behaviour differs.
+//!
+//! See ARCHITECTURE.md at the repository root for the map of these modules.
+
+pub mod adapter;
+pub mod builder;
+pub mod cases;
+pub mod expect;
+pub mod expectations;
+pub mod fsutil;
+pub mod index;
+pub mod interp;
+pub mod matrix;
+pub mod outcome;
+pub mod progress;
+pub mod run;
+pub mod summary;

@@ -1,0 +1,162 @@
+//! The `wasm-compat` command line: `run` the matrix, `build` adapters.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use wasm_compat::builder::Builder;
+use wasm_compat::cases;
+use wasm_compat::expectations::Expectations;
+use wasm_compat::fsutil;
+use wasm_compat::matrix::Matrix;
+use wasm_compat::run::{execute, Plan};
+
+#[derive(Parser)]
+#[command(name = "wasm-compat", version, about = "Run WebAssembly cases through many engine versions and report where behaviour differs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// The matrix file (default: matrix.toml at the repository root).
+    #[arg(long)]
+    matrix: Option<PathBuf>,
+    /// Only engines whose `engine@version` contains this text (repeatable; the
+    /// reference always runs).
+    #[arg(long = "engine", short = 'e')]
+    engines: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the matrix: build what is missing, run every case on every engine,
+    /// print a summary, write results JSON. Exits 1 on any unexpected result.
+    Run {
+        #[command(flatten)]
+        common: Common,
+        /// Case folders to run instead of the matrix's `[suites] cases`.
+        #[arg(long = "cases")]
+        case_dirs: Vec<PathBuf>,
+        /// Spec suites to run instead of the matrix's `[suites] spec` (`wasm-v2`,
+        /// `proposals/*`, ...); `none` for no spec suite.
+        #[arg(long = "spec")]
+        spec: Vec<String>,
+        /// Only cases whose name contains this text (repeatable).
+        #[arg(long = "case", short = 'c')]
+        case_filters: Vec<String>,
+        /// Worker threads (default: the number of cores).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Where to write the results (default: target/wasm-compat/results.json).
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// The known-failure table (default: expectations.toml beside the matrix).
+        #[arg(long)]
+        expectations: Option<PathBuf>,
+    },
+    /// Build (or find in the cache) the adapters of the matrix's engines.
+    Build {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wasm-compat: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_matrix(common: &Common) -> Result<Matrix> {
+    let path = common
+        .matrix
+        .clone()
+        .unwrap_or_else(|| fsutil::repo_root().join("matrix.toml"));
+    Matrix::load(&path)
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    let progress = wasm_compat::progress::stderr_is_terminal();
+    match cli.command {
+        Command::Build { common } => {
+            let matrix = load_matrix(&common)?;
+            let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+            let mut failed = 0;
+            for spec in matrix.select(&common.engines) {
+                match builder.adapter(&spec) {
+                    Ok(a) => {
+                        let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);
+                        println!("{:<24} {} (built in {secs}s)", spec.id.to_string(), a.program.display());
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("wasm-compat: {e:#}");
+                    }
+                }
+            }
+            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Run {
+            common,
+            case_dirs,
+            spec,
+            case_filters,
+            jobs,
+            results,
+            expectations,
+        } => {
+            let matrix = load_matrix(&common)?;
+            let base = matrix.base_dir();
+            let mut suites = matrix.suites.clone();
+            if !spec.is_empty() {
+                suites.spec = spec.into_iter().filter(|s| s != "none").collect();
+            }
+            if !case_dirs.is_empty() {
+                suites.cases = case_dirs.iter().map(|d| d.display().to_string()).collect();
+            }
+            let mut all = cases::all_cases(&base, &suites)?;
+            if !case_filters.is_empty() {
+                all.retain(|c| case_filters.iter().any(|f| c.name.contains(f.as_str())));
+            }
+            if all.is_empty() {
+                anyhow::bail!("no case matches the filters");
+            }
+            let expectations_path = expectations.unwrap_or_else(|| base.join("expectations.toml"));
+            let expectations = Expectations::load(&expectations_path)?;
+            let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+            let plan = Plan {
+                engines: matrix.select(&common.engines),
+                cases: all,
+                reference: matrix.reference.clone(),
+                timeout: matrix.limits.request_timeout(),
+                expectations: &expectations,
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+                progress,
+            };
+            eprintln!(
+                "wasm-compat: {} engine(s) x {} case(s), reference {}",
+                plan.engines.len(),
+                plan.cases.len(),
+                plan.reference
+            );
+            let outcome = execute(&builder, &plan)?;
+            print!("{}", wasm_compat::summary::render(&outcome));
+            let path = results.unwrap_or_else(|| base.join("target").join("wasm-compat").join("results.json"));
+            let json = serde_json::to_vec(&outcome).context("encoding results")?;
+            fsutil::write_atomic(&path, &json)?;
+            println!("results: {} ({:.1}s)", path.display(), outcome.duration_secs);
+            let unexpected = outcome.results.iter().any(|r| r.status.is_unexpected())
+                || outcome.engines.iter().any(|e| e.error.is_some());
+            Ok(if unexpected { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}

