@@ -32,7 +32,10 @@ fn main() {
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         let response = match from_line::<Request>(&line) {
-            Err(e) => Response::Err(Failure::new(FailureKind::Other, format!("bad request: {e}"))),
+            Err(e) => Response::Err(Failure::new(
+                FailureKind::Other,
+                format!("bad request: {e}"),
+            )),
             Ok(request) => handle(request, &mut stdout),
         };
         writeln!(stdout, "{}", to_line(&response)).expect("stdout");
@@ -75,7 +78,9 @@ fn handle(request: Request, stdout: &mut impl Write) -> Response {
             }
             "fault:exit" => std::process::exit(3),
             "fault:trap" => Response::Err(Failure::new(
-                FailureKind::Trap { trap: TrapKind::Unreachable },
+                FailureKind::Trap {
+                    trap: TrapKind::Unreachable,
+                },
                 "injected unreachable",
             )),
             _ => Response::Ok(Reply::Values(args)),
@@ -85,10 +90,15 @@ fn handle(request: Request, stdout: &mut impl Write) -> Response {
             None => Response::Err(Failure::new(FailureKind::Unsupported, "no /proc here")),
         },
         Request::Serialize { .. } | Request::Deserialize { .. } | Request::GrowMemory { .. } => {
-            Response::Err(Failure::new(FailureKind::Unsupported, "the fault engine has no such thing"))
+            Response::Err(Failure::new(
+                FailureKind::Unsupported,
+                "the fault engine has no such thing",
+            ))
         }
         Request::MemorySize { .. } => Response::Ok(Reply::Pages(0)),
-        Request::GetGlobal { .. } => Response::Err(Failure::new(FailureKind::NotFound, "no globals here")),
+        Request::GetGlobal { .. } => {
+            Response::Err(Failure::new(FailureKind::NotFound, "no globals here"))
+        }
         _ => Response::Ok(Reply::Done),
     }
 }

@@ -71,7 +71,11 @@ impl AdapterProcess {
             .env("RUST_BACKTRACE", "0")
             .spawn()
             .with_context(|| {
-                format!("{}: cannot start adapter {}", adapter.id, adapter.program.display())
+                format!(
+                    "{}: cannot start adapter {}",
+                    adapter.id,
+                    adapter.program.display()
+                )
             })?;
         let stdout = child.stdout.take().expect("piped");
         let (tx, lines) = mpsc::channel();
@@ -79,7 +83,10 @@ impl AdapterProcess {
             let mut reader = BufReader::new(stdout);
             loop {
                 let mut line = Vec::new();
-                match (&mut reader).take(MAX_LINE as u64).read_until(b'\n', &mut line) {
+                match (&mut reader)
+                    .take(MAX_LINE as u64)
+                    .read_until(b'\n', &mut line)
+                {
                     Ok(0) => break,
                     Ok(_) => {
                         let text = String::from_utf8_lossy(&line).trim_end().to_string();
@@ -148,12 +155,16 @@ impl AdapterProcess {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => return describe_status(status),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
                 _ => {
                     let _ = self.child.kill();
                     let status = self.child.wait();
                     return match status {
-                        Ok(s) => format!("closed its output and was killed ({})", describe_status(s)),
+                        Ok(s) => {
+                            format!("closed its output and was killed ({})", describe_status(s))
+                        }
                         Err(e) => format!("could not be waited for: {e}"),
                     };
                 }

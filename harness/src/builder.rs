@@ -119,14 +119,16 @@ impl AdapterManifest {
             .get("metadata")
             .and_then(|m| m.get("wasm-compat"))
             .with_context(|| format!("{}: no [package.metadata.wasm-compat]", path.display()))?;
-        let meta: Metadata = meta
-            .clone()
-            .try_into()
-            .map_err(|e| anyhow::anyhow!("{}: [package.metadata.wasm-compat]: {e}", path.display()))?;
+        let meta: Metadata = meta.clone().try_into().map_err(|e| {
+            anyhow::anyhow!("{}: [package.metadata.wasm-compat]: {e}", path.display())
+        })?;
         let release_crates = meta
             .release_crates
             .iter()
-            .map(|p| glob::Pattern::new(p).with_context(|| format!("{}: bad pattern `{p}`", path.display())))
+            .map(|p| {
+                glob::Pattern::new(p)
+                    .with_context(|| format!("{}: bad pattern `{p}`", path.display()))
+            })
             .collect::<Result<Vec<_>>>()?;
         let dependencies = doc
             .get("dependencies")
@@ -252,7 +254,12 @@ impl Builder {
             .join(format!("{}-{}-{}", id.engine, id.version, key))
     }
 
-    fn load_cached(&self, manifest: &AdapterManifest, id: &EngineId, out: &Path) -> Option<BuiltAdapter> {
+    fn load_cached(
+        &self,
+        manifest: &AdapterManifest,
+        id: &EngineId,
+        out: &Path,
+    ) -> Option<BuiltAdapter> {
         let program = out.join(&manifest.package);
         let record: BuildRecord =
             serde_json::from_slice(&std::fs::read(out.join("build.json")).ok()?).ok()?;
@@ -274,7 +281,9 @@ impl Builder {
             let rel = file.strip_prefix(&manifest.dir).unwrap_or(&file);
             hasher.update(rel.to_string_lossy().as_bytes());
             hasher.update(b"\0");
-            hasher.update(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
+            hasher.update(
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
+            );
             hasher.update(b"\0");
         }
         let digest = hasher.finalize();
@@ -307,7 +316,10 @@ impl Builder {
             .cloned()
             .collect();
 
-        let build_dir = self.cache.join("builds").join(format!("{}-{}", id.engine, id.version));
+        let build_dir = self
+            .cache
+            .join("builds")
+            .join(format!("{}-{}", id.engine, id.version));
         std::fs::create_dir_all(&build_dir)
             .with_context(|| format!("creating {}", build_dir.display()))?;
         let _ = std::fs::remove_file(build_dir.join("Cargo.lock"));
@@ -339,9 +351,12 @@ impl Builder {
         }
         if !pins.is_empty() {
             write_manifest(&pins)?;
-            self.cargo(&build_dir, &["generate-lockfile"], id).with_context(|| {
-                format!("{id}: pinning the engine's crates to their release versions ({pins:?})")
-            })?;
+            self.cargo(&build_dir, &["generate-lockfile"], id)
+                .with_context(|| {
+                    format!(
+                        "{id}: pinning the engine's crates to their release versions ({pins:?})"
+                    )
+                })?;
         }
         let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
         let mut engine_crates = Vec::new();
@@ -394,7 +409,10 @@ impl Builder {
             staging.path().join("build.json"),
             serde_json::to_vec_pretty(&record)?,
         )?;
-        std::fs::copy(build_dir.join("Cargo.lock"), staging.path().join("Cargo.lock"))?;
+        std::fs::copy(
+            build_dir.join("Cargo.lock"),
+            staging.path().join("Cargo.lock"),
+        )?;
         let staged = staging.keep();
         let _ = std::fs::remove_dir_all(&out);
         std::fs::rename(&staged, &out)
@@ -446,7 +464,12 @@ impl Builder {
     fn cargo_build(&self, dir: &Path, id: &EngineId, units: usize) -> Result<()> {
         let bar = crate::progress::build_bar(self.progress, id, units as u64);
         let mut child = cargo_command()
-            .args(["build", "--release", "--message-format", "json-render-diagnostics"])
+            .args([
+                "build",
+                "--release",
+                "--message-format",
+                "json-render-diagnostics",
+            ])
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
@@ -497,7 +520,12 @@ fn cargo_command() -> Command {
     let mut cmd = Command::new(cargo);
     // The outer cargo (e.g. `cargo test`) exports variables that must not leak
     // into the adapter build.
-    for var in ["CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -568,11 +596,16 @@ fn locked_registry_packages(lock: &Path) -> Result<BTreeMap<String, BTreeSet<sem
         version: semver::Version,
         source: Option<String>,
     }
-    let text = std::fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
-    let lock: Lock = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", lock.display()))?;
+    let text =
+        std::fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
+    let lock: Lock =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", lock.display()))?;
     let mut out: BTreeMap<String, BTreeSet<semver::Version>> = BTreeMap::new();
     for p in lock.package {
-        if p.source.as_deref().is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+")) {
+        if p.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"))
+        {
             out.entry(p.name).or_default().insert(p.version);
         }
     }
@@ -598,7 +631,10 @@ fn generated_manifest(
     }
     let mut bin = toml::Table::new();
     bin.insert("name".into(), adapter.package.clone().into());
-    bin.insert("path".into(), abs(&adapter.dir.join("src").join("main.rs")).into());
+    bin.insert(
+        "path".into(),
+        abs(&adapter.dir.join("src").join("main.rs")).into(),
+    );
 
     let mut deps = toml::Table::new();
     for (name, spec) in &adapter.dependencies {
@@ -644,11 +680,17 @@ fn generated_manifest(
     let mut doc = toml::Table::new();
     doc.insert("package".into(), package.into());
     doc.insert("bin".into(), toml::Value::Array(vec![bin.into()]));
-    doc.insert("dependencies".into(), deps.into());
     doc.insert("profile".into(), profile.into());
     doc.insert("workspace".into(), toml::Table::new().into());
+    // Dependencies are written one inline table per line, the way people write
+    // them, so an adapter's build script can read its engine's features with a
+    // line-based look.
+    let mut dep_lines = String::from("\n[dependencies]\n");
+    for (name, spec) in &deps {
+        dep_lines.push_str(&format!("{name} = {spec}\n"));
+    }
     let header = "# Generated by wasm-compat for one engine version; edits are overwritten.\n";
-    Ok(format!("{header}{}", toml::to_string(&doc)?))
+    Ok(format!("{header}{}{dep_lines}", toml::to_string(&doc)?))
 }
 
 #[cfg(test)]
@@ -727,9 +769,18 @@ mod tests {
         let text = generated_manifest(&adapter, &v("1.2.0"), &["std".into()], &pins).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
-        assert_eq!(doc["dependencies"]["demo"]["version"].as_str(), Some("=1.2.0"));
-        assert_eq!(doc["dependencies"]["demo_core"]["version"].as_str(), Some("=1.0.3"));
-        assert!(doc["dependencies"]["proto"]["path"].as_str().unwrap().ends_with("protocol"));
+        assert_eq!(
+            doc["dependencies"]["demo"]["version"].as_str(),
+            Some("=1.2.0")
+        );
+        assert_eq!(
+            doc["dependencies"]["demo_core"]["version"].as_str(),
+            Some("=1.0.3")
+        );
+        assert!(doc["dependencies"]["proto"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
     }
 

@@ -116,7 +116,11 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
     let mut expanded = Vec::new();
     for s in suites {
         if s == "proposals/*" {
-            expanded.extend(spec_suite_names().into_iter().filter(|n| n.starts_with("proposals/")));
+            expanded.extend(
+                spec_suite_names()
+                    .into_iter()
+                    .filter(|n| n.starts_with("proposals/")),
+            );
         } else {
             expanded.push(s.clone());
         }
@@ -150,10 +154,10 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading case {}", path.display()))?;
         let header = parse_header(&text, &name)?;
+        // The suite of a local case is its folder: `cases/memory-growth`, or `cases`.
         let suite = rel
             .parent()
-            .and_then(|p| p.strip_prefix(dir.strip_prefix(root).unwrap_or(dir)).ok())
-            .map(|p| p.to_string_lossy().to_string())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "cases".to_string());
         out.push(Case {
@@ -198,11 +202,20 @@ mod tests {
     #[test]
     fn spec_corpus_is_found_and_named_by_path() {
         let cases = spec_cases(&["wasm-v2".into(), "proposals/*".into()]).unwrap();
-        let grow = cases.iter().find(|c| c.name == "spec/wasm-v2/memory_grow.wast").unwrap();
+        let grow = cases
+            .iter()
+            .find(|c| c.name == "spec/wasm-v2/memory_grow.wast")
+            .unwrap();
         assert!(grow.features.is_empty());
-        let simd = cases.iter().find(|c| c.name == "spec/proposals/simd/simd_address.wast").unwrap();
+        let simd = cases
+            .iter()
+            .find(|c| c.name == "spec/proposals/simd/simd_address.wast")
+            .unwrap();
         assert_eq!(simd.features, vec!["simd"]);
-        let m64 = cases.iter().find(|c| c.suite == "proposals/memory64").unwrap();
+        let m64 = cases
+            .iter()
+            .find(|c| c.suite == "proposals/memory64")
+            .unwrap();
         assert_eq!(m64.features, vec!["memory64"]);
         assert!(cases.len() > 90);
         assert!(spec_cases(&["wasm-v9".into()]).is_err());
@@ -216,7 +229,10 @@ mod tests {
         assert!(err.contains("colour"), "{err}");
         let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
         assert_eq!(ok.features, vec!["gc"]);
-        assert_eq!(parse_header("(module)", "x").unwrap(), CaseHeader::default());
+        assert_eq!(
+            parse_header("(module)", "x").unwrap(),
+            CaseHeader::default()
+        );
     }
 
     #[test]

@@ -84,13 +84,17 @@ fn core_matches(ret: &WastRetCore<'_>, actual: &Value) -> bool {
         (WastRetCore::RefExtern(Some(n)), Value::Ref(r)) => !r.null && r.host == Some(*n),
         (WastRetCore::RefHost(n), Value::Ref(r)) => !r.null && r.host == Some(*n),
         (WastRetCore::RefFunc(_), Value::Ref(r)) => !r.null && r.heap == "func",
-        (WastRetCore::RefAny, Value::Ref(r)) => !r.null && !matches!(r.heap.as_str(), "func" | "exn"),
+        (WastRetCore::RefAny, Value::Ref(r)) => {
+            !r.null && !matches!(r.heap.as_str(), "func" | "exn")
+        }
         (WastRetCore::RefEq, Value::Ref(r)) => {
             !r.null && matches!(r.heap.as_str(), "eq" | "i31" | "struct" | "array")
         }
         (WastRetCore::RefArray, Value::Ref(r)) => !r.null && r.heap == "array",
         (WastRetCore::RefStruct, Value::Ref(r)) => !r.null && r.heap == "struct",
-        (WastRetCore::RefI31 | WastRetCore::RefI31Shared, Value::Ref(r)) => !r.null && r.heap == "i31",
+        (WastRetCore::RefI31 | WastRetCore::RefI31Shared, Value::Ref(r)) => {
+            !r.null && r.heap == "i31"
+        }
         _ => false,
     }
 }
@@ -121,12 +125,27 @@ fn v128_matches(p: &V128Pattern, bits: u128) -> bool {
         out
     };
     match p {
-        V128Pattern::I8x16(l) => l.iter().enumerate().all(|(i, v)| lane(i, 1) == *v as u8 as u64),
-        V128Pattern::I16x8(l) => l.iter().enumerate().all(|(i, v)| lane(i, 2) == *v as u16 as u64),
-        V128Pattern::I32x4(l) => l.iter().enumerate().all(|(i, v)| lane(i, 4) == *v as u32 as u64),
+        V128Pattern::I8x16(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 1) == *v as u8 as u64),
+        V128Pattern::I16x8(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 2) == *v as u16 as u64),
+        V128Pattern::I32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 4) == *v as u32 as u64),
         V128Pattern::I64x2(l) => l.iter().enumerate().all(|(i, v)| lane(i, 8) == *v as u64),
-        V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, p)| f32_matches(p, lane(i, 4) as u32)),
-        V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, p)| f64_matches(p, lane(i, 8))),
+        V128Pattern::F32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f32_matches(p, lane(i, 4) as u32)),
+        V128Pattern::F64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f64_matches(p, lane(i, 8))),
     }
 }
 
@@ -152,8 +171,14 @@ pub fn render_ret(ret: &WastRetCore<'_>) -> String {
             V128Pattern::I16x8(l) => format!("i16x8:{l:?}"),
             V128Pattern::I32x4(l) => format!("i32x4:{l:?}"),
             V128Pattern::I64x2(l) => format!("i64x2:{l:?}"),
-            V128Pattern::F32x4(l) => format!("f32x4:[{}]", l.iter().map(nan32).collect::<Vec<_>>().join(", ")),
-            V128Pattern::F64x2(l) => format!("f64x2:[{}]", l.iter().map(nan64).collect::<Vec<_>>().join(", ")),
+            V128Pattern::F32x4(l) => format!(
+                "f32x4:[{}]",
+                l.iter().map(nan32).collect::<Vec<_>>().join(", ")
+            ),
+            V128Pattern::F64x2(l) => format!(
+                "f64x2:[{}]",
+                l.iter().map(nan64).collect::<Vec<_>>().join(", ")
+            ),
         },
         WastRetCore::RefNull(Some(h)) => format!("ref.null {}", heap_name(h)),
         WastRetCore::RefNull(None) => "ref.null".into(),
@@ -169,7 +194,11 @@ pub fn render_ret(ret: &WastRetCore<'_>) -> String {
         WastRetCore::RefI31Shared => "ref.i31_shared".into(),
         WastRetCore::Either(options) => format!(
             "either({})",
-            options.iter().map(render_ret).collect::<Vec<_>>().join(" | ")
+            options
+                .iter()
+                .map(render_ret)
+                .collect::<Vec<_>>()
+                .join(" | ")
         ),
     }
 }
@@ -187,11 +216,17 @@ pub fn trap_kind_for_message(message: &str) -> Option<TrapKind> {
         ("indirect call type mismatch", TrapKind::BadSignature),
         ("integer overflow", TrapKind::IntegerOverflow),
         ("integer divide by zero", TrapKind::IntegerDivisionByZero),
-        ("invalid conversion to integer", TrapKind::BadConversionToInteger),
+        (
+            "invalid conversion to integer",
+            TrapKind::BadConversionToInteger,
+        ),
         ("null", TrapKind::NullReference),
         ("out of bounds array access", TrapKind::ArrayOutOfBounds),
         ("cast failure", TrapKind::CastFailure),
-        ("expected shared memory", TrapKind::AtomicWaitNonSharedMemory),
+        (
+            "expected shared memory",
+            TrapKind::AtomicWaitNonSharedMemory,
+        ),
     ];
     TABLE
         .iter()
@@ -237,14 +272,23 @@ mod tests {
         let buf = parse_ret("ref.extern 3");
         let ret: WastRetCore<'_> = wast::parser::parse(&buf).unwrap();
         assert!(core_matches(&ret, &Value::Ref(RefValue::host("extern", 3))));
-        assert!(!core_matches(&ret, &Value::Ref(RefValue::host("extern", 4))));
+        assert!(!core_matches(
+            &ret,
+            &Value::Ref(RefValue::host("extern", 4))
+        ));
         assert!(!core_matches(&ret, &Value::Ref(RefValue::null("extern"))));
-        assert_eq!(trap_kind_for_message("undefined element"), Some(TrapKind::TableOutOfBounds));
+        assert_eq!(
+            trap_kind_for_message("undefined element"),
+            Some(TrapKind::TableOutOfBounds)
+        );
         assert_eq!(
             trap_kind_for_message("uninitialized element 2"),
             Some(TrapKind::IndirectCallToNull)
         );
-        assert_eq!(trap_kind_for_message("null function reference"), Some(TrapKind::NullReference));
+        assert_eq!(
+            trap_kind_for_message("null function reference"),
+            Some(TrapKind::NullReference)
+        );
         assert_eq!(trap_kind_for_message("something new"), None);
     }
 }

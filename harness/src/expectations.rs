@@ -62,21 +62,26 @@ impl Expectations {
         if !path.exists() {
             return Ok(Expectations::default());
         }
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Expectations::parse(&text, path)
     }
 
     /// Parse the table text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Expectations> {
-        let file: File = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let file: File = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let mut entries = file.known_failure;
         for (i, e) in entries.iter_mut().enumerate() {
             let here = format!("{}: known-failure #{}", path.display(), i + 1);
             if e.reason.trim().is_empty() {
                 anyhow::bail!("{here}: `reason` is empty");
             }
-            e.engine_pattern = Some(glob::Pattern::new(&e.engine).with_context(|| format!("{here}: engine pattern"))?);
-            e.case_pattern = Some(glob::Pattern::new(&e.case).with_context(|| format!("{here}: case pattern"))?);
+            e.engine_pattern = Some(
+                glob::Pattern::new(&e.engine).with_context(|| format!("{here}: engine pattern"))?,
+            );
+            e.case_pattern =
+                Some(glob::Pattern::new(&e.case).with_context(|| format!("{here}: case pattern"))?);
         }
         Ok(Expectations { entries })
     }
@@ -114,7 +119,10 @@ impl Expectations {
                     r.directive,
                     r.expected,
                     r.actual.summary(),
-                    r.why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+                    r.why
+                        .as_ref()
+                        .map(|w| format!(" ({w})"))
+                        .unwrap_or_default()
                 ));
             }
             if rs.len() > 10 {
@@ -134,7 +142,10 @@ impl Expectations {
             };
         }
         let whole_case = entries.iter().any(|e| e.lines.is_empty());
-        let listed: Vec<usize> = entries.iter().flat_map(|e| e.lines.iter().copied()).collect();
+        let listed: Vec<usize> = entries
+            .iter()
+            .flat_map(|e| e.lines.iter().copied())
+            .collect();
         let reasons: Vec<&str> = entries.iter().map(|e| e.reason.as_str()).collect();
         if whole_case {
             return if bad.is_empty() {
@@ -146,7 +157,11 @@ impl Expectations {
                 Judgement::KnownFailure(reasons.join("; "))
             };
         }
-        let unlisted: Vec<&DirectiveRecord> = bad.iter().copied().filter(|r| !listed.contains(&r.line)).collect();
+        let unlisted: Vec<&DirectiveRecord> = bad
+            .iter()
+            .copied()
+            .filter(|r| !listed.contains(&r.line))
+            .collect();
         if !unlisted.is_empty() {
             return Judgement::Fail(format!(
                 "{} directive(s) failed that expectations.toml does not list:{}",
@@ -209,18 +224,44 @@ reason = "whole file"
     fn listed_lines_must_fail_and_others_must_pass() {
         let t = table();
         let case = "spec/wasm-v2/a.wast";
-        assert!(matches!(t.judge("demo@1.2.0", case, &[rec(10, Verdict::Fail), rec(11, Verdict::Pass)]), Judgement::KnownFailure(_)));
-        assert!(matches!(t.judge("demo@1.2.0", case, &[rec(10, Verdict::Pass)]), Judgement::XPass(_)));
-        assert!(matches!(t.judge("demo@1.2.0", case, &[rec(10, Verdict::Fail), rec(11, Verdict::Fail)]), Judgement::Fail(_)));
-        assert!(matches!(t.judge("demo@3.0.0", case, &[rec(10, Verdict::Fail)]), Judgement::Fail(_)));
-        assert_eq!(t.judge("demo@3.0.0", case, &[rec(10, Verdict::Pass)]), Judgement::Pass);
+        assert!(matches!(
+            t.judge(
+                "demo@1.2.0",
+                case,
+                &[rec(10, Verdict::Fail), rec(11, Verdict::Pass)]
+            ),
+            Judgement::KnownFailure(_)
+        ));
+        assert!(matches!(
+            t.judge("demo@1.2.0", case, &[rec(10, Verdict::Pass)]),
+            Judgement::XPass(_)
+        ));
+        assert!(matches!(
+            t.judge(
+                "demo@1.2.0",
+                case,
+                &[rec(10, Verdict::Fail), rec(11, Verdict::Fail)]
+            ),
+            Judgement::Fail(_)
+        ));
+        assert!(matches!(
+            t.judge("demo@3.0.0", case, &[rec(10, Verdict::Fail)]),
+            Judgement::Fail(_)
+        ));
+        assert_eq!(
+            t.judge("demo@3.0.0", case, &[rec(10, Verdict::Pass)]),
+            Judgement::Pass
+        );
     }
 
     #[test]
     fn whole_case_entries_xpass_when_everything_passes() {
         let t = table();
         let case = "spec/wasm-v2/b.wast";
-        assert!(matches!(t.judge("demo@2.0.0", case, &[rec(3, Verdict::Crash)]), Judgement::KnownFailure(_)));
+        assert!(matches!(
+            t.judge("demo@2.0.0", case, &[rec(3, Verdict::Crash)]),
+            Judgement::KnownFailure(_)
+        ));
         match t.judge("demo@2.0.0", case, &[rec(3, Verdict::Pass)]) {
             Judgement::XPass(msg) => assert!(msg.contains("remove the entry"), "{msg}"),
             other => panic!("{other:?}"),

@@ -61,7 +61,8 @@ impl Index {
     /// The crates.io index, cached under `cache_dir`.
     pub fn crates_io(cache_dir: &Path) -> Index {
         Index {
-            root: std::env::var("WASM_COMPAT_INDEX").unwrap_or_else(|_| CRATES_IO_SPARSE.to_string()),
+            root: std::env::var("WASM_COMPAT_INDEX")
+                .unwrap_or_else(|_| CRATES_IO_SPARSE.to_string()),
             cache_dir: cache_dir.to_path_buf(),
             offline: std::env::var_os("WASM_COMPAT_OFFLINE").is_some_and(|v| v != "0"),
             max_age: Duration::from_secs(15 * 60),
@@ -113,7 +114,8 @@ impl Index {
     }
 
     fn cache_file(&self, name: &str) -> PathBuf {
-        self.cache_dir.join(format!("{}.jsonl", name.to_ascii_lowercase()))
+        self.cache_dir
+            .join(format!("{}.jsonl", name.to_ascii_lowercase()))
     }
 
     fn raw(&self, name: &str) -> Result<String> {
@@ -146,7 +148,9 @@ impl Index {
             .timeout(Duration::from_secs(30))
             .call()
             .map_err(|e| match e {
-                ureq::Error::Status(404, _) => anyhow::anyhow!("crate `{name}` does not exist on crates.io"),
+                ureq::Error::Status(404, _) => {
+                    anyhow::anyhow!("crate `{name}` does not exist on crates.io")
+                }
                 other => anyhow::anyhow!("fetching {url}: {other}"),
             })?;
         response
@@ -196,7 +200,10 @@ mod tests {
         let all = index.versions("demo").unwrap();
         assert_eq!(all.len(), 2);
         assert!(all[1].yanked);
-        assert_eq!(all[1].feature_names().into_iter().collect::<Vec<_>>(), vec!["b"]);
+        assert_eq!(
+            all[1].feature_names().into_iter().collect::<Vec<_>>(),
+            vec!["b"]
+        );
         let err = index.entry("demo", &"2.0.0".parse().unwrap()).unwrap_err();
         assert!(err.to_string().contains("most recent: 1.0.0"), "{err}");
         assert!(index.versions("other").is_err());

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use wasm_compat_protocol::{
-    Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply, Request, Response, TrapKind,
-    Value,
+    Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply, Request, Response,
+    TrapKind, Value,
 };
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke};
@@ -54,9 +54,7 @@ impl Expect {
             Expect::Results => "results".into(),
             Expect::CompileFailure => format!("compile failure ({message})"),
             Expect::Unlinkable => format!("unlinkable ({message})"),
-            Expect::Trap(Some(kind)) => {
-                render_kind(&FailureKind::Trap { trap: *kind })
-            }
+            Expect::Trap(Some(kind)) => render_kind(&FailureKind::Trap { trap: *kind }),
             Expect::Trap(None) => format!("trap ({message})"),
             Expect::Exhaustion => "exhaustion".into(),
             Expect::Exception => "exception".into(),
@@ -67,10 +65,17 @@ impl Expect {
 /// Run `case` on `engine` (already started) with the case's features enabled.
 /// `supported` is the feature list the engine announced in its hello.
 pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> CaseRun {
-    let missing: Vec<&String> = case.features.iter().filter(|f| !supported.contains(f)).collect();
+    let missing: Vec<&String> = case
+        .features
+        .iter()
+        .filter(|f| !supported.contains(f))
+        .collect();
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-        return CaseRun::Unsupported(format!("needs {} which this engine version does not support", names.join(", ")));
+        return CaseRun::Unsupported(format!(
+            "needs {} which this engine version does not support",
+            names.join(", ")
+        ));
     }
     let mut lexer = wast::lexer::Lexer::new(&case.text);
     lexer.allow_confusing_unicode(true);
@@ -174,7 +179,15 @@ impl Session<'_, '_> {
         }
     }
 
-    fn record(&mut self, span: wast::token::Span, directive: &str, expected: String, actual: Actual, verdict: Verdict, why: Option<String>) {
+    fn record(
+        &mut self,
+        span: wast::token::Span,
+        directive: &str,
+        expected: String,
+        actual: Actual,
+        verdict: Verdict,
+        why: Option<String>,
+    ) {
         let (line, col) = span.linecol_in(&self.case.text);
         if actual.ends_case() {
             self.dead = true;
@@ -198,7 +211,9 @@ impl Session<'_, '_> {
                 .get(id.name())
                 .copied()
                 .ok_or_else(|| format!("no instance named ${}", id.name())),
-            None => self.current.ok_or_else(|| "no module instantiated yet".to_string()),
+            None => self
+                .current
+                .ok_or_else(|| "no module instantiated yet".to_string()),
         }
     }
 
@@ -228,7 +243,14 @@ impl Session<'_, '_> {
         let span = d.span();
         let name = directive_name(d);
         if self.dead {
-            self.record(span, name, String::new(), Actual::NotRun, Verdict::NotRun, None);
+            self.record(
+                span,
+                name,
+                String::new(),
+                Actual::NotRun,
+                Verdict::NotRun,
+                None,
+            );
             return;
         }
         match d {
@@ -248,7 +270,9 @@ impl Session<'_, '_> {
             WastDirective::ModuleDefinition(q) => {
                 let id = q.name().map(|i| i.name().to_string());
                 let step = match q.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Err(e) => Step::Broken(Actual::TextRejected {
+                        message: e.to_string(),
+                    }),
                     Ok(bytes) => match self.compile(bytes) {
                         Ok(module) => {
                             self.last_definition = Some(module);
@@ -262,7 +286,9 @@ impl Session<'_, '_> {
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
-            WastDirective::ModuleInstance { instance, module, .. } => {
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
                 let module_id = match module {
                     Some(m) => self.definitions.get(m.name()).copied(),
                     None => self.last_definition,
@@ -284,7 +310,11 @@ impl Session<'_, '_> {
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
-            WastDirective::Register { name: as_name, module, .. } => {
+            WastDirective::Register {
+                name: as_name,
+                module,
+                ..
+            } => {
                 let step = match self.instance_of(*module) {
                     Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
                     Ok(instance) => self.send(Request::Register {
@@ -315,10 +345,16 @@ impl Session<'_, '_> {
                 let step = self.execute(exec);
                 self.judge(span, name, Expect::Exception, step, None);
             }
-            WastDirective::AssertMalformed { module, message, .. }
-            | WastDirective::AssertInvalid { module, message, .. } => {
+            WastDirective::AssertMalformed {
+                module, message, ..
+            }
+            | WastDirective::AssertInvalid {
+                module, message, ..
+            } => {
                 let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Err(e) => Step::Broken(Actual::TextRejected {
+                        message: e.to_string(),
+                    }),
                     Ok(bytes) => match self.compile(bytes) {
                         Ok(_) => Step::Done(Reply::Done),
                         Err(step) => step,
@@ -330,7 +366,9 @@ impl Session<'_, '_> {
             | WastDirective::AssertInvalidCustom { module, .. } => {
                 // Custom sections are not validated by engines: the module must still load.
                 let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Err(e) => Step::Broken(Actual::TextRejected {
+                        message: e.to_string(),
+                    }),
                     Ok(bytes) => match self.compile(bytes) {
                         Ok(_) => Step::Done(Reply::Done),
                         Err(step) => step,
@@ -342,9 +380,13 @@ impl Session<'_, '_> {
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
-            WastDirective::AssertUnlinkable { module, message, .. } => {
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
                 let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                    Err(e) => Step::Broken(Actual::TextRejected {
+                        message: e.to_string(),
+                    }),
                     Ok(bytes) => match self.compile(bytes) {
                         Ok(m) => match self.instantiate(m) {
                             Ok(_) => Step::Done(Reply::Done),
@@ -355,17 +397,28 @@ impl Session<'_, '_> {
                 };
                 self.judge_with_message(span, name, Expect::Unlinkable, step, message);
             }
-            WastDirective::AssertSuspension { .. } | WastDirective::Thread(_) | WastDirective::Wait { .. } => {
+            WastDirective::AssertSuspension { .. }
+            | WastDirective::Thread(_)
+            | WastDirective::Wait { .. } => {
                 // Rejected before the case starts (see `run_case`).
-                self.record(span, name, String::new(), Actual::NotRun, Verdict::Unsupported, None);
+                self.record(
+                    span,
+                    name,
+                    String::new(),
+                    Actual::NotRun,
+                    Verdict::Unsupported,
+                    None,
+                );
             }
         }
     }
 
     fn module_and_instance(&mut self, q: &mut QuoteWat<'_>) -> Result<InstanceId, Step> {
-        let bytes = q
-            .encode()
-            .map_err(|e| Step::Broken(Actual::TextRejected { message: e.to_string() }))?;
+        let bytes = q.encode().map_err(|e| {
+            Step::Broken(Actual::TextRejected {
+                message: e.to_string(),
+            })
+        })?;
         let module = self.compile(bytes)?;
         self.instantiate(module)
     }
@@ -400,7 +453,9 @@ impl Session<'_, '_> {
                 Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
             },
             WastExecute::Wat(wat) => match wat.encode() {
-                Err(e) => Step::Broken(Actual::TextRejected { message: e.to_string() }),
+                Err(e) => Step::Broken(Actual::TextRejected {
+                    message: e.to_string(),
+                }),
                 Ok(bytes) => match self.compile(bytes) {
                     Ok(m) => match self.instantiate(m) {
                         Ok(_) => Step::Done(Reply::Done),
@@ -412,7 +467,14 @@ impl Session<'_, '_> {
         }
     }
 
-    fn judge_with_message(&mut self, span: wast::token::Span, name: &str, expect: Expect, step: Step, message: &str) {
+    fn judge_with_message(
+        &mut self,
+        span: wast::token::Span,
+        name: &str,
+        expect: Expect,
+        step: Step,
+        message: &str,
+    ) {
         let expected = expect.describe(message);
         self.judge_described(span, name, expect, expected, step, None);
     }
@@ -462,7 +524,11 @@ impl Session<'_, '_> {
     }
 }
 
-fn verdict(expect: &Expect, actual: &Actual, results: Option<&Vec<wast::WastRet<'_>>>) -> (Verdict, Option<String>) {
+fn verdict(
+    expect: &Expect,
+    actual: &Actual,
+    results: Option<&Vec<wast::WastRet<'_>>>,
+) -> (Verdict, Option<String>) {
     let fail = |why: String| (Verdict::Fail, Some(why));
     match actual {
         Actual::Crash { .. } => return (Verdict::Crash, None),
@@ -485,7 +551,11 @@ fn verdict(expect: &Expect, actual: &Actual, results: Option<&Vec<wast::WastRet<
                     return (Verdict::Pass, None);
                 };
                 if values.len() != results.len() {
-                    return fail(format!("expected {} results, got {}", results.len(), values.len()));
+                    return fail(format!(
+                        "expected {} results, got {}",
+                        results.len(),
+                        values.len()
+                    ));
                 }
                 for (i, (r, v)) in results.iter().zip(values).enumerate() {
                     if let Err(e) = expect::check_result(r, v) {
@@ -499,10 +569,18 @@ fn verdict(expect: &Expect, actual: &Actual, results: Option<&Vec<wast::WastRet<
         },
         Expect::CompileFailure => match actual {
             Actual::TextRejected { .. } => (Verdict::Pass, None),
-            Actual::Failure(f) if matches!(f.kind, FailureKind::Malformed | FailureKind::Invalid | FailureKind::Compile) => {
+            Actual::Failure(f)
+                if matches!(
+                    f.kind,
+                    FailureKind::Malformed | FailureKind::Invalid | FailureKind::Compile
+                ) =>
+            {
                 (Verdict::Pass, None)
             }
-            other => fail(format!("expected a compile failure, got {}", other.summary())),
+            other => fail(format!(
+                "expected a compile failure, got {}",
+                other.summary()
+            )),
         },
         Expect::Unlinkable => match actual {
             Actual::Failure(f) if f.kind == FailureKind::Unlinkable => (Verdict::Pass, None),
@@ -545,7 +623,10 @@ pub fn directive_name(d: &WastDirective<'_>) -> &'static str {
         WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
         WastDirective::Register { .. } => "register",
         WastDirective::Invoke(_) => "invoke",
-        WastDirective::AssertTrap { exec: WastExecute::Wat(_), .. } => "assert_uninstantiable",
+        WastDirective::AssertTrap {
+            exec: WastExecute::Wat(_),
+            ..
+        } => "assert_uninstantiable",
         WastDirective::AssertTrap { .. } => "assert_trap",
         WastDirective::AssertReturn { .. } => "assert_return",
         WastDirective::AssertExhaustion { .. } => "assert_exhaustion",

@@ -14,7 +14,11 @@ use wasm_compat::matrix::Matrix;
 use wasm_compat::run::{execute, Plan};
 
 #[derive(Parser)]
-#[command(name = "wasm-compat", version, about = "Run WebAssembly cases through many engine versions and report where behaviour differs")]
+#[command(
+    name = "wasm-compat",
+    version,
+    about = "Run WebAssembly cases through many engine versions and report where behaviour differs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,7 +99,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 match builder.adapter(&spec) {
                     Ok(a) => {
                         let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);
-                        println!("{:<24} {} (built in {secs}s)", spec.id.to_string(), a.program.display());
+                        println!(
+                            "{:<24} {} (built in {secs}s)",
+                            spec.id.to_string(),
+                            a.program.display()
+                        );
                     }
                     Err(e) => {
                         failed += 1;
@@ -103,7 +111,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Run {
             common,
@@ -139,7 +151,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 reference: matrix.reference.clone(),
                 timeout: matrix.limits.request_timeout(),
                 expectations: &expectations,
-                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(1)
+                }),
                 progress,
             };
             eprintln!(
@@ -150,13 +166,22 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             );
             let outcome = execute(&builder, &plan)?;
             print!("{}", wasm_compat::summary::render(&outcome));
-            let path = results.unwrap_or_else(|| base.join("target").join("wasm-compat").join("results.json"));
+            let path = results
+                .unwrap_or_else(|| base.join("target").join("wasm-compat").join("results.json"));
             let json = serde_json::to_vec(&outcome).context("encoding results")?;
             fsutil::write_atomic(&path, &json)?;
-            println!("results: {} ({:.1}s)", path.display(), outcome.duration_secs);
+            println!(
+                "results: {} ({:.1}s)",
+                path.display(),
+                outcome.duration_secs
+            );
             let unexpected = outcome.results.iter().any(|r| r.status.is_unexpected())
                 || outcome.engines.iter().any(|e| e.error.is_some());
-            Ok(if unexpected { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if unexpected {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

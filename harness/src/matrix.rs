@@ -112,7 +112,9 @@ impl Limits {
 }
 
 /// `engine@version`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(into = "String", try_from = "String")]
 pub struct EngineId {
     /// Family name.
@@ -195,7 +197,13 @@ impl Matrix {
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let base = path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .unwrap_or(Path::new("."));
         let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
         let mut families = BTreeMap::new();
@@ -268,7 +276,10 @@ impl Matrix {
             );
         }
         if raw.limits.request_timeout_secs == 0 {
-            bail!("{}: [limits] request-timeout-secs must be at least 1", path.display());
+            bail!(
+                "{}: [limits] request-timeout-secs must be at least 1",
+                path.display()
+            );
         }
         Ok(Matrix {
             path: path.to_path_buf(),
@@ -304,7 +315,9 @@ impl Matrix {
             .filter(|e| {
                 filters.is_empty()
                     || e.id == self.reference
-                    || filters.iter().any(|f| e.id.to_string().contains(f.as_str()))
+                    || filters
+                        .iter()
+                        .any(|f| e.id.to_string().contains(f.as_str()))
             })
             .collect()
     }
@@ -312,7 +325,11 @@ impl Matrix {
     /// The folder the matrix file is in.
     pub fn base_dir(&self) -> PathBuf {
         let parent = self.path.parent().unwrap_or(Path::new("."));
-        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf())
     }
 }
@@ -322,15 +339,28 @@ mod tests {
     use super::*;
 
     fn repo_root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
     }
 
     #[test]
     fn the_repository_matrix_is_valid_and_holds_the_default_engines() {
         let m = Matrix::load(&repo_root().join("matrix.toml")).unwrap();
         let ids: Vec<String> = m.engines().iter().map(|e| e.id.to_string()).collect();
-        for major in ["wasmtime@24.0.", "wasmtime@36.0.", "wasmtime@48.0.", "wasmi@0.31.", "wasmi@1.0.", "wasmi@2.0."] {
-            assert!(ids.iter().any(|id| id.starts_with(major)), "{major} missing from {ids:?}");
+        for major in [
+            "wasmtime@24.0.",
+            "wasmtime@36.0.",
+            "wasmtime@48.0.",
+            "wasmi@0.31.",
+            "wasmi@1.0.",
+            "wasmi@2.0.",
+        ] {
+            assert!(
+                ids.iter().any(|id| id.starts_with(major)),
+                "{major} missing from {ids:?}"
+            );
         }
         assert!(ids.contains(&m.reference.to_string()));
     }
@@ -338,11 +368,16 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_line() {
         let p = repo_root().join("matrix.toml");
-        let err = Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions = [1]\n", &p).unwrap_err();
+        let err =
+            Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions = [1]\n", &p).unwrap_err();
         let msg = format!("{err:#}");
-        assert!(msg.contains("matrix.toml") && msg.contains("line 3"), "{msg}");
+        assert!(
+            msg.contains("matrix.toml") && msg.contains("line 3"),
+            "{msg}"
+        );
 
-        let err = Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions=[\"1\"]\n", &p).unwrap_err();
+        let err =
+            Matrix::parse("reference = \"a@1\"\n[engines.a]\nversions=[\"1\"]\n", &p).unwrap_err();
         assert!(format!("{err:#}").contains("needs `adapter`"), "{err:#}");
 
         let err = Matrix::parse(
@@ -350,7 +385,10 @@ mod tests {
             &p,
         )
         .unwrap_err();
-        assert!(format!("{err:#}").contains("not one of the engines"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not one of the engines"),
+            "{err:#}"
+        );
 
         let err = Matrix::parse(
             "reference = \"a@1\"\nbogus = 1\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1\"]\n",
@@ -364,6 +402,9 @@ mod tests {
             &p,
         )
         .unwrap_err();
-        assert!(format!("{err:#}").contains("not an exact version"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not an exact version"),
+            "{err:#}"
+        );
     }
 }

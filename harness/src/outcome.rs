@@ -174,7 +174,8 @@ impl DirectiveRecord {
 pub fn agree(a: &DirectiveRecord, b: &DirectiveRecord) -> bool {
     match (&a.actual, &b.actual) {
         (Actual::Values { values: x }, Actual::Values { values: y }) => {
-            x == y || (a.verdict == Verdict::Pass && b.verdict == Verdict::Pass && x.len() == y.len())
+            x == y
+                || (a.verdict == Verdict::Pass && b.verdict == Verdict::Pass && x.len() == y.len())
         }
         (Actual::Failure(x), Actual::Failure(y)) => x.kind == y.kind,
         (Actual::Crash { .. }, Actual::Crash { .. }) => true,
@@ -211,24 +212,42 @@ mod tests {
                 msg,
             ))
         };
-        assert!(agree(&rec(trap("a"), Verdict::Pass), &rec(trap("b"), Verdict::Pass)));
+        assert!(agree(
+            &rec(trap("a"), Verdict::Pass),
+            &rec(trap("b"), Verdict::Pass)
+        ));
         let other = Actual::Failure(Failure::new(FailureKind::Exhaustion, "a"));
-        assert!(!agree(&rec(trap("a"), Verdict::Pass), &rec(other, Verdict::Fail)));
-        let v1 = Actual::Values { values: vec![Value::F32(0x7fc00000)] };
-        let v2 = Actual::Values { values: vec![Value::F32(0xffc00000)] };
-        assert!(agree(&rec(v1.clone(), Verdict::Pass), &rec(v2.clone(), Verdict::Pass)));
+        assert!(!agree(
+            &rec(trap("a"), Verdict::Pass),
+            &rec(other, Verdict::Fail)
+        ));
+        let v1 = Actual::Values {
+            values: vec![Value::F32(0x7fc00000)],
+        };
+        let v2 = Actual::Values {
+            values: vec![Value::F32(0xffc00000)],
+        };
+        assert!(agree(
+            &rec(v1.clone(), Verdict::Pass),
+            &rec(v2.clone(), Verdict::Pass)
+        ));
         assert!(!agree(&rec(v1, Verdict::Pass), &rec(v2, Verdict::Fail)));
     }
 
     #[test]
     fn summaries_are_stable_words() {
         assert_eq!(
-            render_kind(&FailureKind::Trap { trap: TrapKind::IntegerDivisionByZero }),
+            render_kind(&FailureKind::Trap {
+                trap: TrapKind::IntegerDivisionByZero
+            }),
             "trap integer-division-by-zero"
         );
         assert_eq!(render_kind(&FailureKind::NotFound), "not-found");
         assert_eq!(
-            Actual::Values { values: vec![Value::I32(42)] }.summary(),
+            Actual::Values {
+                values: vec![Value::I32(42)]
+            }
+            .summary(),
             "[i32:0x0000002a]"
         );
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use wasm_compat_protocol::{EngineInfo, Reply, Request, Response};
 
 use crate::adapter::{AdapterProcess, Engine, Exchange};
-use crate::builder::{BuildRecord, BuiltAdapter, Builder};
+use crate::builder::{BuildRecord, Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::{Expectations, Judgement};
 use crate::interp::{run_case, CaseRun};
@@ -28,12 +28,19 @@ pub struct ReadyEngine {
 }
 
 /// Build (or find) the adapter for `spec` and ask it who it is.
-pub fn prepare_engine(builder: &Builder, spec: &EngineSpec, timeout: Duration) -> Result<ReadyEngine> {
+pub fn prepare_engine(
+    builder: &Builder,
+    spec: &EngineSpec,
+    timeout: Duration,
+) -> Result<ReadyEngine> {
     let adapter = builder.adapter(spec)?;
     let mut process = AdapterProcess::start(&adapter, timeout)?;
     let info = match process.request(&Request::Hello) {
         Exchange::Reply(Response::Ok(Reply::Hello(info))) => info,
-        other => bail!("{}: the adapter did not answer `hello` properly: {other:?}", spec.id),
+        other => bail!(
+            "{}: the adapter did not answer `hello` properly: {other:?}",
+            spec.id
+        ),
     };
     if info.protocol != wasm_compat_protocol::PROTOCOL_VERSION {
         bail!(
@@ -80,7 +87,10 @@ pub enum Status {
 impl Status {
     /// Whether this status makes a run fail.
     pub fn is_unexpected(self) -> bool {
-        matches!(self, Status::Fail | Status::Xpass | Status::Crash | Status::Timeout | Status::Error)
+        matches!(
+            self,
+            Status::Fail | Status::Xpass | Status::Crash | Status::Timeout | Status::Error
+        )
     }
 }
 
@@ -123,13 +133,22 @@ impl CaseResult {
 }
 
 /// Run one case on one ready engine, in a fresh adapter process.
-pub fn run_trial(engine: &ReadyEngine, case: &Case, timeout: Duration, expectations: &Expectations) -> CaseResult {
+pub fn run_trial(
+    engine: &ReadyEngine,
+    case: &Case,
+    timeout: Duration,
+    expectations: &Expectations,
+) -> CaseResult {
     let started = Instant::now();
     let id = EngineId {
         engine: engine.info.engine.clone(),
         version: engine.info.version.clone(),
     };
-    let id = if engine.adapter.id.engine != id.engine { engine.adapter.id.clone() } else { id };
+    let id = if engine.adapter.id.engine != id.engine {
+        engine.adapter.id.clone()
+    } else {
+        id
+    };
     let run = match AdapterProcess::start(&engine.adapter, timeout) {
         Ok(mut process) => run_case(&mut process, case, &engine.info.features),
         Err(e) => CaseRun::Error(format!("{e:#}")),
@@ -303,7 +322,10 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
                         case: case.name.clone(),
                         suite: case.suite.clone(),
                         status: Status::Error,
-                        reason: Some("the engine's adapter could not be prepared (see engines[].error)".into()),
+                        reason: Some(
+                            "the engine's adapter could not be prepared (see engines[].error)"
+                                .into(),
+                        ),
                         duration_ms: 0,
                         directives: Vec::new(),
                     },

@@ -46,7 +46,8 @@ impl Tally {
     }
 }
 
-/// The group a suite is summarised under: `spec/wasm-v2`, `spec/proposals`, `cases/<area>`.
+/// The group a suite is summarised under: `spec/wasm-v2`, `spec/proposals`, or the
+/// folder of a local case (`cases/memory-growth`).
 pub fn suite_group(r: &CaseResult) -> String {
     if let Some(rest) = r.case.strip_prefix("spec/") {
         if rest.starts_with("proposals/") {
@@ -54,14 +55,18 @@ pub fn suite_group(r: &CaseResult) -> String {
         }
         return format!("spec/{}", r.suite);
     }
-    format!("cases/{}", r.suite)
+    r.suite.clone()
 }
 
 /// Tallies by engine, then suite group.
 pub fn tallies(results: &RunResults) -> BTreeMap<EngineId, BTreeMap<String, Tally>> {
     let mut out: BTreeMap<EngineId, BTreeMap<String, Tally>> = BTreeMap::new();
     for r in &results.results {
-        out.entry(r.engine.clone()).or_default().entry(suite_group(r)).or_default().add(r);
+        out.entry(r.engine.clone())
+            .or_default()
+            .entry(suite_group(r))
+            .or_default()
+            .add(r);
     }
     out
 }
@@ -70,12 +75,24 @@ pub fn tallies(results: &RunResults) -> BTreeMap<EngineId, BTreeMap<String, Tall
 pub fn render(results: &RunResults) -> String {
     let mut s = String::new();
     for (engine, groups) in tallies(results) {
-        let tag = if engine == results.reference { " (reference)" } else { "" };
+        let tag = if engine == results.reference {
+            " (reference)"
+        } else {
+            ""
+        };
         let _ = writeln!(s, "{engine}{tag}");
         let _ = writeln!(
             s,
             "  {:<22} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}  {:>21}  {:>7}",
-            "suite", "pass", "fail", "known", "unsup", "crash", "error", "assertions passed", "agree"
+            "suite",
+            "pass",
+            "fail",
+            "known",
+            "unsup",
+            "crash",
+            "error",
+            "assertions passed",
+            "agree"
         );
         for (group, t) in groups {
             let rate = if t.assertions == 0 {
@@ -108,18 +125,37 @@ pub fn render(results: &RunResults) -> String {
             );
         }
     }
-    let unexpected: Vec<&CaseResult> = results.results.iter().filter(|r| r.status.is_unexpected()).collect();
+    let unexpected: Vec<&CaseResult> = results
+        .results
+        .iter()
+        .filter(|r| r.status.is_unexpected())
+        .collect();
     if unexpected.is_empty() {
-        let _ = writeln!(s, "\nno unexpected results ({} trials)", results.results.len());
+        let _ = writeln!(
+            s,
+            "\nno unexpected results ({} trials)",
+            results.results.len()
+        );
     } else {
         let _ = writeln!(s, "\n{} unexpected result(s):", unexpected.len());
         for r in unexpected.iter().take(30) {
-            let first = r.reason.as_deref().unwrap_or("").lines().take(3).collect::<Vec<_>>().join(" | ");
+            let first = r
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .lines()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" | ");
             let first: String = first.chars().take(160).collect();
             let _ = writeln!(s, "  {:?} {}/{}: {}", r.status, r.engine, r.case, first);
         }
         if unexpected.len() > 30 {
-            let _ = writeln!(s, "  ... and {} more (see the results file)", unexpected.len() - 30);
+            let _ = writeln!(
+                s,
+                "  ... and {} more (see the results file)",
+                unexpected.len() - 30
+            );
         }
     }
     s

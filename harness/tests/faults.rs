@@ -66,7 +66,9 @@ fn find<'a>(results: &'a [CaseResult], name: &str) -> &'a CaseResult {
 
 #[test]
 fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
-    let faults = ["panic", "abort", "segfault", "kill", "hang", "garbage", "exit"];
+    let faults = [
+        "panic", "abort", "segfault", "kill", "hang", "garbage", "exit",
+    ];
     let mut cases: Vec<Case> = faults
         .iter()
         .map(|f| case(f, &format!("(invoke \"fault:{f}\")")))
@@ -86,16 +88,30 @@ fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
         };
         assert_eq!(r.status, want_status, "{fault}: {r:?}");
         assert_eq!(faulty.verdict, want_verdict, "{fault}: {faulty:?}");
-        assert_eq!(r.directives[1].verdict, Verdict::Pass, "{fault}: work before the fault is kept");
-        assert_eq!(r.directives[3].actual, Actual::NotRun, "{fault}: nothing runs after the fault");
+        assert_eq!(
+            r.directives[1].verdict,
+            Verdict::Pass,
+            "{fault}: work before the fault is kept"
+        );
+        assert_eq!(
+            r.directives[3].actual,
+            Actual::NotRun,
+            "{fault}: nothing runs after the fault"
+        );
         match (&faulty.actual, fault) {
             (Actual::Crash { status, stderr }, "panic") => {
                 assert_eq!(status, "exited with status 101");
                 assert!(stderr.contains("injected panic"), "{stderr}");
             }
-            (Actual::Crash { status, .. }, "abort") => assert!(status.contains("SIGABRT"), "{status}"),
-            (Actual::Crash { status, .. }, "segfault") => assert!(status.contains("SIGSEGV"), "{status}"),
-            (Actual::Crash { status, .. }, "kill") => assert!(status.contains("SIGKILL"), "{status}"),
+            (Actual::Crash { status, .. }, "abort") => {
+                assert!(status.contains("SIGABRT"), "{status}")
+            }
+            (Actual::Crash { status, .. }, "segfault") => {
+                assert!(status.contains("SIGSEGV"), "{status}")
+            }
+            (Actual::Crash { status, .. }, "kill") => {
+                assert!(status.contains("SIGKILL"), "{status}")
+            }
             (Actual::Crash { status, .. }, "exit") => assert_eq!(status, "exited with status 3"),
             (Actual::Timeout { after_secs }, "hang") => assert_eq!(*after_secs, TIMEOUT.as_secs()),
             (Actual::ProtocolError { detail }, "garbage") => {
@@ -114,7 +130,13 @@ fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
 
 #[test]
 fn a_trap_is_an_ordinary_outcome_not_a_fault() {
-    let results = run_all(vec![case("trap", "(assert_trap (invoke \"fault:trap\") \"unreachable\")")], 1);
+    let results = run_all(
+        vec![case(
+            "trap",
+            "(assert_trap (invoke \"fault:trap\") \"unreachable\")",
+        )],
+        1,
+    );
     let r = find(&results, "trap");
     assert_eq!(r.status, Status::Pass, "{r:?}");
     assert!(r.directives.iter().all(|d| d.verdict == Verdict::Pass));
@@ -131,8 +153,18 @@ fn a_case_that_does_not_parse_is_an_error_naming_file_and_line() {
 
 #[test]
 fn an_unknown_directive_is_an_error_not_a_skip() {
-    let results = run_all(vec![case("unknown", "(assert_frobnicated (invoke \"id\"))")], 1);
+    let results = run_all(
+        vec![case("unknown", "(assert_frobnicated (invoke \"id\"))")],
+        1,
+    );
     let r = find(&results, "unknown");
     assert_eq!(r.status, Status::Error, "{r:?}");
-    assert!(r.reason.as_deref().unwrap().contains("faults/unknown.wast:3:"), "{:?}", r.reason);
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("faults/unknown.wast:3:"),
+        "{:?}",
+        r.reason
+    );
 }

@@ -196,9 +196,21 @@ pub fn exports(store: &HostStore, instance: &Instance) -> Vec<(String, Extern)> 
 /// Calls `func` with `args`, returning its results.
 pub fn call(store: &mut HostStore, func: &Func, args: &[Val]) -> Result<Vec<Val>, wasmi::Error> {
     let ty = func.ty(&*store);
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default(t.clone())).collect();
+    let mut results: Vec<Val> = ty.results().iter().map(|t| default_val(t.clone())).collect();
     func.call(&mut *store, args, &mut results)?;
     Ok(results)
+}
+
+/// The zero value of a type (`Val::default` was renamed `default_for_ty` in 2.0).
+fn default_val(ty: ValType) -> Val {
+    #[cfg(wasmi_ge_2_0)]
+    {
+        Val::default_for_ty(ty)
+    }
+    #[cfg(not(wasmi_ge_2_0))]
+    {
+        Val::default(ty)
+    }
 }
 
 /// Reads a global.
@@ -325,7 +337,7 @@ fn null_funcref_init() -> wasmi::Ref {
 
 #[cfg(not(wasmi_ge_2_0))]
 fn null_funcref_init() -> Val {
-    Val::default(ValType::FuncRef)
+    default_val(ValType::FuncRef)
 }
 
 /// Converts a protocol value into a wasmi value (creating externrefs in `store`).
@@ -442,8 +454,12 @@ pub enum ErrorClass {
     Linker,
     /// An instantiation error; the string is its `Debug` form (variant names differ per version).
     Instantiation(String),
-    /// A memory, table or global error; the string is its `Debug` form.
-    Entity(String),
+    /// A memory error; the string is its `Debug` form.
+    Memory(String),
+    /// A table error; the string is its `Debug` form.
+    Table(String),
+    /// A global error; the string is its `Debug` form.
+    Global(String),
     /// Anything else.
     Other,
 }
@@ -456,9 +472,9 @@ pub fn error_class(err: &wasmi::Error) -> ErrorClass {
         match err.kind() {
             ErrorKind::Linker(_) => ErrorClass::Linker,
             ErrorKind::Instantiation(e) => ErrorClass::Instantiation(format!("{e:?}")),
-            ErrorKind::Memory(e) => ErrorClass::Entity(format!("{e:?}")),
-            ErrorKind::Table(e) => ErrorClass::Entity(format!("{e:?}")),
-            ErrorKind::Global(e) => ErrorClass::Entity(format!("{e:?}")),
+            ErrorKind::Memory(e) => ErrorClass::Memory(format!("{e:?}")),
+            ErrorKind::Table(e) => ErrorClass::Table(format!("{e:?}")),
+            ErrorKind::Global(e) => ErrorClass::Global(format!("{e:?}")),
             _ => ErrorClass::Other,
         }
     }
@@ -467,9 +483,9 @@ pub fn error_class(err: &wasmi::Error) -> ErrorClass {
         match err {
             wasmi::Error::Linker(_) => ErrorClass::Linker,
             wasmi::Error::Instantiation(e) => ErrorClass::Instantiation(format!("{e:?}")),
-            wasmi::Error::Memory(e) => ErrorClass::Entity(format!("{e:?}")),
-            wasmi::Error::Table(e) => ErrorClass::Entity(format!("{e:?}")),
-            wasmi::Error::Global(e) => ErrorClass::Entity(format!("{e:?}")),
+            wasmi::Error::Memory(e) => ErrorClass::Memory(format!("{e:?}")),
+            wasmi::Error::Table(e) => ErrorClass::Table(format!("{e:?}")),
+            wasmi::Error::Global(e) => ErrorClass::Global(format!("{e:?}")),
             _ => ErrorClass::Other,
         }
     }

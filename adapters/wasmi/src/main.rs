@@ -139,8 +139,7 @@ impl Adapter {
                 let compiled = self
                     .modules
                     .get(&module)
-                    .ok_or_else(|| fail(FailureKind::NotFound, format!("no module {module}")))?
-                    .clone();
+                    .ok_or_else(|| fail(FailureKind::NotFound, format!("no module {module}")))?;
                 let mut linker = Linker::<Data>::new(&self.engine);
                 for import in compiled.imports() {
                     let found = self
@@ -152,7 +151,7 @@ impl Adapter {
                         let _ = linker.define(import.module(), import.name(), *item);
                     }
                 }
-                let inst = compat::instantiate(&linker, &mut self.store, &compiled)
+                let inst = compat::instantiate(&linker, &mut self.store, compiled)
                     .map_err(|e| instantiate_failure(&e))?;
                 self.instances.insert(instance, inst);
                 Ok(Reply::Done)
@@ -260,14 +259,23 @@ fn instantiate_failure(err: &wasmi::Error) -> Failure {
                 _ => FailureKind::Uninstantiable,
             }
         }
-        ErrorClass::Entity(debug)
+        // Older versions report out-of-bounds active segments as plain entity errors.
+        ErrorClass::Memory(debug) if debug.starts_with("OutOfBoundsAccess") => {
+            FailureKind::Trap { trap: TrapKind::MemoryOutOfBounds }
+        }
+        ErrorClass::Table(debug) if debug.contains("OutOfBounds") && !debug.starts_with("Grow") => {
+            FailureKind::Trap { trap: TrapKind::TableOutOfBounds }
+        }
+        ErrorClass::Memory(debug) | ErrorClass::Table(debug) | ErrorClass::Global(debug)
             if debug.contains("Subtype")
                 || debug.contains("TypeMismatch")
                 || debug.contains("UnsatisfyingGlobalType") =>
         {
             FailureKind::Unlinkable
         }
-        ErrorClass::Entity(_) | ErrorClass::Other => FailureKind::Uninstantiable,
+        ErrorClass::Memory(_) | ErrorClass::Table(_) | ErrorClass::Global(_) | ErrorClass::Other => {
+            FailureKind::Uninstantiable
+        }
     };
     fail(kind, message)
 }

@@ -96,6 +96,9 @@ pub fn build(cfg: &EngineConfig) -> Result<(Config, Settings), Failure> {
             }
             "threads" => {
                 config.wasm_bulk_memory(true).wasm_threads(true);
+                // From 40 on creating shared memories needs a separate opt-in.
+                #[cfg(wasmtime_ge_40)]
+                config.shared_memory(true);
                 settings.threads = true;
             }
             "memory64" => {

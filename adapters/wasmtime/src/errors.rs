@@ -3,9 +3,19 @@
 use wasm_compat_protocol::{Failure, FailureKind, TrapKind};
 use wasmtime::{Error, Trap};
 
-/// The engine's message for `err`, with its context chain.
+/// The engine's message for `err`: its context chain, without the wasm backtrace
+/// wasmtime attaches to traps (which can be thousands of frames on stack overflow).
 pub fn message(err: &Error) -> String {
-    format!("{err:#}")
+    let parts: Vec<String> = err
+        .chain()
+        .map(|e| e.to_string())
+        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+        .collect();
+    if parts.is_empty() {
+        format!("{err:#}")
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// Protocol failure kind for a wasmtime trap code.

@@ -197,7 +197,7 @@ impl Session {
         for import in m.imports() {
             if self
                 .linker
-                .get(&mut self.store, import.module(), import.name())
+                .get_by_import(&mut self.store, &import)
                 .is_none()
             {
                 return Err(Failure::new(
