@@ -60,16 +60,23 @@ pub fn parse_header(text: &str, name: &str) -> Result<CaseHeader> {
     })
 }
 
-/// Proposals a spec file needs, from where it sits in the corpus.
-fn spec_features(suite: &str) -> Vec<String> {
+/// Proposals a spec file needs, from where it sits in the corpus and its name.
+fn spec_features(suite: &str, file: &str) -> Vec<String> {
+    let mut features = Vec::new();
     if let Some(proposal) = suite.strip_prefix("proposals/") {
-        return match proposal {
-            // Text-format only: engines only need to accept custom sections.
-            "annotations" => Vec::new(),
-            other => vec![other.to_string()],
-        };
+        // `annotations` is text-format only: engines only need to accept custom sections.
+        if proposal != "annotations" {
+            features.push(proposal.to_string());
+        }
     }
-    Vec::new()
+    // Files that exercise a second proposal say so in their name.
+    if file.starts_with("simd_") && !features.iter().any(|f| f == "simd") {
+        features.push("simd".to_string());
+    }
+    if suite == "proposals/custom-page-sizes" && file.contains("i64") {
+        features.push("memory64".to_string());
+    }
+    features
 }
 
 /// Every spec suite name the corpus has, in order.
@@ -130,7 +137,7 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
         for (file, text) in spec_files(&suite)? {
             out.push(Case {
                 name: format!("spec/{suite}/{file}"),
-                features: spec_features(&suite),
+                features: spec_features(&suite, &file),
                 suite: suite.clone(),
                 text,
                 path: None,

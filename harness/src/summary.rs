@@ -80,7 +80,17 @@ pub fn render(results: &RunResults) -> String {
         } else {
             ""
         };
-        let _ = writeln!(s, "{engine}{tag}");
+        let trial_ms: u64 = results
+            .results
+            .iter()
+            .filter(|r| r.engine == engine)
+            .map(|r| r.duration_ms)
+            .sum();
+        let _ = writeln!(
+            s,
+            "{engine}{tag}  (trials took {:.1}s in all)",
+            trial_ms as f64 / 1000.0
+        );
         let _ = writeln!(
             s,
             "  {:<22} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}  {:>21}  {:>7}",

@@ -51,7 +51,7 @@ pub struct Settings {
     pub limits: Option<Limits>,
     /// Whether the threads proposal is on (the spectest module then has `shared_memory`).
     pub threads: bool,
-    /// Whether 64-bit tables exist (the spectest module then has `table64`).
+    /// Whether memory64 was asked for (the spectest `table64` must then exist).
     pub table64: bool,
 }
 

@@ -52,7 +52,7 @@ fn null_ref(top: &str) -> Result<Val, Failure> {
         "any" => Val::AnyRef(None),
         #[cfg(wasmtime_ge_36)]
         "exn" => Val::ExnRef(None),
-        #[cfg(wasmtime_ge_35)]
+        #[cfg(wasmtime_ge_37)]
         "cont" => Val::ContRef(None),
         other_top => {
             return Err(Failure::new(
@@ -153,9 +153,9 @@ pub fn from_val(
         Val::ExnRef(None) => null("exn"),
         #[cfg(wasmtime_ge_36)]
         Val::ExnRef(Some(_)) => Value::Ref(RefValue::non_null("exn")),
-        #[cfg(wasmtime_ge_35)]
+        #[cfg(wasmtime_ge_37)]
         Val::ContRef(None) => null("cont"),
-        #[cfg(wasmtime_ge_35)]
+        #[cfg(wasmtime_ge_37)]
         Val::ContRef(Some(_)) => Value::Ref(RefValue::non_null("cont")),
     })
 }
