@@ -25,8 +25,14 @@ const THRESHOLDS: &[(u64, u64)] = &[
 const FEATURES: &[&str] = &["std", "simd", "memory64", "validate"];
 
 fn main() {
-    let major: u64 = env::var("CARGO_PKG_VERSION_MAJOR").unwrap().parse().unwrap();
-    let minor: u64 = env::var("CARGO_PKG_VERSION_MINOR").unwrap().parse().unwrap();
+    let major: u64 = env::var("CARGO_PKG_VERSION_MAJOR")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let minor: u64 = env::var("CARGO_PKG_VERSION_MINOR")
+        .unwrap()
+        .parse()
+        .unwrap();
     for &(ma, mi) in THRESHOLDS {
         let name = format!("wasmi_ge_{ma}_{mi}");
         println!("cargo::rustc-check-cfg=cfg({name})");

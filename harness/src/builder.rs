@@ -84,6 +84,7 @@ struct AdapterManifest {
     engine_crate: String,
     release_crates: Vec<glob::Pattern>,
     features: Vec<String>,
+    supported: semver::VersionReq,
     dependencies: toml::Table,
 }
 
@@ -94,6 +95,7 @@ struct Metadata {
     release_crates: Vec<String>,
     #[serde(default)]
     features: Vec<String>,
+    supported: String,
 }
 
 impl AdapterManifest {
@@ -130,6 +132,13 @@ impl AdapterManifest {
                     .with_context(|| format!("{}: bad pattern `{p}`", path.display()))
             })
             .collect::<Result<Vec<_>>>()?;
+        let supported = semver::VersionReq::parse(&meta.supported).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: `supported = {:?}`: {e}",
+                path.display(),
+                meta.supported
+            )
+        })?;
         let dependencies = doc
             .get("dependencies")
             .and_then(|d| d.as_table())
@@ -149,6 +158,7 @@ impl AdapterManifest {
             engine_crate: meta.engine_crate,
             release_crates,
             features: meta.features,
+            supported,
             dependencies,
         })
     }
@@ -222,6 +232,11 @@ impl Builder {
         &self.index
     }
 
+    /// The `rustc --version` builds use.
+    pub fn rustc(&self) -> &str {
+        &self.rustc
+    }
+
     /// The cache folder.
     pub fn cache_dir(&self) -> &Path {
         &self.cache
@@ -238,6 +253,28 @@ impl Builder {
             }),
             AdapterSource::Crate { dir } => self.crate_adapter(&spec.id, dir),
         }
+    }
+
+    /// The newest published, non-yanked release of every release line (each major,
+    /// or each `0.minor`) that the adapter in `dir` supports: the versions a sweep builds.
+    pub fn release_lines(&self, dir: &Path) -> Result<Vec<String>> {
+        let manifest = AdapterManifest::load(dir)?;
+        let mut newest: BTreeMap<(u64, u64), semver::Version> = BTreeMap::new();
+        for e in self.index.versions(&manifest.engine_crate)? {
+            if e.yanked || !e.version.pre.is_empty() || !manifest.supported.matches(&e.version) {
+                continue;
+            }
+            let line = if e.version.major > 0 {
+                (e.version.major, 0)
+            } else {
+                (0, e.version.minor)
+            };
+            let slot = newest.entry(line).or_insert_with(|| e.version.clone());
+            if e.version > *slot {
+                *slot = e.version.clone();
+            }
+        }
+        Ok(newest.into_values().map(|v| v.to_string()).collect())
     }
 
     /// Where a finished build lives, and whether it is there, without building.
@@ -306,6 +343,14 @@ impl Builder {
             .version
             .parse()
             .with_context(|| format!("{id}: not an exact version"))?;
+        if !manifest.supported.matches(&version) {
+            bail!(
+                "{id}: the {} adapter supports {} versions {} only",
+                id.engine,
+                manifest.engine_crate,
+                manifest.supported
+            );
+        }
         let engine_entry = self.index.entry(&manifest.engine_crate, &version)?;
         check_rust_version(&engine_entry, &self.rustc)?;
         let available = engine_entry.feature_names();
@@ -759,6 +804,7 @@ mod tests {
             engine_crate: "demo".into(),
             release_crates: vec![glob::Pattern::new("demo*").unwrap()],
             features: vec!["std".into()],
+            supported: semver::VersionReq::parse(">=1.0.0").unwrap(),
             dependencies: toml::from_str(
                 "demo = { version = \"=1.0.0\", default-features = false }\nproto = { path = \"../protocol\" }",
             )
@@ -782,6 +828,57 @@ mod tests {
             .unwrap()
             .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
+    }
+
+    #[test]
+    fn a_sweep_takes_the_newest_release_of_each_supported_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let adapter = dir.path().join("adapter");
+        std::fs::create_dir_all(&adapter).unwrap();
+        std::fs::write(
+            adapter.join("Cargo.toml"),
+            "[package]\nname = \"wasm-compat-adapter-demo\"\nversion = \"2.0.0\"\n\
+             [package.metadata.wasm-compat]\nengine-crate = \"demo\"\nsupported = \">=0.9.0, <3.0.0\"\n\
+             release-crates = [\"demo*\"]\n[dependencies]\ndemo = \"=2.0.0\"\n",
+        )
+        .unwrap();
+        let line = |v: &str, yanked: bool| {
+            format!(
+                r#"{{"name":"demo","vers":"{v}","deps":[],"cksum":"","features":{{}},"yanked":{yanked}}}"#
+            )
+        };
+        let index = [
+            line("0.8.0", false),
+            line("0.9.0", false),
+            line("0.9.1", false),
+            line("1.0.0", false),
+            line("1.2.0", false),
+            line("1.3.0", true),
+            line("2.0.0-beta.1", false),
+            line("2.0.0", false),
+            line("3.0.0", false),
+        ]
+        .join("\n");
+        std::fs::write(dir.path().join("demo.jsonl"), index).unwrap();
+        let builder = Builder {
+            cache: dir.path().to_path_buf(),
+            index: Index::offline(dir.path()),
+            progress: false,
+            serial: Mutex::new(()),
+            rustc: "rustc 1.95.0".into(),
+        };
+        assert_eq!(
+            builder.release_lines(&adapter).unwrap(),
+            vec!["0.9.1", "1.2.0", "2.0.0"]
+        );
+        let err = builder
+            .crate_adapter(&"demo@3.0.0".parse().unwrap(), &adapter)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("supports demo versions >=0.9.0, <3.0.0 only"),
+            "{err}"
+        );
     }
 
     #[test]

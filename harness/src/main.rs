@@ -10,7 +10,7 @@ use wasm_compat::builder::Builder;
 use wasm_compat::cases;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
-use wasm_compat::matrix::Matrix;
+use wasm_compat::matrix::{AdapterSource, Matrix};
 use wasm_compat::run::{execute, Plan};
 
 #[derive(Parser)]
@@ -66,6 +66,15 @@ enum Command {
     Build {
         #[command(flatten)]
         common: Common,
+        /// Instead of the matrix's versions, build the newest release of every
+        /// release line (major, or 0.minor) the FAMILY's adapter supports, and
+        /// record which built.
+        #[arg(long, value_name = "FAMILY")]
+        sweep: Option<String>,
+        /// Where `--sweep` writes its Markdown record (default:
+        /// target/wasm-compat/builds-FAMILY.md).
+        #[arg(long)]
+        record: Option<PathBuf>,
     },
 }
 
@@ -91,7 +100,77 @@ fn load_matrix(common: &Common) -> Result<Matrix> {
 fn real_main(cli: Cli) -> Result<ExitCode> {
     let progress = wasm_compat::progress::stderr_is_terminal();
     match cli.command {
-        Command::Build { common } => {
+        Command::Build {
+            common,
+            sweep: Some(family),
+            record,
+        } => {
+            let matrix = load_matrix(&common)?;
+            let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+            let fam = matrix.families.get(&family).with_context(|| {
+                format!("{}: no engine family `{family}`", matrix.path.display())
+            })?;
+            let AdapterSource::Crate { dir } = &fam.source else {
+                anyhow::bail!("`{family}` is a command engine; only adapter crates can be swept");
+            };
+            let versions = builder.release_lines(dir)?;
+            let path = record.unwrap_or_else(|| {
+                matrix
+                    .base_dir()
+                    .join("target")
+                    .join("wasm-compat")
+                    .join(format!("builds-{family}.md"))
+            });
+            let mut rows = Vec::new();
+            let mut failed = 0;
+            for version in &versions {
+                let spec = wasm_compat::matrix::EngineSpec {
+                    id: wasm_compat::matrix::EngineId {
+                        engine: family.clone(),
+                        version: version.clone(),
+                    },
+                    source: fam.source.clone(),
+                };
+                let row = match builder.adapter(&spec) {
+                    Ok(a) => {
+                        let r = a.record.expect("crate adapters have a build record");
+                        let pinned = r
+                            .engine_crates
+                            .iter()
+                            .filter(|c| c.unpinned.is_some())
+                            .count();
+                        format!(
+                            "| {version} | builds | {}s | {} engine crates, {pinned} pinned below cargo's pick |",
+                            r.build_secs,
+                            r.engine_crates.len()
+                        )
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let why = format!("{e:#}");
+                        let first = why.lines().next().unwrap_or("").replace('|', "\\|");
+                        format!("| {version} | does not build | | {first} |")
+                    }
+                };
+                println!("{row}");
+                rows.push(row);
+            }
+            let text = format!(
+                "# {family} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
+                 built by `wasm-compat build --sweep {family}` with {}.\n\n\
+                 | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
+                builder.rustc(),
+                rows.join("\n")
+            );
+            fsutil::write_atomic(&path, text.as_bytes())?;
+            println!("record: {}", path.display());
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Build { common, .. } => {
             let matrix = load_matrix(&common)?;
             let builder = Builder::new(&fsutil::cache_dir(), progress)?;
             let mut failed = 0;

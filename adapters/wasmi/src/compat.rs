@@ -6,15 +6,15 @@
 use wasm_compat_protocol::{RefValue, Value};
 use wasmi::{Extern, Func, Global, Instance, Linker, Memory, Module, Mutability, Store, Table};
 
-#[cfg(not(wasmi_ge_0_32))]
-pub use wasmi::Value as Val;
 #[cfg(wasmi_ge_0_32)]
 pub use wasmi::Val;
-
 #[cfg(not(wasmi_ge_0_32))]
-pub use wasmi::core::ValueType as ValType;
+pub use wasmi::Value as Val;
+
 #[cfg(all(wasmi_ge_0_32, not(wasmi_ge_0_49)))]
 pub use wasmi::core::ValType;
+#[cfg(not(wasmi_ge_0_32))]
+pub use wasmi::core::ValueType as ValType;
 #[cfg(wasmi_ge_0_49)]
 pub use wasmi::ValType;
 
@@ -28,11 +28,11 @@ use wasmi::core::V128;
 #[cfg(wasmi_ge_0_49)]
 use wasmi::V128;
 
+#[cfg(wasmi_ge_2_0)]
+use wasmi::Nullable;
 /// The nullable wrapper of reference values (`Ref<T>` in 0.49..1.x, `Nullable<T>` in 2.0).
 #[cfg(all(wasmi_ge_0_49, not(wasmi_ge_2_0)))]
 use wasmi::Ref as Nullable;
-#[cfg(wasmi_ge_2_0)]
-use wasmi::Nullable;
 
 #[cfg(all(wasmi_ge_2_0, not(wasmi_feature_validate)))]
 compile_error!("wasmi >= 2.0 only validates modules with its `validate` cargo feature; enable it");
@@ -47,7 +47,10 @@ pub struct Data {
 pub type HostStore = Store<Data>;
 
 /// Whether the build can enable memory64 at all.
-pub const HAS_MEMORY64: bool = cfg!(all(wasmi_ge_0_41, any(not(wasmi_ge_2_0), wasmi_feature_memory64)));
+pub const HAS_MEMORY64: bool = cfg!(all(
+    wasmi_ge_0_41,
+    any(not(wasmi_ge_2_0), wasmi_feature_memory64)
+));
 /// Whether the build can enable simd at all.
 pub const HAS_SIMD: bool = cfg!(all(wasmi_ge_0_43, wasmi_feature_simd));
 /// Whether the build can enable relaxed-simd at all.
@@ -149,7 +152,8 @@ pub fn enable_proposal(config: &mut wasmi::Config, name: &str) -> bool {
 
 /// Builds store limits from the protocol's settings.
 pub fn store_limits(l: &wasm_compat_protocol::StoreLimits) -> wasmi::StoreLimits {
-    let to_usize = |v: Option<u64>| v.map_or(usize::MAX, |v| usize::try_from(v).unwrap_or(usize::MAX));
+    let to_usize =
+        |v: Option<u64>| v.map_or(usize::MAX, |v| usize::try_from(v).unwrap_or(usize::MAX));
     let mut b = wasmi::StoreLimitsBuilder::new()
         .instances(to_usize(l.instances))
         .tables(usize::MAX)
@@ -196,7 +200,7 @@ pub fn exports(store: &HostStore, instance: &Instance) -> Vec<(String, Extern)> 
 /// Calls `func` with `args`, returning its results.
 pub fn call(store: &mut HostStore, func: &Func, args: &[Val]) -> Result<Vec<Val>, wasmi::Error> {
     let ty = func.ty(&*store);
-    let mut results: Vec<Val> = ty.results().iter().map(|t| default_val(t.clone())).collect();
+    let mut results: Vec<Val> = ty.results().iter().map(|t| default_val(*t)).collect();
     func.call(&mut *store, args, &mut results)?;
     Ok(results)
 }
@@ -220,9 +224,13 @@ pub fn global_get(store: &HostStore, global: &Global) -> Val {
 
 /// Current size of `memory` in pages.
 pub fn memory_size(store: &HostStore, memory: &Memory) -> u64 {
-    #[cfg(wasmi_ge_0_33)]
+    #[cfg(wasmi_ge_0_41)]
     {
-        memory.size(store) as u64
+        memory.size(store)
+    }
+    #[cfg(all(wasmi_ge_0_33, not(wasmi_ge_0_41)))]
+    {
+        u64::from(memory.size(store))
     }
     #[cfg(not(wasmi_ge_0_33))]
     {
@@ -239,7 +247,10 @@ pub fn memory_grow(store: &mut HostStore, memory: &Memory, delta: u64) -> Result
     #[cfg(all(wasmi_ge_0_33, not(wasmi_ge_0_41)))]
     {
         let delta = u32::try_from(delta).map_err(|_| format!("cannot grow by {delta} pages"))?;
-        memory.grow(&mut *store, delta).map(u64::from).map_err(|e| e.to_string())
+        memory
+            .grow(&mut *store, delta)
+            .map(u64::from)
+            .map_err(|e| e.to_string())
     }
     #[cfg(not(wasmi_ge_0_33))]
     {
@@ -263,26 +274,40 @@ pub fn spectest(store: &mut HostStore, memory64: bool) -> Vec<(String, Extern)> 
     func("print_i64", Func::wrap(&mut *store, |_: i64| {}));
     func("print_f32", Func::wrap(&mut *store, |_: F32| {}));
     func("print_f64", Func::wrap(&mut *store, |_: F64| {}));
-    func("print_i32_f32", Func::wrap(&mut *store, |_: i32, _: F32| {}));
-    func("print_f64_f64", Func::wrap(&mut *store, |_: F64, _: F64| {}));
+    func(
+        "print_i32_f32",
+        Func::wrap(&mut *store, |_: i32, _: F32| {}),
+    );
+    func(
+        "print_f64_f64",
+        Func::wrap(&mut *store, |_: F64, _: F64| {}),
+    );
 
     let globals = [
         ("global_i32", Val::I32(666)),
         ("global_i64", Val::I64(666)),
         ("global_f32", Val::F32(F32::from_bits(0x4426_a666))),
-        ("global_f64", Val::F64(F64::from_bits(0x4084_d4cc_cccc_cccd))),
+        (
+            "global_f64",
+            Val::F64(F64::from_bits(0x4084_d4cc_cccc_cccd)),
+        ),
     ];
     for (name, value) in globals {
         let g = Global::new(&mut *store, value, Mutability::Const);
         out.push((name.to_string(), Extern::Global(g)));
     }
 
-    let table = Table::new(&mut *store, funcref_table_type(10, Some(20)), null_funcref_init())
-        .expect("spectest table");
+    let table = Table::new(
+        &mut *store,
+        funcref_table_type(10, Some(20)),
+        null_funcref_init(),
+    )
+    .expect("spectest table");
     out.push(("table".to_string(), Extern::Table(table)));
     if memory64 {
         if let Some(ty) = funcref_table64_type(10, Some(20)) {
-            let table64 = Table::new(&mut *store, ty, null_funcref_init()).expect("spectest table64");
+            let table64 =
+                Table::new(&mut *store, ty, null_funcref_init()).expect("spectest table64");
             out.push(("table64".to_string(), Extern::Table(table64)));
         }
     }

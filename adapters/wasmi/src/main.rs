@@ -60,7 +60,12 @@ impl Adapter {
         }
         let engine = Engine::new(&wasmi_config);
         let mut adapter = Adapter {
-            store: Store::new(&engine, Data { limits: wasmi::StoreLimitsBuilder::new().build() }),
+            store: Store::new(
+                &engine,
+                Data {
+                    limits: wasmi::StoreLimitsBuilder::new().build(),
+                },
+            ),
             engine,
             config,
             memory64,
@@ -101,15 +106,21 @@ impl Adapter {
 
     fn export(&self, id: InstanceId, name: &str) -> Result<Extern> {
         let instance = self.instance(id)?;
-        instance
-            .get_export(&self.store, name)
-            .ok_or_else(|| fail(FailureKind::NotFound, format!("instance {id} has no export {name:?}")))
+        instance.get_export(&self.store, name).ok_or_else(|| {
+            fail(
+                FailureKind::NotFound,
+                format!("instance {id} has no export {name:?}"),
+            )
+        })
     }
 
     fn memory(&self, id: InstanceId, name: &str) -> Result<wasmi::Memory> {
         match self.export(id, name)? {
             Extern::Memory(m) => Ok(m),
-            _ => Err(fail(FailureKind::NotFound, format!("export {name:?} is not a memory"))),
+            _ => Err(fail(
+                FailureKind::NotFound,
+                format!("export {name:?} is not a memory"),
+            )),
         }
     }
 
@@ -119,7 +130,10 @@ impl Adapter {
                 engine: "wasmi".to_string(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 protocol: PROTOCOL_VERSION,
-                features: compat::supported_proposals().into_iter().map(String::from).collect(),
+                features: compat::supported_proposals()
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
                 capabilities: ["grow-memory", "store-limits", "memory-usage", "drop-store"]
                     .into_iter()
                     .map(String::from)
@@ -162,7 +176,11 @@ impl Adapter {
                 self.namespaces.insert(name, exports.into_iter().collect());
                 Ok(Reply::Done)
             }
-            Request::Invoke { instance, export, args } => {
+            Request::Invoke {
+                instance,
+                export,
+                args,
+            } => {
                 let func = match self.export(instance, &export)? {
                     Extern::Func(f) => f,
                     _ => {
@@ -177,10 +195,13 @@ impl Adapter {
                     .map(|a| compat::to_wasmi(&mut self.store, a))
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(|m| fail(FailureKind::Unsupported, m))?;
-                let results = compat::call(&mut self.store, &func, &args)
-                    .map_err(|e| runtime_failure(&e))?;
+                let results =
+                    compat::call(&mut self.store, &func, &args).map_err(|e| runtime_failure(&e))?;
                 Ok(Reply::Values(
-                    results.iter().map(|v| compat::from_wasmi(&self.store, v)).collect(),
+                    results
+                        .iter()
+                        .map(|v| compat::from_wasmi(&self.store, v))
+                        .collect(),
                 ))
             }
             Request::GetGlobal { instance, export } => match self.export(instance, &export)? {
@@ -188,13 +209,20 @@ impl Adapter {
                     let value = compat::global_get(&self.store, &g);
                     Ok(Reply::Values(vec![compat::from_wasmi(&self.store, &value)]))
                 }
-                _ => Err(fail(FailureKind::NotFound, format!("export {export:?} is not a global"))),
+                _ => Err(fail(
+                    FailureKind::NotFound,
+                    format!("export {export:?} is not a global"),
+                )),
             },
             Request::Serialize { .. } | Request::Deserialize { .. } => Err(fail(
                 FailureKind::Unsupported,
                 "wasmi has no module serialization",
             )),
-            Request::GrowMemory { instance, export, delta } => {
+            Request::GrowMemory {
+                instance,
+                export,
+                delta,
+            } => {
                 let memory = self.memory(instance, &export)?;
                 compat::memory_grow(&mut self.store, &memory, delta)
                     .map(Reply::Pages)
@@ -228,7 +256,12 @@ fn runtime_failure(err: &wasmi::Error) -> Failure {
     let message = err.to_string();
     match compat::trap_code(err) {
         Some(code) if compat::is_exhaustion(&code) => fail(FailureKind::Exhaustion, message),
-        Some(code) => fail(FailureKind::Trap { trap: compat::trap_kind(&code) }, message),
+        Some(code) => fail(
+            FailureKind::Trap {
+                trap: compat::trap_kind(&code),
+            },
+            message,
+        ),
         None => fail(FailureKind::Other, message),
     }
 }
@@ -245,7 +278,9 @@ fn instantiate_failure(err: &wasmi::Error) -> Failure {
             // Variant names differ between wasmi versions, hence the name match.
             let name = debug.split([' ', '{', '(']).next().unwrap_or_default();
             match name {
-                "ElementSegmentDoesNotFit" => FailureKind::Trap { trap: TrapKind::TableOutOfBounds },
+                "ElementSegmentDoesNotFit" => FailureKind::Trap {
+                    trap: TrapKind::TableOutOfBounds,
+                },
                 "ImportsExternalsLenMismatch"
                 | "InvalidNumberOfImports"
                 | "MismatchedNumberOfImports"
@@ -260,11 +295,13 @@ fn instantiate_failure(err: &wasmi::Error) -> Failure {
             }
         }
         // Older versions report out-of-bounds active segments as plain entity errors.
-        ErrorClass::Memory(debug) if debug.starts_with("OutOfBoundsAccess") => {
-            FailureKind::Trap { trap: TrapKind::MemoryOutOfBounds }
-        }
+        ErrorClass::Memory(debug) if debug.starts_with("OutOfBoundsAccess") => FailureKind::Trap {
+            trap: TrapKind::MemoryOutOfBounds,
+        },
         ErrorClass::Table(debug) if debug.contains("OutOfBounds") && !debug.starts_with("Grow") => {
-            FailureKind::Trap { trap: TrapKind::TableOutOfBounds }
+            FailureKind::Trap {
+                trap: TrapKind::TableOutOfBounds,
+            }
         }
         ErrorClass::Memory(debug) | ErrorClass::Table(debug) | ErrorClass::Global(debug)
             if debug.contains("Subtype")
@@ -273,9 +310,10 @@ fn instantiate_failure(err: &wasmi::Error) -> Failure {
         {
             FailureKind::Unlinkable
         }
-        ErrorClass::Memory(_) | ErrorClass::Table(_) | ErrorClass::Global(_) | ErrorClass::Other => {
-            FailureKind::Uninstantiable
-        }
+        ErrorClass::Memory(_)
+        | ErrorClass::Table(_)
+        | ErrorClass::Global(_)
+        | ErrorClass::Other => FailureKind::Uninstantiable,
     };
     fail(kind, message)
 }
