@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of these modules.
 
 pub mod adapter;
+pub mod bench;
 pub mod builder;
 pub mod cases;
 pub mod expect;

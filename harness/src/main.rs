@@ -62,6 +62,18 @@ enum Command {
         #[arg(long)]
         expectations: Option<PathBuf>,
     },
+    /// Measure the harness on the wasm-v2 suite against each engine's own
+    /// in-process wast runner (see BENCHMARKS.md).
+    Bench {
+        #[command(flatten)]
+        common: Common,
+        /// Repetitions per measurement; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Where to write the Markdown table (default: target/wasm-compat/bench.md).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Build (or find in the cache) the adapters of the matrix's engines.
     Build {
         #[command(flatten)]
@@ -169,6 +181,46 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Bench {
+            common,
+            repeat,
+            out,
+        } => {
+            let matrix = load_matrix(&common)?;
+            let base = matrix.base_dir();
+            let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+            let expectations = Expectations::load(&base.join("expectations.toml"))?;
+            let jobs = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            let engines: Vec<_> = matrix
+                .engines()
+                .into_iter()
+                .filter(|e| {
+                    common.engines.is_empty()
+                        || common
+                            .engines
+                            .iter()
+                            .any(|f| e.id.to_string().contains(f.as_str()))
+                })
+                .collect();
+            let options = wasm_compat::bench::BenchOptions {
+                engines,
+                repeat,
+                jobs,
+                native_dir: base.join("bench"),
+                timeout: matrix.limits.request_timeout(),
+                expectations: &expectations,
+            };
+            let rows = wasm_compat::bench::bench(&builder, &options)?;
+            let table = wasm_compat::bench::render(&rows, jobs);
+            print!("{table}");
+            let path =
+                out.unwrap_or_else(|| base.join("target").join("wasm-compat").join("bench.md"));
+            fsutil::write_atomic(&path, table.as_bytes())?;
+            println!("table: {}", path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Build { common, .. } => {
             let matrix = load_matrix(&common)?;
