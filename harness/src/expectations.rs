@@ -36,6 +36,16 @@ pub struct KnownFailure {
     case_pattern: Option<glob::Pattern>,
 }
 
+impl KnownFailure {
+    /// Whether this entry is about `engine` running `case`.
+    pub fn matches(&self, engine: &str, case: &str) -> bool {
+        self.engine_pattern
+            .as_ref()
+            .is_some_and(|p| p.matches(engine))
+            && self.case_pattern.as_ref().is_some_and(|p| p.matches(case))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -90,10 +100,7 @@ impl Expectations {
     pub fn entries_for(&self, engine: &str, case: &str) -> Vec<&KnownFailure> {
         self.entries
             .iter()
-            .filter(|e| {
-                e.engine_pattern.as_ref().is_some_and(|p| p.matches(engine))
-                    && e.case_pattern.as_ref().is_some_and(|p| p.matches(case))
-            })
+            .filter(|e| e.matches(engine, case))
             .collect()
     }
 

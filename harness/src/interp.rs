@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use wasm_compat_protocol::{
     Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply, Request, Response,
-    TrapKind, Value,
+    TrapKind,
 };
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke};
@@ -137,6 +137,12 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
         session.directive(&mut directive);
     }
     CaseRun::Ran(session.records)
+}
+
+/// A directive names a module or instance the case never made (usually because
+/// making it failed earlier): that directive fails, the case goes on.
+fn missing(what: impl Into<String>) -> Failure {
+    Failure::new(FailureKind::NotFound, format!("harness: {}", what.into()))
 }
 
 fn located(mut e: wast::Error, case: &Case) -> String {
@@ -294,9 +300,9 @@ impl Session<'_, '_> {
                     None => self.last_definition,
                 };
                 let step = match module_id {
-                    None => Step::Broken(Actual::ProtocolError {
-                        detail: "module instance names an unknown module definition".into(),
-                    }),
+                    None => Step::Failed(missing(
+                        "module instance names an unknown module definition",
+                    )),
                     Some(m) => match self.instantiate(m) {
                         Ok(i) => {
                             self.current = Some(i);
@@ -316,7 +322,7 @@ impl Session<'_, '_> {
                 ..
             } => {
                 let step = match self.instance_of(*module) {
-                    Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
+                    Err(e) => Step::Failed(missing(e)),
                     Ok(instance) => self.send(Request::Register {
                         instance,
                         name: as_name.to_string(),
@@ -426,7 +432,7 @@ impl Session<'_, '_> {
     fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Step {
         let instance = match self.instance_of(invoke.module) {
             Ok(i) => i,
-            Err(e) => return Step::Broken(Actual::ProtocolError { detail: e }),
+            Err(e) => return Step::Failed(missing(e)),
         };
         let mut args = Vec::new();
         for a in &invoke.args {
@@ -450,7 +456,7 @@ impl Session<'_, '_> {
                     instance,
                     export: global.to_string(),
                 }),
-                Err(e) => Step::Broken(Actual::ProtocolError { detail: e }),
+                Err(e) => Step::Failed(missing(e)),
             },
             WastExecute::Wat(wat) => match wat.encode() {
                 Err(e) => Step::Broken(Actual::TextRejected {
@@ -637,6 +643,3 @@ pub fn directive_name(d: &WastDirective<'_>) -> &'static str {
         WastDirective::Wait { .. } => "wait",
     }
 }
-
-/// Values as the interpreter sees them; re-exported for fakes in tests.
-pub type Values = Vec<Value>;
