@@ -13,9 +13,9 @@ mod values;
 use std::io::{BufRead, Write};
 
 use wasm_compat_protocol::{
-    from_line, to_line, Failure, FailureKind, Reply, Request, Response, PROTOCOL_VERSION,
+    from_line, to_line, EngineInfo, Failure, FailureKind, Reply, Request, Response,
+    PROTOCOL_VERSION,
 };
-use wasm_compat_protocol::EngineInfo;
 
 use crate::session::Session;
 

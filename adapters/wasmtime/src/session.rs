@@ -58,9 +58,8 @@ impl Session {
     /// Build engine and store for `cfg`.
     pub fn new(cfg: &EngineConfig) -> Result<Self, Failure> {
         let (config, settings) = config::build(cfg)?;
-        let engine = Engine::new(&config).map_err(|e| {
-            Failure::new(FailureKind::Unsupported, format!("engine: {e:#}"))
-        })?;
+        let engine = Engine::new(&config)
+            .map_err(|e| Failure::new(FailureKind::Unsupported, format!("engine: {e:#}")))?;
         let (store, linker) = new_store(&engine, &settings)?;
         Ok(Session {
             engine,
@@ -171,9 +170,7 @@ impl Session {
             }
             Request::MemoryUsage => current_memory_usage()
                 .map(Reply::Memory)
-                .ok_or_else(|| {
-                    Failure::new(FailureKind::Unsupported, "no /proc/self/statm here")
-                }),
+                .ok_or_else(|| Failure::new(FailureKind::Unsupported, "no /proc/self/statm here")),
         }
     }
 

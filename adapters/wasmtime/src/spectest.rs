@@ -1,8 +1,8 @@
 //! The `spectest` host module, as the spec interpreter (and wasmtime's wast runner) define it.
 
 use wasmtime::{
-    Global, GlobalType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Result,
-    SharedMemory, Store, Table, TableType, Val, ValType,
+    Global, GlobalType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Result, SharedMemory,
+    Store, Table, TableType, Val, ValType,
 };
 
 /// Define the `spectest` module in `linker` for `store`.
@@ -48,7 +48,9 @@ pub fn link<T>(
         TableType::new64(RefType::FUNCREF, 10, Some(20)),
         Ref::Func(None),
     ) {
-        Ok(table) => linker.define(&mut *store, "spectest", "table64", table).map(|_| ())?,
+        Ok(table) => linker
+            .define(&mut *store, "spectest", "table64", table)
+            .map(|_| ())?,
         Err(e) if table64 => return Err(e),
         Err(_) => {}
     }

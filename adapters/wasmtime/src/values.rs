@@ -129,11 +129,7 @@ pub fn from_val(
     ty: Option<&ValType>,
 ) -> Result<Value, Failure> {
     let declared = ref_heap(ty);
-    let null = |default: &str| {
-        Value::Ref(RefValue::null(
-            declared.as_deref().unwrap_or(default),
-        ))
-    };
+    let null = |default: &str| Value::Ref(RefValue::null(declared.as_deref().unwrap_or(default)));
     Ok(match val {
         Val::I32(v) => Value::I32(*v as u32),
         Val::I64(v) => Value::I64(*v as u64),
@@ -178,7 +174,7 @@ fn anyref_value(
     // What is left is a host value brought in with `any.convert_extern`.
     #[cfg(wasmtime_ge_27)]
     {
-        let ext = ExternRef::convert_any(&mut store, r.clone()).map_err(engine_err)?;
+        let ext = ExternRef::convert_any(&mut store, *r).map_err(engine_err)?;
         if let Some(n) = extern_payload(&mut store, &ext)? {
             return Ok(RefValue::host("any", n));
         }
