@@ -369,40 +369,91 @@ impl Builder {
             .with_context(|| format!("creating {}", build_dir.display()))?;
         let _ = std::fs::remove_file(build_dir.join("Cargo.lock"));
         let write_manifest = |pins: &BTreeMap<String, String>| -> Result<()> {
-            let text = generated_manifest(&manifest, &version, &features, pins)?;
+            let text =
+                generated_manifest(&manifest, &version, engine_entry.yanked, &features, pins)?;
             crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())
+        };
+        // Cargo never picks a yanked release by itself, but locks one on request:
+        // a yanked engine release is required as `^X.Y.Z` and then set precisely.
+        let lock = |pins: &BTreeMap<String, String>,
+                    precise_pins: &BTreeMap<(String, String), String>|
+         -> Result<()> {
+            write_manifest(pins)?;
+            self.cargo(&build_dir, &["generate-lockfile"], id)?;
+            if engine_entry.yanked {
+                let precise = version.to_string();
+                self.cargo(
+                    &build_dir,
+                    &[
+                        "update",
+                        "-p",
+                        &manifest.engine_crate,
+                        "--precise",
+                        &precise,
+                    ],
+                    id,
+                )?;
+            }
+            // One crate at a time, and a crate can only move once the crates
+            // that require it have: retry in rounds until nothing moves.
+            let mut pending: Vec<_> = precise_pins.iter().collect();
+            while !pending.is_empty() {
+                let mut last_error = None;
+                let before = pending.len();
+                pending.retain(|((name, locked), pin)| {
+                    let spec = format!("{name}@{locked}");
+                    match self.cargo(&build_dir, &["update", "-p", &spec, "--precise", pin], id) {
+                        Ok(()) => false,
+                        Err(e) => {
+                            last_error = Some(e);
+                            true
+                        }
+                    }
+                });
+                if pending.len() == before {
+                    return Err(last_error.expect("a failed update left its error"));
+                }
+            }
+            Ok(())
         };
 
         // First resolution: what cargo picks on its own.
-        write_manifest(&BTreeMap::new())?;
-        self.cargo(&build_dir, &["generate-lockfile"], id)?;
+        lock(&BTreeMap::new(), &BTreeMap::new())?;
         let unpinned = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
 
         // Pin the engine's own crates to what existed when the release was published.
         let cutoff = engine_entry.pubtime.clone();
         let mut pins = BTreeMap::new();
+        let mut precise_pins = BTreeMap::new();
         let mut would_pick = BTreeMap::new();
         for (name, locked) in &unpinned {
             if name == &manifest.engine_crate || !manifest.is_release_crate(name) {
                 continue;
             }
             for locked in locked {
-                let chosen = self.release_version(name, locked, cutoff.as_deref())?;
+                let (chosen, yanked) = self.release_version(name, locked, cutoff.as_deref())?;
                 if &chosen != locked {
-                    pins.insert(name.clone(), chosen.to_string());
+                    // Yanked pins, and every pin of a yanked engine (whose loose
+                    // requirement first resolves to a later release), are set with
+                    // `cargo update --precise` once the engine itself is locked.
+                    if yanked || engine_entry.yanked {
+                        precise_pins.insert((name.clone(), locked.to_string()), chosen.to_string());
+                    } else {
+                        pins.insert(name.clone(), chosen.to_string());
+                    }
                     would_pick.insert(name.clone(), locked.to_string());
                 }
             }
         }
-        if !pins.is_empty() {
-            write_manifest(&pins)?;
-            self.cargo(&build_dir, &["generate-lockfile"], id)
-                .with_context(|| {
-                    format!(
-                        "{id}: pinning the engine's crates to their release versions ({pins:?})"
-                    )
-                })?;
+        if !pins.is_empty() || !precise_pins.is_empty() {
+            lock(&pins, &precise_pins).with_context(|| {
+                format!("{id}: pinning the engine's crates to their release versions ({pins:?} {precise_pins:?})")
+            })?;
         }
+        let pins: BTreeMap<String, String> = pins
+            .into_iter()
+            .chain(precise_pins.into_iter().map(|((name, _), pin)| (name, pin)))
+            .collect();
         let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
         let mut engine_crates = Vec::new();
         for (name, versions) in &resolved {
@@ -467,15 +518,16 @@ impl Builder {
     }
 
     /// The newest version of `name` in `locked`'s compatibility range that is not
-    /// newer than `locked` and was published no later than `cutoff`.
+    /// newer than `locked` and was published no later than `cutoff` (yanked or
+    /// not: what was there when the engine shipped), and whether it is yanked now.
     fn release_version(
         &self,
         name: &str,
         locked: &semver::Version,
         cutoff: Option<&str>,
-    ) -> Result<semver::Version> {
+    ) -> Result<(semver::Version, bool)> {
         let Some(cutoff) = cutoff else {
-            return Ok(locked.clone());
+            return Ok((locked.clone(), false));
         };
         let entries = self.index.versions(name)?;
         let best = entries
@@ -483,9 +535,10 @@ impl Builder {
             .filter(|e| same_compat_range(&e.version, locked) && &e.version <= locked)
             .filter(|e| e.version.pre.is_empty() || !locked.pre.is_empty())
             .filter(|e| e.pubtime.as_deref().is_some_and(|t| t <= cutoff))
-            .map(|e| e.version.clone())
-            .max();
-        Ok(best.unwrap_or_else(|| locked.clone()))
+            .max_by(|a, b| a.version.cmp(&b.version));
+        Ok(best
+            .map(|e| (e.version.clone(), e.yanked))
+            .unwrap_or_else(|| (locked.clone(), false)))
     }
 
     fn cargo(&self, dir: &Path, args: &[&str], id: &EngineId) -> Result<()> {
@@ -660,6 +713,7 @@ fn locked_registry_packages(lock: &Path) -> Result<BTreeMap<String, BTreeSet<sem
 fn generated_manifest(
     adapter: &AdapterManifest,
     version: &semver::Version,
+    yanked: bool,
     features: &[String],
     pins: &BTreeMap<String, String>,
 ) -> Result<String> {
@@ -693,7 +747,12 @@ fn generated_manifest(
             other => bail!("dependency `{name}` has an unexpected form: {other}"),
         };
         if name == &adapter.engine_crate {
-            spec.insert("version".into(), format!("={version}").into());
+            let req = if yanked {
+                format!("^{version}")
+            } else {
+                format!("={version}")
+            };
+            spec.insert("version".into(), req.into());
             spec.insert("default-features".into(), false.into());
             spec.insert(
                 "features".into(),
@@ -786,12 +845,12 @@ mod tests {
         let got = builder
             .release_version("engine_core", &v("0.13.2"), Some("2024-01-24T20:42:14Z"))
             .unwrap();
-        assert_eq!(got, v("0.13.1"));
+        assert_eq!(got, (v("0.13.1"), false));
         // A release published before any later patch keeps the first one.
         let got = builder
             .release_version("engine_core", &v("0.13.2"), Some("2023-08-01T00:00:00Z"))
             .unwrap();
-        assert_eq!(got, v("0.13.0"));
+        assert_eq!(got, (v("0.13.0"), false));
     }
 
     #[test]
@@ -812,7 +871,8 @@ mod tests {
         };
         let mut pins = BTreeMap::new();
         pins.insert("demo_core".to_string(), "1.0.3".to_string());
-        let text = generated_manifest(&adapter, &v("1.2.0"), &["std".into()], &pins).unwrap();
+        let text =
+            generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()], &pins).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
         assert_eq!(
@@ -828,6 +888,13 @@ mod tests {
             .unwrap()
             .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
+        // A yanked release is required loosely, then locked precisely.
+        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], &BTreeMap::new()).unwrap();
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(
+            doc["dependencies"]["demo"]["version"].as_str(),
+            Some("^1.2.0")
+        );
     }
 
     #[test]
