@@ -85,6 +85,7 @@ struct AdapterManifest {
     release_crates: Vec<glob::Pattern>,
     features: Vec<String>,
     supported: semver::VersionReq,
+    lockstep: Vec<String>,
     dependencies: toml::Table,
 }
 
@@ -96,6 +97,8 @@ struct Metadata {
     #[serde(default)]
     features: Vec<String>,
     supported: String,
+    #[serde(default)]
+    lockstep: Vec<String>,
 }
 
 impl AdapterManifest {
@@ -159,6 +162,7 @@ impl AdapterManifest {
             release_crates,
             features: meta.features,
             supported,
+            lockstep: meta.lockstep,
             dependencies,
         })
     }
@@ -275,6 +279,27 @@ impl Builder {
             }
         }
         Ok(newest.into_values().map(|v| v.to_string()).collect())
+    }
+
+    /// Check, without building, that `spec` names a published version inside its
+    /// adapter's supported range.
+    pub fn check_version(&self, spec: &EngineSpec) -> Result<()> {
+        let AdapterSource::Crate { dir } = &spec.source else {
+            return Ok(());
+        };
+        let manifest = AdapterManifest::load(dir)?;
+        let version: semver::Version = spec.id.version.parse()?;
+        if !manifest.supported.matches(&version) {
+            bail!(
+                "the {} adapter supports {} versions {} only",
+                spec.id.engine,
+                manifest.engine_crate,
+                manifest.supported
+            );
+        }
+        self.index
+            .entry(&manifest.engine_crate, &version)
+            .map(|_| ())
     }
 
     /// Where a finished build lives, and whether it is there, without building.
@@ -427,7 +452,8 @@ impl Builder {
         let mut precise_pins = BTreeMap::new();
         let mut would_pick = BTreeMap::new();
         for (name, locked) in &unpinned {
-            if name == &manifest.engine_crate || !manifest.is_release_crate(name) {
+            let fixed = name == &manifest.engine_crate || manifest.lockstep.contains(name);
+            if fixed || !manifest.is_release_crate(name) {
                 continue;
             }
             for locked in locked {
@@ -759,6 +785,9 @@ fn generated_manifest(
                 toml::Value::Array(features.iter().map(|f| f.clone().into()).collect()),
             );
         }
+        if adapter.lockstep.contains(name) {
+            spec.insert("version".into(), format!("={version}").into());
+        }
         if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
             let p = adapter.dir.join(path);
             let p = std::fs::canonicalize(&p).unwrap_or(p);
@@ -864,8 +893,9 @@ mod tests {
             release_crates: vec![glob::Pattern::new("demo*").unwrap()],
             features: vec!["std".into()],
             supported: semver::VersionReq::parse(">=1.0.0").unwrap(),
+            lockstep: vec!["demo-api".into()],
             dependencies: toml::from_str(
-                "demo = { version = \"=1.0.0\", default-features = false }\nproto = { path = \"../protocol\" }",
+                "demo = { version = \"=1.0.0\", default-features = false }\nproto = { path = \"../protocol\" }\ndemo-api = \">=1.0.0\"",
             )
             .unwrap(),
         };

@@ -169,7 +169,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             }
             let text = format!(
                 "# {family} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
-                 built by `wasm-compat build --sweep {family}` with {}.\n\n\
+                 built by `wasm-compat build --sweep {family}` with {}. \
+                 Build times are wall times with the shared target directory as it was \
+                 (dependencies built earlier are reused), not cold builds.\n\n\
                  | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
                 builder.rustc(),
                 rows.join("\n")
@@ -276,6 +278,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let expectations_path = expectations.unwrap_or_else(|| base.join("expectations.toml"));
             let expectations = Expectations::load(&expectations_path)?;
             let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+            for spec in matrix.select(&common.engines) {
+                builder
+                    .check_version(&spec)
+                    .with_context(|| format!("{}: {}", matrix.locate(&spec.id.version), spec.id))?;
+            }
             let plan = Plan {
                 engines: matrix.select(&common.engines),
                 cases: all,

@@ -322,6 +322,18 @@ impl Matrix {
             .collect()
     }
 
+    /// `path:line` of the first line of the matrix file that mentions `"text"`,
+    /// for errors about a value written there.
+    pub fn locate(&self, text: &str) -> String {
+        let quoted = format!("\"{text}\"");
+        let line = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|t| t.lines().position(|l| l.contains(&quoted)))
+            .map(|i| format!(":{}", i + 1))
+            .unwrap_or_default();
+        format!("{}{line}", self.path.display())
+    }
+
     /// The folder the matrix file is in.
     pub fn base_dir(&self) -> PathBuf {
         let parent = self.path.parent().unwrap_or(Path::new("."));
