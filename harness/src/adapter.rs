@@ -2,9 +2,8 @@
 //! that panics, aborts, segfaults, hangs or talks nonsense into a typed [`Exchange`]
 //! instead of an error of the harness.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,7 +53,9 @@ pub struct AdapterProcess {
     id: EngineId,
     child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<std::io::Result<String>>,
+    stdout: ChildStdout,
+    /// Bytes read from stdout that do not yet make a whole line.
+    pending: Vec<u8>,
     stderr: Arc<Mutex<String>>,
     timeout: Duration,
     dead: Option<Exchange>,
@@ -78,29 +79,6 @@ impl AdapterProcess {
                 )
             })?;
         let stdout = child.stdout.take().expect("piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = Vec::new();
-                match (&mut reader)
-                    .take(MAX_LINE as u64)
-                    .read_until(b'\n', &mut line)
-                {
-                    Ok(0) => break,
-                    Ok(_) => {
-                        let text = String::from_utf8_lossy(&line).trim_end().to_string();
-                        if tx.send(Ok(text)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                }
-            }
-        });
         let stderr_buf = Arc::new(Mutex::new(String::new()));
         let sink = stderr_buf.clone();
         let mut stderr = child.stderr.take().expect("piped");
@@ -126,7 +104,8 @@ impl AdapterProcess {
             id: adapter.id.clone(),
             child,
             stdin,
-            lines,
+            stdout,
+            pending: Vec::new(),
             stderr: stderr_buf,
             timeout,
             dead: None,
@@ -183,21 +162,79 @@ impl AdapterProcess {
     }
 }
 
+/// What reading one response line gave.
+enum Line {
+    Text(String),
+    Closed,
+    TimedOut,
+    TooLong,
+}
+
+impl AdapterProcess {
+    /// Read one line from the adapter's stdout, waiting until `deadline` at most.
+    /// Reads happen on the calling thread, after `poll` says there is something to
+    /// read, so a request costs no hand-over between threads.
+    fn read_line(&mut self, deadline: Instant) -> std::io::Result<Line> {
+        use std::os::unix::io::AsRawFd;
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            if let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line).trim_end().to_string();
+                return Ok(Line::Text(text));
+            }
+            if self.pending.len() > MAX_LINE {
+                return Ok(Line::TooLong);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Line::TimedOut);
+            }
+            let mut fd = libc::pollfd {
+                fd: self.stdout.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let millis = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+            // SAFETY: one valid pollfd for the duration of the call.
+            let ready = unsafe { libc::poll(&mut fd, 1, millis) };
+            if ready < 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(err);
+            }
+            if ready == 0 {
+                continue;
+            }
+            // Readable or hung up: this read does not block.
+            let n = self.stdout.read(&mut chunk)?;
+            if n == 0 {
+                return Ok(Line::Closed);
+            }
+            self.pending.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
 impl Engine for AdapterProcess {
     fn request(&mut self, request: &Request) -> Exchange {
         if let Some(dead) = &self.dead {
             return dead.clone();
         }
-        let line = to_line(request);
+        let mut line = to_line(request);
+        line.push('\n');
+        // One write per request: the pipe is unbuffered.
         let wrote = match self.stdin.as_mut() {
-            Some(stdin) => writeln!(stdin, "{line}").and_then(|_| stdin.flush()),
+            Some(stdin) => stdin.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("stdin closed")),
         };
         let outcome = if wrote.is_err() {
             self.crash()
         } else {
-            match self.lines.recv_timeout(self.timeout) {
-                Ok(Ok(text)) => match from_line::<Response>(&text) {
+            match self.read_line(Instant::now() + self.timeout) {
+                Ok(Line::Text(text)) => match from_line::<Response>(&text) {
                     Ok(response) => return Exchange::Reply(response),
                     Err(e) => {
                         let _ = self.child.kill();
@@ -208,8 +245,15 @@ impl Engine for AdapterProcess {
                         }
                     }
                 },
-                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => self.crash(),
-                Err(RecvTimeoutError::Timeout) => {
+                Ok(Line::TooLong) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    Exchange::ProtocolError {
+                        detail: format!("a response line longer than {MAX_LINE} bytes"),
+                    }
+                }
+                Ok(Line::Closed) | Err(_) => self.crash(),
+                Ok(Line::TimedOut) => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
                     Exchange::Timeout {
