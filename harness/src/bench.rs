@@ -1,7 +1,8 @@
 //! The benchmark behind BENCHMARKS.md: per `engine@version`, the harness's wall
 //! time on the wasm-v2 suite, single-threaded and with every core, against the
 //! engine's own in-process wast runner of the same version (built from
-//! `bench/native-<family>` like an adapter), plus the adapter's build time.
+//! `bench/native-<family>` like an adapter). Adapter build times come from the
+//! cold CI run instead (see BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,8 +27,6 @@ pub struct BenchRow {
     pub harness_all: f64,
     /// The native runner's wall time, or why there is none.
     pub native: Result<f64, String>,
-    /// Seconds the adapter build took when it was built.
-    pub adapter_build_secs: Option<f64>,
     /// Assertions passed / run by the harness.
     pub assertions: (usize, usize),
 }
@@ -91,7 +90,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
     write_suite(&cases, suite_dir.path())?;
     let mut rows = Vec::new();
     for spec in &options.engines {
-        let adapter = builder.adapter(spec)?;
+        builder.adapter(spec)?;
         let measure = |jobs: usize| -> Result<(f64, (usize, usize))> {
             let plan = Plan {
                 engines: vec![spec.clone()],
@@ -147,7 +146,6 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
             harness_one: median(one),
             harness_all: median(all),
             native,
-            adapter_build_secs: adapter.record.map(|r| r.build_secs),
             assertions,
         });
     }
@@ -157,7 +155,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
 /// The rows as a Markdown table.
 pub fn render(rows: &[BenchRow], jobs: usize) -> String {
     let mut s = format!(
-        "| engine | harness, 1 worker | harness, {jobs} workers | native runner, 1 thread | 1 worker / native | {jobs} workers / native | adapter build | wasm-v2 assertions passed |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| engine | harness, 1 worker | harness, {jobs} workers | native runner, 1 thread | 1 worker / native | {jobs} workers / native | wasm-v2 assertions passed |\n|---|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in rows {
         let (native, ratio_one, ratio_all) = match &r.native {
@@ -168,12 +166,8 @@ pub fn render(rows: &[BenchRow], jobs: usize) -> String {
             ),
             Err(why) => (format!("n/a ({why})"), "-".into(), "-".into()),
         };
-        let build = r
-            .adapter_build_secs
-            .map(|s| format!("{s:.0}s"))
-            .unwrap_or_else(|| "-".into());
         s.push_str(&format!(
-            "| {} | {:.2}s | {:.2}s | {native} | {ratio_one} | {ratio_all} | {build} | {}/{} |\n",
+            "| {} | {:.2}s | {:.2}s | {native} | {ratio_one} | {ratio_all} | {}/{} |\n",
             r.engine, r.harness_one, r.harness_all, r.assertions.0, r.assertions.1
         ));
     }

@@ -166,17 +166,18 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 };
                 println!("{row}");
                 rows.push(row);
+                // Rewritten after every build, so an interrupted sweep keeps what it learnt.
+                let text = format!(
+                    "# {family} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
+                     built by `wasm-compat build --sweep {family}` with {}. \
+                     Build times are wall times with the shared target directory as it was \
+                     (dependencies built earlier are reused), not cold builds.\n\n\
+                     | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
+                    builder.rustc(),
+                    rows.join("\n")
+                );
+                fsutil::write_atomic(&path, text.as_bytes())?;
             }
-            let text = format!(
-                "# {family} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
-                 built by `wasm-compat build --sweep {family}` with {}. \
-                 Build times are wall times with the shared target directory as it was \
-                 (dependencies built earlier are reused), not cold builds.\n\n\
-                 | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
-                builder.rustc(),
-                rows.join("\n")
-            );
-            fsutil::write_atomic(&path, text.as_bytes())?;
             println!("record: {}", path.display());
             Ok(if failed == 0 {
                 ExitCode::SUCCESS
