@@ -11,7 +11,7 @@ use wasm_compat_protocol::{
     TrapKind,
 };
 use wast::parser::{self, ParseBuffer};
-use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke};
+use wast::{Wast, WastDirective, WastExecute, WastInvoke};
 
 use crate::adapter::{Engine, Exchange};
 use crate::cases::Case;
@@ -139,6 +139,11 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
     CaseRun::Ran(session.records)
 }
 
+/// The step of something that either succeeded with nothing to return or failed.
+fn done<T>(result: Result<T, Step>) -> Step {
+    result.map_or_else(|step| step, |_| Step::Done(Reply::Done))
+}
+
 /// A directive names a module or instance the case never made (usually because
 /// making it failed earlier): that directive fails, the case goes on.
 fn missing(what: impl Into<String>) -> Failure {
@@ -262,7 +267,7 @@ impl Session<'_, '_> {
         match d {
             WastDirective::Module(q) => {
                 let id = q.name().map(|i| i.name().to_string());
-                match self.module_and_instance(q) {
+                match self.instantiate_text(q.encode()) {
                     Ok(instance) => {
                         self.current = Some(instance);
                         if let Some(id) = id {
@@ -275,20 +280,15 @@ impl Session<'_, '_> {
             }
             WastDirective::ModuleDefinition(q) => {
                 let id = q.name().map(|i| i.name().to_string());
-                let step = match q.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected {
-                        message: e.to_string(),
-                    }),
-                    Ok(bytes) => match self.compile(bytes) {
-                        Ok(module) => {
-                            self.last_definition = Some(module);
-                            if let Some(id) = id {
-                                self.definitions.insert(id, module);
-                            }
-                            Step::Done(Reply::Done)
+                let step = match self.compile_text(q.encode()) {
+                    Ok(module) => {
+                        self.last_definition = Some(module);
+                        if let Some(id) = id {
+                            self.definitions.insert(id, module);
                         }
-                        Err(step) => step,
-                    },
+                        Step::Done(Reply::Done)
+                    }
+                    Err(step) => step,
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
@@ -357,29 +357,13 @@ impl Session<'_, '_> {
             | WastDirective::AssertInvalid {
                 module, message, ..
             } => {
-                let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected {
-                        message: e.to_string(),
-                    }),
-                    Ok(bytes) => match self.compile(bytes) {
-                        Ok(_) => Step::Done(Reply::Done),
-                        Err(step) => step,
-                    },
-                };
+                let step = done(self.compile_text(module.encode()));
                 self.judge_with_message(span, name, Expect::CompileFailure, step, message);
             }
             WastDirective::AssertMalformedCustom { module, .. }
             | WastDirective::AssertInvalidCustom { module, .. } => {
                 // Custom sections are not validated by engines: the module must still load.
-                let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected {
-                        message: e.to_string(),
-                    }),
-                    Ok(bytes) => match self.compile(bytes) {
-                        Ok(_) => Step::Done(Reply::Done),
-                        Err(step) => step,
-                    },
-                };
+                let step = done(self.compile_text(module.encode()));
                 let step = match step {
                     Step::Broken(Actual::TextRejected { .. }) => Step::Done(Reply::Done),
                     other => other,
@@ -389,18 +373,7 @@ impl Session<'_, '_> {
             WastDirective::AssertUnlinkable {
                 module, message, ..
             } => {
-                let step = match module.encode() {
-                    Err(e) => Step::Broken(Actual::TextRejected {
-                        message: e.to_string(),
-                    }),
-                    Ok(bytes) => match self.compile(bytes) {
-                        Ok(m) => match self.instantiate(m) {
-                            Ok(_) => Step::Done(Reply::Done),
-                            Err(step) => step,
-                        },
-                        Err(step) => step,
-                    },
-                };
+                let step = done(self.instantiate_text(module.encode()));
                 self.judge_with_message(span, name, Expect::Unlinkable, step, message);
             }
             WastDirective::AssertSuspension { .. }
@@ -419,13 +392,23 @@ impl Session<'_, '_> {
         }
     }
 
-    fn module_and_instance(&mut self, q: &mut QuoteWat<'_>) -> Result<InstanceId, Step> {
-        let bytes = q.encode().map_err(|e| {
+    /// Compile the module text encoded as `encoded` (a text the harness's own
+    /// parser rejects becomes a `TextRejected` step).
+    fn compile_text(&mut self, encoded: Result<Vec<u8>, wast::Error>) -> Result<ModuleId, Step> {
+        let bytes = encoded.map_err(|e| {
             Step::Broken(Actual::TextRejected {
                 message: e.to_string(),
             })
         })?;
-        let module = self.compile(bytes)?;
+        self.compile(bytes)
+    }
+
+    /// Compile and instantiate the module text encoded as `encoded`.
+    fn instantiate_text(
+        &mut self,
+        encoded: Result<Vec<u8>, wast::Error>,
+    ) -> Result<InstanceId, Step> {
+        let module = self.compile_text(encoded)?;
         self.instantiate(module)
     }
 
@@ -458,18 +441,7 @@ impl Session<'_, '_> {
                 }),
                 Err(e) => Step::Failed(missing(e)),
             },
-            WastExecute::Wat(wat) => match wat.encode() {
-                Err(e) => Step::Broken(Actual::TextRejected {
-                    message: e.to_string(),
-                }),
-                Ok(bytes) => match self.compile(bytes) {
-                    Ok(m) => match self.instantiate(m) {
-                        Ok(_) => Step::Done(Reply::Done),
-                        Err(step) => step,
-                    },
-                    Err(step) => step,
-                },
-            },
+            WastExecute::Wat(wat) => done(self.instantiate_text(wat.encode())),
         }
     }
 
