@@ -393,92 +393,71 @@ impl Builder {
         std::fs::create_dir_all(&build_dir)
             .with_context(|| format!("creating {}", build_dir.display()))?;
         let _ = std::fs::remove_file(build_dir.join("Cargo.lock"));
-        let write_manifest = |pins: &BTreeMap<String, String>| -> Result<()> {
-            let text =
-                generated_manifest(&manifest, &version, engine_entry.yanked, &features, pins)?;
-            crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())
-        };
-        // Cargo never picks a yanked release by itself, but locks one on request:
-        // a yanked engine release is required as `^X.Y.Z` and then set precisely.
-        let lock = |pins: &BTreeMap<String, String>,
-                    precise_pins: &BTreeMap<(String, String), String>|
-         -> Result<()> {
-            write_manifest(pins)?;
-            self.cargo(&build_dir, &["generate-lockfile"], id)?;
-            if engine_entry.yanked {
-                let precise = version.to_string();
-                self.cargo(
-                    &build_dir,
-                    &[
-                        "update",
-                        "-p",
-                        &manifest.engine_crate,
-                        "--precise",
-                        &precise,
-                    ],
-                    id,
-                )?;
-            }
-            // One crate at a time, and a crate can only move once the crates
-            // that require it have: retry in rounds until nothing moves.
-            let mut pending: Vec<_> = precise_pins.iter().collect();
-            while !pending.is_empty() {
-                let mut last_error = None;
-                let before = pending.len();
-                pending.retain(|((name, locked), pin)| {
-                    let spec = format!("{name}@{locked}");
-                    match self.cargo(&build_dir, &["update", "-p", &spec, "--precise", pin], id) {
-                        Ok(()) => false,
-                        Err(e) => {
-                            last_error = Some(e);
-                            true
-                        }
-                    }
-                });
-                if pending.len() == before {
-                    return Err(last_error.expect("a failed update left its error"));
-                }
-            }
-            Ok(())
-        };
-
-        // First resolution: what cargo picks on its own.
-        lock(&BTreeMap::new(), &BTreeMap::new())?;
+        // Resolve as cargo would on its own. Cargo never picks a yanked release by
+        // itself but locks one on request: a yanked engine release is required as
+        // `^X.Y.Z` and then set precisely.
+        let text = generated_manifest(&manifest, &version, engine_entry.yanked, &features)?;
+        crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
+        self.cargo(&build_dir, &["generate-lockfile"], id)?;
+        if engine_entry.yanked {
+            let precise = version.to_string();
+            let args = [
+                "update",
+                "-p",
+                &manifest.engine_crate,
+                "--precise",
+                &precise,
+            ];
+            self.cargo(&build_dir, &args, id)?;
+        }
         let unpinned = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
 
         // Pin the engine's own crates to what existed when the release was published.
         let cutoff = engine_entry.pubtime.clone();
-        let mut pins = BTreeMap::new();
-        let mut precise_pins = BTreeMap::new();
-        let mut would_pick = BTreeMap::new();
+        let mut moves = BTreeMap::new();
         for (name, locked) in &unpinned {
             let fixed = name == &manifest.engine_crate || manifest.lockstep.contains(name);
             if fixed || !manifest.is_release_crate(name) {
                 continue;
             }
             for locked in locked {
-                let (chosen, yanked) = self.release_version(name, locked, cutoff.as_deref())?;
+                let (chosen, _yanked) = self.release_version(name, locked, cutoff.as_deref())?;
                 if &chosen != locked {
-                    // Yanked pins, and every pin of a yanked engine (whose loose
-                    // requirement first resolves to a later release), are set with
-                    // `cargo update --precise` once the engine itself is locked.
-                    if yanked || engine_entry.yanked {
-                        precise_pins.insert((name.clone(), locked.to_string()), chosen.to_string());
-                    } else {
-                        pins.insert(name.clone(), chosen.to_string());
-                    }
-                    would_pick.insert(name.clone(), locked.to_string());
+                    moves.insert((name.clone(), locked.to_string()), chosen.to_string());
                 }
             }
         }
-        if !pins.is_empty() || !precise_pins.is_empty() {
-            lock(&pins, &precise_pins).with_context(|| {
-                format!("{id}: pinning the engine's crates to their release versions ({pins:?} {precise_pins:?})")
-            })?;
+        // `cargo update --precise` moves one crate at a time (yanked or not), and a
+        // crate can only move back once the crates requiring its newer release
+        // have: retry in rounds until nothing moves.
+        let mut pending: Vec<_> = moves.iter().collect();
+        while !pending.is_empty() {
+            let mut last_error = None;
+            let before = pending.len();
+            pending.retain(|((name, locked), pin)| {
+                let spec = format!("{name}@{locked}");
+                match self.cargo(&build_dir, &["update", "-p", &spec, "--precise", pin], id) {
+                    Ok(()) => false,
+                    Err(e) => {
+                        last_error = Some(e);
+                        true
+                    }
+                }
+            });
+            if pending.len() == before {
+                let err = last_error.expect("a failed update left its error");
+                return Err(err.context(format!(
+                    "{id}: pinning the engine's crates to their release versions ({moves:?})"
+                )));
+            }
         }
-        let pins: BTreeMap<String, String> = pins
+        let would_pick: BTreeMap<String, String> = moves
+            .keys()
+            .map(|(name, locked)| (name.clone(), locked.clone()))
+            .collect();
+        let pins: BTreeMap<String, String> = moves
             .into_iter()
-            .chain(precise_pins.into_iter().map(|((name, _), pin)| (name, pin)))
+            .map(|((name, _), pin)| (name, pin))
             .collect();
         let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
         let mut engine_crates = Vec::new();
@@ -741,7 +720,6 @@ fn generated_manifest(
     version: &semver::Version,
     yanked: bool,
     features: &[String],
-    pins: &BTreeMap<String, String>,
 ) -> Result<String> {
     let abs = |p: &Path| p.display().to_string();
     let mut package = toml::Table::new();
@@ -795,16 +773,6 @@ fn generated_manifest(
         }
         deps.insert(name.clone(), spec.into());
     }
-    for (name, pin) in pins {
-        if deps.contains_key(name) {
-            continue;
-        }
-        let mut spec = toml::Table::new();
-        spec.insert("version".into(), format!("={pin}").into());
-        spec.insert("default-features".into(), false.into());
-        deps.insert(name.clone(), spec.into());
-    }
-
     let mut release = toml::Table::new();
     release.insert("debug".into(), false.into());
     let mut profile = toml::Table::new();
@@ -883,7 +851,7 @@ mod tests {
     }
 
     #[test]
-    fn generated_manifest_pins_engine_and_siblings() {
+    fn generated_manifest_pins_the_engine_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let adapter = AdapterManifest {
             dir: dir.path().to_path_buf(),
@@ -899,19 +867,12 @@ mod tests {
             )
             .unwrap(),
         };
-        let mut pins = BTreeMap::new();
-        pins.insert("demo_core".to_string(), "1.0.3".to_string());
-        let text =
-            generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()], &pins).unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()]).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
         assert_eq!(
             doc["dependencies"]["demo"]["version"].as_str(),
             Some("=1.2.0")
-        );
-        assert_eq!(
-            doc["dependencies"]["demo_core"]["version"].as_str(),
-            Some("=1.0.3")
         );
         assert!(doc["dependencies"]["proto"]["path"]
             .as_str()
@@ -919,7 +880,7 @@ mod tests {
             .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
         // A yanked release is required loosely, then locked precisely.
-        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], &BTreeMap::new()).unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[]).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(
             doc["dependencies"]["demo"]["version"].as_str(),
