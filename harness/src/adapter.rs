@@ -42,10 +42,21 @@ pub enum Exchange {
     },
 }
 
-/// Anything requests can be sent to: an adapter process, or a fake in tests.
+/// Anything requests can be sent to. Responses come back in request order, so a
+/// caller may send several requests before receiving their answers (pipelining).
 pub trait Engine {
+    /// Send one request without waiting for its answer. A process that is gone
+    /// is not an error here: the next `receive` reports it.
+    fn send(&mut self, request: &Request);
+
+    /// Wait for the answer to the oldest request not yet answered.
+    fn receive(&mut self) -> Exchange;
+
     /// Send one request and wait for its outcome.
-    fn request(&mut self, request: &Request) -> Exchange;
+    fn request(&mut self, request: &Request) -> Exchange {
+        self.send(request);
+        self.receive()
+    }
 }
 
 /// A live adapter process.
@@ -219,9 +230,9 @@ impl AdapterProcess {
 }
 
 impl Engine for AdapterProcess {
-    fn request(&mut self, request: &Request) -> Exchange {
-        if let Some(dead) = &self.dead {
-            return dead.clone();
+    fn send(&mut self, request: &Request) {
+        if self.dead.is_some() {
+            return;
         }
         let mut line = to_line(request);
         line.push('\n');
@@ -230,35 +241,41 @@ impl Engine for AdapterProcess {
             Some(stdin) => stdin.write_all(line.as_bytes()),
             None => Err(std::io::Error::other("stdin closed")),
         };
-        let outcome = if wrote.is_err() {
-            self.crash()
-        } else {
-            match self.read_line(Instant::now() + self.timeout) {
-                Ok(Line::Text(text)) => match from_line::<Response>(&text) {
-                    Ok(response) => return Exchange::Reply(response),
-                    Err(e) => {
-                        let _ = self.child.kill();
-                        let _ = self.child.wait();
-                        let shown: String = text.chars().take(200).collect();
-                        Exchange::ProtocolError {
-                            detail: format!("not a response ({e}): {shown:?}"),
-                        }
-                    }
-                },
-                Ok(Line::TooLong) => {
+        if wrote.is_err() {
+            let crash = self.crash();
+            self.dead = Some(crash);
+        }
+    }
+
+    fn receive(&mut self) -> Exchange {
+        if let Some(dead) = &self.dead {
+            return dead.clone();
+        }
+        let outcome = match self.read_line(Instant::now() + self.timeout) {
+            Ok(Line::Text(text)) => match from_line::<Response>(&text) {
+                Ok(response) => return Exchange::Reply(response),
+                Err(e) => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
+                    let shown: String = text.chars().take(200).collect();
                     Exchange::ProtocolError {
-                        detail: format!("a response line longer than {MAX_LINE} bytes"),
+                        detail: format!("not a response ({e}): {shown:?}"),
                     }
                 }
-                Ok(Line::Closed) | Err(_) => self.crash(),
-                Ok(Line::TimedOut) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    Exchange::Timeout {
-                        after: self.timeout,
-                    }
+            },
+            Ok(Line::TooLong) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Exchange::ProtocolError {
+                    detail: format!("a response line longer than {MAX_LINE} bytes"),
+                }
+            }
+            Ok(Line::Closed) | Err(_) => self.crash(),
+            Ok(Line::TimedOut) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Exchange::Timeout {
+                    after: self.timeout,
                 }
             }
         };

@@ -4,7 +4,7 @@
 //!
 //! The interpreter never names a concrete engine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use wasm_compat_protocol::{
     Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply, Request, Response,
@@ -121,10 +121,12 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
         }
         other => return CaseRun::Error(format!("configuring the engine failed: {other:?}")),
     }
+    let mut wast = wast;
     let mut session = Session {
         engine,
         case,
         records: Vec::new(),
+        pending: VecDeque::new(),
         next_module: 0,
         next_instance: 0,
         current: None,
@@ -133,10 +135,36 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
         last_definition: None,
         dead: false,
     };
-    for mut directive in wast.directives {
-        session.directive(&mut directive);
+    for directive in wast.directives.iter_mut() {
+        session.directive(directive);
     }
+    session.flush();
     CaseRun::Ran(session.records)
+}
+
+/// Expected results in words: `[i32:0x00000001, f32:nan:canonical]`.
+fn expected_results(results: &[wast::WastRet<'_>]) -> String {
+    let parts: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            wast::WastRet::Core(c) => expect::render_ret(c),
+            #[allow(unreachable_patterns)]
+            _ => "component value".into(),
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Whether a directive's request can be sent without waiting for earlier
+/// answers: calls and reads only; anything that makes modules or instances waits.
+fn is_pipelined(d: &WastDirective<'_>) -> bool {
+    match d {
+        WastDirective::Invoke(_) | WastDirective::AssertExhaustion { .. } => true,
+        WastDirective::AssertReturn { exec, .. } | WastDirective::AssertTrap { exec, .. } => {
+            !matches!(exec, WastExecute::Wat(_))
+        }
+        _ => false,
+    }
 }
 
 /// The step of something that either succeeded with nothing to return or failed.
@@ -156,10 +184,25 @@ fn located(mut e: wast::Error, case: &Case) -> String {
     e.to_string()
 }
 
-struct Session<'e, 'c> {
+/// Requests in flight at most: enough to hide the round trip, few enough that
+/// neither pipe can fill up and stall both processes.
+const WINDOW: usize = 64;
+
+/// A directive whose request was sent and whose answer is still to be judged.
+struct Pending<'d, 'a> {
+    span: wast::token::Span,
+    name: &'static str,
+    expect: Expect,
+    expected: String,
+    results: Option<&'d Vec<wast::WastRet<'a>>>,
+}
+
+struct Session<'e, 'c, 'd, 'a> {
     engine: &'e mut dyn Engine,
     case: &'c Case,
     records: Vec<DirectiveRecord>,
+    /// Sent, not yet answered, in order; judged before any later directive.
+    pending: VecDeque<Pending<'d, 'a>>,
     next_module: ModuleId,
     next_instance: InstanceId,
     current: Option<InstanceId>,
@@ -177,16 +220,58 @@ enum Step {
     Broken(Actual),
 }
 
-impl Session<'_, '_> {
+fn step_of(exchange: Exchange) -> Step {
+    match exchange {
+        Exchange::Reply(Response::Ok(reply)) => Step::Done(reply),
+        Exchange::Reply(Response::Err(f)) => Step::Failed(f),
+        Exchange::Crash { status, stderr } => Step::Broken(Actual::Crash { status, stderr }),
+        Exchange::Timeout { after } => Step::Broken(Actual::Timeout {
+            after_secs: after.as_secs(),
+        }),
+        Exchange::ProtocolError { detail } => Step::Broken(Actual::ProtocolError { detail }),
+    }
+}
+
+impl<'d, 'a> Session<'_, '_, 'd, 'a> {
+    /// Send and wait (everything sent earlier is judged first).
     fn send(&mut self, req: Request) -> Step {
-        match self.engine.request(&req) {
-            Exchange::Reply(Response::Ok(reply)) => Step::Done(reply),
-            Exchange::Reply(Response::Err(f)) => Step::Failed(f),
-            Exchange::Crash { status, stderr } => Step::Broken(Actual::Crash { status, stderr }),
-            Exchange::Timeout { after } => Step::Broken(Actual::Timeout {
-                after_secs: after.as_secs(),
-            }),
-            Exchange::ProtocolError { detail } => Step::Broken(Actual::ProtocolError { detail }),
+        self.flush();
+        step_of(self.engine.request(&req))
+    }
+
+    /// Send without waiting; the answer is judged when a later directive needs
+    /// the engine's state, or when the window is full.
+    fn pipeline(&mut self, req: Request, pending: Pending<'d, 'a>) {
+        if self.pending.len() >= WINDOW {
+            self.settle_one();
+        }
+        self.engine.send(&req);
+        self.pending.push_back(pending);
+    }
+
+    fn settle_one(&mut self) {
+        let Some(p) = self.pending.pop_front() else {
+            return;
+        };
+        if self.dead {
+            self.record(
+                p.span,
+                p.name,
+                String::new(),
+                Actual::NotRun,
+                Verdict::NotRun,
+                None,
+            );
+            return;
+        }
+        let step = step_of(self.engine.receive());
+        self.judge_described(p.span, p.name, p.expect, p.expected, step, p.results);
+    }
+
+    /// Judge every directive still in flight.
+    fn flush(&mut self) {
+        while !self.pending.is_empty() {
+            self.settle_one();
         }
     }
 
@@ -250,10 +335,14 @@ impl Session<'_, '_> {
         }
     }
 
-    fn directive(&mut self, d: &mut WastDirective<'_>) {
+    fn directive(&mut self, d: &'d mut WastDirective<'a>) {
         let span = d.span();
         let name = directive_name(d);
+        if !is_pipelined(d) {
+            self.flush();
+        }
         if self.dead {
+            self.flush();
             self.record(
                 span,
                 name,
@@ -331,21 +420,56 @@ impl Session<'_, '_> {
                 self.judge(span, name, Expect::Success, step, None);
             }
             WastDirective::Invoke(invoke) => {
-                let step = self.invoke(invoke);
-                self.judge(span, name, Expect::Success, step, None);
+                let request = self.invoke_request(invoke);
+                self.run(
+                    span,
+                    name,
+                    Expect::Success,
+                    String::new(),
+                    None,
+                    Some(request),
+                );
             }
             WastDirective::AssertReturn { exec, results, .. } => {
-                let step = self.execute(exec);
-                self.judge(span, name, Expect::Results, step, Some(results));
+                let results: &'d Vec<wast::WastRet<'a>> = results;
+                let expected = expected_results(results);
+                let request = self.exec_request(exec);
+                if request.is_none() {
+                    let step = self.execute(exec);
+                    self.judge(span, name, Expect::Results, step, Some(results));
+                } else {
+                    self.run(
+                        span,
+                        name,
+                        Expect::Results,
+                        expected,
+                        Some(results),
+                        request,
+                    );
+                }
             }
             WastDirective::AssertTrap { exec, message, .. } => {
                 let expect = Expect::Trap(expect::trap_kind_for_message(message));
-                let step = self.execute(exec);
-                self.judge_with_message(span, name, expect, step, message);
+                let expected = expect.describe(message);
+                let request = self.exec_request(exec);
+                if request.is_none() {
+                    let step = self.execute(exec);
+                    self.judge_with_message(span, name, expect, step, message);
+                } else {
+                    self.run(span, name, expect, expected, None, request);
+                }
             }
             WastDirective::AssertExhaustion { call, message, .. } => {
-                let step = self.invoke(call);
-                self.judge_with_message(span, name, Expect::Exhaustion, step, message);
+                let expected = Expect::Exhaustion.describe(message);
+                let request = self.invoke_request(call);
+                self.run(
+                    span,
+                    name,
+                    Expect::Exhaustion,
+                    expected,
+                    None,
+                    Some(request),
+                );
             }
             WastDirective::AssertException { exec, .. } => {
                 let step = self.execute(exec);
@@ -412,36 +536,82 @@ impl Session<'_, '_> {
         self.instantiate(module)
     }
 
-    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Step {
-        let instance = match self.instance_of(invoke.module) {
-            Ok(i) => i,
-            Err(e) => return Step::Failed(missing(e)),
-        };
+    /// The request of an `invoke`, or the step that says why there is none.
+    fn invoke_request(&self, invoke: &WastInvoke<'_>) -> Result<Request, Step> {
+        let instance = self
+            .instance_of(invoke.module)
+            .map_err(|e| Step::Failed(missing(e)))?;
         let mut args = Vec::new();
         for a in &invoke.args {
-            match expect::arg_value(a) {
-                Ok(v) => args.push(v),
-                Err(e) => return Step::Failed(Failure::new(FailureKind::Unsupported, e)),
-            }
+            let v = expect::arg_value(a)
+                .map_err(|e| Step::Failed(Failure::new(FailureKind::Unsupported, e)))?;
+            args.push(v);
         }
-        self.send(Request::Invoke {
+        Ok(Request::Invoke {
             instance,
             export: invoke.name.to_string(),
             args,
         })
     }
 
-    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Step {
+    /// The request of an invoke or get; `None` for a module (which needs several).
+    fn exec_request(&self, exec: &WastExecute<'_>) -> Option<Result<Request, Step>> {
         match exec {
-            WastExecute::Invoke(invoke) => self.invoke(invoke),
-            WastExecute::Get { module, global, .. } => match self.instance_of(*module) {
-                Ok(instance) => self.send(Request::GetGlobal {
-                    instance,
-                    export: global.to_string(),
-                }),
-                Err(e) => Step::Failed(missing(e)),
-            },
-            WastExecute::Wat(wat) => done(self.instantiate_text(wat.encode())),
+            WastExecute::Invoke(invoke) => Some(self.invoke_request(invoke)),
+            WastExecute::Get { module, global, .. } => Some(
+                self.instance_of(*module)
+                    .map(|instance| Request::GetGlobal {
+                        instance,
+                        export: global.to_string(),
+                    })
+                    .map_err(|e| Step::Failed(missing(e))),
+            ),
+            WastExecute::Wat(_) => None,
+        }
+    }
+
+    /// Pipeline a prepared request, or judge at once why there is none.
+    fn run(
+        &mut self,
+        span: wast::token::Span,
+        name: &'static str,
+        expect: Expect,
+        expected: String,
+        results: Option<&'d Vec<wast::WastRet<'a>>>,
+        request: Option<Result<Request, Step>>,
+    ) {
+        let expected = if expected.is_empty() {
+            expect.describe("")
+        } else {
+            expected
+        };
+        match request {
+            Some(Ok(request)) => {
+                let pending = Pending {
+                    span,
+                    name,
+                    expect,
+                    expected,
+                    results,
+                };
+                self.pipeline(request, pending);
+            }
+            Some(Err(step)) => {
+                self.flush();
+                self.judge_described(span, name, expect, expected, step, results);
+            }
+            None => unreachable!("callers handle module executions themselves"),
+        }
+    }
+
+    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Step {
+        if let WastExecute::Wat(wat) = exec {
+            return done(self.instantiate_text(wat.encode()));
+        }
+        match self.exec_request(exec) {
+            Some(Ok(request)) => self.send(request),
+            Some(Err(step)) => step,
+            None => unreachable!("module executions return above"),
         }
     }
 
@@ -466,17 +636,7 @@ impl Session<'_, '_> {
         results: Option<&Vec<wast::WastRet<'_>>>,
     ) {
         let expected = match (&expect, results) {
-            (Expect::Results, Some(rs)) => {
-                let parts: Vec<String> = rs
-                    .iter()
-                    .map(|r| match r {
-                        wast::WastRet::Core(c) => expect::render_ret(c),
-                        #[allow(unreachable_patterns)]
-                        _ => "component value".into(),
-                    })
-                    .collect();
-                format!("[{}]", parts.join(", "))
-            }
+            (Expect::Results, Some(rs)) => expected_results(rs),
             _ => expect.describe(""),
         };
         self.judge_described(span, name, expect, expected, step, results);
