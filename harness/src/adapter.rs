@@ -67,6 +67,8 @@ pub struct AdapterProcess {
     stdout: ChildStdout,
     /// Bytes read from stdout that do not yet make a whole line.
     pending: Vec<u8>,
+    /// Read buffer, allocated once per process.
+    chunk: Box<[u8]>,
     stderr: Arc<Mutex<String>>,
     timeout: Duration,
     dead: Option<Exchange>,
@@ -117,6 +119,7 @@ impl AdapterProcess {
             stdin,
             stdout,
             pending: Vec::new(),
+            chunk: vec![0u8; 64 * 1024].into_boxed_slice(),
             stderr: stderr_buf,
             timeout,
             dead: None,
@@ -187,7 +190,6 @@ impl AdapterProcess {
     /// read, so a request costs no hand-over between threads.
     fn read_line(&mut self, deadline: Instant) -> std::io::Result<Line> {
         use std::os::unix::io::AsRawFd;
-        let mut chunk = [0u8; 64 * 1024];
         loop {
             if let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = self.pending.drain(..=end).collect();
@@ -220,11 +222,11 @@ impl AdapterProcess {
                 continue;
             }
             // Readable or hung up: this read does not block.
-            let n = self.stdout.read(&mut chunk)?;
+            let n = self.stdout.read(&mut self.chunk)?;
             if n == 0 {
                 return Ok(Line::Closed);
             }
-            self.pending.extend_from_slice(&chunk[..n]);
+            self.pending.extend_from_slice(&self.chunk[..n]);
         }
     }
 }

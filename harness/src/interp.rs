@@ -124,7 +124,7 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
     let mut wast = wast;
     let mut session = Session {
         engine,
-        case,
+        lines: LineIndex::new(&case.text),
         records: Vec::new(),
         pending: VecDeque::new(),
         next_module: 0,
@@ -197,9 +197,29 @@ struct Pending<'d, 'a> {
     results: Option<&'d Vec<wast::WastRet<'a>>>,
 }
 
-struct Session<'e, 'c, 'd, 'a> {
+/// Byte offsets where each line of a case starts, to turn spans into
+/// line:column without rescanning the text for every directive.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in bytes, as the `wast` crate counts) of byte `offset`.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        (line + 1, offset - self.starts[line] + 1)
+    }
+}
+
+struct Session<'e, 'd, 'a> {
     engine: &'e mut dyn Engine,
-    case: &'c Case,
+    lines: LineIndex,
     records: Vec<DirectiveRecord>,
     /// Sent, not yet answered, in order; judged before any later directive.
     pending: VecDeque<Pending<'d, 'a>>,
@@ -232,7 +252,7 @@ fn step_of(exchange: Exchange) -> Step {
     }
 }
 
-impl<'d, 'a> Session<'_, '_, 'd, 'a> {
+impl<'d, 'a> Session<'_, 'd, 'a> {
     /// Send and wait (everything sent earlier is judged first).
     fn send(&mut self, req: Request) -> Step {
         self.flush();
@@ -284,13 +304,13 @@ impl<'d, 'a> Session<'_, '_, 'd, 'a> {
         verdict: Verdict,
         why: Option<String>,
     ) {
-        let (line, col) = span.linecol_in(&self.case.text);
+        let (line, col) = self.lines.locate(span.offset());
         if actual.ends_case() {
             self.dead = true;
         }
         self.records.push(DirectiveRecord {
-            line: line + 1,
-            col: col + 1,
+            line,
+            col,
             directive: directive.to_string(),
             expected,
             actual,
@@ -773,5 +793,23 @@ pub fn directive_name(d: &WastDirective<'_>) -> &'static str {
         WastDirective::AssertSuspension { .. } => "assert_suspension",
         WastDirective::Thread(_) => "thread",
         WastDirective::Wait { .. } => "wait",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_the_wast_crate() {
+        let text = "(module)\n\n  (assert_return (invoke \"f\"))\n;; \u{e9}\u{e9}\n(x)";
+        let index = LineIndex::new(text);
+        let mut offsets = vec![0, 9, 12, text.len() - 3, text.len() - 1];
+        offsets.sort();
+        for offset in offsets {
+            let span = wast::token::Span::from_offset(offset);
+            let (line, col) = span.linecol_in(text);
+            assert_eq!(index.locate(offset), (line + 1, col + 1), "offset {offset}");
+        }
     }
 }
