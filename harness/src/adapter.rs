@@ -11,7 +11,6 @@ use anyhow::{Context, Result};
 use wasm_compat_protocol::{from_line, to_line, Request, Response};
 
 use crate::builder::BuiltAdapter;
-use crate::matrix::EngineId;
 
 /// How much of an adapter's stderr is kept for reports.
 const STDERR_TAIL: usize = 8 * 1024;
@@ -61,7 +60,6 @@ pub trait Engine {
 
 /// A live adapter process.
 pub struct AdapterProcess {
-    id: EngineId,
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: ChildStdout,
@@ -114,7 +112,6 @@ impl AdapterProcess {
         });
         let stdin = child.stdin.take();
         Ok(AdapterProcess {
-            id: adapter.id.clone(),
             child,
             stdin,
             stdout,
@@ -124,16 +121,6 @@ impl AdapterProcess {
             timeout,
             dead: None,
         })
-    }
-
-    /// The engine this process runs.
-    pub fn id(&self) -> &EngineId {
-        &self.id
-    }
-
-    /// The OS process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     fn stderr_tail(&self) -> String {
@@ -244,8 +231,9 @@ impl Engine for AdapterProcess {
             None => Err(std::io::Error::other("stdin closed")),
         };
         if wrote.is_err() {
-            let crash = self.crash();
-            self.dead = Some(crash);
+            // The process is going or gone, but answers to earlier requests may
+            // still be in the pipe: `receive` reads them, then sees the end.
+            self.stdin = None;
         }
     }
 

@@ -231,19 +231,9 @@ impl Builder {
         })
     }
 
-    /// The crates.io index this builder reads.
-    pub fn index(&self) -> &Index {
-        &self.index
-    }
-
     /// The `rustc --version` builds use.
     pub fn rustc(&self) -> &str {
         &self.rustc
-    }
-
-    /// The cache folder.
-    pub fn cache_dir(&self) -> &Path {
-        &self.cache
     }
 
     /// The adapter for `spec`, built now if no cached build matches.
@@ -300,14 +290,6 @@ impl Builder {
         self.index
             .entry(&manifest.engine_crate, &version)
             .map(|_| ())
-    }
-
-    /// Where a finished build lives, and whether it is there, without building.
-    pub fn cached(&self, id: &EngineId, dir: &Path) -> Result<Option<BuiltAdapter>> {
-        let manifest = AdapterManifest::load(dir)?;
-        let key = self.key(&manifest, id)?;
-        let out = self.out_dir(id, &key);
-        Ok(self.load_cached(&manifest, id, &out))
     }
 
     fn out_dir(&self, id: &EngineId, key: &str) -> PathBuf {
@@ -811,6 +793,17 @@ mod tests {
         assert!(!same_compat_range(&v("0.0.1"), &v("0.0.2")));
     }
 
+    /// A builder that reads only the index files written into `dir`.
+    fn offline_builder(dir: &Path) -> Builder {
+        Builder {
+            cache: dir.to_path_buf(),
+            index: Index::offline(dir),
+            progress: false,
+            serial: Mutex::new(()),
+            rustc: "rustc 1.95.0".into(),
+        }
+    }
+
     fn recorded_index(dir: &Path) {
         let line = |vers: &str, t: &str| {
             format!(
@@ -831,13 +824,7 @@ mod tests {
     fn sibling_crates_are_pinned_to_what_existed_at_release() {
         let dir = tempfile::tempdir().unwrap();
         recorded_index(dir.path());
-        let builder = Builder {
-            cache: dir.path().to_path_buf(),
-            index: Index::offline(dir.path()),
-            progress: false,
-            serial: Mutex::new(()),
-            rustc: "rustc 1.95.0".into(),
-        };
+        let builder = offline_builder(dir.path());
         // Cargo alone locks 0.13.2 (newest compatible); the engine shipped on 2024-01-24.
         let got = builder
             .release_version("engine_core", &v("0.13.2"), Some("2024-01-24T20:42:14Z"))
@@ -918,13 +905,7 @@ mod tests {
         ]
         .join("\n");
         std::fs::write(dir.path().join("demo.jsonl"), index).unwrap();
-        let builder = Builder {
-            cache: dir.path().to_path_buf(),
-            index: Index::offline(dir.path()),
-            progress: false,
-            serial: Mutex::new(()),
-            rustc: "rustc 1.95.0".into(),
-        };
+        let builder = offline_builder(dir.path());
         assert_eq!(
             builder.release_lines(&adapter).unwrap(),
             vec!["0.9.1", "1.2.0", "2.0.0"]

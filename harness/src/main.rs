@@ -197,17 +197,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let jobs = std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1);
-            let engines: Vec<_> = matrix
-                .engines()
-                .into_iter()
-                .filter(|e| {
-                    common.engines.is_empty()
-                        || common
-                            .engines
-                            .iter()
-                            .any(|f| e.id.to_string().contains(f.as_str()))
-                })
-                .collect();
+            let engines = matrix.matching(&common.engines);
             let options = wasm_compat::bench::BenchOptions {
                 engines,
                 repeat,

@@ -307,19 +307,31 @@ impl Matrix {
         out
     }
 
-    /// Restrict to engines whose `engine@version` contains one of `filters`
-    /// (all engines when `filters` is empty). The reference is always kept.
-    pub fn select(&self, filters: &[String]) -> Vec<EngineSpec> {
+    /// Engines whose `engine@version` contains one of `filters` (all engines when
+    /// `filters` is empty).
+    pub fn matching(&self, filters: &[String]) -> Vec<EngineSpec> {
         self.engines()
             .into_iter()
             .filter(|e| {
                 filters.is_empty()
-                    || e.id == self.reference
                     || filters
                         .iter()
                         .any(|f| e.id.to_string().contains(f.as_str()))
             })
             .collect()
+    }
+
+    /// [`Matrix::matching`], plus the reference, which every run compares with.
+    pub fn select(&self, filters: &[String]) -> Vec<EngineSpec> {
+        let mut engines = self.matching(filters);
+        if !engines.iter().any(|e| e.id == self.reference) {
+            engines.extend(
+                self.engines()
+                    .into_iter()
+                    .filter(|e| e.id == self.reference),
+            );
+        }
+        engines
     }
 
     /// `path:line` of the first line of the matrix file that mentions `"text"`,
