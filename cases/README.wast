@@ -10,6 +10,18 @@
 ;;                             named like the spec repository's proposals/ folders;
 ;;                             an engine version that lacks one reports the case as
 ;;                             `unsupported` (with the reason), never pass or fail.
+;;   cross-version = true      run the case on every ordered pair (first, second)
+;;                             of versions of one engine family in the matrix;
+;;                             `(on second ...)` blocks run on the second, the rest
+;;                             on the first. Its snapshot is the family's grid
+;;                             (accepted / rejected / crash per pair), e.g.
+;;                             cases/cache/cross_version.wast.
+;;
+;; Every local case also has a reviewed snapshot per engine version under
+;; snapshots/ (cases/a/b.wast -> snapshots/a/b/ENGINE@VERSION.snap): a line per
+;; directive with its outcome kind, values, pages or counts -- never engine
+;; messages, timings or memory figures. `cargo test` fails when it changes;
+;; `INSTA_UPDATE=always cargo test --release` (or `cargo insta review`) accepts.
 ;;
 ;;! features = []
 ;;
@@ -55,3 +67,72 @@
 (assert_malformed
   (module binary "\00asm" "\02\00\00\00")
   "unknown binary version")
+
+;; ---------------------------------------------------------------------------
+;; Behaviour directives. They sit beside the standard ones (parsed with the same
+;; `wast` parser) and record what the engine did; the snapshot pins it. Only a
+;; crash or hang of the adapter, or a name the case never made, fails them.
+;; A directive that needs something an earlier one could not make (an artifact
+;; on an engine without serialization, say) is `not run`, with the reason.
+
+;; `(serialize $m "name")` keeps module $m's compiled artifact under a name;
+;; `(deserialize $m2 "name")` loads it back from bytes, `(deserialize_file ...)`
+;; from a file the harness writes; `(assert_rejected (deserialize ...))` demands
+;; a refusal. `(artifact "new" SOURCE)` makes an artifact on the harness side:
+;; `(truncated "a")` (first half), `(bit_flipped "a" OFFSET)` (negative: from the
+;; end), `(empty)`, `(module_bytes $m)` (a wasm binary), `(bytes "...")`.
+(module definition $def (func (export "seven") (result i32) (i32.const 7)))
+(serialize $def "seven")
+(deserialize $loaded "seven")
+(artifact "nothing" (empty))
+(assert_rejected (deserialize_file $never "nothing"))
+
+;; `(module instance $i $m)` instantiates any module definition, loaded or
+;; compiled; `(drop_instance $i)`, `(drop_module $m)` and `(drop_store)` release.
+(module instance $seven $def)
+(assert_return (invoke $seven "seven") (i32.const 7))
+(drop_module $def)
+(drop_instance $seven)
+
+;; `(host_func "mod" "name" (param ..) (result ..) (returns VALUES) | (trap "msg"))`
+;; defines an importable host function that records its calls;
+;; `(host_calls "mod" "name")` shows them. Host functions outlive `drop_store`.
+(host_func "env" "double" (param i32) (result i32) (returns (i32.const 84)))
+(module $caller
+  (import "env" "double" (func $d (param i32) (result i32)))
+  (func (export "call") (result i32) (call $d (i32.const 42))))
+(assert_return (invoke $caller "call") (i32.const 84))
+(host_calls "env" "double")
+
+;; `(store_limits (memory_bytes N) (table_elements N) (instances N)
+;; (trap_on_grow_failure))` limits the store from now on; sizes take `kib`,
+;; `mib` or `gib`. `(grow_memory $i "mem" N)` grows from the host (answering the
+;; old size in pages), `(memory_size $i "mem")` reads it.
+(store_limits (memory_bytes 2 mib))
+(module $mem (memory (export "mem") 1))
+(grow_memory $mem "mem" 1)
+(memory_size $mem "mem")
+
+;; `(repeat N item...)` runs items N times (a snapshot line counts them);
+;; `(memory_usage "label")` measures the adapter's resident memory and
+;; `(assert_memory_growth "a" "b" (at_most N mib))` / `(at_least ...)` bounds the
+;; change between two measurements; `(timed "label" item...)` and
+;; `(assert_slowdown "first" "later" (at_most 3))` do the same for wall time.
+(memory_usage "before")
+(timed "first" (repeat 50 (invoke $caller "call")))
+(timed "later" (repeat 50 (invoke $caller "call")))
+(memory_usage "after")
+(assert_memory_growth "before" "after" (at_most 64 mib))
+(assert_slowdown "first" "later" (at_most 50))
+
+;; `(observe item...)` runs standard directives recording whatever they do
+;; instead of judging it: for behaviour the spec leaves open.
+(observe (module (memory 100)))
+
+;; `(compilation_cache "dir")` starts a fresh engine with an on-disk compilation
+;; cache in a case-local folder, `(cache_entries "dir")` counts its entries;
+;; `(configure (features "threads"))` starts a fresh engine with more proposals.
+;; Both forget every module, instance, registration and limit made before them.
+(compilation_cache "c")
+(cache_entries "c")
+(configure)

@@ -89,12 +89,14 @@ fn handle(request: Request, stdout: &mut impl Write) -> Response {
             Some(m) => Response::Ok(Reply::Memory(m)),
             None => Response::Err(Failure::new(FailureKind::Unsupported, "no /proc here")),
         },
-        Request::Serialize { .. } | Request::Deserialize { .. } | Request::GrowMemory { .. } => {
-            Response::Err(Failure::new(
-                FailureKind::Unsupported,
-                "the fault engine has no such thing",
-            ))
-        }
+        Request::HostCalls { .. } => Response::Ok(Reply::Calls(Vec::new())),
+        Request::Serialize { .. }
+        | Request::Deserialize { .. }
+        | Request::DeserializeFile { .. }
+        | Request::GrowMemory { .. } => Response::Err(Failure::new(
+            FailureKind::Unsupported,
+            "the fault engine has no such thing",
+        )),
         Request::MemorySize { .. } => Response::Ok(Reply::Pages(0)),
         Request::GetGlobal { .. } => {
             Response::Err(Failure::new(FailureKind::NotFound, "no globals here"))

@@ -100,6 +100,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 expectations: options.expectations,
                 jobs,
                 progress: false,
+                root: suite_dir.path().to_path_buf(),
             };
             let started = Instant::now();
             let results = execute(builder, &plan)?;

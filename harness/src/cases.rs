@@ -23,6 +23,8 @@ pub struct Case {
     pub features: Vec<String>,
     /// The file on disk, for local cases.
     pub path: Option<PathBuf>,
+    /// Runs on ordered pairs of versions of one family (`(on second ...)`).
+    pub cross_version: bool,
 }
 
 /// The `;;!` header of a local case: TOML, unknown keys rejected.
@@ -32,6 +34,10 @@ pub struct CaseHeader {
     /// Proposals to enable.
     #[serde(default)]
     pub features: Vec<String>,
+    /// Run on every ordered pair (first, second) of versions of one engine
+    /// family; `(on second ...)` blocks run on the second.
+    #[serde(default)]
+    pub cross_version: bool,
 }
 
 /// Parse the `;;!` lines at the start of a case. Errors name the file and line.
@@ -141,6 +147,7 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
                 suite: suite.clone(),
                 text,
                 path: None,
+                cross_version: false,
             });
         }
     }
@@ -173,6 +180,7 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
             text,
             features: header.features,
             path: Some(path),
+            cross_version: header.cross_version,
         });
     }
     if out.is_empty() {

@@ -200,6 +200,7 @@ mod tests {
             line,
             col: 1,
             directive: "assert_return".into(),
+            second: false,
             expected: "[i32:0x00000001]".into(),
             actual: Actual::Ok,
             verdict,

@@ -11,12 +11,13 @@ use wasm_compat_protocol::{
     TrapKind,
 };
 use wast::parser::{self, ParseBuffer};
-use wast::{Wast, WastDirective, WastExecute, WastInvoke};
+use wast::{WastDirective, WastExecute, WastInvoke};
 
 use crate::adapter::{Engine, Exchange};
 use crate::cases::Case;
 use crate::expect;
 use crate::outcome::{render_kind, Actual, DirectiveRecord, Verdict};
+use crate::script::{self, ArtifactSource, Behaviour, BehaviourKind, Bound, Item, Script};
 
 /// How a whole case went on one engine.
 #[derive(Debug, Clone)]
@@ -45,6 +46,13 @@ enum Expect {
     Exhaustion,
     /// An uncaught exception.
     Exception,
+    /// Whatever the engine answers is recorded (and pinned by the case's
+    /// snapshot); only a crash or hang is a failure.
+    Observed,
+    /// A loaded artifact must be refused.
+    Rejected,
+    /// A harness-side check of a measurement against a bound (in words).
+    WithinBound(String),
 }
 
 impl Expect {
@@ -58,24 +66,53 @@ impl Expect {
             Expect::Trap(None) => format!("trap ({message})"),
             Expect::Exhaustion => "exhaustion".into(),
             Expect::Exception => "exception".into(),
+            Expect::Observed => "any outcome".into(),
+            Expect::Rejected => "rejected".into(),
+            Expect::WithinBound(bound) => bound.clone(),
         }
     }
 }
 
-/// Run `case` on `engine` (already started) with the case's features enabled.
-/// `supported` is the feature list the engine announced in its hello.
-pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> CaseRun {
-    let missing: Vec<&String> = case
-        .features
-        .iter()
-        .filter(|f| !supported.contains(f))
-        .collect();
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-        return CaseRun::Unsupported(format!(
-            "needs {} which this engine version does not support",
-            names.join(", ")
-        ));
+/// One engine taking part in a case run: the first, or the second of a
+/// cross-version pair.
+pub struct Participant<'e> {
+    /// The adapter process (already started).
+    pub engine: &'e mut dyn Engine,
+    /// The proposals it announced in its hello.
+    pub features: &'e [String],
+}
+
+/// Parse a case's text into a [`Script`]; errors name the file, line and column.
+pub fn parse_script<'a>(buf: &'a ParseBuffer<'a>, case: &Case) -> Result<Script<'a>, String> {
+    match parser::parse::<Script<'a>>(buf) {
+        Ok(script) => Ok(script),
+        // A file that is one bare module (fields without `(module ...)`) is
+        // what the wast crate's own parser accepts beside directives.
+        Err(e) => match parser::parse::<wast::Wast<'a>>(buf) {
+            Ok(wast) if wast.directives.len() == 1 => Ok(Script {
+                items: wast.directives.into_iter().map(Item::Wast).collect(),
+            }),
+            _ => Err(located(e, case)),
+        },
+    }
+}
+
+/// Run `case` on `engines` (one, or two for a cross-version case) with the
+/// case's features enabled.
+pub fn run_case(mut engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
+    for p in &engines {
+        let missing: Vec<&str> = case
+            .features
+            .iter()
+            .filter(|f| !p.features.contains(f))
+            .map(|s| s.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return CaseRun::Unsupported(format!(
+                "needs {} which this engine version does not support",
+                missing.join(", ")
+            ));
+        }
     }
     let mut lexer = wast::lexer::Lexer::new(&case.text);
     lexer.allow_confusing_unicode(true);
@@ -83,63 +120,124 @@ pub fn run_case(engine: &mut dyn Engine, case: &Case, supported: &[String]) -> C
         Ok(b) => b,
         Err(e) => return CaseRun::Error(located(e, case)),
     };
-    let wast = match parser::parse::<Wast<'_>>(&buf) {
-        Ok(w) => w,
-        Err(e) => return CaseRun::Error(located(e, case)),
+    let mut script = match parse_script(&buf, case) {
+        Ok(s) => s,
+        Err(e) => return CaseRun::Error(e),
     };
-    if wast
-        .directives
-        .iter()
-        .any(|d| matches!(d, WastDirective::Thread(_) | WastDirective::Wait { .. }))
-    {
-        return CaseRun::Unsupported(
-            "uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
-                .into(),
-        );
-    }
-    if let Some(d) = wast
-        .directives
-        .iter()
-        .find(|d| matches!(d, WastDirective::AssertSuspension { .. }))
-    {
+    let mut unsupported = None;
+    script::for_each_wast(&script.items, &mut |d| {
+        if unsupported.is_some() {
+            return;
+        }
         let (line, col) = d.span().linecol_in(&case.text);
-        return CaseRun::Unsupported(format!(
-            "{}:{}:{}: `assert_suspension` (stack switching) is not run by wasm-compat yet",
-            case.name,
-            line + 1,
-            col + 1
+        let at = format!("{}:{}:{}", case.name, line + 1, col + 1);
+        match d {
+            WastDirective::Thread(_) | WastDirective::Wait { .. } => {
+                unsupported = Some(format!(
+                    "{at}: uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
+                ))
+            }
+            WastDirective::AssertSuspension { .. } => {
+                unsupported = Some(format!(
+                    "{at}: `assert_suspension` (stack switching) is not run by wasm-compat yet"
+                ))
+            }
+            _ => {}
+        }
+    });
+    if let Some(why) = unsupported {
+        return CaseRun::Unsupported(why);
+    }
+    let pair = script::uses_second(&script.items);
+    if pair != case.cross_version {
+        return CaseRun::Error(format!(
+            "{}: a case uses `(on second ...)` exactly when its header says `cross-version = true`",
+            case.name
         ));
     }
-    let config = EngineConfig {
+    if case.cross_version && engines.len() != 2 {
+        return CaseRun::Error(format!(
+            "{}: a cross-version case runs on a pair of engine versions",
+            case.name
+        ));
+    }
+    engines.truncate(if case.cross_version { 2 } else { 1 });
+    let encoded = encode_modules(&mut script.items);
+    let workdir = match tempfile::Builder::new()
+        .prefix("wasm-compat-case-")
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => return CaseRun::Error(format!("cannot make a work folder for the case: {e}")),
+    };
+    let base = EngineConfig {
         features: case.features.clone(),
         ..Default::default()
     };
-    match engine.request(&Request::Configure(config)) {
-        Exchange::Reply(Response::Ok(_)) => {}
-        Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
-            return CaseRun::Unsupported(f.message)
+    let mut sides = Vec::new();
+    for p in engines {
+        match p.engine.request(&Request::Configure(base.clone())) {
+            Exchange::Reply(Response::Ok(_)) => {}
+            Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
+                return CaseRun::Unsupported(f.message)
+            }
+            other => return CaseRun::Error(format!("configuring the engine failed: {other:?}")),
         }
-        other => return CaseRun::Error(format!("configuring the engine failed: {other:?}")),
+        sides.push(Side::new(p.engine));
     }
-    let mut wast = wast;
     let mut session = Session {
-        engine,
+        sides,
+        active: 0,
+        base,
+        encoded: &encoded,
+        workdir: workdir.path().to_path_buf(),
         lines: LineIndex::new(&case.text),
         records: Vec::new(),
         pending: VecDeque::new(),
-        next_module: 0,
-        next_instance: 0,
-        current: None,
-        instances: HashMap::new(),
-        definitions: HashMap::new(),
-        last_definition: None,
-        dead: false,
+        artifacts: HashMap::new(),
+        lost_artifacts: HashMap::new(),
+        measurements: HashMap::new(),
+        timings: HashMap::new(),
+        observing: false,
     };
-    for directive in wast.directives.iter_mut() {
-        session.directive(directive);
+    for item in &script.items {
+        session.item(item);
     }
     session.flush();
     CaseRun::Ran(session.records)
+}
+
+/// The binary of every module in the script, keyed by the offset of the
+/// directive that holds it; encoded once, so that `repeat` can reuse it.
+fn encode_modules(items: &mut [Item<'_>]) -> HashMap<usize, Result<Vec<u8>, String>> {
+    let mut out = HashMap::new();
+    script::for_each_wast_mut(items, &mut |d| {
+        let offset = d.span().offset();
+        let encoded = match d {
+            WastDirective::Module(q)
+            | WastDirective::ModuleDefinition(q)
+            | WastDirective::AssertMalformed { module: q, .. }
+            | WastDirective::AssertInvalid { module: q, .. }
+            | WastDirective::AssertMalformedCustom { module: q, .. }
+            | WastDirective::AssertInvalidCustom { module: q, .. } => q.encode(),
+            WastDirective::AssertUnlinkable { module, .. } => module.encode(),
+            WastDirective::AssertTrap {
+                exec: WastExecute::Wat(w),
+                ..
+            }
+            | WastDirective::AssertReturn {
+                exec: WastExecute::Wat(w),
+                ..
+            }
+            | WastDirective::AssertException {
+                exec: WastExecute::Wat(w),
+                ..
+            } => w.encode(),
+            _ => return,
+        };
+        out.insert(offset, encoded.map_err(|e| e.to_string()));
+    });
+    out
 }
 
 /// Expected results in words: `[i32:0x00000001, f32:nan:canonical]`.
@@ -217,19 +315,78 @@ impl LineIndex {
     }
 }
 
-struct Session<'e, 'd, 'a> {
+/// One engine's process and the names the case made in it.
+struct Side<'e> {
     engine: &'e mut dyn Engine,
-    lines: LineIndex,
-    records: Vec<DirectiveRecord>,
-    /// Sent, not yet answered, in order; judged before any later directive.
-    pending: VecDeque<Pending<'d, 'a>>,
     next_module: ModuleId,
     next_instance: InstanceId,
     current: Option<InstanceId>,
     instances: HashMap<String, InstanceId>,
     definitions: HashMap<String, ModuleId>,
     last_definition: Option<ModuleId>,
+    /// The module each instance was made from.
+    module_of: HashMap<InstanceId, ModuleId>,
+    /// Where each compiled module's binary is in the encoded map.
+    source_of: HashMap<ModuleId, usize>,
+    /// The most recent module compiled, loaded or instantiated.
+    last_module: Option<ModuleId>,
+    /// Names whose making failed or was not supported, and why: directives
+    /// that use them are not run (and do not fail a second time).
+    lost: HashMap<String, String>,
+    /// The process is gone (crash, timeout, protocol error).
     dead: bool,
+}
+
+impl<'e> Side<'e> {
+    fn new(engine: &'e mut dyn Engine) -> Self {
+        Side {
+            engine,
+            next_module: 0,
+            next_instance: 0,
+            current: None,
+            instances: HashMap::new(),
+            definitions: HashMap::new(),
+            last_definition: None,
+            module_of: HashMap::new(),
+            source_of: HashMap::new(),
+            last_module: None,
+            lost: HashMap::new(),
+            dead: false,
+        }
+    }
+
+    /// Forget every name (after the engine was reconfigured).
+    fn forget(&mut self) {
+        self.current = None;
+        self.instances.clear();
+        self.definitions.clear();
+        self.last_definition = None;
+        self.module_of.clear();
+        self.last_module = None;
+        self.lost.clear();
+    }
+}
+
+struct Session<'e, 'd, 'a> {
+    sides: Vec<Side<'e>>,
+    /// Index of the side directives run on (1 inside `(on second ...)`).
+    active: usize,
+    /// The configuration every engine starts from.
+    base: EngineConfig,
+    encoded: &'d HashMap<usize, Result<Vec<u8>, String>>,
+    /// The case's scratch folder: artifact files, compilation caches.
+    workdir: std::path::PathBuf,
+    lines: LineIndex,
+    records: Vec<DirectiveRecord>,
+    /// Sent to the active side, not yet answered, in order.
+    pending: VecDeque<Pending<'d, 'a>>,
+    artifacts: HashMap<String, Vec<u8>>,
+    /// Artifacts that could not be made, and why.
+    lost_artifacts: HashMap<String, String>,
+    measurements: HashMap<String, u64>,
+    timings: HashMap<String, std::time::Duration>,
+    /// Inside `(observe ...)`: standard directives are recorded, not judged.
+    observing: bool,
 }
 
 /// The result of one step of a directive.
@@ -238,6 +395,10 @@ enum Step {
     Failed(Failure),
     /// Crash, timeout, protocol error, or a harness-side problem.
     Broken(Actual),
+    /// A harness-side result (counts, growth checks, timings).
+    Observed(Actual),
+    /// Not run: it needs something an earlier directive did not make.
+    Skipped(String),
 }
 
 fn step_of(exchange: Exchange) -> Step {
@@ -252,11 +413,23 @@ fn step_of(exchange: Exchange) -> Step {
     }
 }
 
-impl<'d, 'a> Session<'_, 'd, 'a> {
+/// A name in words, for messages: `$m`, or `the last module`.
+fn name_of(id: Option<wast::token::Id<'_>>, what: &str) -> String {
+    match id {
+        Some(id) => format!("${}", id.name()),
+        None => format!("the last {what}"),
+    }
+}
+
+impl<'e, 'd, 'a> Session<'e, 'd, 'a> {
+    fn side(&mut self) -> &mut Side<'e> {
+        &mut self.sides[self.active]
+    }
+
     /// Send and wait (everything sent earlier is judged first).
     fn send(&mut self, req: Request) -> Step {
         self.flush();
-        step_of(self.engine.request(&req))
+        step_of(self.side().engine.request(&req))
     }
 
     /// Send without waiting; the answer is judged when a later directive needs
@@ -265,7 +438,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         if self.pending.len() >= WINDOW {
             self.settle_one();
         }
-        self.engine.send(&req);
+        self.side().engine.send(&req);
         self.pending.push_back(pending);
     }
 
@@ -273,7 +446,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         let Some(p) = self.pending.pop_front() else {
             return;
         };
-        if self.dead {
+        if self.side().dead {
             self.record(
                 p.span,
                 p.name,
@@ -284,7 +457,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
             );
             return;
         }
-        let step = step_of(self.engine.receive());
+        let step = step_of(self.side().engine.receive());
         self.judge_described(p.span, p.name, p.expect, p.expected, step, p.results);
     }
 
@@ -306,12 +479,14 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
     ) {
         let (line, col) = self.lines.locate(span.offset());
         if actual.ends_case() {
-            self.dead = true;
+            self.side().dead = true;
         }
+        let second = self.active == 1;
         self.records.push(DirectiveRecord {
             line,
             col,
             directive: directive.to_string(),
+            second,
             expected,
             actual,
             verdict,
@@ -320,84 +495,180 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         });
     }
 
-    fn instance_of(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceId, String> {
+    /// The instance `id` names (or the current one), or the step that says why not.
+    fn instance_of(&mut self, id: Option<wast::token::Id<'_>>) -> Result<InstanceId, Step> {
+        let side = self.side();
         match id {
-            Some(id) => self
-                .instances
-                .get(id.name())
-                .copied()
-                .ok_or_else(|| format!("no instance named ${}", id.name())),
-            None => self
+            Some(id) => match side.instances.get(id.name()) {
+                Some(i) => Ok(*i),
+                None => Err(match side.lost.get(id.name()) {
+                    Some(why) => Step::Skipped(why.clone()),
+                    None => Step::Failed(missing(format!("no instance named ${}", id.name()))),
+                }),
+            },
+            None => side
                 .current
-                .ok_or_else(|| "no module instantiated yet".to_string()),
+                .ok_or_else(|| Step::Failed(missing("no module instantiated yet"))),
         }
     }
 
-    /// Compile a module; on success returns its id.
-    fn compile(&mut self, bytes: Vec<u8>) -> Result<ModuleId, Step> {
-        let module = self.next_module;
-        self.next_module += 1;
+    /// The module `id` names: a definition, or the module of an instance.
+    fn module_of(&mut self, id: Option<wast::token::Id<'_>>) -> Result<ModuleId, Step> {
+        let side = self.side();
+        match id {
+            Some(id) => {
+                if let Some(m) = side.definitions.get(id.name()) {
+                    return Ok(*m);
+                }
+                if let Some(m) = side
+                    .instances
+                    .get(id.name())
+                    .and_then(|i| side.module_of.get(i))
+                {
+                    return Ok(*m);
+                }
+                Err(match side.lost.get(id.name()) {
+                    Some(why) => Step::Skipped(why.clone()),
+                    None => Step::Failed(missing(format!("no module named ${}", id.name()))),
+                })
+            }
+            None => side
+                .last_module
+                .ok_or_else(|| Step::Failed(missing("no module compiled yet"))),
+        }
+    }
+
+    /// Remember that `id` could not be made because of `step`.
+    fn lose(&mut self, id: Option<&str>, span: wast::token::Span, step: &Step) {
+        let (Some(id), Step::Failed(_) | Step::Skipped(_) | Step::Broken(_)) = (id, step) else {
+            return;
+        };
+        let (line, _) = self.lines.locate(span.offset());
+        let why = match step {
+            Step::Skipped(why) => why.clone(),
+            _ => format!("${id} was not made (line {line})"),
+        };
+        self.side().lost.insert(id.to_string(), why);
+    }
+
+    /// Compile the module of the directive at `offset`; on success returns its id.
+    fn compile_at(&mut self, offset: usize) -> Result<ModuleId, Step> {
+        let bytes = match self.encoded.get(&offset) {
+            Some(Ok(bytes)) => bytes.clone(),
+            Some(Err(message)) => {
+                return Err(Step::Broken(Actual::TextRejected {
+                    message: message.clone(),
+                }))
+            }
+            None => unreachable!("every module was encoded before the run"),
+        };
+        let side = self.side();
+        let module = side.next_module;
+        side.next_module += 1;
         match self.send(Request::Compile {
             module,
             bytes: Bytes(bytes),
         }) {
-            Step::Done(_) => Ok(module),
+            Step::Done(_) => {
+                let side = self.side();
+                side.source_of.insert(module, offset);
+                side.last_module = Some(module);
+                Ok(module)
+            }
             other => Err(other),
         }
     }
 
     fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Step> {
-        let instance = self.next_instance;
-        self.next_instance += 1;
+        let side = self.side();
+        let instance = side.next_instance;
+        side.next_instance += 1;
         match self.send(Request::Instantiate { module, instance }) {
-            Step::Done(_) => Ok(instance),
+            Step::Done(_) => {
+                let side = self.side();
+                side.module_of.insert(instance, module);
+                side.last_module = Some(module);
+                Ok(instance)
+            }
             other => Err(other),
         }
     }
 
-    fn directive(&mut self, d: &'d mut WastDirective<'a>) {
+    /// Compile and instantiate the module of the directive at `offset`.
+    fn instantiate_at(&mut self, offset: usize) -> Result<InstanceId, Step> {
+        let module = self.compile_at(offset)?;
+        self.instantiate(module)
+    }
+
+    fn item(&mut self, item: &'d Item<'a>) {
+        match item {
+            Item::Wast(d) => self.directive(d),
+            Item::Behaviour(b) => self.behaviour(b),
+        }
+    }
+
+    /// Record a directive as not run when its side's process is gone.
+    fn skip_if_dead(&mut self, span: wast::token::Span, name: &str) -> bool {
+        if !self.side().dead {
+            return false;
+        }
+        self.flush();
+        self.record(
+            span,
+            name,
+            String::new(),
+            Actual::NotRun,
+            Verdict::NotRun,
+            None,
+        );
+        true
+    }
+
+    fn directive(&mut self, d: &'d WastDirective<'a>) {
         let span = d.span();
+        let offset = span.offset();
         let name = directive_name(d);
         if !is_pipelined(d) {
             self.flush();
         }
-        if self.dead {
-            self.flush();
-            self.record(
-                span,
-                name,
-                String::new(),
-                Actual::NotRun,
-                Verdict::NotRun,
-                None,
-            );
+        if self.skip_if_dead(span, name) {
             return;
         }
         match d {
             WastDirective::Module(q) => {
-                let id = q.name().map(|i| i.name().to_string());
-                match self.instantiate_text(q.encode()) {
+                let id = q.name().map(|i| i.name());
+                match self.instantiate_at(offset) {
                     Ok(instance) => {
-                        self.current = Some(instance);
+                        let side = self.side();
+                        side.current = Some(instance);
                         if let Some(id) = id {
-                            self.instances.insert(id, instance);
+                            side.instances.insert(id.to_string(), instance);
+                            side.lost.remove(id);
                         }
                         self.judge(span, name, Expect::Success, Step::Done(Reply::Done), None);
                     }
-                    Err(step) => self.judge(span, name, Expect::Success, step, None),
+                    Err(step) => {
+                        self.lose(id, span, &step);
+                        self.judge(span, name, Expect::Success, step, None)
+                    }
                 }
             }
             WastDirective::ModuleDefinition(q) => {
-                let id = q.name().map(|i| i.name().to_string());
-                let step = match self.compile_text(q.encode()) {
+                let id = q.name().map(|i| i.name());
+                let step = match self.compile_at(offset) {
                     Ok(module) => {
-                        self.last_definition = Some(module);
+                        let side = self.side();
+                        side.last_definition = Some(module);
                         if let Some(id) = id {
-                            self.definitions.insert(id, module);
+                            side.definitions.insert(id.to_string(), module);
+                            side.lost.remove(id);
                         }
                         Step::Done(Reply::Done)
                     }
-                    Err(step) => step,
+                    Err(step) => {
+                        self.lose(id, span, &step);
+                        step
+                    }
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
@@ -405,23 +676,34 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
                 instance, module, ..
             } => {
                 let module_id = match module {
-                    Some(m) => self.definitions.get(m.name()).copied(),
-                    None => self.last_definition,
-                };
-                let step = match module_id {
-                    None => Step::Failed(missing(
-                        "module instance names an unknown module definition",
-                    )),
-                    Some(m) => match self.instantiate(m) {
-                        Ok(i) => {
-                            self.current = Some(i);
-                            if let Some(id) = instance {
-                                self.instances.insert(id.name().to_string(), i);
-                            }
-                            Step::Done(Reply::Done)
-                        }
-                        Err(step) => step,
+                    Some(m) => match self.side().definitions.get(m.name()).copied() {
+                        Some(id) => Ok(id),
+                        None => Err(match self.side().lost.get(m.name()) {
+                            Some(why) => Step::Skipped(why.clone()),
+                            None => Step::Failed(missing(format!(
+                                "no module definition named ${}",
+                                m.name()
+                            ))),
+                        }),
                     },
+                    None => self.side().last_definition.ok_or_else(|| {
+                        Step::Failed(missing("module instance without a module definition"))
+                    }),
+                };
+                let step = match module_id.and_then(|m| self.instantiate(m)) {
+                    Ok(i) => {
+                        let side = self.side();
+                        side.current = Some(i);
+                        if let Some(id) = instance {
+                            side.instances.insert(id.name().to_string(), i);
+                            side.lost.remove(id.name());
+                        }
+                        Step::Done(Reply::Done)
+                    }
+                    Err(step) => {
+                        self.lose(instance.map(|i| i.name()), span, &step);
+                        step
+                    }
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
@@ -431,7 +713,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
                 ..
             } => {
                 let step = match self.instance_of(*module) {
-                    Err(e) => Step::Failed(missing(e)),
+                    Err(step) => step,
                     Ok(instance) => self.send(Request::Register {
                         instance,
                         name: as_name.to_string(),
@@ -441,83 +723,65 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
             }
             WastDirective::Invoke(invoke) => {
                 let request = self.invoke_request(invoke);
-                self.run(
-                    span,
-                    name,
-                    Expect::Success,
-                    String::new(),
-                    None,
-                    Some(request),
-                );
+                self.run(span, name, Expect::Success, String::new(), None, request);
             }
             WastDirective::AssertReturn { exec, results, .. } => {
-                let results: &'d Vec<wast::WastRet<'a>> = results;
                 let expected = expected_results(results);
-                let request = self.exec_request(exec);
-                if request.is_none() {
-                    let step = self.execute(exec);
-                    self.judge(span, name, Expect::Results, step, Some(results));
-                } else {
-                    self.run(
+                match self.exec_request(exec) {
+                    None => {
+                        let step = done(self.instantiate_at(offset));
+                        self.judge(span, name, Expect::Results, step, Some(results));
+                    }
+                    Some(request) => self.run(
                         span,
                         name,
                         Expect::Results,
                         expected,
                         Some(results),
                         request,
-                    );
+                    ),
                 }
             }
             WastDirective::AssertTrap { exec, message, .. } => {
                 let expect = Expect::Trap(expect::trap_kind_for_message(message));
                 let expected = expect.describe(message);
-                let request = self.exec_request(exec);
-                if request.is_none() {
-                    let step = self.execute(exec);
-                    self.judge_with_message(span, name, expect, step, message);
-                } else {
-                    self.run(span, name, expect, expected, None, request);
+                match self.exec_request(exec) {
+                    None => {
+                        let step = done(self.instantiate_at(offset));
+                        self.judge_with_message(span, name, expect, step, message);
+                    }
+                    Some(request) => self.run(span, name, expect, expected, None, request),
                 }
             }
             WastDirective::AssertExhaustion { call, message, .. } => {
                 let expected = Expect::Exhaustion.describe(message);
                 let request = self.invoke_request(call);
-                self.run(
-                    span,
-                    name,
-                    Expect::Exhaustion,
-                    expected,
-                    None,
-                    Some(request),
-                );
+                self.run(span, name, Expect::Exhaustion, expected, None, request);
             }
             WastDirective::AssertException { exec, .. } => {
-                let step = self.execute(exec);
+                let step = match self.exec_request(exec) {
+                    None => done(self.instantiate_at(offset)),
+                    Some(Ok(request)) => self.send(request),
+                    Some(Err(step)) => step,
+                };
                 self.judge(span, name, Expect::Exception, step, None);
             }
-            WastDirective::AssertMalformed {
-                module, message, ..
-            }
-            | WastDirective::AssertInvalid {
-                module, message, ..
-            } => {
-                let step = done(self.compile_text(module.encode()));
+            WastDirective::AssertMalformed { message, .. }
+            | WastDirective::AssertInvalid { message, .. } => {
+                let step = done(self.compile_at(offset));
                 self.judge_with_message(span, name, Expect::CompileFailure, step, message);
             }
-            WastDirective::AssertMalformedCustom { module, .. }
-            | WastDirective::AssertInvalidCustom { module, .. } => {
+            WastDirective::AssertMalformedCustom { .. }
+            | WastDirective::AssertInvalidCustom { .. } => {
                 // Custom sections are not validated by engines: the module must still load.
-                let step = done(self.compile_text(module.encode()));
-                let step = match step {
+                let step = match done(self.compile_at(offset)) {
                     Step::Broken(Actual::TextRejected { .. }) => Step::Done(Reply::Done),
                     other => other,
                 };
                 self.judge(span, name, Expect::Success, step, None);
             }
-            WastDirective::AssertUnlinkable {
-                module, message, ..
-            } => {
-                let step = done(self.instantiate_text(module.encode()));
+            WastDirective::AssertUnlinkable { message, .. } => {
+                let step = done(self.instantiate_at(offset));
                 self.judge_with_message(span, name, Expect::Unlinkable, step, message);
             }
             WastDirective::AssertSuspension { .. }
@@ -536,31 +800,389 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         }
     }
 
-    /// Compile the module text encoded as `encoded` (a text the harness's own
-    /// parser rejects becomes a `TextRejected` step).
-    fn compile_text(&mut self, encoded: Result<Vec<u8>, wast::Error>) -> Result<ModuleId, Step> {
-        let bytes = encoded.map_err(|e| {
-            Step::Broken(Actual::TextRejected {
-                message: e.to_string(),
-            })
-        })?;
-        self.compile(bytes)
+    /// The bytes of artifact `name`, or the step that says why there are none.
+    fn artifact(&self, name: &str) -> Result<Vec<u8>, Step> {
+        if let Some(bytes) = self.artifacts.get(name) {
+            return Ok(bytes.clone());
+        }
+        Err(match self.lost_artifacts.get(name) {
+            Some(why) => Step::Skipped(why.clone()),
+            None => Step::Failed(missing(format!("no artifact named {name:?}"))),
+        })
     }
 
-    /// Compile and instantiate the module text encoded as `encoded`.
-    fn instantiate_text(
+    fn lose_artifact(&mut self, name: &str, span: wast::token::Span, step: &Step) {
+        let (line, _) = self.lines.locate(span.offset());
+        let why = match step {
+            Step::Skipped(why) => why.clone(),
+            Step::Failed(f) if f.kind == FailureKind::Unsupported => {
+                format!("artifact {name:?} was not made: unsupported (line {line})")
+            }
+            _ => format!("artifact {name:?} was not made (line {line})"),
+        };
+        self.lost_artifacts.insert(name.to_string(), why);
+    }
+
+    /// Load artifact `artifact` as a module definition named `module`.
+    fn deserialize(
         &mut self,
-        encoded: Result<Vec<u8>, wast::Error>,
-    ) -> Result<InstanceId, Step> {
-        let module = self.compile_text(encoded)?;
-        self.instantiate(module)
+        module: Option<wast::token::Id<'_>>,
+        artifact: &str,
+        from_file: bool,
+    ) -> Step {
+        let bytes = match self.artifact(artifact) {
+            Ok(b) => b,
+            Err(step) => return step,
+        };
+        let side = self.side();
+        let id = side.next_module;
+        side.next_module += 1;
+        let request = if from_file {
+            let dir = self.workdir.join("artifacts");
+            let path = dir.join(format!("{artifact}.bin"));
+            let written = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes));
+            if let Err(e) = written {
+                return Step::Broken(Actual::ProtocolError {
+                    detail: format!("harness: cannot write {}: {e}", path.display()),
+                });
+            }
+            Request::DeserializeFile {
+                module: id,
+                path: path.to_string_lossy().into_owned(),
+            }
+        } else {
+            Request::Deserialize {
+                module: id,
+                bytes: Bytes(bytes),
+            }
+        };
+        let step = self.send(request);
+        if let Step::Done(_) = step {
+            let side = self.side();
+            side.last_definition = Some(id);
+            side.last_module = Some(id);
+            if let Some(name) = module {
+                side.definitions.insert(name.name().to_string(), id);
+                side.lost.remove(name.name());
+            }
+        }
+        step
+    }
+
+    fn cache_dir(&self, dir: &str) -> std::path::PathBuf {
+        self.workdir.join("cache").join(dir)
+    }
+
+    fn behaviour(&mut self, b: &'d Behaviour<'a>) {
+        let span = b.span;
+        let name = b.kind.keyword();
+        self.flush();
+        match &b.kind {
+            BehaviourKind::Repeat { times, items } => {
+                for _ in 0..*times {
+                    for item in items {
+                        self.item(item);
+                    }
+                }
+                return;
+            }
+            BehaviourKind::OnSecond(items) => {
+                let before = self.active;
+                self.active = 1;
+                for item in items {
+                    self.item(item);
+                }
+                self.flush();
+                self.active = before;
+                return;
+            }
+            BehaviourKind::Observe(items) => {
+                let before = self.observing;
+                self.observing = true;
+                for item in items {
+                    self.item(item);
+                }
+                self.flush();
+                self.observing = before;
+                return;
+            }
+            BehaviourKind::Timed { label, items } => {
+                let started = std::time::Instant::now();
+                for item in items {
+                    self.item(item);
+                }
+                self.flush();
+                let took = started.elapsed();
+                self.timings.insert(label.clone(), took);
+                let actual = Actual::Timed {
+                    millis: took.as_secs_f64() * 1000.0,
+                };
+                self.judge(span, name, Expect::Observed, Step::Observed(actual), None);
+                return;
+            }
+            _ => {}
+        }
+        if self.skip_if_dead(span, name) {
+            return;
+        }
+        let (expect, step) = match &b.kind {
+            BehaviourKind::Repeat { .. }
+            | BehaviourKind::OnSecond(_)
+            | BehaviourKind::Observe(_)
+            | BehaviourKind::Timed { .. } => unreachable!("handled above"),
+            BehaviourKind::Configure(features) => {
+                let mut config = self.base.clone();
+                for f in features {
+                    if !config.features.contains(f) {
+                        config.features.push(f.clone());
+                    }
+                }
+                let step = self.send(Request::Configure(config));
+                if matches!(step, Step::Done(_)) {
+                    self.side().forget();
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::Serialize { module, artifact } => {
+                let step = match self.module_of(*module) {
+                    Err(step) => step,
+                    Ok(m) => match self.send(Request::Serialize { module: m }) {
+                        Step::Done(Reply::Bytes(bytes)) => {
+                            self.artifacts.insert(artifact.clone(), bytes.0);
+                            self.lost_artifacts.remove(artifact);
+                            Step::Done(Reply::Done)
+                        }
+                        Step::Done(other) => Step::Broken(Actual::ProtocolError {
+                            detail: format!("serialize answered {other:?}"),
+                        }),
+                        other => other,
+                    },
+                };
+                if !matches!(step, Step::Done(_)) {
+                    self.lose_artifact(artifact, span, &step);
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::Deserialize {
+                module,
+                artifact,
+                from_file,
+            } => {
+                let step = self.deserialize(*module, artifact, *from_file);
+                if !matches!(step, Step::Done(_)) {
+                    self.lose(module.map(|m| m.name()), span, &step);
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::AssertRejected {
+                module,
+                artifact,
+                from_file,
+            } => {
+                let step = self.deserialize(*module, artifact, *from_file);
+                (Expect::Rejected, step)
+            }
+            BehaviourKind::Artifact { name: new, source } => {
+                let made = match source {
+                    ArtifactSource::Truncated(from) => {
+                        self.artifact(from).map(|b| b[..b.len() / 2].to_vec())
+                    }
+                    ArtifactSource::BitFlipped(from, at) => {
+                        self.artifact(from).and_then(|mut b| {
+                            let len = b.len() as i64;
+                            let index = if *at < 0 { len + at } else { *at };
+                            if index < 0 || index >= len {
+                                return Err(Step::Failed(missing(format!(
+                                    "offset {at} is outside artifact {from:?} ({len} bytes)"
+                                ))));
+                            }
+                            b[index as usize] ^= 1;
+                            Ok(b)
+                        })
+                    }
+                    ArtifactSource::Empty => Ok(Vec::new()),
+                    ArtifactSource::ModuleBytes(id) => self.module_of(*id).and_then(|m| {
+                        let side = &self.sides[self.active];
+                        match side.source_of.get(&m).and_then(|o| self.encoded.get(o)) {
+                            Some(Ok(bytes)) => Ok(bytes.clone()),
+                            _ => Err(Step::Failed(missing(format!(
+                                "{} was not compiled from text",
+                                name_of(*id, "module")
+                            )))),
+                        }
+                    }),
+                    ArtifactSource::Bytes(bytes) => Ok(bytes.clone()),
+                };
+                let step = match made {
+                    Ok(bytes) => {
+                        self.artifacts.insert(new.clone(), bytes);
+                        self.lost_artifacts.remove(new);
+                        Step::Done(Reply::Done)
+                    }
+                    Err(step) => {
+                        self.lose_artifact(new, span, &step);
+                        step
+                    }
+                };
+                (Expect::Observed, step)
+            }
+            BehaviourKind::CompilationCache { dir } => {
+                let path = self.cache_dir(dir);
+                let config = EngineConfig {
+                    cache_dir: Some(path.to_string_lossy().into_owned()),
+                    ..self.base.clone()
+                };
+                let step = match std::fs::create_dir_all(&path) {
+                    Err(e) => Step::Broken(Actual::ProtocolError {
+                        detail: format!("harness: cannot make {}: {e}", path.display()),
+                    }),
+                    Ok(()) => self.send(Request::Configure(config)),
+                };
+                if matches!(step, Step::Done(_)) {
+                    self.side().forget();
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::CacheEntries { dir } => {
+                let count = count_cache_entries(&self.cache_dir(dir));
+                (Expect::Observed, Step::Observed(Actual::Count { count }))
+            }
+            BehaviourKind::DropInstance(id) => {
+                let step = match self.instance_of(*id) {
+                    Err(step) => step,
+                    Ok(instance) => {
+                        let step = self.send(Request::DropInstance { instance });
+                        if matches!(step, Step::Done(_)) {
+                            let side = self.side();
+                            side.instances.retain(|_, i| *i != instance);
+                            if side.current == Some(instance) {
+                                side.current = None;
+                            }
+                        }
+                        step
+                    }
+                };
+                (Expect::Observed, step)
+            }
+            BehaviourKind::DropModule(id) => {
+                let step = match self.module_of(*id) {
+                    Err(step) => step,
+                    Ok(module) => {
+                        let step = self.send(Request::DropModule { module });
+                        if matches!(step, Step::Done(_)) {
+                            let side = self.side();
+                            side.definitions.retain(|_, m| *m != module);
+                            side.source_of.remove(&module);
+                            if side.last_module == Some(module) {
+                                side.last_module = None;
+                            }
+                            if side.last_definition == Some(module) {
+                                side.last_definition = None;
+                            }
+                        }
+                        step
+                    }
+                };
+                (Expect::Observed, step)
+            }
+            BehaviourKind::DropStore => {
+                let step = self.send(Request::DropStore);
+                if matches!(step, Step::Done(_)) {
+                    let side = self.side();
+                    side.instances.clear();
+                    side.module_of.clear();
+                    side.current = None;
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::StoreLimits(limits) => (
+                Expect::Observed,
+                self.send(Request::SetLimits(limits.clone())),
+            ),
+            BehaviourKind::GrowMemory {
+                instance,
+                memory,
+                delta,
+            } => {
+                let step = match self.instance_of(*instance) {
+                    Err(step) => step,
+                    Ok(instance) => self.send(Request::GrowMemory {
+                        instance,
+                        export: memory.clone(),
+                        delta: *delta,
+                    }),
+                };
+                (Expect::Observed, step)
+            }
+            BehaviourKind::MemorySize { instance, memory } => {
+                let step = match self.instance_of(*instance) {
+                    Err(step) => step,
+                    Ok(instance) => self.send(Request::MemorySize {
+                        instance,
+                        export: memory.clone(),
+                    }),
+                };
+                (Expect::Observed, step)
+            }
+            BehaviourKind::HostFunc(host) => (
+                Expect::Observed,
+                self.send(Request::DefineHost(host.clone())),
+            ),
+            BehaviourKind::HostCalls { module, name } => (
+                Expect::Observed,
+                self.send(Request::HostCalls {
+                    module: module.clone(),
+                    name: name.clone(),
+                }),
+            ),
+            BehaviourKind::MemoryUsage(label) => {
+                let step = self.send(Request::MemoryUsage);
+                if let Step::Done(Reply::Memory(m)) = &step {
+                    self.measurements.insert(label.clone(), m.rss_bytes);
+                }
+                (Expect::Observed, step)
+            }
+            BehaviourKind::AssertMemoryGrowth { from, to, bound } => {
+                let step = match (self.measurements.get(from), self.measurements.get(to)) {
+                    (Some(a), Some(b)) => {
+                        let bytes = *b as i64 - *a as i64;
+                        let within = match bound {
+                            Bound::AtMost(n) => bytes <= *n,
+                            Bound::AtLeast(n) => bytes >= *n,
+                        };
+                        Step::Observed(Actual::Growth { bytes, within })
+                    }
+                    _ => Step::Failed(missing(format!(
+                        "no memory measurement named {from:?} and {to:?}"
+                    ))),
+                };
+                (Expect::WithinBound(describe_bound(bound)), step)
+            }
+            BehaviourKind::AssertSlowdown {
+                first,
+                later,
+                at_most,
+            } => {
+                let step = match (self.timings.get(first), self.timings.get(later)) {
+                    (Some(a), Some(b)) => {
+                        let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-9);
+                        let ratio = (ratio * 100.0).round() / 100.0;
+                        Step::Observed(Actual::Slowdown {
+                            ratio,
+                            within: ratio <= f64::from(*at_most),
+                        })
+                    }
+                    _ => Step::Failed(missing(format!("no timing named {first:?} and {later:?}"))),
+                };
+                (Expect::WithinBound(format!("at most {at_most}x")), step)
+            }
+        };
+        self.judge(span, name, expect, step, None);
     }
 
     /// The request of an `invoke`, or the step that says why there is none.
-    fn invoke_request(&self, invoke: &WastInvoke<'_>) -> Result<Request, Step> {
-        let instance = self
-            .instance_of(invoke.module)
-            .map_err(|e| Step::Failed(missing(e)))?;
+    fn invoke_request(&mut self, invoke: &WastInvoke<'_>) -> Result<Request, Step> {
+        let instance = self.instance_of(invoke.module)?;
         let mut args = Vec::new();
         for a in &invoke.args {
             let v = expect::arg_value(a)
@@ -575,17 +1197,15 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
     }
 
     /// The request of an invoke or get; `None` for a module (which needs several).
-    fn exec_request(&self, exec: &WastExecute<'_>) -> Option<Result<Request, Step>> {
+    fn exec_request(&mut self, exec: &WastExecute<'_>) -> Option<Result<Request, Step>> {
         match exec {
             WastExecute::Invoke(invoke) => Some(self.invoke_request(invoke)),
-            WastExecute::Get { module, global, .. } => Some(
-                self.instance_of(*module)
-                    .map(|instance| Request::GetGlobal {
-                        instance,
-                        export: global.to_string(),
-                    })
-                    .map_err(|e| Step::Failed(missing(e))),
-            ),
+            WastExecute::Get { module, global, .. } => Some(self.instance_of(*module).map(
+                |instance| Request::GetGlobal {
+                    instance,
+                    export: global.to_string(),
+                },
+            )),
             WastExecute::Wat(_) => None,
         }
     }
@@ -598,7 +1218,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         expect: Expect,
         expected: String,
         results: Option<&'d Vec<wast::WastRet<'a>>>,
-        request: Option<Result<Request, Step>>,
+        request: Result<Request, Step>,
     ) {
         let expected = if expected.is_empty() {
             expect.describe("")
@@ -606,7 +1226,7 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
             expected
         };
         match request {
-            Some(Ok(request)) => {
+            Ok(request) => {
                 let pending = Pending {
                     span,
                     name,
@@ -616,22 +1236,10 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
                 };
                 self.pipeline(request, pending);
             }
-            Some(Err(step)) => {
+            Err(step) => {
                 self.flush();
                 self.judge_described(span, name, expect, expected, step, results);
             }
-            None => unreachable!("callers handle module executions themselves"),
-        }
-    }
-
-    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Step {
-        if let WastExecute::Wat(wat) = exec {
-            return done(self.instantiate_text(wat.encode()));
-        }
-        match self.exec_request(exec) {
-            Some(Ok(request)) => self.send(request),
-            Some(Err(step)) => step,
-            None => unreachable!("module executions return above"),
         }
     }
 
@@ -672,14 +1280,74 @@ impl<'d, 'a> Session<'_, 'd, 'a> {
         results: Option<&Vec<wast::WastRet<'_>>>,
     ) {
         let actual = match step {
+            Step::Skipped(why) => {
+                self.record(
+                    span,
+                    name,
+                    expected,
+                    Actual::NotRun,
+                    Verdict::NotRun,
+                    Some(why),
+                );
+                return;
+            }
             Step::Done(Reply::Values(values)) => Actual::Values { values },
+            Step::Done(Reply::Pages(pages)) => Actual::Pages { pages },
+            Step::Done(Reply::Calls(calls)) => Actual::Calls { calls },
+            Step::Done(Reply::Memory(m)) => Actual::Memory {
+                rss_bytes: m.rss_bytes,
+            },
             Step::Done(_) => Actual::Ok,
             Step::Failed(f) => Actual::Failure(f),
-            Step::Broken(a) => a,
+            Step::Broken(a) | Step::Observed(a) => a,
+        };
+        let (expect, expected) = if self.observing {
+            (Expect::Observed, Expect::Observed.describe(""))
+        } else {
+            (expect, expected)
         };
         let (verdict, why) = verdict(&expect, &actual, results);
         self.record(span, name, expected, actual, verdict, why);
     }
+}
+
+/// A bound in words: `at most 16 MiB`.
+fn describe_bound(bound: &Bound) -> String {
+    let (word, n) = match bound {
+        Bound::AtMost(n) => ("at most", *n),
+        Bound::AtLeast(n) => ("at least", *n),
+    };
+    let size = if n != 0 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n != 0 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    };
+    format!("{word} {size}")
+}
+
+/// Modules an on-disk compilation cache holds: its files, without the engine's
+/// own bookkeeping (statistics, configuration, files being written).
+fn count_cache_entries(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut count = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            count += count_cache_entries(&path);
+        } else if !(name.ends_with(".stats")
+            || name.ends_with(".toml")
+            || name.starts_with(".wip")
+            || name.contains(".wip-"))
+        {
+            count += 1;
+        }
+    }
+    count
 }
 
 fn verdict(
@@ -765,6 +1433,31 @@ fn verdict(
         Expect::Exception => match actual {
             Actual::Failure(f) if f.kind == FailureKind::Exception => (Verdict::Pass, None),
             other => fail(format!("expected an exception, got {}", other.summary())),
+        },
+        Expect::Observed => match actual {
+            Actual::Failure(f) if f.kind == FailureKind::NotFound => {
+                fail(format!("the case names something missing: {}", f.message))
+            }
+            _ => (Verdict::Pass, None),
+        },
+        Expect::Rejected => match actual {
+            Actual::Failure(f) if f.kind == FailureKind::Rejected => (Verdict::Pass, None),
+            other => fail(format!(
+                "expected the artifact to be rejected, got {}",
+                other.summary()
+            )),
+        },
+        Expect::WithinBound(bound) => match actual {
+            Actual::Growth { within: true, .. } | Actual::Slowdown { within: true, .. } => {
+                (Verdict::Pass, None)
+            }
+            Actual::Growth { bytes, .. } => {
+                fail(format!("memory changed by {bytes} bytes, expected {bound}"))
+            }
+            Actual::Slowdown { ratio, .. } => {
+                fail(format!("took {ratio}x as long, expected {bound}"))
+            }
+            other => fail(format!("expected a measurement, got {}", other.summary())),
         },
     }
 }

@@ -17,4 +17,6 @@ pub mod matrix;
 pub mod outcome;
 pub mod progress;
 pub mod run;
+pub mod script;
+pub mod snapshot;
 pub mod summary;

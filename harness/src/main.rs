@@ -286,6 +286,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                         .unwrap_or(1)
                 }),
                 progress,
+                root: matrix.base_dir(),
             };
             eprintln!(
                 "wasm-compat: {} engine(s) x {} case(s), reference {}",

@@ -18,6 +18,45 @@ pub enum Actual {
     },
     /// The engine reported a failure.
     Failure(Failure),
+    /// A memory size in pages (host growth reports the size before growing).
+    Pages {
+        /// The size.
+        pages: u64,
+    },
+    /// The calls a host function received, each as its arguments.
+    Calls {
+        /// Oldest first.
+        calls: Vec<Vec<Value>>,
+    },
+    /// A count the harness took (e.g. entries of a compilation cache).
+    Count {
+        /// The count.
+        count: u64,
+    },
+    /// The adapter's resident memory (kept in results, never in snapshots).
+    Memory {
+        /// Resident set size in bytes.
+        rss_bytes: u64,
+    },
+    /// The change between two memory measurements, checked against a bound.
+    Growth {
+        /// Bytes, `to - from`.
+        bytes: i64,
+        /// Whether the bound holds.
+        within: bool,
+    },
+    /// Wall time of a timed block (kept in results, never in snapshots).
+    Timed {
+        /// Milliseconds.
+        millis: f64,
+    },
+    /// The ratio of two timings, checked against a bound.
+    Slowdown {
+        /// `later / first`.
+        ratio: f64,
+        /// Whether the bound holds.
+        within: bool,
+    },
     /// The adapter process died while handling the directive.
     Crash {
         /// Exit status or signal, in words.
@@ -71,6 +110,24 @@ impl Actual {
                 format!("[{}]", parts.join(", "))
             }
             Actual::Failure(f) => render_kind(&f.kind),
+            Actual::Pages { pages } => format!("{pages} pages"),
+            Actual::Calls { calls } => {
+                let parts: Vec<String> = calls
+                    .iter()
+                    .map(|args| {
+                        let vs: Vec<String> = args.iter().map(render_value).collect();
+                        format!("({})", vs.join(", "))
+                    })
+                    .collect();
+                format!("{} calls [{}]", calls.len(), parts.join(" "))
+            }
+            Actual::Count { count } => format!("{count}"),
+            Actual::Memory { .. } => "measured".into(),
+            Actual::Growth { within: true, .. } => "within bound".into(),
+            Actual::Growth { within: false, .. } => "beyond bound".into(),
+            Actual::Timed { .. } => "timed".into(),
+            Actual::Slowdown { within: true, .. } => "within bound".into(),
+            Actual::Slowdown { within: false, .. } => "beyond bound".into(),
             Actual::Crash { status, .. } => format!("crash ({status})"),
             Actual::Timeout { after_secs } => format!("timeout after {after_secs}s"),
             Actual::ProtocolError { .. } => "protocol error".into(),
@@ -146,6 +203,9 @@ pub struct DirectiveRecord {
     pub col: usize,
     /// The directive, e.g. `assert_return`.
     pub directive: String,
+    /// Run on the second engine of a cross-version case (`(on second ...)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second: bool,
     /// What the case expects, in words.
     pub expected: String,
     /// What happened.
@@ -194,6 +254,7 @@ mod tests {
             line: 1,
             col: 1,
             directive: "assert_return".into(),
+            second: false,
             expected: String::new(),
             actual,
             verdict,

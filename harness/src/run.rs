@@ -14,7 +14,7 @@ use crate::adapter::{AdapterProcess, Engine, Exchange};
 use crate::builder::{BuildRecord, Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::{Expectations, Judgement};
-use crate::interp::{run_case, CaseRun};
+use crate::interp::{run_case, CaseRun, Participant};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 
@@ -99,6 +99,9 @@ impl Status {
 pub struct CaseResult {
     /// Which engine.
     pub engine: EngineId,
+    /// The second engine, for a run of a cross-version case on a pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<EngineId>,
     /// Which case.
     pub case: String,
     /// Its suite.
@@ -150,12 +153,19 @@ pub fn run_trial(
         id
     };
     let run = match AdapterProcess::start(&engine.adapter, timeout) {
-        Ok(mut process) => run_case(&mut process, case, &engine.info.features),
+        Ok(mut process) => run_case(
+            vec![Participant {
+                engine: &mut process,
+                features: &engine.info.features,
+            }],
+            case,
+        ),
         Err(e) => CaseRun::Error(format!("{e:#}")),
     };
-    let (status, reason, directives) = judge(&id, case, run, expectations);
+    let (status, reason, directives) = judge(&id.to_string(), case, run, expectations);
     CaseResult {
         engine: id,
+        second: None,
         case: case.name.clone(),
         suite: case.suite.clone(),
         status,
@@ -165,9 +175,162 @@ pub fn run_trial(
     }
 }
 
-/// Turn a case run into a status, using the known-failure table.
+/// The name a pair run goes by in the known-failure table and in test names:
+/// `wasmtime@24.0.13->48.0.8`.
+pub fn pair_label(first: &EngineId, second: &EngineId) -> String {
+    format!("{first}->{}", second.version)
+}
+
+/// Run a cross-version case on the pair (`first`, `second`), each in a fresh
+/// adapter process.
+pub fn run_pair(
+    first: &ReadyEngine,
+    second: &ReadyEngine,
+    case: &Case,
+    timeout: Duration,
+    expectations: &Expectations,
+) -> CaseResult {
+    let started = Instant::now();
+    let run = match (
+        AdapterProcess::start(&first.adapter, timeout),
+        AdapterProcess::start(&second.adapter, timeout),
+    ) {
+        (Ok(mut a), Ok(mut b)) => run_case(
+            vec![
+                Participant {
+                    engine: &mut a,
+                    features: &first.info.features,
+                },
+                Participant {
+                    engine: &mut b,
+                    features: &second.info.features,
+                },
+            ],
+            case,
+        ),
+        (Err(e), _) | (_, Err(e)) => CaseRun::Error(format!("{e:#}")),
+    };
+    let label = pair_label(&first.adapter.id, &second.adapter.id);
+    let (status, reason, directives) = judge(&label, case, run, expectations);
+    CaseResult {
+        engine: first.adapter.id.clone(),
+        second: Some(second.adapter.id.clone()),
+        case: case.name.clone(),
+        suite: case.suite.clone(),
+        status,
+        reason,
+        duration_ms: started.elapsed().as_millis() as u64,
+        directives,
+    }
+}
+
+/// Compare a local case's outcome with its reviewed snapshot; a difference (or
+/// a missing snapshot) turns a passing result into a failure that shows the diff.
+pub fn check_snapshot(root: &std::path::Path, result: &mut CaseResult) {
+    if result.second.is_some() || !result.case.starts_with("cases/") {
+        return;
+    }
+    if !matches!(result.status, Status::Pass | Status::KnownFailure) {
+        return;
+    }
+    let folder = crate::snapshot::folder(root, &result.case);
+    let name = result.engine.to_string();
+    let text = crate::snapshot::render(&result.directives);
+    if let Some(problem) = snapshot_problem(&folder, &name, &text) {
+        result.status = Status::Fail;
+        result.reason = Some(problem);
+    }
+}
+
+/// Why `text` is not the stored snapshot `name` in `folder`, if it is not.
+pub fn snapshot_problem(folder: &std::path::Path, name: &str, text: &str) -> Option<String> {
+    let shown = folder.join(format!("{name}.snap"));
+    match crate::snapshot::stored(folder, name) {
+        None => Some(format!(
+            "no reviewed snapshot {}; {}",
+            shown.display(),
+            crate::snapshot::UPDATE_HINT
+        )),
+        Some(old) if old == text.trim_end() => None,
+        Some(old) => {
+            let diff = similar::TextDiff::from_lines(old.as_str(), text.trim_end())
+                .unified_diff()
+                .header("reviewed", "now")
+                .to_string();
+            Some(format!(
+                "differs from the reviewed snapshot {}:\n{diff}{}",
+                shown.display(),
+                crate::snapshot::UPDATE_HINT
+            ))
+        }
+    }
+}
+
+/// Run every cross-version case on every ordered pair of versions of each
+/// family, and compare each family's grid with its reviewed snapshot.
+pub fn run_pairs(
+    ready: &BTreeMap<EngineId, ReadyEngine>,
+    cases: &[Case],
+    root: &std::path::Path,
+    timeout: Duration,
+    expectations: &Expectations,
+) -> Vec<CaseResult> {
+    let mut out = Vec::new();
+    let mut families: BTreeMap<&str, Vec<&ReadyEngine>> = BTreeMap::new();
+    for (id, engine) in ready {
+        families.entry(id.engine.as_str()).or_default().push(engine);
+    }
+    for case in cases.iter().filter(|c| c.cross_version) {
+        for (family, engines) in &families {
+            let pairs: Vec<(&ReadyEngine, &ReadyEngine)> = engines
+                .iter()
+                .flat_map(|a| engines.iter().map(move |b| (*a, *b)))
+                .collect();
+            let mut results: Vec<CaseResult> = pairs
+                .par_iter()
+                .map(|(a, b)| run_pair(a, b, case, timeout, expectations))
+                .collect();
+            let versions: Vec<String> = engines
+                .iter()
+                .map(|e| e.adapter.id.version.clone())
+                .collect();
+            let grid = grid_of(&results);
+            let text = crate::snapshot::render_grid(&versions, &grid);
+            let folder = crate::snapshot::folder(root, &case.name);
+            if let Some(problem) = snapshot_problem(&folder, family, &text) {
+                for r in results.iter_mut() {
+                    if matches!(r.status, Status::Pass | Status::KnownFailure) {
+                        r.status = Status::Fail;
+                        r.reason = Some(format!("the {family} grid {problem}"));
+                    }
+                }
+            }
+            out.extend(results);
+        }
+    }
+    out
+}
+
+/// The grid cells of a family's pair results, keyed by (first, second) version.
+pub fn grid_of(results: &[CaseResult]) -> BTreeMap<(String, String), String> {
+    results
+        .iter()
+        .filter_map(|r| {
+            let second = r.second.as_ref()?;
+            let cell = match r.status {
+                Status::Error => "error".to_string(),
+                Status::Unsupported => "unsupported".to_string(),
+                _ => crate::snapshot::cell(&r.directives),
+            };
+            Some(((r.engine.version.clone(), second.version.clone()), cell))
+        })
+        .collect()
+}
+
+/// Turn a case run into a status, using the known-failure table (`id` is the
+/// engine, or the pair, as the table names it).
 pub fn judge(
-    id: &EngineId,
+    id: &str,
     case: &Case,
     run: CaseRun,
     expectations: &Expectations,
@@ -176,7 +339,7 @@ pub fn judge(
         CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
         CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
         CaseRun::Ran(records) => {
-            let judgement = expectations.judge(&id.to_string(), &case.name, &records);
+            let judgement = expectations.judge(id, &case.name, &records);
             let broke = records.iter().find_map(|r| match r.verdict {
                 Verdict::Crash => Some(Status::Crash),
                 Verdict::Timeout => Some(Status::Timeout),
@@ -268,6 +431,8 @@ pub struct Plan<'a> {
     pub jobs: usize,
     /// Draw progress bars.
     pub progress: bool,
+    /// Where `snapshots/` is (the matrix's folder).
+    pub root: std::path::PathBuf,
 }
 
 /// Prepare every engine, run every trial, compare with the reference.
@@ -304,7 +469,12 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
     let trials: Vec<(&EngineSpec, &Case)> = plan
         .engines
         .iter()
-        .flat_map(|e| plan.cases.iter().map(move |c| (e, c)))
+        .flat_map(|e| {
+            plan.cases
+                .iter()
+                .filter(|c| !c.cross_version)
+                .map(move |c| (e, c))
+        })
         .collect();
     let bar = crate::progress::run_bar(plan.progress, trials.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -319,6 +489,7 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
                     Some(engine) => run_trial(engine, case, plan.timeout, plan.expectations),
                     None => CaseResult {
                         engine: spec.id.clone(),
+                        second: None,
                         case: case.name.clone(),
                         suite: case.suite.clone(),
                         status: Status::Error,
@@ -337,7 +508,20 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
             .collect()
     });
     bar.finish_and_clear();
-    results.sort_by(|a, b| (&a.engine, &a.case).cmp(&(&b.engine, &b.case)));
+    for r in results.iter_mut() {
+        check_snapshot(&plan.root, r);
+    }
+    let pairs = pool.install(|| {
+        run_pairs(
+            &ready,
+            &plan.cases,
+            &plan.root,
+            plan.timeout,
+            plan.expectations,
+        )
+    });
+    results.extend(pairs);
+    results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
     compare_with_reference(&mut results, &plan.reference);
     Ok(RunResults {
         schema: 1,

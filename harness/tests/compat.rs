@@ -6,6 +6,11 @@
 //! engines the filter selects; `--list` builds nothing. A case an engine version
 //! cannot run is listed as an ignored `[unsupported]` trial, never dropped.
 //! Environment: `WASM_COMPAT_MATRIX` picks another matrix file.
+//!
+//! A local case (`cases/...`) is also checked against its reviewed insta snapshot
+//! (`snapshots/...`, see `wasm_compat::snapshot`); a cross-version case is one
+//! trial per family, `FAMILY@*/case`, that runs every ordered pair of the
+//! family's versions and snapshots the grid.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,7 +23,21 @@ use wasm_compat::cases::{all_cases, Case};
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
 use wasm_compat::matrix::{EngineId, Matrix};
-use wasm_compat::run::{prepare_engine, run_trial, ReadyEngine, Status};
+use wasm_compat::run::{grid_of, prepare_engine, run_pair, run_trial, ReadyEngine, Status};
+use wasm_compat::snapshot;
+
+/// Assert `text` against the insta snapshot `name` of local case `case`.
+fn assert_snapshot(root: &std::path::Path, case: &Case, name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(snapshot::folder(root, &case.name));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(format!("{} on {name}", case.name));
+    if let Some(path) = &case.path {
+        settings.set_input_file(path);
+    }
+    settings.bind(|| insta::assert_snapshot!(name.to_string(), text));
+}
 
 fn passes_filter(args: &Arguments, name: &str) -> bool {
     let selected = match &args.filter {
@@ -85,9 +104,10 @@ fn main() -> ExitCode {
         }
     }
 
+    let root = Arc::new(matrix.base_dir());
     let mut trials = Vec::new();
     for spec in matrix.engines() {
-        for case in &cases {
+        for case in cases.iter().filter(|c| !c.cross_version) {
             let name = format!("{}/{}", spec.id, case.name);
             let engine = ready.get(&spec.id).cloned();
             let unsupported = match &engine {
@@ -104,6 +124,7 @@ fn main() -> ExitCode {
             }
             let case = case.clone();
             let expectations = expectations.clone();
+            let root = root.clone();
             trials.push(Trial::test(name, move || {
                 let engine = match engine {
                     Some(Ok(e)) => e,
@@ -114,12 +135,82 @@ fn main() -> ExitCode {
                 };
                 let result = run_trial(&engine, &case, timeout, &expectations);
                 match result.status {
-                    Status::Pass | Status::KnownFailure | Status::Unsupported => Ok(()),
-                    status => Err(Failed::from(format!(
-                        "{status:?}: {}",
-                        result.reason.unwrap_or_default()
-                    ))),
+                    Status::Pass | Status::KnownFailure | Status::Unsupported => {}
+                    status => {
+                        return Err(Failed::from(format!(
+                            "{status:?}: {}",
+                            result.reason.unwrap_or_default()
+                        )))
+                    }
                 }
+                if case.path.is_some() && result.status != Status::Unsupported {
+                    let text = snapshot::render(&result.directives);
+                    assert_snapshot(&root, &case, &result.engine.to_string(), &text);
+                }
+                Ok(())
+            }));
+        }
+    }
+
+    // Cross-version cases: one trial per family, over every ordered pair.
+    for (family, fam) in &matrix.families {
+        let ids: Vec<EngineId> = fam
+            .versions
+            .iter()
+            .map(|v| EngineId {
+                engine: family.clone(),
+                version: v.clone(),
+            })
+            .collect();
+        for case in cases.iter().filter(|c| c.cross_version) {
+            let name = format!("{family}@*/{}", case.name);
+            let engines: Vec<_> = ids
+                .iter()
+                .map(|id| (id.clone(), ready.get(id).cloned()))
+                .collect();
+            let case = case.clone();
+            let expectations = expectations.clone();
+            let root = root.clone();
+            let family = family.clone();
+            trials.push(Trial::test(name, move || {
+                let mut list = Vec::new();
+                for (id, engine) in engines {
+                    match engine {
+                        Some(Ok(e)) => list.push(e),
+                        Some(Err(e)) => {
+                            return Err(format!("{id}: the adapter is not available: {e}").into())
+                        }
+                        None => return Err(format!("{id}: the adapter was not prepared").into()),
+                    }
+                }
+                let mut results = Vec::new();
+                let mut problems = Vec::new();
+                for a in &list {
+                    for b in &list {
+                        let r = run_pair(a, b, &case, timeout, &expectations);
+                        if !matches!(
+                            r.status,
+                            Status::Pass | Status::KnownFailure | Status::Unsupported
+                        ) {
+                            problems.push(format!(
+                                "{} -> {}: {:?}: {}",
+                                a.adapter.id,
+                                b.adapter.id.version,
+                                r.status,
+                                r.reason.clone().unwrap_or_default()
+                            ));
+                        }
+                        results.push(r);
+                    }
+                }
+                if !problems.is_empty() {
+                    return Err(problems.join("\n").into());
+                }
+                let versions: Vec<String> =
+                    list.iter().map(|e| e.adapter.id.version.clone()).collect();
+                let grid = snapshot::render_grid(&versions, &grid_of(&results));
+                assert_snapshot(&root, &case, &family, &grid);
+                Ok(())
             }));
         }
     }

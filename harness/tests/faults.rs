@@ -37,6 +37,7 @@ fn case(name: &str, body: &str) -> Case {
         ),
         features: Vec::new(),
         path: None,
+        cross_version: false,
     }
 }
 
@@ -53,6 +54,7 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
         expectations: &expectations,
         jobs,
         progress: false,
+        root: cache.path().to_path_buf(),
     };
     execute(&builder, &plan).unwrap().results
 }

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol; an adapter reports the version it speaks in [`EngineInfo`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Harness-chosen handle of a compiled module inside one adapter process.
 pub type ModuleId = u32;
@@ -84,6 +84,29 @@ pub enum Request {
         /// The artifact bytes.
         bytes: Bytes,
     },
+    /// Load the artifact stored in the file at `path` (as written by the harness
+    /// from an earlier [`Request::Serialize`]) as `module`.
+    DeserializeFile {
+        /// Handle for the loaded module.
+        module: ModuleId,
+        /// Absolute path of the artifact file.
+        path: String,
+    },
+    /// Define a host function importable as `module`::`name` by later
+    /// instantiations (it survives [`Request::DropStore`]). Every call is recorded
+    /// and can be read back with [`Request::HostCalls`].
+    DefineHost(HostFunc),
+    /// The arguments of every call made so far to the host function `module`::`name`.
+    /// Answered with [`Reply::Calls`].
+    HostCalls {
+        /// Import module name of the host function.
+        module: String,
+        /// Import field name of the host function.
+        name: String,
+    },
+    /// Install `limits` on the current store (and on the stores later made by
+    /// [`Request::DropStore`]). Applies to growth and instantiation from now on.
+    SetLimits(StoreLimits),
     /// Grow the exported memory `export` of `instance` from the host by `delta`
     /// pages. Answered with [`Reply::Pages`] holding the previous size.
     GrowMemory {
@@ -134,6 +157,46 @@ pub struct EngineConfig {
     pub cache_dir: Option<String>,
 }
 
+/// A host function defined by [`Request::DefineHost`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostFunc {
+    /// Import module name.
+    pub module: String,
+    /// Import field name.
+    pub name: String,
+    /// Parameter types.
+    #[serde(default)]
+    pub params: Vec<ValType>,
+    /// Result types.
+    #[serde(default)]
+    pub results: Vec<ValType>,
+    /// What a call returns, written into the result slots in order. Values whose
+    /// type differs from the declared result, or fewer values than results, are
+    /// handed to the engine as they are: how it reacts is the behaviour under test.
+    /// Values beyond the declared results are dropped (an engine API has no slot
+    /// for them).
+    #[serde(default)]
+    pub returns: Vec<Value>,
+    /// When set, every call fails with this host error message instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trap: Option<String>,
+}
+
+/// Number types of host function signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+    /// 32-bit float.
+    F32,
+    /// 64-bit float.
+    F64,
+}
+
 /// Store limits; `None` means the engine's default (usually unlimited).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,6 +242,8 @@ pub enum Reply {
     Pages(u64),
     /// Memory use of the adapter process.
     Memory(MemoryUsage),
+    /// The recorded calls of a host function: each call's arguments, oldest first.
+    Calls(Vec<Vec<Value>>),
 }
 
 /// What an adapter says about itself.
@@ -193,8 +258,8 @@ pub struct EngineInfo {
     /// Proposals this engine version can enable (see [`EngineConfig::features`]).
     pub features: Vec<String>,
     /// Optional requests this adapter implements: any of `serialize`,
-    /// `deserialize`, `cache-dir`, `grow-memory`, `store-limits`, `memory-usage`,
-    /// `drop-store`.
+    /// `deserialize`, `deserialize-file`, `cache-dir`, `grow-memory`, `store-limits`,
+    /// `memory-usage`, `drop-store`, `host-functions`.
     pub capabilities: Vec<String>,
 }
 

@@ -37,6 +37,95 @@ use wasmi::Ref as Nullable;
 #[cfg(all(wasmi_ge_2_0, not(wasmi_feature_validate)))]
 compile_error!("wasmi >= 2.0 only validates modules with its `validate` cargo feature; enable it");
 
+/// The error type host functions return (`Trap` before 0.32).
+#[cfg(wasmi_ge_0_32)]
+pub type HostError = wasmi::Error;
+#[cfg(not(wasmi_ge_0_32))]
+pub type HostError = wasmi::core::Trap;
+
+/// Marks the messages of errors returned by host functions defined with `trap`.
+pub const HOST_TRAP_PREFIX: &str = "host function trapped: ";
+
+/// The protocol's number types as wasmi value types.
+pub fn val_type(t: wasm_compat_protocol::ValType) -> ValType {
+    match t {
+        wasm_compat_protocol::ValType::I32 => ValType::I32,
+        wasm_compat_protocol::ValType::I64 => ValType::I64,
+        wasm_compat_protocol::ValType::F32 => ValType::F32,
+        wasm_compat_protocol::ValType::F64 => ValType::F64,
+    }
+}
+
+/// A number value as a wasmi value (host functions deal in numbers only).
+pub fn number_to_wasmi(value: &Value) -> Option<Val> {
+    Some(match value {
+        Value::I32(bits) => Val::I32(*bits as i32),
+        Value::I64(bits) => Val::I64(*bits as i64),
+        Value::F32(bits) => Val::F32(F32::from_bits(*bits)),
+        Value::F64(bits) => Val::F64(F64::from_bits(*bits)),
+        _ => return None,
+    })
+}
+
+/// A wasmi number value in protocol form.
+pub fn number_from_wasmi(value: &Val) -> Option<Value> {
+    Some(match value {
+        Val::I32(v) => Value::I32(*v as u32),
+        Val::I64(v) => Value::I64(*v as u64),
+        Val::F32(v) => Value::F32(v.to_bits()),
+        Val::F64(v) => Value::F64(v.to_bits()),
+        _ => return None,
+    })
+}
+
+/// Recorded host calls, by (module, name).
+pub type CallLog =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<Vec<Value>>>>>;
+
+/// Creates the host function `host` in `store`, recording its calls in `calls`.
+pub fn host_func(
+    store: &mut HostStore,
+    host: &wasm_compat_protocol::HostFunc,
+    calls: &CallLog,
+) -> Result<Func, String> {
+    let ty = wasmi::FuncType::new(
+        host.params.iter().map(|t| val_type(*t)),
+        host.results.iter().map(|t| val_type(*t)),
+    );
+    let returns = host
+        .returns
+        .iter()
+        .map(number_to_wasmi)
+        .collect::<Option<Vec<Val>>>()
+        .ok_or("host functions return numbers only")?;
+    let trap = host.trap.clone();
+    let key = (host.module.clone(), host.name.clone());
+    let calls = calls.clone();
+    Ok(Func::new(
+        &mut *store,
+        ty,
+        move |_caller: wasmi::Caller<'_, Data>,
+              params: &[Val],
+              results: &mut [Val]|
+              -> Result<(), HostError> {
+            let args = params.iter().filter_map(number_from_wasmi).collect();
+            calls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key.clone())
+                .or_default()
+                .push(args);
+            if let Some(message) = &trap {
+                return Err(HostError::new(format!("{HOST_TRAP_PREFIX}{message}")));
+            }
+            for (slot, value) in results.iter_mut().zip(&returns) {
+                *slot = value.clone();
+            }
+            Ok(())
+        },
+    ))
+}
+
 /// Per-store host data.
 pub struct Data {
     /// Limits installed as the store's resource limiter (if any were configured).

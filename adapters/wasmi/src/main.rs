@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 use compat::{Data, ErrorClass, HostStore};
 use wasm_compat_protocol::{
     current_memory_usage, from_line, to_line, EngineConfig, EngineInfo, Failure, FailureKind,
-    InstanceId, ModuleId, Reply, Request, Response, TrapKind, PROTOCOL_VERSION,
+    HostFunc, InstanceId, ModuleId, Reply, Request, Response, TrapKind, PROTOCOL_VERSION,
 };
 use wasmi::{Engine, Extern, Instance, Linker, Module, Store};
 
@@ -32,6 +32,10 @@ struct Adapter {
     /// Import namespaces: module name -> its externs. `spectest` is pre-filled; a
     /// registration replaces the whole namespace of its name.
     namespaces: HashMap<String, HashMap<String, Extern>>,
+    /// Host functions defined so far (re-created in the store made by `drop-store`).
+    hosts: Vec<HostFunc>,
+    /// Every host function call's arguments.
+    calls: compat::CallLog,
 }
 
 impl Adapter {
@@ -72,14 +76,16 @@ impl Adapter {
             modules: HashMap::new(),
             instances: HashMap::new(),
             namespaces: HashMap::new(),
+            hosts: Vec::new(),
+            calls: compat::CallLog::default(),
         };
-        adapter.reset_store();
+        adapter.reset_store()?;
         Ok(adapter)
     }
 
     /// Replaces the store by an empty one (same engine and limits), clearing instances
     /// and registrations and re-creating `spectest`.
-    fn reset_store(&mut self) {
+    fn reset_store(&mut self) -> Result<()> {
         let limits = self.config.limits.as_ref().map(compat::store_limits);
         let has_limits = limits.is_some();
         let data = Data {
@@ -95,6 +101,21 @@ impl Adapter {
         self.namespaces
             .insert("spectest".to_string(), spectest.into_iter().collect());
         self.store = store;
+        for host in self.hosts.clone() {
+            self.define_host(&host)?;
+        }
+        Ok(())
+    }
+
+    /// Creates `host` in the current store and makes it importable.
+    fn define_host(&mut self, host: &HostFunc) -> Result<()> {
+        let func = compat::host_func(&mut self.store, host, &self.calls)
+            .map_err(|m| fail(FailureKind::Unsupported, m))?;
+        self.namespaces
+            .entry(host.module.clone())
+            .or_default()
+            .insert(host.name.clone(), Extern::Func(func));
+        Ok(())
     }
 
     fn instance(&self, id: InstanceId) -> Result<Instance> {
@@ -134,10 +155,16 @@ impl Adapter {
                     .into_iter()
                     .map(String::from)
                     .collect(),
-                capabilities: ["grow-memory", "store-limits", "memory-usage", "drop-store"]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
+                capabilities: [
+                    "grow-memory",
+                    "store-limits",
+                    "memory-usage",
+                    "drop-store",
+                    "host-functions",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
             })),
             Request::Configure(config) => {
                 *self = Adapter::new(config)?;
@@ -172,8 +199,10 @@ impl Adapter {
             }
             Request::Register { instance, name } => {
                 let inst = self.instance(instance)?;
+                // Each export shadows an earlier definition of the same name; other
+                // names registered under `name` before stay importable.
                 let exports = compat::exports(&self.store, &inst);
-                self.namespaces.insert(name, exports.into_iter().collect());
+                self.namespaces.entry(name).or_default().extend(exports);
                 Ok(Reply::Done)
             }
             Request::Invoke {
@@ -214,7 +243,26 @@ impl Adapter {
                     format!("export {export:?} is not a global"),
                 )),
             },
-            Request::Serialize { .. } | Request::Deserialize { .. } => Err(fail(
+            Request::DefineHost(host) => {
+                self.define_host(&host)?;
+                self.hosts.push(host);
+                Ok(Reply::Done)
+            }
+            Request::HostCalls { module, name } => {
+                let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(Reply::Calls(
+                    calls.get(&(module, name)).cloned().unwrap_or_default(),
+                ))
+            }
+            Request::SetLimits(limits) => {
+                self.store.data_mut().limits = compat::store_limits(&limits);
+                self.store.limiter(|data: &mut Data| &mut data.limits);
+                self.config.limits = Some(limits);
+                Ok(Reply::Done)
+            }
+            Request::Serialize { .. }
+            | Request::Deserialize { .. }
+            | Request::DeserializeFile { .. } => Err(fail(
                 FailureKind::Unsupported,
                 "wasmi has no module serialization",
             )),
@@ -241,7 +289,7 @@ impl Adapter {
                 Ok(Reply::Done)
             }
             Request::DropStore => {
-                self.reset_store();
+                self.reset_store()?;
                 Ok(Reply::Done)
             }
             Request::MemoryUsage => current_memory_usage()
@@ -259,6 +307,12 @@ fn runtime_failure(err: &wasmi::Error) -> Failure {
         Some(code) => fail(
             FailureKind::Trap {
                 trap: compat::trap_kind(&code),
+            },
+            message,
+        ),
+        None if message.contains(compat::HOST_TRAP_PREFIX) => fail(
+            FailureKind::Trap {
+                trap: TrapKind::HostError,
             },
             message,
         ),

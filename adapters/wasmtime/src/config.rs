@@ -169,7 +169,8 @@ fn enable_cache(config: &mut Config, dir: &str) -> Result<(), Failure> {
 }
 
 /// Turn on the on-disk compilation cache in `dir` (before 33 the cache is
-/// configured through a TOML file, which we write into the directory itself).
+/// configured through a TOML file; it is written outside `dir`, whose files the
+/// cache's cleanup worker deletes when it does not know them).
 #[cfg(not(wasmtime_ge_33))]
 fn enable_cache(config: &mut Config, dir: &str) -> Result<(), Failure> {
     let other = |e: &dyn std::fmt::Display| Failure::new(FailureKind::Other, format!("cache: {e}"));
@@ -177,7 +178,10 @@ fn enable_cache(config: &mut Config, dir: &str) -> Result<(), Failure> {
     let dir_path = std::path::Path::new(dir)
         .canonicalize()
         .map_err(|e| other(&e))?;
-    let toml_path = dir_path.join("wasmtime-cache-config.toml");
+    let toml_path = std::env::temp_dir().join(format!(
+        "wasm-compat-wasmtime-cache-{}.toml",
+        std::process::id()
+    ));
     let escaped = dir_path
         .display()
         .to_string()

@@ -65,6 +65,11 @@ pub fn runtime_kind(err: &Error) -> Option<FailureKind> {
     if let Some(trap) = err.downcast_ref::<Trap>() {
         return Some(trap_kind(trap));
     }
+    if err.downcast_ref::<crate::session::HostTrap>().is_some() {
+        return Some(FailureKind::Trap {
+            trap: TrapKind::HostError,
+        });
+    }
     if is_exception(err) {
         return Some(FailureKind::Exception);
     }

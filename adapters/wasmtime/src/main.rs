@@ -23,11 +23,13 @@ use crate::session::Session;
 const CAPABILITIES: &[&str] = &[
     "serialize",
     "deserialize",
+    "deserialize-file",
     "cache-dir",
     "grow-memory",
     "store-limits",
     "memory-usage",
     "drop-store",
+    "host-functions",
 ];
 
 fn hello() -> Reply {

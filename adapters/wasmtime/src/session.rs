@@ -1,12 +1,15 @@
 //! One configured engine with its store, linker, modules and instances.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use wasm_compat_protocol::{
-    current_memory_usage, Bytes, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Reply,
-    Request, Value,
+    current_memory_usage, Bytes, EngineConfig, Failure, FailureKind, HostFunc, InstanceId,
+    ModuleId, Reply, Request, Value,
 };
-use wasmtime::{Engine, Extern, Instance, Linker, Module, RootScope, Store, StoreLimits, Val};
+use wasmtime::{
+    Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
+};
 
 use crate::{config, errors, spectest, values};
 
@@ -23,6 +26,105 @@ pub struct Session {
     linker: Linker<HostState>,
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
+    /// Host functions defined so far (re-linked into the linker of a new store).
+    hosts: Vec<HostFunc>,
+    /// Every host function call's arguments, by (module, name).
+    calls: CallLog,
+}
+
+/// Recorded host calls; shared with the closures the linker holds.
+type CallLog = Arc<Mutex<HashMap<(String, String), Vec<Vec<Value>>>>>;
+
+/// The error a host function defined with `trap` returns; recognised as a host trap.
+#[derive(Debug)]
+pub struct HostTrap(pub String);
+
+impl std::fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "host function trapped: {}", self.0)
+    }
+}
+
+impl std::error::Error for HostTrap {}
+
+fn val_type(t: wasm_compat_protocol::ValType) -> wasmtime::ValType {
+    match t {
+        wasm_compat_protocol::ValType::I32 => wasmtime::ValType::I32,
+        wasm_compat_protocol::ValType::I64 => wasmtime::ValType::I64,
+        wasm_compat_protocol::ValType::F32 => wasmtime::ValType::F32,
+        wasm_compat_protocol::ValType::F64 => wasmtime::ValType::F64,
+    }
+}
+
+/// The number value of `v` as a wasmtime value (host functions deal in numbers only).
+fn number_val(v: &Value) -> Option<Val> {
+    Some(match v {
+        Value::I32(b) => Val::I32(*b as i32),
+        Value::I64(b) => Val::I64(*b as i64),
+        Value::F32(b) => Val::F32(*b),
+        Value::F64(b) => Val::F64(*b),
+        _ => return None,
+    })
+}
+
+fn number_value(v: &Val) -> Option<Value> {
+    Some(match v {
+        Val::I32(x) => Value::I32(*x as u32),
+        Val::I64(x) => Value::I64(*x as u64),
+        Val::F32(x) => Value::F32(*x),
+        Val::F64(x) => Value::F64(*x),
+        _ => return None,
+    })
+}
+
+/// Define `host` in `linker`, recording its calls in `calls`.
+fn link_host(
+    engine: &Engine,
+    linker: &mut Linker<HostState>,
+    host: &HostFunc,
+    calls: &CallLog,
+) -> Result<(), Failure> {
+    let ty = FuncType::new(
+        engine,
+        host.params.iter().map(|t| val_type(*t)),
+        host.results.iter().map(|t| val_type(*t)),
+    );
+    let key = (host.module.clone(), host.name.clone());
+    let mut returns = Vec::new();
+    for v in &host.returns {
+        returns.push(number_val(v).ok_or_else(|| {
+            Failure::new(
+                FailureKind::Unsupported,
+                "host functions return numbers only",
+            )
+        })?);
+    }
+    let trap = host.trap.clone();
+    let calls = calls.clone();
+    linker
+        .func_new(
+            &host.module,
+            &host.name,
+            ty,
+            move |_caller, params: &[Val], results: &mut [Val]| {
+                let args = params.iter().filter_map(number_value).collect();
+                calls
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(key.clone())
+                    .or_default()
+                    .push(args);
+                if let Some(message) = &trap {
+                    return Err(wasmtime::Error::new(HostTrap(message.clone())));
+                }
+                for (slot, value) in results.iter_mut().zip(&returns) {
+                    *slot = value.clone();
+                }
+                Ok(())
+            },
+        )
+        .map_err(|e| other(errors::message(&e)))?;
+    Ok(())
 }
 
 fn not_found(msg: impl Into<String>) -> Failure {
@@ -68,6 +170,8 @@ impl Session {
             linker,
             modules: HashMap::new(),
             instances: HashMap::new(),
+            hosts: Vec::new(),
+            calls: CallLog::default(),
         })
     }
 
@@ -122,6 +226,30 @@ impl Session {
                 self.modules.insert(module, m);
                 Ok(Reply::Done)
             }
+            Request::DeserializeFile { module, path } => {
+                // SAFETY: as for `Deserialize`; the file is the harness's own copy.
+                let m = unsafe { Module::deserialize_file(&self.engine, &path) }
+                    .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
+                self.modules.insert(module, m);
+                Ok(Reply::Done)
+            }
+            Request::DefineHost(host) => {
+                link_host(&self.engine, &mut self.linker, &host, &self.calls)?;
+                self.hosts.push(host);
+                Ok(Reply::Done)
+            }
+            Request::HostCalls { module, name } => {
+                let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(Reply::Calls(
+                    calls.get(&(module, name)).cloned().unwrap_or_default(),
+                ))
+            }
+            Request::SetLimits(limits) => {
+                self.store.data_mut().limits = config::store_limits(&limits);
+                self.store.limiter(|state| &mut state.limits);
+                self.settings.limits = Some(limits);
+                Ok(Reply::Done)
+            }
             Request::GrowMemory {
                 instance,
                 export,
@@ -162,7 +290,10 @@ impl Session {
             }
             Request::DropStore => {
                 self.instances.clear();
-                let (store, linker) = new_store(&self.engine, &self.settings)?;
+                let (store, mut linker) = new_store(&self.engine, &self.settings)?;
+                for host in &self.hosts {
+                    link_host(&self.engine, &mut linker, host, &self.calls)?;
+                }
                 // Replace the linker first: it may hold items of the old store.
                 self.linker = linker;
                 self.store = store;

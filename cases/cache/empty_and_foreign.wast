@@ -1,0 +1,14 @@
+;; Empty input, a WebAssembly binary, and arbitrary bytes handed to the artifact
+;; loader must be refused, never run.
+
+(module definition $m
+  (func (export "answer") (result i32) (i32.const 42)))
+(artifact "empty" (empty))
+(assert_rejected (deserialize $a "empty"))
+(assert_rejected (deserialize_file $b "empty"))
+(artifact "wasm" (module_bytes $m))
+(assert_rejected (deserialize $c "wasm"))
+(artifact "text" (bytes "this is not an artifact"))
+(assert_rejected (deserialize $d "text"))
+(artifact "elf" (bytes "\7fELF\02\01\01\00\00\00\00\00\00\00\00\00"))
+(assert_rejected (deserialize $e "elf"))

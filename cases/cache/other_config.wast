@@ -1,0 +1,15 @@
+;; An artifact made under one engine configuration, loaded under another: with
+;; the threads proposal turned on, then with it off again, and the reverse.
+
+(module definition $m
+  (func (export "answer") (result i32) (i32.const 42)))
+(serialize $m "plain")
+(configure (features "threads"))
+(deserialize $a "plain")
+(observe
+  (module definition $t
+    (memory (export "shared") 1 1 shared)
+    (func (export "answer") (result i32) (i32.const 43))))
+(serialize $t "threaded")
+(configure)
+(deserialize $b "threaded")

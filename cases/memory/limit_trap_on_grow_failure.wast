@@ -1,0 +1,11 @@
+;; With trap-on-grow-failure, a denied memory.grow traps instead of returning -1:
+;; what kind of failure the engine reports is pinned by the snapshot.
+
+(store_limits (memory_bytes 131072) (trap_on_grow_failure))
+(module
+  (memory (export "mem") 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size)))
+(assert_return (invoke "grow" (i32.const 1)) (i32.const 1))
+(observe (invoke "grow" (i32.const 1)))
+(assert_return (invoke "size") (i32.const 2))

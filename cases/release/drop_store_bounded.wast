@@ -1,0 +1,17 @@
+;; Create a store, instantiate a module with a 16 MiB memory it fills, drop the
+;; store, 40 times over: the adapter's resident memory stays bounded (a leak of
+;; one memory per round would be 640 MiB).
+
+(module definition $big
+  (memory (export "mem") 256)
+  (func (export "touch") (memory.fill (i32.const 0) (i32.const 1) (i32.const 16777216))))
+(module instance $warm $big)
+(invoke $warm "touch")
+(drop_store)
+(memory_usage "before")
+(repeat 40
+  (module instance $i $big)
+  (invoke $i "touch")
+  (drop_store))
+(memory_usage "after")
+(assert_memory_growth "before" "after" (at_most 48 mib))

@@ -1,0 +1,19 @@
+;; Many instances in one store: their memories stay allocated while the store
+;; lives (dropping the instance handles does not free them), and come back when
+;; the store is dropped.
+
+(module definition $m
+  (memory (export "mem") 64)
+  (func (export "touch") (memory.fill (i32.const 0) (i32.const 1) (i32.const 4194304))))
+(memory_usage "empty")
+(repeat 20
+  (module instance $i $m)
+  (invoke $i "touch")
+  (drop_instance $i))
+(memory_usage "full")
+;; 20 instances x 4 MiB touched: at least 64 MiB more than before.
+(assert_memory_growth "empty" "full" (at_least 64 mib))
+(drop_store)
+(memory_usage "released")
+;; At least 64 MiB of it is returned to the operating system.
+(assert_memory_growth "full" "released" (at_most -64 mib))

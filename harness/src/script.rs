@@ -1,0 +1,699 @@
+//! Case scripts: the standard wast directives plus wasm-compat's behaviour
+//! directives (`serialize`, `repeat`, `host_func`, ...), parsed with the `wast`
+//! crate's parser so that both kinds sit side by side in one file.
+//!
+//! Every directive is documented, with an example, in `cases/README.wast`.
+//! Parsing only builds the [`Script`]; running it is [`crate::interp`]'s job.
+
+use wast::kw;
+use wast::parser::{Parse, Parser, Result};
+use wast::token::{Id, Span};
+use wast::{WastArg, WastDirective};
+
+use wasm_compat_protocol::{HostFunc, StoreLimits, ValType, Value};
+
+/// The behaviour directives' keywords.
+mod bkw {
+    wast::custom_keyword!(serialize);
+    wast::custom_keyword!(deserialize);
+    wast::custom_keyword!(deserialize_file);
+    wast::custom_keyword!(artifact);
+    wast::custom_keyword!(truncated);
+    wast::custom_keyword!(bit_flipped);
+    wast::custom_keyword!(empty);
+    wast::custom_keyword!(module_bytes);
+    wast::custom_keyword!(bytes);
+    wast::custom_keyword!(compilation_cache);
+    wast::custom_keyword!(cache_entries);
+    wast::custom_keyword!(drop_instance);
+    wast::custom_keyword!(drop_module);
+    wast::custom_keyword!(drop_store);
+    wast::custom_keyword!(repeat);
+    wast::custom_keyword!(on);
+    wast::custom_keyword!(second);
+    wast::custom_keyword!(store_limits);
+    wast::custom_keyword!(memory_bytes);
+    wast::custom_keyword!(table_elements);
+    wast::custom_keyword!(instances);
+    wast::custom_keyword!(trap_on_grow_failure);
+    wast::custom_keyword!(grow_memory);
+    wast::custom_keyword!(memory_size);
+    wast::custom_keyword!(host_func);
+    wast::custom_keyword!(returns);
+    wast::custom_keyword!(trap);
+    wast::custom_keyword!(host_calls);
+    wast::custom_keyword!(memory_usage);
+    wast::custom_keyword!(assert_memory_growth);
+    wast::custom_keyword!(at_most);
+    wast::custom_keyword!(at_least);
+    wast::custom_keyword!(timed);
+    wast::custom_keyword!(assert_slowdown);
+    wast::custom_keyword!(assert_rejected);
+    wast::custom_keyword!(observe);
+    wast::custom_keyword!(configure);
+    wast::custom_keyword!(features);
+    wast::custom_keyword!(kib);
+    wast::custom_keyword!(mib);
+    wast::custom_keyword!(gib);
+}
+
+/// A parsed case: its items in order.
+pub struct Script<'a> {
+    /// Top-level items.
+    pub items: Vec<Item<'a>>,
+}
+
+/// One directive of a case.
+pub enum Item<'a> {
+    /// A standard wast directive.
+    Wast(WastDirective<'a>),
+    /// A wasm-compat behaviour directive.
+    Behaviour(Behaviour<'a>),
+}
+
+impl Item<'_> {
+    /// Where the directive starts.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Wast(d) => d.span(),
+            Item::Behaviour(b) => b.span,
+        }
+    }
+}
+
+/// A behaviour directive and where it is.
+pub struct Behaviour<'a> {
+    /// The opening keyword's position.
+    pub span: Span,
+    /// What it does.
+    pub kind: BehaviourKind<'a>,
+}
+
+/// Where the bytes of a named artifact come from.
+pub enum ArtifactSource<'a> {
+    /// The first half of another artifact.
+    Truncated(String),
+    /// Another artifact with bit 0 of the byte at this offset flipped (negative:
+    /// from the end).
+    BitFlipped(String, i64),
+    /// No bytes at all.
+    Empty,
+    /// The WebAssembly binary of a module (not an artifact).
+    ModuleBytes(Option<Id<'a>>),
+    /// Literal bytes.
+    Bytes(Vec<u8>),
+}
+
+/// A bound on a measured quantity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// The quantity must be at most this.
+    AtMost(i64),
+    /// The quantity must be at least this.
+    AtLeast(i64),
+}
+
+/// The behaviour directives.
+pub enum BehaviourKind<'a> {
+    /// `(serialize $m "name")`: serialize module `$m` into the artifact `name`.
+    Serialize {
+        /// The module (a definition, or the module of an instance).
+        module: Option<Id<'a>>,
+        /// The artifact's name.
+        artifact: String,
+    },
+    /// `(deserialize $m "name")` / `(deserialize_file $m "name")`: load an
+    /// artifact from its bytes or from a file as module definition `$m`.
+    Deserialize {
+        /// Name of the loaded module definition.
+        module: Option<Id<'a>>,
+        /// The artifact's name.
+        artifact: String,
+        /// Load from a file the harness writes, instead of from bytes.
+        from_file: bool,
+    },
+    /// `(assert_rejected (deserialize ...))`: the load must be refused.
+    AssertRejected {
+        /// Name of the module definition the load would make.
+        module: Option<Id<'a>>,
+        /// The artifact's name.
+        artifact: String,
+        /// From a file instead of bytes.
+        from_file: bool,
+    },
+    /// `(artifact "name" SOURCE)`: make an artifact on the harness side.
+    Artifact {
+        /// The new artifact's name.
+        name: String,
+        /// Its bytes' origin.
+        source: ArtifactSource<'a>,
+    },
+    /// `(compilation_cache "dir")`: start a fresh engine using the case-local
+    /// directory `dir` as its on-disk compilation cache.
+    CompilationCache {
+        /// Directory name inside the case's work folder.
+        dir: String,
+    },
+    /// `(cache_entries "dir")`: how many cached modules `dir` holds.
+    CacheEntries {
+        /// Directory name inside the case's work folder.
+        dir: String,
+    },
+    /// `(drop_instance $i)`.
+    DropInstance(Option<Id<'a>>),
+    /// `(drop_module $m)`.
+    DropModule(Option<Id<'a>>),
+    /// `(drop_store)`.
+    DropStore,
+    /// `(repeat N item...)`.
+    Repeat {
+        /// How many times.
+        times: u32,
+        /// What to repeat.
+        items: Vec<Item<'a>>,
+    },
+    /// `(on second item...)`: in a cross-version case, run on the second engine.
+    OnSecond(Vec<Item<'a>>),
+    /// `(store_limits (memory_bytes N) ...)`.
+    StoreLimits(StoreLimits),
+    /// `(grow_memory $i "mem" N)`: grow from the host.
+    GrowMemory {
+        /// The instance.
+        instance: Option<Id<'a>>,
+        /// Export name of the memory.
+        memory: String,
+        /// Pages to add.
+        delta: u64,
+    },
+    /// `(memory_size $i "mem")`.
+    MemorySize {
+        /// The instance.
+        instance: Option<Id<'a>>,
+        /// Export name of the memory.
+        memory: String,
+    },
+    /// `(host_func "mod" "name" (param ..) (result ..) (returns ..) | (trap "msg"))`.
+    HostFunc(HostFunc),
+    /// `(host_calls "mod" "name")`: the calls a host function received.
+    HostCalls {
+        /// Import module name.
+        module: String,
+        /// Import field name.
+        name: String,
+    },
+    /// `(memory_usage "label")`: measure the adapter's resident memory.
+    MemoryUsage(String),
+    /// `(assert_memory_growth "from" "to" (at_most N mib))`.
+    AssertMemoryGrowth {
+        /// Label of the earlier measurement.
+        from: String,
+        /// Label of the later measurement.
+        to: String,
+        /// Bound on `to - from`, in bytes.
+        bound: Bound,
+    },
+    /// `(observe item...)`: run standard directives recording whatever they do
+    /// (pinned by the snapshot) instead of judging it.
+    Observe(Vec<Item<'a>>),
+    /// `(configure (features "name"...))`: start a fresh engine with these
+    /// proposals on top of the case's.
+    Configure(Vec<String>),
+    /// `(timed "label" item...)`: run the items and keep their wall time.
+    Timed {
+        /// Label of the timing.
+        label: String,
+        /// What to time.
+        items: Vec<Item<'a>>,
+    },
+    /// `(assert_slowdown "first" "later" (at_most N))`: `later` took at most N
+    /// times as long as `first`.
+    AssertSlowdown {
+        /// Label of the earlier timing.
+        first: String,
+        /// Label of the later timing.
+        later: String,
+        /// Largest allowed ratio.
+        at_most: u32,
+    },
+}
+
+impl<'a> BehaviourKind<'a> {
+    /// The directive's keyword.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            BehaviourKind::Serialize { .. } => "serialize",
+            BehaviourKind::Deserialize {
+                from_file: false, ..
+            } => "deserialize",
+            BehaviourKind::Deserialize {
+                from_file: true, ..
+            } => "deserialize_file",
+            BehaviourKind::AssertRejected { .. } => "assert_rejected",
+            BehaviourKind::Artifact { .. } => "artifact",
+            BehaviourKind::CompilationCache { .. } => "compilation_cache",
+            BehaviourKind::CacheEntries { .. } => "cache_entries",
+            BehaviourKind::DropInstance(_) => "drop_instance",
+            BehaviourKind::DropModule(_) => "drop_module",
+            BehaviourKind::DropStore => "drop_store",
+            BehaviourKind::Repeat { .. } => "repeat",
+            BehaviourKind::OnSecond(_) => "on second",
+            BehaviourKind::StoreLimits(_) => "store_limits",
+            BehaviourKind::GrowMemory { .. } => "grow_memory",
+            BehaviourKind::MemorySize { .. } => "memory_size",
+            BehaviourKind::HostFunc(_) => "host_func",
+            BehaviourKind::HostCalls { .. } => "host_calls",
+            BehaviourKind::MemoryUsage(_) => "memory_usage",
+            BehaviourKind::AssertMemoryGrowth { .. } => "assert_memory_growth",
+            BehaviourKind::Timed { .. } => "timed",
+            BehaviourKind::Observe(_) => "observe",
+            BehaviourKind::Configure(_) => "configure",
+            BehaviourKind::AssertSlowdown { .. } => "assert_slowdown",
+        }
+    }
+}
+
+impl<'a> Parse<'a> for Script<'a> {
+    fn parse(parser: Parser<'a>) -> Result<Self> {
+        // The annotations the wast crate registers for its own `Wast` parser.
+        let _custom = parser.register_annotation("custom");
+        let _producers = parser.register_annotation("producers");
+        let _name = parser.register_annotation("name");
+        let _dylink = parser.register_annotation("dylink.0");
+        let _hint = parser.register_annotation("metadata.code.branch_hint");
+        let mut items = Vec::new();
+        while !parser.is_empty() {
+            items.push(parser.parens(parse_item)?);
+        }
+        Ok(Script { items })
+    }
+}
+
+/// The items of a block (`repeat`, `on`, `timed`) up to its closing paren.
+fn parse_items<'a>(parser: Parser<'a>) -> Result<Vec<Item<'a>>> {
+    let mut items = Vec::new();
+    while !parser.is_empty() {
+        items.push(parser.parens(parse_item)?);
+    }
+    Ok(items)
+}
+
+fn string(parser: Parser<'_>) -> Result<String> {
+    Ok(parser.parse::<&str>()?.to_string())
+}
+
+/// A byte count: an integer with an optional `kib` / `mib` / `gib` unit.
+fn byte_count(parser: Parser<'_>) -> Result<i64> {
+    let n: i64 = parser.parse()?;
+    let unit = if parser.peek::<bkw::kib>()? {
+        parser.parse::<bkw::kib>()?;
+        1 << 10
+    } else if parser.peek::<bkw::mib>()? {
+        parser.parse::<bkw::mib>()?;
+        1 << 20
+    } else if parser.peek::<bkw::gib>()? {
+        parser.parse::<bkw::gib>()?;
+        1 << 30
+    } else {
+        1
+    };
+    n.checked_mul(unit)
+        .ok_or_else(|| parser.error("byte count overflows"))
+}
+
+fn val_type(parser: Parser<'_>) -> Result<ValType> {
+    let mut l = parser.lookahead1();
+    if l.peek::<kw::i32>()? {
+        parser.parse::<kw::i32>()?;
+        Ok(ValType::I32)
+    } else if l.peek::<kw::i64>()? {
+        parser.parse::<kw::i64>()?;
+        Ok(ValType::I64)
+    } else if l.peek::<kw::f32>()? {
+        parser.parse::<kw::f32>()?;
+        Ok(ValType::F32)
+    } else if l.peek::<kw::f64>()? {
+        parser.parse::<kw::f64>()?;
+        Ok(ValType::F64)
+    } else {
+        Err(l.error())
+    }
+}
+
+/// A `(i32.const 1)`-style value.
+fn value(parser: Parser<'_>) -> Result<Value> {
+    let span = parser.cur_span();
+    let arg: WastArg<'_> = parser.parens(|p| p.parse())?;
+    crate::expect::arg_value(&arg).map_err(|e| parser.error_at(span, e))
+}
+
+fn parse_host_func(parser: Parser<'_>) -> Result<HostFunc> {
+    let module = string(parser)?;
+    let name = string(parser)?;
+    let mut host = HostFunc {
+        module,
+        name,
+        params: Vec::new(),
+        results: Vec::new(),
+        returns: Vec::new(),
+        trap: None,
+    };
+    while !parser.is_empty() {
+        parser.parens(|p| {
+            let mut l = p.lookahead1();
+            if l.peek::<kw::param>()? {
+                p.parse::<kw::param>()?;
+                while !p.is_empty() {
+                    host.params.push(val_type(p)?);
+                }
+            } else if l.peek::<kw::result>()? {
+                p.parse::<kw::result>()?;
+                while !p.is_empty() {
+                    host.results.push(val_type(p)?);
+                }
+            } else if l.peek::<bkw::returns>()? {
+                p.parse::<bkw::returns>()?;
+                while !p.is_empty() {
+                    host.returns.push(value(p)?);
+                }
+            } else if l.peek::<bkw::trap>()? {
+                p.parse::<bkw::trap>()?;
+                host.trap = Some(string(p)?);
+            } else {
+                return Err(l.error());
+            }
+            Ok(())
+        })?;
+    }
+    Ok(host)
+}
+
+fn parse_limits(parser: Parser<'_>) -> Result<StoreLimits> {
+    let mut limits = StoreLimits::default();
+    while !parser.is_empty() {
+        parser.parens(|p| {
+            let mut l = p.lookahead1();
+            if l.peek::<bkw::memory_bytes>()? {
+                p.parse::<bkw::memory_bytes>()?;
+                limits.memory_bytes = Some(non_negative(p)?);
+            } else if l.peek::<bkw::table_elements>()? {
+                p.parse::<bkw::table_elements>()?;
+                limits.table_elements = Some(p.parse()?);
+            } else if l.peek::<bkw::instances>()? {
+                p.parse::<bkw::instances>()?;
+                limits.instances = Some(p.parse()?);
+            } else if l.peek::<bkw::trap_on_grow_failure>()? {
+                p.parse::<bkw::trap_on_grow_failure>()?;
+                limits.trap_on_grow_failure = true;
+            } else {
+                return Err(l.error());
+            }
+            Ok(())
+        })?;
+    }
+    Ok(limits)
+}
+
+fn non_negative(parser: Parser<'_>) -> Result<u64> {
+    let span = parser.cur_span();
+    let n = byte_count(parser)?;
+    u64::try_from(n).map_err(|_| parser.error_at(span, "expected a non-negative size"))
+}
+
+fn parse_artifact_source<'a>(parser: Parser<'a>) -> Result<ArtifactSource<'a>> {
+    parser.parens(|p| {
+        let mut l = p.lookahead1();
+        if l.peek::<bkw::truncated>()? {
+            p.parse::<bkw::truncated>()?;
+            Ok(ArtifactSource::Truncated(string(p)?))
+        } else if l.peek::<bkw::bit_flipped>()? {
+            p.parse::<bkw::bit_flipped>()?;
+            let from = string(p)?;
+            Ok(ArtifactSource::BitFlipped(from, p.parse()?))
+        } else if l.peek::<bkw::empty>()? {
+            p.parse::<bkw::empty>()?;
+            Ok(ArtifactSource::Empty)
+        } else if l.peek::<bkw::module_bytes>()? {
+            p.parse::<bkw::module_bytes>()?;
+            Ok(ArtifactSource::ModuleBytes(p.parse()?))
+        } else if l.peek::<bkw::bytes>()? {
+            p.parse::<bkw::bytes>()?;
+            let mut bytes = Vec::new();
+            while !p.is_empty() {
+                bytes.extend_from_slice(p.parse::<&[u8]>()?);
+            }
+            Ok(ArtifactSource::Bytes(bytes))
+        } else {
+            Err(l.error())
+        }
+    })
+}
+
+fn parse_bound(parser: Parser<'_>) -> Result<Bound> {
+    parser.parens(|p| {
+        let mut l = p.lookahead1();
+        if l.peek::<bkw::at_most>()? {
+            p.parse::<bkw::at_most>()?;
+            Ok(Bound::AtMost(byte_count(p)?))
+        } else if l.peek::<bkw::at_least>()? {
+            p.parse::<bkw::at_least>()?;
+            Ok(Bound::AtLeast(byte_count(p)?))
+        } else {
+            Err(l.error())
+        }
+    })
+}
+
+/// One parenthesised item, without its parens.
+fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
+    let span = p.cur_span();
+    let kind = if p.peek::<bkw::serialize>()? {
+        p.parse::<bkw::serialize>()?;
+        BehaviourKind::Serialize {
+            module: p.parse()?,
+            artifact: string(p)?,
+        }
+    } else if p.peek::<bkw::deserialize>()? || p.peek::<bkw::deserialize_file>()? {
+        let (module, artifact, from_file) = parse_deserialize(p)?;
+        BehaviourKind::Deserialize {
+            module,
+            artifact,
+            from_file,
+        }
+    } else if p.peek::<bkw::assert_rejected>()? {
+        p.parse::<bkw::assert_rejected>()?;
+        let (module, artifact, from_file) = p.parens(parse_deserialize)?;
+        BehaviourKind::AssertRejected {
+            module,
+            artifact,
+            from_file,
+        }
+    } else if p.peek::<bkw::artifact>()? {
+        p.parse::<bkw::artifact>()?;
+        BehaviourKind::Artifact {
+            name: string(p)?,
+            source: parse_artifact_source(p)?,
+        }
+    } else if p.peek::<bkw::compilation_cache>()? {
+        p.parse::<bkw::compilation_cache>()?;
+        BehaviourKind::CompilationCache { dir: string(p)? }
+    } else if p.peek::<bkw::cache_entries>()? {
+        p.parse::<bkw::cache_entries>()?;
+        BehaviourKind::CacheEntries { dir: string(p)? }
+    } else if p.peek::<bkw::drop_instance>()? {
+        p.parse::<bkw::drop_instance>()?;
+        BehaviourKind::DropInstance(p.parse()?)
+    } else if p.peek::<bkw::drop_module>()? {
+        p.parse::<bkw::drop_module>()?;
+        BehaviourKind::DropModule(p.parse()?)
+    } else if p.peek::<bkw::drop_store>()? {
+        p.parse::<bkw::drop_store>()?;
+        BehaviourKind::DropStore
+    } else if p.peek::<bkw::repeat>()? {
+        p.parse::<bkw::repeat>()?;
+        let times = p.parse()?;
+        BehaviourKind::Repeat {
+            times,
+            items: parse_items(p)?,
+        }
+    } else if p.peek::<bkw::on>()? {
+        p.parse::<bkw::on>()?;
+        p.parse::<bkw::second>()?;
+        BehaviourKind::OnSecond(parse_items(p)?)
+    } else if p.peek::<bkw::store_limits>()? {
+        p.parse::<bkw::store_limits>()?;
+        BehaviourKind::StoreLimits(parse_limits(p)?)
+    } else if p.peek::<bkw::grow_memory>()? {
+        p.parse::<bkw::grow_memory>()?;
+        BehaviourKind::GrowMemory {
+            instance: p.parse()?,
+            memory: string(p)?,
+            delta: p.parse()?,
+        }
+    } else if p.peek::<bkw::memory_size>()? {
+        p.parse::<bkw::memory_size>()?;
+        BehaviourKind::MemorySize {
+            instance: p.parse()?,
+            memory: string(p)?,
+        }
+    } else if p.peek::<bkw::host_func>()? {
+        p.parse::<bkw::host_func>()?;
+        BehaviourKind::HostFunc(parse_host_func(p)?)
+    } else if p.peek::<bkw::host_calls>()? {
+        p.parse::<bkw::host_calls>()?;
+        BehaviourKind::HostCalls {
+            module: string(p)?,
+            name: string(p)?,
+        }
+    } else if p.peek::<bkw::memory_usage>()? {
+        p.parse::<bkw::memory_usage>()?;
+        BehaviourKind::MemoryUsage(string(p)?)
+    } else if p.peek::<bkw::assert_memory_growth>()? {
+        p.parse::<bkw::assert_memory_growth>()?;
+        BehaviourKind::AssertMemoryGrowth {
+            from: string(p)?,
+            to: string(p)?,
+            bound: parse_bound(p)?,
+        }
+    } else if p.peek::<bkw::observe>()? {
+        p.parse::<bkw::observe>()?;
+        BehaviourKind::Observe(parse_items(p)?)
+    } else if p.peek::<bkw::configure>()? {
+        p.parse::<bkw::configure>()?;
+        let mut features = Vec::new();
+        if !p.is_empty() {
+            p.parens(|p| {
+                p.parse::<bkw::features>()?;
+                while !p.is_empty() {
+                    features.push(string(p)?);
+                }
+                Ok(())
+            })?;
+        }
+        BehaviourKind::Configure(features)
+    } else if p.peek::<bkw::timed>()? {
+        p.parse::<bkw::timed>()?;
+        BehaviourKind::Timed {
+            label: string(p)?,
+            items: parse_items(p)?,
+        }
+    } else if p.peek::<bkw::assert_slowdown>()? {
+        p.parse::<bkw::assert_slowdown>()?;
+        let first = string(p)?;
+        let later = string(p)?;
+        let at_most = p.parens(|p| {
+            p.parse::<bkw::at_most>()?;
+            p.parse::<u32>()
+        })?;
+        BehaviourKind::AssertSlowdown {
+            first,
+            later,
+            at_most,
+        }
+    } else {
+        return Ok(Item::Wast(p.parse::<WastDirective<'a>>()?));
+    };
+    Ok(Item::Behaviour(Behaviour { span, kind }))
+}
+
+fn parse_deserialize<'a>(p: Parser<'a>) -> Result<(Option<Id<'a>>, String, bool)> {
+    let from_file = if p.peek::<bkw::deserialize_file>()? {
+        p.parse::<bkw::deserialize_file>()?;
+        true
+    } else {
+        p.parse::<bkw::deserialize>()?;
+        false
+    };
+    Ok((p.parse()?, string(p)?, from_file))
+}
+
+/// Visit every standard directive, also those nested in blocks.
+pub fn for_each_wast<'s, 'a>(items: &'s [Item<'a>], f: &mut impl FnMut(&'s WastDirective<'a>)) {
+    for item in items {
+        match item {
+            Item::Wast(d) => f(d),
+            Item::Behaviour(b) => match &b.kind {
+                BehaviourKind::Repeat { items, .. }
+                | BehaviourKind::OnSecond(items)
+                | BehaviourKind::Observe(items)
+                | BehaviourKind::Timed { items, .. } => for_each_wast(items, f),
+                _ => {}
+            },
+        }
+    }
+}
+
+/// Mutable visit of every standard directive, also those nested in blocks.
+pub fn for_each_wast_mut<'a>(items: &mut [Item<'a>], f: &mut impl FnMut(&mut WastDirective<'a>)) {
+    for item in items {
+        match item {
+            Item::Wast(d) => f(d),
+            Item::Behaviour(b) => match &mut b.kind {
+                BehaviourKind::Repeat { items, .. }
+                | BehaviourKind::OnSecond(items)
+                | BehaviourKind::Observe(items)
+                | BehaviourKind::Timed { items, .. } => for_each_wast_mut(items, f),
+                _ => {}
+            },
+        }
+    }
+}
+
+/// Whether any item (at any depth) is an `(on second ...)` block.
+pub fn uses_second(items: &[Item<'_>]) -> bool {
+    items.iter().any(|item| match item {
+        Item::Behaviour(b) => match &b.kind {
+            BehaviourKind::OnSecond(_) => true,
+            BehaviourKind::Repeat { items, .. }
+            | BehaviourKind::Timed { items, .. }
+            | BehaviourKind::Observe(items) => uses_second(items),
+            _ => false,
+        },
+        Item::Wast(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wast::parser::{parse, ParseBuffer};
+
+    fn parse_text(text: &str) -> std::result::Result<usize, String> {
+        let buf = ParseBuffer::new(text).map_err(|e| e.to_string())?;
+        let script = parse::<Script<'_>>(&buf).map_err(|e| e.to_string())?;
+        Ok(script.items.len())
+    }
+
+    #[test]
+    fn behaviour_directives_sit_beside_standard_ones() {
+        let text = r#"
+            (module definition $m (func (export "f") (result i32) i32.const 1))
+            (serialize $m "a")
+            (artifact "t" (truncated "a"))
+            (artifact "f" (bit_flipped "a" -8))
+            (assert_rejected (deserialize $x "t"))
+            (deserialize_file $m2 "a")
+            (module instance $i $m2)
+            (assert_return (invoke $i "f") (i32.const 1))
+            (repeat 3 (drop_store) (memory_usage "x"))
+            (store_limits (memory_bytes 1 mib) (instances 2) (trap_on_grow_failure))
+            (host_func "env" "log" (param i32) (result i32) (returns (i32.const 7)))
+            (assert_memory_growth "x" "y" (at_most 16 mib))
+            (timed "t" (invoke $i "f"))
+            (assert_slowdown "t" "u" (at_most 3))
+            (on second (compilation_cache "c") (cache_entries "c"))
+            (observe (invoke "f") (module))
+            (configure (features "threads"))
+        "#;
+        assert_eq!(parse_text(text), Ok(17));
+    }
+
+    #[test]
+    fn a_bad_directive_is_an_error_with_a_position() {
+        let err = parse_text("(module)\n(serialize \"a\" $m)").unwrap_err();
+        assert!(err.contains("2:"), "{err}");
+        let err = parse_text("(frobnicate 1)").unwrap_err();
+        assert!(err.contains("1:2"), "{err}");
+        let err = parse_text("(store_limits (memory_bytes -1))").unwrap_err();
+        assert!(err.contains("non-negative"), "{err}");
+    }
+}

@@ -1,0 +1,227 @@
+//! Behaviour snapshots: the stable text of what a case did on one engine version
+//! (kinds, values, pages, counts, verdicts; never engine messages, timings or
+//! memory figures), and the grid of a cross-version case over version pairs.
+//!
+//! Snapshots are insta `.snap` files under `snapshots/`, mirroring `cases/`:
+//! `cases/cache/roundtrip.wast` on `wasmtime@48.0.8` is
+//! `snapshots/cache/roundtrip/wasmtime@48.0.8.snap`. The test binary asserts them
+//! with insta (whose `INSTA_UPDATE` / `cargo insta review` is the one update
+//! switch); `wasm-compat run` reads them with [`stored`] to compare.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::outcome::{Actual, DirectiveRecord, Verdict};
+
+/// How to accept changed snapshots; printed with every mismatch.
+pub const UPDATE_HINT: &str =
+    "review the change with `cargo insta review` (after `cargo install cargo-insta`), \
+or accept every change with `INSTA_UPDATE=always cargo test --release`";
+
+/// The folder holding the snapshots of local case `case` (`cases/a/b.wast` ->
+/// `snapshots/a/b`).
+pub fn folder(root: &Path, case: &str) -> PathBuf {
+    let rel = case.strip_prefix("cases/").unwrap_or(case);
+    let rel = rel.strip_suffix(".wast").unwrap_or(rel);
+    root.join("snapshots").join(rel)
+}
+
+/// The stored body of the snapshot `name` in `folder`, without insta's header.
+pub fn stored(folder: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join(format!("{name}.snap"))).ok()?;
+    // insta's header is a `---` line, metadata, and a closing `---` line.
+    let body = match text.strip_prefix("---\n") {
+        Some(rest) => rest.split_once("\n---\n").map(|(_, body)| body)?,
+        None => text.as_str(),
+    };
+    Some(body.trim_end().to_string())
+}
+
+/// One record's outcome in snapshot words.
+fn outcome(r: &DirectiveRecord) -> String {
+    let summary = match &r.actual {
+        // The status of a crash is stable; its stderr is not.
+        Actual::Crash { status, .. } => format!("crash ({status})"),
+        other => other.summary(),
+    };
+    match r.verdict {
+        Verdict::Pass => summary,
+        Verdict::Fail => format!("{summary} FAIL (expected {})", r.expected),
+        Verdict::Unsupported => format!("{summary} (unsupported)"),
+        Verdict::Crash | Verdict::Timeout => summary,
+        Verdict::NotRun => "not run".to_string(),
+    }
+}
+
+/// The snapshot text of one case run: a line per directive position, with the
+/// outcomes seen there (a directive inside `repeat` is one line, with counts).
+pub fn render(records: &[DirectiveRecord]) -> String {
+    let mut order: Vec<(bool, usize, usize, String)> = Vec::new();
+    let mut seen: BTreeMap<(bool, usize, usize, String), Vec<(String, usize)>> = BTreeMap::new();
+    for r in records {
+        let key = (r.second, r.line, r.col, r.directive.clone());
+        let outcomes = seen.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            Vec::new()
+        });
+        let text = outcome(r);
+        match outcomes.iter_mut().find(|(o, _)| *o == text) {
+            Some((_, n)) => *n += 1,
+            None => outcomes.push((text, 1)),
+        }
+    }
+    let mut out = String::new();
+    for key in &order {
+        let (second, line, col, directive) = key;
+        let outcomes: Vec<String> = seen[key]
+            .iter()
+            .map(|(o, n)| {
+                if *n == 1 {
+                    o.clone()
+                } else {
+                    format!("{o} x{n}")
+                }
+            })
+            .collect();
+        let side = if *second { " [second]" } else { "" };
+        out.push_str(&format!(
+            "{line}:{col} {directive}{side}: {}\n",
+            outcomes.join(", ")
+        ));
+    }
+    out.trim_end().to_string()
+}
+
+/// The grid cell of one (first, second) run of a cross-version case: what the
+/// second engine did with what the first made.
+pub fn cell(records: &[DirectiveRecord]) -> String {
+    if records.iter().any(|r| r.verdict == Verdict::Unsupported) {
+        return "unsupported".into();
+    }
+    for r in records {
+        let bad = match &r.actual {
+            Actual::Failure(_) | Actual::Crash { .. } | Actual::Timeout { .. } => true,
+            Actual::ProtocolError { .. } => true,
+            _ => r.verdict == Verdict::Fail,
+        };
+        if bad {
+            let side = if r.second { "" } else { " (first)" };
+            return match &r.actual {
+                Actual::Failure(f) if f.kind == wasm_compat_protocol::FailureKind::Rejected => {
+                    format!("rejected{side}")
+                }
+                Actual::Crash { status, .. } => format!("crash {status}{side}"),
+                other => format!("{} at {}{side}", other.summary(), r.line),
+            };
+        }
+    }
+    // Counts the second engine took (cache entries) belong in the cell.
+    match records.iter().rev().find_map(|r| match r.actual {
+        Actual::Count { count } if r.second => Some(count),
+        _ => None,
+    }) {
+        Some(count) => format!("accepted ({count})"),
+        None => "accepted".into(),
+    }
+}
+
+/// A cross-version grid: rows are the first (producing) version, columns the
+/// second (consuming) one.
+pub fn render_grid(versions: &[String], cells: &BTreeMap<(String, String), String>) -> String {
+    let width = versions
+        .iter()
+        .map(|v| v.len())
+        .chain(cells.values().map(|c| c.len()))
+        .chain(std::iter::once("first \\ second".len()))
+        .max()
+        .unwrap_or(8);
+    let mut out = format!("{:<width$}", "first \\ second");
+    for v in versions {
+        out.push_str(&format!(" | {v:<width$}"));
+    }
+    out.push('\n');
+    for a in versions {
+        out.push_str(&format!("{a:<width$}"));
+        for b in versions {
+            let c = cells
+                .get(&(a.clone(), b.clone()))
+                .map(String::as_str)
+                .unwrap_or("-");
+            out.push_str(&format!(" | {c:<width$}"));
+        }
+        out.push('\n');
+    }
+    out.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_compat_protocol::{Failure, FailureKind};
+
+    fn rec(line: usize, actual: Actual, verdict: Verdict, second: bool) -> DirectiveRecord {
+        DirectiveRecord {
+            line,
+            col: 1,
+            directive: "deserialize".into(),
+            second,
+            expected: "any outcome".into(),
+            actual,
+            verdict,
+            why: None,
+            agrees_with_reference: None,
+        }
+    }
+
+    #[test]
+    fn repeated_directives_collapse_and_messages_stay_out() {
+        let rejected = Actual::Failure(Failure::new(FailureKind::Rejected, "version 1 != 2"));
+        let records = vec![
+            rec(3, Actual::Ok, Verdict::Pass, false),
+            rec(3, Actual::Ok, Verdict::Pass, false),
+            rec(4, Actual::Memory { rss_bytes: 123 }, Verdict::Pass, false),
+            rec(5, rejected.clone(), Verdict::Pass, true),
+        ];
+        let text = render(&records);
+        assert_eq!(
+            text,
+            "3:1 deserialize: ok x2\n4:1 deserialize: measured\n5:1 deserialize [second]: rejected"
+        );
+        assert!(!text.contains("version 1"));
+        assert_eq!(cell(&records), "rejected");
+        assert_eq!(cell(&records[..2]), "accepted");
+    }
+
+    #[test]
+    fn stored_snapshots_lose_their_header() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("x.snap"),
+            "---\nsource: harness/tests/compat.rs\n---\n1:1 module: ok\n",
+        )
+        .unwrap();
+        assert_eq!(stored(dir.path(), "x").as_deref(), Some("1:1 module: ok"));
+        assert_eq!(stored(dir.path(), "y"), None);
+        assert_eq!(
+            folder(Path::new("/r"), "cases/cache/a.wast"),
+            Path::new("/r/snapshots/cache/a")
+        );
+    }
+
+    #[test]
+    fn grids_have_a_row_per_first_version() {
+        let versions = vec!["1.0.0".to_string(), "2.0.0".to_string()];
+        let mut cells = BTreeMap::new();
+        cells.insert(("1.0.0".into(), "1.0.0".into()), "accepted".into());
+        cells.insert(("1.0.0".into(), "2.0.0".into()), "rejected".into());
+        let grid = render_grid(&versions, &cells);
+        let lines: Vec<&str> = grid.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with("1.0.0"), "{grid}");
+        assert!(lines[1].contains("rejected"), "{grid}");
+        assert!(lines[2].ends_with('-'), "{grid}");
+    }
+}
