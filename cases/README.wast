@@ -117,13 +117,16 @@
 ;; `(memory_usage "label")` measures the adapter's resident memory and
 ;; `(assert_memory_growth "a" "b" (at_most N mib))` / `(at_least ...)` bounds the
 ;; change between two measurements; `(timed "label" item...)` and
-;; `(assert_slowdown "first" "later" (at_most 3))` do the same for wall time.
+;; `(assert_slowdown "first" "later" (at_most 3))` do the same for wall time,
+;; comparing the fastest timing of each label (time a label several times so a
+;; busy machine does not decide). A check of a measurement inside `observe`
+;; records its classification without failing the case.
 (memory_usage "before")
-(timed "first" (repeat 50 (invoke $caller "call")))
-(timed "later" (repeat 50 (invoke $caller "call")))
+(repeat 3 (timed "first" (repeat 100 (invoke $caller "call"))))
+(repeat 3 (timed "later" (repeat 100 (invoke $caller "call"))))
 (memory_usage "after")
 (assert_memory_growth "before" "after" (at_most 64 mib))
-(assert_slowdown "first" "later" (at_most 50))
+(assert_slowdown "first" "later" (at_most 20))
 
 ;; `(observe item...)` runs standard directives recording whatever they do
 ;; instead of judging it: for behaviour the spec leaves open.

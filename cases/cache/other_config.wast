@@ -1,5 +1,9 @@
 ;; An artifact made under one engine configuration, loaded under another: with
 ;; the threads proposal turned on, then with it off again, and the reverse.
+;;
+;; Finding: wasmtime 24 through 48 load an artifact across a change of the
+;; `threads` setting in both directions (its compatibility check compares the
+;; features a module uses, not every setting).
 
 (module definition $m
   (func (export "answer") (result i32) (i32.const 42)))

@@ -1,5 +1,9 @@
 ;; With trap-on-grow-failure, a denied memory.grow traps instead of returning -1:
 ;; what kind of failure the engine reports is pinned by the snapshot.
+;;
+;; Finding: with `trap_on_grow_failure`, wasmi reports a trap; wasmtime reports
+;; an error that is not a wasm trap (kind `other`), so an embedder matching on
+;; `wasmtime::Trap` misses it.
 
 (store_limits (memory_bytes 131072) (trap_on_grow_failure))
 (module

@@ -239,6 +239,14 @@ pub fn agree(a: &DirectiveRecord, b: &DirectiveRecord) -> bool {
         }
         (Actual::Failure(x), Actual::Failure(y)) => x.kind == y.kind,
         (Actual::Crash { .. }, Actual::Crash { .. }) => true,
+        // Figures differ from run to run; their classification is what counts.
+        (Actual::Memory { .. }, Actual::Memory { .. }) => true,
+        (Actual::Timed { .. }, Actual::Timed { .. }) => true,
+        (Actual::Growth { within: x, .. }, Actual::Growth { within: y, .. }) => x == y,
+        (Actual::Slowdown { within: x, .. }, Actual::Slowdown { within: y, .. }) => x == y,
+        (x @ Actual::Pages { .. }, y @ Actual::Pages { .. })
+        | (x @ Actual::Calls { .. }, y @ Actual::Calls { .. })
+        | (x @ Actual::Count { .. }, y @ Actual::Count { .. }) => x == y,
         (Actual::Timeout { .. }, Actual::Timeout { .. }) => true,
         (x, y) => std::mem::discriminant(x) == std::mem::discriminant(y),
     }
@@ -293,6 +301,20 @@ mod tests {
             &rec(v2.clone(), Verdict::Pass)
         ));
         assert!(!agree(&rec(v1, Verdict::Pass), &rec(v2, Verdict::Fail)));
+        let grew = |bytes, within| Actual::Growth { bytes, within };
+        assert!(agree(
+            &rec(grew(1, true), Verdict::Pass),
+            &rec(grew(2, true), Verdict::Pass)
+        ));
+        assert!(!agree(
+            &rec(grew(1, true), Verdict::Pass),
+            &rec(grew(9, false), Verdict::Pass)
+        ));
+        let pages = |pages| Actual::Pages { pages };
+        assert!(!agree(
+            &rec(pages(1), Verdict::Pass),
+            &rec(pages(2), Verdict::Pass)
+        ));
     }
 
     #[test]

@@ -371,7 +371,13 @@ pub fn compare_with_reference(results: &mut [CaseResult], reference: &EngineId) 
             continue;
         };
         for (mine, theirs) in r.directives.iter_mut().zip(reference_records) {
-            if mine.line == theirs.line && mine.col == theirs.col {
+            // Something one side could not run is not a disagreement.
+            let ran = |v: Verdict| !matches!(v, Verdict::Unsupported | Verdict::NotRun);
+            if mine.line == theirs.line
+                && mine.col == theirs.col
+                && ran(mine.verdict)
+                && ran(theirs.verdict)
+            {
                 mine.agrees_with_reference = Some(agree(mine, theirs));
             }
         }

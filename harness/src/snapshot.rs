@@ -37,11 +37,41 @@ pub fn stored(folder: &Path, name: &str) -> Option<String> {
     Some(body.trim_end().to_string())
 }
 
+/// The engines' own words, for the non-gating metadata of a snapshot: one line
+/// per directive that failed with a message (case work folders shown as `<work>`).
+pub fn messages(records: &[DirectiveRecord]) -> Vec<String> {
+    let work = std::env::temp_dir().join("wasm-compat-case-");
+    let work = work.to_string_lossy().into_owned();
+    let mut out: Vec<String> = Vec::new();
+    for r in records {
+        let message = match &r.actual {
+            Actual::Failure(f) => f.message.clone(),
+            Actual::Crash { stderr, .. } => stderr.lines().last().unwrap_or("").to_string(),
+            _ => continue,
+        };
+        let mut text = message;
+        while let Some(at) = text.find(&work) {
+            let rest = &text[at + work.len()..];
+            let end = rest.find('/').unwrap_or(rest.len());
+            text = format!("{}<work>{}", &text[..at], &rest[end..]);
+        }
+        let line = format!("{}:{} {}: {}", r.line, r.col, r.directive, text);
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 /// One record's outcome in snapshot words.
 fn outcome(r: &DirectiveRecord) -> String {
     let summary = match &r.actual {
         // The status of a crash is stable; its stderr is not.
         Actual::Crash { status, .. } => format!("crash ({status})"),
+        // A measurement enters only as its classification against the case's bound.
+        Actual::Growth { .. } | Actual::Slowdown { .. } => {
+            format!("{} ({})", r.actual.summary(), r.expected)
+        }
         other => other.summary(),
     };
     match r.verdict {
@@ -52,6 +82,9 @@ fn outcome(r: &DirectiveRecord) -> String {
         Verdict::NotRun => "not run".to_string(),
     }
 }
+
+/// Distinct outcomes listed on one snapshot line before they are summarised.
+const MAX_OUTCOMES: usize = 8;
 
 /// The snapshot text of one case run: a line per directive position, with the
 /// outcomes seen there (a directive inside `repeat` is one line, with counts).
@@ -73,7 +106,8 @@ pub fn render(records: &[DirectiveRecord]) -> String {
     let mut out = String::new();
     for key in &order {
         let (second, line, col, directive) = key;
-        let outcomes: Vec<String> = seen[key]
+        let all = &seen[key];
+        let mut outcomes: Vec<String> = all
             .iter()
             .map(|(o, n)| {
                 if *n == 1 {
@@ -83,6 +117,16 @@ pub fn render(records: &[DirectiveRecord]) -> String {
                 }
             })
             .collect();
+        // A repeated directive with ever-new outcomes stays one readable line.
+        if outcomes.len() > MAX_OUTCOMES {
+            let total: usize = all.iter().map(|(_, n)| n).sum();
+            outcomes = vec![format!(
+                "{} distinct outcomes in {total} runs, first {}, last {}",
+                all.len(),
+                all[0].0,
+                all[all.len() - 1].0
+            )];
+        }
         let side = if *second { " [second]" } else { "" };
         out.push_str(&format!(
             "{line}:{col} {directive}{side}: {}\n",

@@ -135,6 +135,7 @@ pub fn render(results: &RunResults) -> String {
             );
         }
     }
+    behaviour_areas(results, &mut s);
     let unexpected: Vec<&CaseResult> = results
         .results
         .iter()
@@ -169,4 +170,90 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     s
+}
+
+/// The behaviour areas (local case folders): per area and engine, how the
+/// cases went and which differ from the reference; then the cross-version grids.
+fn behaviour_areas(results: &RunResults, s: &mut String) {
+    let mut areas: BTreeMap<&str, BTreeMap<&EngineId, Vec<&CaseResult>>> = BTreeMap::new();
+    for r in results
+        .results
+        .iter()
+        .filter(|r| !r.case.starts_with("spec/"))
+    {
+        if r.second.is_none() {
+            areas
+                .entry(r.suite.as_str())
+                .or_default()
+                .entry(&r.engine)
+                .or_default()
+                .push(r);
+        }
+    }
+    if areas.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nbehaviour areas (outcomes pinned by snapshots/)");
+    for (area, engines) in &areas {
+        let _ = writeln!(s, "  {area}");
+        for (engine, rs) in engines {
+            let ok = rs
+                .iter()
+                .filter(|r| matches!(r.status, Status::Pass | Status::KnownFailure))
+                .count();
+            let unsupported = rs
+                .iter()
+                .filter(|r| r.status == Status::Unsupported)
+                .count();
+            let differing: Vec<&str> = rs
+                .iter()
+                .filter(|r| {
+                    r.directives
+                        .iter()
+                        .any(|d| d.agrees_with_reference == Some(false))
+                })
+                .map(|r| r.case.rsplit('/').next().unwrap_or(&r.case))
+                .collect();
+            let differs = if *engine == &results.reference {
+                "(reference)".to_string()
+            } else if differing.is_empty() {
+                "agrees with the reference".to_string()
+            } else {
+                let mut names = differing
+                    .iter()
+                    .take(3)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if differing.len() > 3 {
+                    names.push_str(&format!(" +{}", differing.len() - 3));
+                }
+                format!("differs: {names}")
+            };
+            let line = format!(
+                "    {:<18} {ok:>3}/{:<3} as expected {unsupported:>2} unsup  {differs}",
+                engine.to_string(),
+                rs.len()
+            );
+            let _ = writeln!(s, "{}", line.chars().take(100).collect::<String>());
+        }
+    }
+    // Cross-version grids, one per case and family.
+    let mut grids: BTreeMap<(&str, &str), Vec<CaseResult>> = BTreeMap::new();
+    for r in results.results.iter().filter(|r| r.second.is_some()) {
+        grids
+            .entry((r.case.as_str(), r.engine.engine.as_str()))
+            .or_default()
+            .push(r.clone());
+    }
+    for ((case, family), rs) in &grids {
+        let mut versions: Vec<String> = rs.iter().map(|r| r.engine.version.clone()).collect();
+        versions.sort_by_key(|v| semver::Version::parse(v).ok());
+        versions.dedup();
+        let grid = crate::snapshot::render_grid(&versions, &crate::run::grid_of(rs));
+        let _ = writeln!(s, "  {case} on {family} (rows: first, columns: second)");
+        for line in grid.lines() {
+            let _ = writeln!(s, "    {}", line.chars().take(96).collect::<String>());
+        }
+    }
 }

@@ -26,9 +26,20 @@ use wasm_compat::matrix::{EngineId, Matrix};
 use wasm_compat::run::{grid_of, prepare_engine, run_pair, run_trial, ReadyEngine, Status};
 use wasm_compat::snapshot;
 
-/// Assert `text` against the insta snapshot `name` of local case `case`.
-fn assert_snapshot(root: &std::path::Path, case: &Case, name: &str, text: &str) {
+/// Assert `text` against the insta snapshot `name` of local case `case`;
+/// `messages` (the engines' words) go into the snapshot's metadata, which insta
+/// does not compare.
+fn assert_snapshot(
+    root: &std::path::Path,
+    case: &Case,
+    name: &str,
+    text: &str,
+    messages: &[String],
+) -> Result<(), Failed> {
     let mut settings = insta::Settings::clone_current();
+    if !messages.is_empty() {
+        settings.set_info(&messages);
+    }
     settings.set_snapshot_path(snapshot::folder(root, &case.name));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
@@ -36,7 +47,18 @@ fn assert_snapshot(root: &std::path::Path, case: &Case, name: &str, text: &str) 
     if let Some(path) = &case.path {
         settings.set_input_file(path);
     }
-    settings.bind(|| insta::assert_snapshot!(name.to_string(), text));
+    // insta prints the diff and panics on a mismatch; the trial then fails
+    // with the one update switch named.
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(name.to_string(), text))
+    }));
+    checked.map_err(|_| {
+        Failed::from(format!(
+            "the snapshot {}/{name}.snap differs from this run (diff above); {}",
+            snapshot::folder(root, &case.name).display(),
+            snapshot::UPDATE_HINT
+        ))
+    })
 }
 
 fn passes_filter(args: &Arguments, name: &str) -> bool {
@@ -145,7 +167,14 @@ fn main() -> ExitCode {
                 }
                 if case.path.is_some() && result.status != Status::Unsupported {
                     let text = snapshot::render(&result.directives);
-                    assert_snapshot(&root, &case, &result.engine.to_string(), &text);
+                    let messages = snapshot::messages(&result.directives);
+                    return assert_snapshot(
+                        &root,
+                        &case,
+                        &result.engine.to_string(),
+                        &text,
+                        &messages,
+                    );
                 }
                 Ok(())
             }));
@@ -209,8 +238,20 @@ fn main() -> ExitCode {
                 let versions: Vec<String> =
                     list.iter().map(|e| e.adapter.id.version.clone()).collect();
                 let grid = snapshot::render_grid(&versions, &grid_of(&results));
-                assert_snapshot(&root, &case, &family, &grid);
-                Ok(())
+                let messages: Vec<String> = results
+                    .iter()
+                    .flat_map(|r| {
+                        let pair = format!(
+                            "{} -> {}",
+                            r.engine.version,
+                            r.second.as_ref().map(|s| s.version.as_str()).unwrap_or("?")
+                        );
+                        snapshot::messages(&r.directives)
+                            .into_iter()
+                            .map(move |m| format!("{pair}: {m}"))
+                    })
+                    .collect();
+                assert_snapshot(&root, &case, &family, &grid, &messages)
             }));
         }
     }
