@@ -101,6 +101,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 jobs,
                 progress: false,
                 root: suite_dir.path().to_path_buf(),
+                shard: None,
             };
             let started = Instant::now();
             let results = execute(builder, &plan)?;

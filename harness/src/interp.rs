@@ -66,7 +66,7 @@ impl Expect {
             Expect::Trap(None) => format!("trap ({message})"),
             Expect::Exhaustion => "exhaustion".into(),
             Expect::Exception => "exception".into(),
-            Expect::Observed => "any outcome".into(),
+            Expect::Observed => crate::outcome::OBSERVED.into(),
             Expect::Rejected => "rejected".into(),
             Expect::WithinBound(bound) => bound.clone(),
         }

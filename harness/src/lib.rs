@@ -16,6 +16,7 @@ pub mod interp;
 pub mod matrix;
 pub mod outcome;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod script;
 pub mod snapshot;

@@ -1,4 +1,5 @@
-//! The `wasm-compat` command line: `run` the matrix, `build` adapters.
+//! The `wasm-compat` command line: `run` the matrix, `build` adapters, `report`
+//! on results, `diff` two engine versions, `bench` the harness.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +12,8 @@ use wasm_compat::cases;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
 use wasm_compat::matrix::{AdapterSource, Matrix};
-use wasm_compat::run::{execute, Plan};
+use wasm_compat::report;
+use wasm_compat::run::{execute, Plan, Shard};
 
 #[derive(Parser)]
 #[command(
@@ -55,9 +57,15 @@ enum Command {
         /// Worker threads (default: the number of cores).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
-        /// Where to write the results (default: target/wasm-compat/results.json).
+        /// Where to write the results (default: target/wasm-compat/results.json,
+        /// or results-shard-K-of-N.json with `--shard`).
         #[arg(long)]
         results: Option<PathBuf>,
+        /// Run only shard K of N (1-based): cells are split deterministically,
+        /// so N machines or CI jobs run the matrix together; `report` and
+        /// `diff` merge their results files.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
         /// The known-failure table (default: expectations.toml beside the matrix).
         #[arg(long)]
         expectations: Option<PathBuf>,
@@ -73,6 +81,40 @@ enum Command {
         /// Where to write the Markdown table (default: target/wasm-compat/bench.md).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Render results files into Markdown, HTML, JSON and JUnit reports. Several
+    /// files (shards, machines) merge into one table; a folder of results files
+    /// is a history, and the reports then show where outcomes changed.
+    Report {
+        /// Results files or folders (default: target/wasm-compat/results.json).
+        results: Vec<PathBuf>,
+        /// Which format: markdown, html, json, junit, or all.
+        #[arg(long, default_value = "all")]
+        format: String,
+        /// Folder to write the reports into (default: target/wasm-compat/report).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Instead, regenerate COMPATIBILITY.md from the committed snapshots.
+        #[arg(long)]
+        compatibility: bool,
+        /// The matrix file (for --compatibility; default: matrix.toml).
+        #[arg(long)]
+        matrix: Option<PathBuf>,
+    },
+    /// The upgrade report: every case whose outcome differs between two engine
+    /// versions, by area, with transcript diffs. Uses stored results and runs
+    /// only what is missing. Exits 1 when anything differs.
+    Diff {
+        /// The version upgraded from, e.g. wasmtime@36.0.20.
+        from: String,
+        /// The version upgraded to, e.g. wasmtime@48.0.8.
+        to: String,
+        /// Results files to read (default: target/wasm-compat/results.json).
+        #[arg(long)]
+        results: Vec<PathBuf>,
+        /// The matrix file (for running what is missing; default: matrix.toml).
+        #[arg(long)]
+        matrix: Option<PathBuf>,
     },
     /// Build (or find in the cache) the adapters of the matrix's engines.
     Build {
@@ -112,6 +154,19 @@ fn load_matrix(common: &Common) -> Result<Matrix> {
 fn real_main(cli: Cli) -> Result<ExitCode> {
     let progress = wasm_compat::progress::stderr_is_terminal();
     match cli.command {
+        Command::Report {
+            results,
+            format,
+            out,
+            compatibility,
+            matrix,
+        } => report_command(results, &format, out, compatibility, matrix, progress),
+        Command::Diff {
+            from,
+            to,
+            results,
+            matrix,
+        } => diff_command(&from, &to, results, matrix, progress),
         Command::Build {
             common,
             sweep: Some(family),
@@ -248,6 +303,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             case_filters,
             jobs,
             results,
+            shard,
             expectations,
         } => {
             let matrix = load_matrix(&common)?;
@@ -287,6 +343,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 }),
                 progress,
                 root: matrix.base_dir(),
+                shard,
             };
             eprintln!(
                 "wasm-compat: {} engine(s) x {} case(s), reference {}",
@@ -296,8 +353,12 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             );
             let outcome = execute(&builder, &plan)?;
             print!("{}", wasm_compat::summary::render(&outcome));
+            let default_name = match shard {
+                Some(s) => format!("results-shard-{}-of-{}.json", s.index + 1, s.count),
+                None => "results.json".to_string(),
+            };
             let path = results
-                .unwrap_or_else(|| base.join("target").join("wasm-compat").join("results.json"));
+                .unwrap_or_else(|| base.join("target").join("wasm-compat").join(default_name));
             let json = serde_json::to_vec(&outcome).context("encoding results")?;
             fsutil::write_atomic(&path, &json)?;
             println!(
@@ -314,4 +375,177 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+fn default_results() -> PathBuf {
+    fsutil::repo_root()
+        .join("target")
+        .join("wasm-compat")
+        .join("results.json")
+}
+
+fn report_command(
+    results: Vec<PathBuf>,
+    format: &str,
+    out: Option<PathBuf>,
+    compatibility: bool,
+    matrix: Option<PathBuf>,
+    progress: bool,
+) -> Result<ExitCode> {
+    if compatibility {
+        let matrix = load_matrix(&Common {
+            matrix,
+            engines: Vec::new(),
+        })?;
+        let base = matrix.base_dir();
+        let cases = cases::all_cases(&base, &matrix.suites.local_only())?;
+        let text = report::compatibility::render(&base, &matrix, &cases)?;
+        let path = base.join("COMPATIBILITY.md");
+        fsutil::write_atomic(&path, text.as_bytes())?;
+        println!("wrote {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let formats: Vec<&str> = match format {
+        "all" => vec!["markdown", "html", "json", "junit"],
+        f @ ("markdown" | "html" | "json" | "junit") => vec![f],
+        other => {
+            anyhow::bail!("unknown report format `{other}` (markdown, html, json, junit, all)")
+        }
+    };
+    let inputs = if results.is_empty() {
+        vec![default_results()]
+    } else {
+        results
+    };
+    let runs = report::load(&inputs)?;
+    let table = report::Table::merge(&runs)?;
+    let history = if runs.len() > 1 {
+        report::history(&runs)
+    } else {
+        Vec::new()
+    };
+    let out = out.unwrap_or_else(|| {
+        fsutil::repo_root()
+            .join("target")
+            .join("wasm-compat")
+            .join("report")
+    });
+    for f in formats {
+        let path = report::default_out(&out, f);
+        let text = match f {
+            "markdown" => report::markdown::render(&table, &history),
+            "html" => {
+                let bar = wasm_compat::progress::run_bar(progress, table.cells.len() as u64);
+                bar.set_message("rendering the HTML report");
+                let text = report::html::render(&table, &history, &|| bar.inc(1));
+                bar.finish_and_clear();
+                text
+            }
+            "json" => {
+                serde_json::to_string(&report::json(&table)).context("encoding the JSON report")?
+            }
+            "junit" => report::junit::render(&table)?,
+            _ => unreachable!("formats are checked above"),
+        };
+        fsutil::write_atomic(&path, text.as_bytes())?;
+        println!("{f:<8} {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_command(
+    from: &str,
+    to: &str,
+    results: Vec<PathBuf>,
+    matrix: Option<PathBuf>,
+    progress: bool,
+) -> Result<ExitCode> {
+    let a: wasm_compat::matrix::EngineId = from.parse()?;
+    let b: wasm_compat::matrix::EngineId = to.parse()?;
+    let inputs = if results.is_empty() {
+        let d = default_results();
+        if d.exists() {
+            vec![d]
+        } else {
+            Vec::new()
+        }
+    } else {
+        results
+    };
+    let mut runs = if inputs.is_empty() {
+        Vec::new()
+    } else {
+        report::load(&inputs)?
+    };
+    let have = |runs: &[report::LoadedRun], id: &wasm_compat::matrix::EngineId| {
+        runs.iter()
+            .any(|r| r.run.results.iter().any(|c| &c.engine == id))
+    };
+    let missing: Vec<wasm_compat::matrix::EngineId> = [&a, &b]
+        .into_iter()
+        .filter(|id| !have(&runs, id))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let matrix = load_matrix(&Common {
+            matrix,
+            engines: Vec::new(),
+        })?;
+        let base = matrix.base_dir();
+        let mut specs = Vec::new();
+        for id in &missing {
+            specs.push(matrix.spec_for(id)?);
+        }
+        eprintln!(
+            "wasm-compat: no stored results for {}; running them",
+            missing
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let all = cases::all_cases(&base, &matrix.suites)?;
+        let expectations = Expectations::load(&base.join("expectations.toml"))?;
+        let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+        for spec in &specs {
+            builder.check_version(spec)?;
+        }
+        let plan = Plan {
+            engines: specs,
+            cases: all,
+            reference: matrix.reference.clone(),
+            timeout: matrix.limits.request_timeout(),
+            expectations: &expectations,
+            jobs: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            progress,
+            root: base.clone(),
+            shard: None,
+        };
+        let outcome = execute(&builder, &plan)?;
+        let name = format!(
+            "results-{}.json",
+            missing
+                .iter()
+                .map(|m| m.to_string().replace('@', "-"))
+                .collect::<Vec<_>>()
+                .join("+")
+        );
+        let path = base.join("target").join("wasm-compat").join(name);
+        fsutil::write_atomic(&path, &serde_json::to_vec(&outcome)?)?;
+        eprintln!("wasm-compat: their results: {}", path.display());
+        runs.push(report::LoadedRun { path, run: outcome });
+    }
+    let table = report::Table::merge(&runs)?;
+    let diff = report::diff::compare(&table, &a, &b);
+    print!(
+        "{}",
+        report::diff::render(&diff, std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    );
+    Ok(if diff.differs() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

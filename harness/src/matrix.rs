@@ -66,6 +66,16 @@ pub struct Suites {
     pub cases: Vec<String>,
 }
 
+impl Suites {
+    /// The same folders of local cases, without spec suites.
+    pub fn local_only(&self) -> Suites {
+        Suites {
+            spec: Vec::new(),
+            cases: self.cases.clone(),
+        }
+    }
+}
+
 impl Default for Suites {
     fn default() -> Self {
         Suites {
@@ -344,6 +354,23 @@ impl Matrix {
             .map(|i| format!(":{}", i + 1))
             .unwrap_or_default();
         format!("{}{line}", self.path.display())
+    }
+
+    /// An engine of one of the matrix's families at any `version` (for `diff`
+    /// and `bisect`, which name versions the matrix may not list).
+    pub fn spec_for(&self, id: &EngineId) -> Result<EngineSpec> {
+        let family = self.families.get(&id.engine).with_context(|| {
+            format!(
+                "{}: no engine family `{}` (known: {})",
+                self.path.display(),
+                id.engine,
+                self.families.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        Ok(EngineSpec {
+            id: id.clone(),
+            source: family.source.clone(),
+        })
     }
 
     /// The folder the matrix file is in.

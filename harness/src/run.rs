@@ -359,12 +359,13 @@ pub fn judge(
 pub fn compare_with_reference(results: &mut [CaseResult], reference: &EngineId) {
     let mut by_case: HashMap<String, Vec<DirectiveRecord>> = HashMap::new();
     for r in results.iter() {
-        if &r.engine == reference && !r.directives.is_empty() {
+        if &r.engine == reference && r.second.is_none() && !r.directives.is_empty() {
             by_case.insert(r.case.clone(), r.directives.clone());
         }
     }
     for r in results.iter_mut() {
-        if &r.engine == reference {
+        // Pair runs of cross-version cases have no single reference run.
+        if &r.engine == reference || r.second.is_some() {
             continue;
         }
         let Some(reference_records) = by_case.get(&r.case) else {
@@ -439,6 +440,45 @@ pub struct Plan<'a> {
     pub progress: bool,
     /// Where `snapshots/` is (the matrix's folder).
     pub root: std::path::PathBuf,
+    /// Run only this shard's cells.
+    pub shard: Option<Shard>,
+}
+
+/// One of N deterministic parts of a run's cells (`--shard K/N`): a cell
+/// belongs to the shard its name hashes to, the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let parsed = s.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((k, n)) if n > 0 && (1..=n).contains(&k) => Ok(Shard {
+                index: k - 1,
+                count: n,
+            }),
+            _ => bail!("a shard is K/N with 1 <= K <= N, e.g. 2/4; got {s:?}"),
+        }
+    }
+}
+
+impl Shard {
+    /// Whether the cell named `name` (`engine@version/case`) is in this shard.
+    pub fn takes(&self, name: &str) -> bool {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first) % self.count == self.index
+    }
 }
 
 /// Prepare every engine, run every trial, compare with the reference.
@@ -481,6 +521,10 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
                 .filter(|c| !c.cross_version)
                 .map(move |c| (e, c))
         })
+        .filter(|(e, c)| {
+            plan.shard
+                .is_none_or(|s| s.takes(&format!("{}/{}", e.id, c.name)))
+        })
         .collect();
     let bar = crate::progress::run_bar(plan.progress, trials.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -517,10 +561,19 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
     for r in results.iter_mut() {
         check_snapshot(&plan.root, r);
     }
+    let pair_cases: Vec<Case> = plan
+        .cases
+        .iter()
+        .filter(|c| {
+            plan.shard
+                .is_none_or(|s| s.takes(&format!("pairs/{}", c.name)))
+        })
+        .cloned()
+        .collect();
     let pairs = pool.install(|| {
         run_pairs(
             &ready,
-            &plan.cases,
+            &pair_cases,
             &plan.root,
             plan.timeout,
             plan.expectations,
@@ -539,4 +592,27 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
         engines,
         results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_cells() {
+        let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for i in 0..200 {
+            let name = format!("wasmtime@48.0.8/cases/x{i}.wast");
+            let owners = shards.iter().filter(|s| s.takes(&name)).count();
+            assert_eq!(owners, 1, "{name}");
+        }
+        let counts: Vec<usize> = shards
+            .iter()
+            .map(|s| (0..300).filter(|i| s.takes(&format!("c{i}"))).count())
+            .collect();
+        assert!(counts.iter().all(|&c| c > 60), "{counts:?}");
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
 }

