@@ -103,19 +103,9 @@ struct Metadata {
 
 impl AdapterManifest {
     fn load(dir: &Path) -> Result<AdapterManifest> {
-        let path = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading adapter manifest {}", path.display()))?;
-        let doc: toml::Table =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let package = doc
-            .get("package")
-            .and_then(|p| p.as_table())
-            .with_context(|| format!("{}: no [package]", path.display()))?;
-        let name = package
-            .get("name")
-            .and_then(|n| n.as_str())
-            .with_context(|| format!("{}: no package.name", path.display()))?;
+        let (path, doc, name) = read_package(dir, "adapter manifest")?;
+        let name = name.as_str();
+        let package = doc["package"].as_table().expect("checked by read_package");
         let edition = package
             .get("edition")
             .and_then(|n| n.as_str())
@@ -246,6 +236,7 @@ impl Builder {
                 record: None,
             }),
             AdapterSource::Crate { dir } => self.crate_adapter(&spec.id, dir),
+            AdapterSource::Local { dir, engine } => self.local_adapter(&spec.id, dir, engine),
         }
     }
 
@@ -269,6 +260,30 @@ impl Builder {
             }
         }
         Ok(newest.into_values().map(|v| v.to_string()).collect())
+    }
+
+    /// The published versions of the engine crate of the adapter in `dir`, and
+    /// the range of them that adapter supports.
+    pub fn published(
+        &self,
+        dir: &Path,
+    ) -> Result<(Vec<crate::index::IndexEntry>, semver::VersionReq)> {
+        let manifest = AdapterManifest::load(dir)?;
+        Ok((
+            self.index.versions(&manifest.engine_crate)?,
+            manifest.supported.clone(),
+        ))
+    }
+
+    /// The cache key a build of `id` with the adapter in `dir` has now.
+    pub fn current_key(&self, id: &EngineId, dir: &Path) -> Result<String> {
+        let manifest = AdapterManifest::load(dir)?;
+        self.key(&manifest, id)
+    }
+
+    /// Where builds are kept.
+    pub fn cache_dir(&self) -> &Path {
+        &self.cache
     }
 
     /// Check, without building, that `spec` names a published version inside its
@@ -378,7 +393,7 @@ impl Builder {
         // Resolve as cargo would on its own. Cargo never picks a yanked release by
         // itself but locks one on request: a yanked engine release is required as
         // `^X.Y.Z` and then set precisely.
-        let text = generated_manifest(&manifest, &version, engine_entry.yanked, &features)?;
+        let text = generated_manifest(&manifest, &version, engine_entry.yanked, &features, None)?;
         crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
         self.cargo(&build_dir, &["generate-lockfile"], id)?;
         if engine_entry.yanked {
@@ -461,7 +476,35 @@ impl Builder {
             }
         }
 
-        self.cargo_build(&build_dir, id, resolved.values().map(|v| v.len()).sum())?;
+        let crates = resolved.values().map(|v| v.len()).sum();
+        self.finish_build(Finish {
+            manifest: &manifest,
+            id,
+            key: &key,
+            build_dir: &build_dir,
+            out: &out,
+            features,
+            engine_crates,
+            crates,
+            started,
+        })
+    }
+
+    /// Build the generated package in `f.build_dir` and move the binary, its
+    /// `build.json` and `Cargo.lock` into the cache, atomically.
+    fn finish_build(&self, f: Finish<'_>) -> Result<BuiltAdapter> {
+        let Finish {
+            manifest,
+            id,
+            key,
+            build_dir,
+            out,
+            features,
+            engine_crates,
+            crates,
+            started,
+        } = f;
+        self.cargo_build(build_dir, id, crates)?;
         let built = self
             .cache
             .join("target")
@@ -482,7 +525,7 @@ impl Builder {
         let record = BuildRecord {
             engine: id.engine.clone(),
             version: id.version.clone(),
-            key: key.clone(),
+            key: key.to_string(),
             rustc: self.rustc.clone(),
             features,
             engine_crates,
@@ -497,11 +540,77 @@ impl Builder {
             staging.path().join("Cargo.lock"),
         )?;
         let staged = staging.keep();
-        let _ = std::fs::remove_dir_all(&out);
-        std::fs::rename(&staged, &out)
+        let _ = std::fs::remove_dir_all(out);
+        std::fs::rename(&staged, out)
             .with_context(|| format!("moving the build into {}", out.display()))?;
-        self.load_cached(&manifest, id, &out)
+        self.load_cached(manifest, id, out)
             .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))
+    }
+
+    /// An adapter built against a local engine checkout at `engine` (the
+    /// engine crate's folder): no pinning, the checkout's own state decides.
+    fn local_adapter(&self, id: &EngineId, dir: &Path, engine: &Path) -> Result<BuiltAdapter> {
+        let manifest = AdapterManifest::load(dir)?;
+        let local = LocalCrate::read(engine)?;
+        if local.name != manifest.engine_crate {
+            bail!(
+                "{}: the crate there is `{}`, the {} adapter needs `{}`",
+                engine.display(),
+                local.name,
+                id.engine,
+                manifest.engine_crate
+            );
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(self.key(&manifest, id)?.as_bytes());
+        hasher.update(engine.display().to_string().as_bytes());
+        hasher.update(local_state(engine).as_bytes());
+        let key: String = hasher
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let out = self.out_dir(id, &key);
+        if let Some(found) = self.load_cached(&manifest, id, &out) {
+            return Ok(found);
+        }
+        let _one_build_at_a_time = self.serial.lock().unwrap_or_else(|p| p.into_inner());
+        let started = Instant::now();
+        let features: Vec<String> = manifest
+            .features
+            .iter()
+            .filter(|f| local.features.contains(*f))
+            .cloned()
+            .collect();
+        let build_dir = self
+            .cache
+            .join("builds")
+            .join(format!("{}-local-{key}", id.engine));
+        std::fs::create_dir_all(&build_dir)
+            .with_context(|| format!("creating {}", build_dir.display()))?;
+        let _ = std::fs::remove_file(build_dir.join("Cargo.lock"));
+        let text = generated_manifest(&manifest, &local.version, false, &features, Some(engine))?;
+        crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
+        self.cargo(&build_dir, &["generate-lockfile"], id)?;
+        let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
+        let engine_crates = vec![ResolvedCrate {
+            name: local.name.clone(),
+            version: format!("{} (local: {})", local.version, engine.display()),
+            unpinned: None,
+        }];
+        let crates = resolved.values().map(|v| v.len()).sum();
+        self.finish_build(Finish {
+            manifest: &manifest,
+            id,
+            key: &key,
+            build_dir: &build_dir,
+            out: &out,
+            features,
+            engine_crates,
+            crates,
+            started,
+        })
     }
 
     /// The newest version of `name` in `locked`'s compatibility range that is not
@@ -697,11 +806,154 @@ fn locked_registry_packages(lock: &Path) -> Result<BTreeMap<String, BTreeSet<sem
     Ok(out)
 }
 
+/// What `finish_build` needs.
+struct Finish<'a> {
+    manifest: &'a AdapterManifest,
+    id: &'a EngineId,
+    key: &'a str,
+    build_dir: &'a Path,
+    out: &'a Path,
+    features: Vec<String>,
+    engine_crates: Vec<ResolvedCrate>,
+    crates: usize,
+    started: Instant,
+}
+
+/// A crate's `Cargo.toml`: its path, the parsed document (which has a
+/// `[package]` table) and the package name; errors name the file.
+fn read_package(dir: &Path, what: &str) -> Result<(PathBuf, toml::Table, String)> {
+    let path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading {what} {}", path.display()))?;
+    let doc: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let name = doc
+        .get("package")
+        .and_then(|p| p.as_table())
+        .with_context(|| format!("{}: no [package]", path.display()))?
+        .get("name")
+        .and_then(|n| n.as_str())
+        .with_context(|| format!("{}: no package.name", path.display()))?
+        .to_string();
+    Ok((path, doc, name))
+}
+
+/// The engine crate of a local checkout.
+struct LocalCrate {
+    name: String,
+    version: semver::Version,
+    features: std::collections::BTreeSet<String>,
+}
+
+impl LocalCrate {
+    fn read(dir: &Path) -> Result<LocalCrate> {
+        let (path, doc, name) = read_package(dir, "the engine crate's manifest")?;
+        let package = doc["package"].as_table().expect("checked by read_package");
+        let version = match package.get("version") {
+            Some(toml::Value::String(v)) => v.clone(),
+            // `version.workspace = true`: the workspace root above says.
+            Some(toml::Value::Table(t))
+                if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+            {
+                workspace_version(dir)?
+            }
+            _ => bail!("{}: no package version", path.display()),
+        };
+        let version = version
+            .parse()
+            .with_context(|| format!("{}: version {version:?}", path.display()))?;
+        let features = doc
+            .get("features")
+            .and_then(|f| f.as_table())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default();
+        Ok(LocalCrate {
+            name,
+            version,
+            features,
+        })
+    }
+}
+
+/// `[workspace.package] version` of the nearest workspace root above `dir`.
+fn workspace_version(dir: &Path) -> Result<String> {
+    for parent in dir.ancestors().skip(1) {
+        let Ok(text) = std::fs::read_to_string(parent.join("Cargo.toml")) else {
+            continue;
+        };
+        let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+            continue;
+        };
+        if let Some(v) = doc
+            .get("workspace")
+            .and_then(|w| w.get("package"))
+            .and_then(|p| p.get("version"))
+            .and_then(|v| v.as_str())
+        {
+            return Ok(v.to_string());
+        }
+    }
+    bail!(
+        "{}: the version comes from a workspace, but no workspace root above says it",
+        dir.display()
+    )
+}
+
+/// A fingerprint of a local checkout's state: git's HEAD and uncommitted
+/// changes where it is a git checkout, else the sizes and times of its files.
+fn local_state(dir: &Path) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    if let (Some(head), Some(diff)) = (git(&["rev-parse", "HEAD"]), git(&["diff", "HEAD"])) {
+        return format!("git {head} {diff}");
+    }
+    let mut files = Vec::new();
+    let _ = walk_files(dir, &mut files);
+    files.sort();
+    let mut state = String::new();
+    for f in files {
+        if let Ok(m) = std::fs::metadata(&f) {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            state.push_str(&format!("{} {} {modified}\n", f.display(), m.len()));
+        }
+    }
+    state
+}
+
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            if entry.file_name() != "target" && entry.file_name() != ".git" {
+                walk_files(&path, out)?;
+            }
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
 fn generated_manifest(
     adapter: &AdapterManifest,
     version: &semver::Version,
     yanked: bool,
     features: &[String],
+    engine_path: Option<&Path>,
 ) -> Result<String> {
     let abs = |p: &Path| p.display().to_string();
     let mut package = toml::Table::new();
@@ -738,7 +990,15 @@ fn generated_manifest(
             } else {
                 format!("={version}")
             };
-            spec.insert("version".into(), req.into());
+            match engine_path {
+                Some(path) => {
+                    spec.remove("version");
+                    spec.insert("path".into(), abs(path).into());
+                }
+                None => {
+                    spec.insert("version".into(), req.into());
+                }
+            }
             spec.insert("default-features".into(), false.into());
             spec.insert(
                 "features".into(),
@@ -854,7 +1114,7 @@ mod tests {
             )
             .unwrap(),
         };
-        let text = generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()]).unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()], None).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
         assert_eq!(
@@ -867,7 +1127,7 @@ mod tests {
             .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
         // A yanked release is required loosely, then locked precisely.
-        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[]).unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], None).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(
             doc["dependencies"]["demo"]["version"].as_str(),

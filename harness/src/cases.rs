@@ -201,6 +201,36 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// One case by name: a spec case (`spec/wasm-v2/i32.wast`) or a local case file
+/// (a path, relative to `root` or absolute).
+pub fn find_case(root: &Path, name: &str) -> Result<Case> {
+    if let Some(rest) = name.strip_prefix("spec/") {
+        let suite = rest.rsplit_once('/').map(|(s, _)| s).unwrap_or(rest);
+        let found = spec_cases(&[suite.to_string()])?
+            .into_iter()
+            .find(|c| c.name == name);
+        return found.with_context(|| format!("no spec case named {name}"));
+    }
+    let path = if Path::new(name).is_absolute() {
+        PathBuf::from(name)
+    } else {
+        root.join(name)
+    };
+    let dir = path
+        .parent()
+        .with_context(|| format!("{name}: not a case file"))?;
+    let cases = local_cases(root, dir)?;
+    let wanted = path.canonicalize().unwrap_or(path.clone());
+    cases
+        .into_iter()
+        .find(|c| {
+            c.path
+                .as_ref()
+                .is_some_and(|p| p.canonicalize().unwrap_or(p.clone()) == wanted)
+        })
+        .with_context(|| format!("no case file {}", path.display()))
+}
+
 /// All cases the matrix's `[suites]` names: spec suites, then local case folders.
 pub fn all_cases(root: &Path, suites: &crate::matrix::Suites) -> Result<Vec<Case>> {
     let mut cases = spec_cases(&suites.spec)?;

@@ -6,6 +6,7 @@
 
 pub mod adapter;
 pub mod bench;
+pub mod bisect;
 pub mod builder;
 pub mod cases;
 pub mod expect;

@@ -116,6 +116,28 @@ enum Command {
         #[arg(long)]
         matrix: Option<PathBuf>,
     },
+    /// Which published release of an engine changed a case's outcome: lists the
+    /// releases from the crates.io index, builds each probed version's adapter
+    /// (reusing the cache), runs the case and binary-searches.
+    Bisect(BisectArgs),
+    /// Run one case on one engine version and exit 0 if it passes, 1 if it
+    /// fails (or crashes the engine), 125 if it cannot be tested there (no
+    /// build, unsupported): usable as a `git bisect run` script.
+    Check {
+        /// The case: a file under cases/ or a spec case name.
+        case: String,
+        /// The engine, `engine@version`.
+        #[arg(long)]
+        engine: String,
+        /// The matrix file (the family's adapter; default: matrix.toml).
+        #[arg(long)]
+        matrix: Option<PathBuf>,
+    },
+    /// Show or free the adapter build cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Build (or find in the cache) the adapters of the matrix's engines.
     Build {
         #[command(flatten)]
@@ -129,6 +151,27 @@ enum Command {
         /// target/wasm-compat/builds-FAMILY.md).
         #[arg(long)]
         record: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Every cached adapter build: engine, version, size, and whether the
+    /// current adapter sources would reuse it.
+    List {
+        /// The matrix file (to tell current builds from stale ones).
+        #[arg(long)]
+        matrix: Option<PathBuf>,
+    },
+    /// Delete stale adapter builds (made from older adapter sources or another
+    /// rustc); `--all` deletes every build and the shared target folder.
+    Prune {
+        /// Delete everything in the cache but the index copy.
+        #[arg(long)]
+        all: bool,
+        /// The matrix file (to tell current builds from stale ones).
+        #[arg(long)]
+        matrix: Option<PathBuf>,
     },
 }
 
@@ -167,6 +210,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             results,
             matrix,
         } => diff_command(&from, &to, results, matrix, progress),
+        Command::Bisect(args) => bisect_command(args, progress),
+        Command::Check {
+            case,
+            engine,
+            matrix,
+        } => check_command(&case, &engine, matrix, progress),
+        Command::Cache { action } => cache_command(action),
         Command::Build {
             common,
             sweep: Some(family),
@@ -548,4 +598,310 @@ fn diff_command(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[derive(clap::Args)]
+struct BisectArgs {
+    /// The engine family, as named in matrix.toml (`wasmtime`, `wasmi`).
+    #[arg(long)]
+    engine: String,
+    /// A version where the case behaves as wanted.
+    #[arg(long)]
+    good: String,
+    /// A version where it does not.
+    #[arg(long)]
+    bad: String,
+    /// The case: a file under cases/ or a spec case (`spec/wasm-v2/i32.wast`).
+    #[arg(long)]
+    case: String,
+    /// What makes a version bad: `fails`, `differs` (its transcript differs
+    /// from the good version's), `snapshot` (differs from the good version's
+    /// reviewed snapshot), or `command` (the command after `--`, as in
+    /// `git bisect run`: exit 0 good, 125 skip, 1-127 bad).
+    #[arg(long, default_value = "differs")]
+    verdict: String,
+    /// Include pre-releases.
+    #[arg(long)]
+    pre_releases: bool,
+    /// The matrix file (the family's adapter; default: matrix.toml).
+    #[arg(long)]
+    matrix: Option<PathBuf>,
+    /// With `--verdict command`: the command and its arguments.
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+fn bisect_command(args: BisectArgs, progress: bool) -> Result<ExitCode> {
+    use wasm_compat::bisect::{self, CaseEvaluator, Criterion};
+    let criterion = match (args.verdict.as_str(), args.command.is_empty()) {
+        ("fails", true) => Criterion::Fails,
+        ("differs", true) => Criterion::Differs,
+        ("snapshot", true) => Criterion::Snapshot,
+        ("command", false) => Criterion::Command(args.command.clone()),
+        ("command", true) => anyhow::bail!("--verdict command needs the command after `--`"),
+        (_, false) => anyhow::bail!("a command after `--` goes with --verdict command"),
+        (other, true) => {
+            anyhow::bail!("unknown verdict `{other}` (fails, differs, snapshot, command)")
+        }
+    };
+    let matrix = load_matrix(&Common {
+        matrix: args.matrix.clone(),
+        engines: Vec::new(),
+    })?;
+    let base = matrix.base_dir();
+    let family = matrix.families.get(&args.engine).with_context(|| {
+        format!(
+            "{}: no engine family `{}`",
+            matrix.path.display(),
+            args.engine
+        )
+    })?;
+    let AdapterSource::Crate { dir } = &family.source else {
+        anyhow::bail!(
+            "`{}` is a command engine; bisect needs an adapter crate",
+            args.engine
+        );
+    };
+    let case = cases::find_case(&base, &args.case)?;
+    if case.cross_version {
+        anyhow::bail!(
+            "{} is a cross-version case; bisect runs single-engine cases",
+            case.name
+        );
+    }
+    let good: semver::Version = args.good.parse().context("--good")?;
+    let bad: semver::Version = args.bad.parse().context("--bad")?;
+    let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+    let (entries, supported) = builder.published(dir)?;
+    let rustc = bisect::rustc_semver(builder.rustc());
+    let candidates = bisect::candidates(
+        &entries,
+        &supported,
+        &good,
+        &bad,
+        rustc.as_ref(),
+        args.pre_releases,
+    )?;
+    eprintln!(
+        "wasm-compat: bisecting {} releases of {} ({} left out), case {}, bad when {}",
+        candidates.versions.len(),
+        args.engine,
+        candidates.left_out.len(),
+        case.name,
+        criterion.describe()
+    );
+    let expectations = Expectations::load(&base.join("expectations.toml"))?;
+    let mut evaluator = CaseEvaluator {
+        builder: &builder,
+        source: family.source.clone(),
+        engine: args.engine.clone(),
+        case: &case,
+        root: base.clone(),
+        criterion: criterion.clone(),
+        timeout: matrix.limits.request_timeout(),
+        expectations: &expectations,
+        good: good.clone(),
+        reference: None,
+    };
+    let started = std::time::Instant::now();
+    let outcome = bisect::search(&candidates.versions, &mut evaluator, &mut |left, v| {
+        eprintln!(
+            "wasm-compat: {left} version(s) left to decide; probing {}@{v}",
+            args.engine
+        );
+    })?;
+    let mut command = format!(
+        "cargo run --release -- bisect --engine {} --good {} --bad {} --case {} --verdict {}",
+        args.engine, args.good, args.bad, case.name, args.verdict
+    );
+    if args.pre_releases {
+        command.push_str(" --pre-releases");
+    }
+    if !args.command.is_empty() {
+        command.push_str(" -- ");
+        command.push_str(&args.command.join(" "));
+    }
+    print!(
+        "{}",
+        bisect::render(
+            &args.engine,
+            &outcome,
+            &candidates.left_out,
+            family.changelog.as_deref(),
+            &criterion.describe(),
+            &command,
+        )
+    );
+    println!("bisection took {:.1}s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_command(
+    case: &str,
+    engine: &str,
+    matrix: Option<PathBuf>,
+    progress: bool,
+) -> Result<ExitCode> {
+    use wasm_compat::run::Status;
+    let matrix = load_matrix(&Common {
+        matrix,
+        engines: Vec::new(),
+    })?;
+    let base = matrix.base_dir();
+    let id: wasm_compat::matrix::EngineId = engine.parse()?;
+    let spec = matrix.spec_for(&id)?;
+    let case = cases::find_case(&base, case)?;
+    let expectations = Expectations::load(&base.join("expectations.toml"))?;
+    let builder = Builder::new(&fsutil::cache_dir(), progress)?;
+    let ready =
+        match wasm_compat::run::prepare_engine(&builder, &spec, matrix.limits.request_timeout()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("wasm-compat check: cannot test {id} (exit 125): {e:#}");
+                return Ok(ExitCode::from(125));
+            }
+        };
+    let result = wasm_compat::run::run_trial(
+        &ready,
+        &case,
+        matrix.limits.request_timeout(),
+        &expectations,
+    );
+    println!("{}", report::transcript(&result));
+    let (code, word) = match result.status {
+        Status::Pass | Status::KnownFailure => (0, "good"),
+        Status::Unsupported | Status::Error => (125, "cannot be tested"),
+        _ => (1, "bad"),
+    };
+    eprintln!(
+        "wasm-compat check: {} on {id}: {} -> {word} (exit {code}){}",
+        case.name,
+        report::status_word(result.status),
+        result
+            .reason
+            .as_deref()
+            .map(|r| format!("\n{r}"))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::from(code))
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => dir_size(&p),
+                _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+            }
+        })
+        .sum()
+}
+
+fn human(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+/// Every cached adapter build: (folder, engine@version, key, current?).
+fn cached_builds(
+    builder: &Builder,
+    matrix: &Matrix,
+) -> Result<Vec<(PathBuf, String, String, bool)>> {
+    let dir = builder.cache_dir().join("adapters");
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(out);
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some((engine_version, key)) = name.rsplit_once('-') else {
+            continue;
+        };
+        let Some((engine, version)) = engine_version.split_once('-') else {
+            continue;
+        };
+        let id = wasm_compat::matrix::EngineId {
+            engine: engine.to_string(),
+            version: version.to_string(),
+        };
+        let current = match matrix.families.get(engine).map(|f| &f.source) {
+            Some(AdapterSource::Crate { dir }) => builder
+                .current_key(&id, dir)
+                .map(|k| k == key)
+                .unwrap_or(false),
+            _ => false,
+        };
+        out.push((e.path(), id.to_string(), key.to_string(), current));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+fn cache_command(action: CacheAction) -> Result<ExitCode> {
+    let builder = Builder::new(&fsutil::cache_dir(), false)?;
+    let (matrix_path, all) = match &action {
+        CacheAction::List { matrix } => (matrix.clone(), false),
+        CacheAction::Prune { matrix, all } => (matrix.clone(), *all),
+    };
+    let matrix = load_matrix(&Common {
+        matrix: matrix_path,
+        engines: Vec::new(),
+    })?;
+    let builds = cached_builds(&builder, &matrix)?;
+    match action {
+        CacheAction::List { .. } => {
+            let mut total = 0;
+            println!("{:<22} {:<18} {:>10}  state", "engine", "key", "size");
+            for (path, id, key, current) in &builds {
+                let size = dir_size(path);
+                total += size;
+                let state = if *current { "current" } else { "stale" };
+                println!("{id:<22} {key:<18} {:>10}  {state}", human(size));
+            }
+            let target = builder.cache_dir().join("target");
+            let shared = dir_size(&target);
+            println!(
+                "{} build(s), {} in adapters; shared build folder {}: {}",
+                builds.len(),
+                human(total),
+                target.display(),
+                human(shared)
+            );
+        }
+        CacheAction::Prune { .. } => {
+            let mut freed = 0;
+            let mut removed = 0;
+            for (path, id, _, current) in &builds {
+                if all || !current {
+                    freed += dir_size(path);
+                    std::fs::remove_dir_all(path)
+                        .with_context(|| format!("removing {}", path.display()))?;
+                    removed += 1;
+                    println!("removed {id} ({})", path.display());
+                }
+            }
+            if all {
+                for sub in ["target", "builds"] {
+                    let p = builder.cache_dir().join(sub);
+                    if p.exists() {
+                        freed += dir_size(&p);
+                        std::fs::remove_dir_all(&p)
+                            .with_context(|| format!("removing {}", p.display()))?;
+                        println!("removed {}", p.display());
+                    }
+                }
+            }
+            println!("{removed} build(s) removed, {} freed", human(freed));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -36,6 +36,8 @@ pub struct Family {
     pub source: AdapterSource,
     /// Versions to run, in the order written.
     pub versions: Vec<String>,
+    /// Where a release's changes are described; `{version}` is replaced.
+    pub changelog: Option<String>,
 }
 
 /// Where an engine's adapter comes from.
@@ -45,6 +47,14 @@ pub enum AdapterSource {
     Crate {
         /// The adapter crate's folder (absolute).
         dir: PathBuf,
+    },
+    /// The adapter crate built against a local checkout of the engine crate
+    /// (`path` in matrix.toml, or `engine@path:DIR` on the command line).
+    Local {
+        /// The adapter crate's folder (absolute).
+        dir: PathBuf,
+        /// The engine crate's folder in the checkout (absolute).
+        engine: PathBuf,
     },
     /// A ready executable speaking the protocol (argv; the first item is the program).
     Command {
@@ -191,6 +201,9 @@ struct RawFamily {
     adapter: Option<String>,
     command: Option<Vec<String>>,
     versions: Vec<String>,
+    changelog: Option<String>,
+    /// A local checkout of the engine crate, relative to the matrix file.
+    path: Option<String>,
 }
 
 impl Matrix {
@@ -231,7 +244,19 @@ impl Matrix {
                             dir.display()
                         );
                     }
-                    AdapterSource::Crate { dir }
+                    match &fam.path {
+                        None => AdapterSource::Crate { dir },
+                        Some(engine) => {
+                            let engine = base.join(engine);
+                            let engine = std::fs::canonicalize(&engine).map_err(|e| {
+                                anyhow::anyhow!("{here}: engine checkout {}: {e}", engine.display())
+                            })?;
+                            AdapterSource::Local { dir, engine }
+                        }
+                    }
+                }
+                (None, Some(_)) if fam.path.is_some() => {
+                    bail!("{here}: `path` (a local engine checkout) goes with `adapter`, not `command`")
                 }
                 (None, Some(argv)) => {
                     if argv.is_empty() {
@@ -269,6 +294,7 @@ impl Matrix {
                     name,
                     source,
                     versions: fam.versions,
+                    changelog: fam.changelog,
                 },
             );
         }
@@ -358,6 +384,7 @@ impl Matrix {
 
     /// An engine of one of the matrix's families at any `version` (for `diff`
     /// and `bisect`, which name versions the matrix may not list).
+    /// `engine@path:DIR` names a local checkout of the engine crate instead.
     pub fn spec_for(&self, id: &EngineId) -> Result<EngineSpec> {
         let family = self.families.get(&id.engine).with_context(|| {
             format!(
@@ -367,6 +394,27 @@ impl Matrix {
                 self.families.keys().cloned().collect::<Vec<_>>().join(", ")
             )
         })?;
+        if let Some(path) = id.version.strip_prefix("path:") {
+            let (AdapterSource::Crate { dir } | AdapterSource::Local { dir, .. }) = &family.source
+            else {
+                bail!(
+                    "`{}` is a command engine; only adapter crates build from a checkout",
+                    id.engine
+                );
+            };
+            let engine = std::fs::canonicalize(path)
+                .with_context(|| format!("{}: no such engine checkout", path))?;
+            return Ok(EngineSpec {
+                id: EngineId {
+                    engine: id.engine.clone(),
+                    version: "local".into(),
+                },
+                source: AdapterSource::Local {
+                    dir: dir.clone(),
+                    engine,
+                },
+            });
+        }
         Ok(EngineSpec {
             id: id.clone(),
             source: family.source.clone(),
