@@ -15,6 +15,12 @@
 //! | `fault:hang`      | sleeps forever (the harness's timeout must fire)    |
 //! | `fault:garbage`   | answers a line that is not JSON                    |
 //! | `fault:exit`      | exits with status 3 without answering              |
+//! | `fault:alloc`     | allocates and touches memory without bound          |
+//! | `fault:truncated` | writes half a response line, then exits            |
+//! | `fault:flood`     | writes 16 MiB of garbage on one line               |
+//! | `fault:close-stdout` | closes its stdout and stays alive               |
+//! | `fault:slow`      | answers correctly after 1.5 s                      |
+//! | `fault:sleep`     | answers after as many seconds as its argument says |
 //! | `fault:trap`      | a well-formed `unreachable` trap (not a fault)      |
 //!
 //! `hello` reports engine `fault`, version `1.0.0` (or `$WASM_COMPAT_FAULT_VERSION`).
@@ -25,6 +31,11 @@ use wasm_compat_protocol::{
     from_line, to_line, EngineInfo, Failure, FailureKind, Reply, Request, Response, TrapKind,
     PROTOCOL_VERSION,
 };
+
+extern "C" {
+    #[link_name = "close"]
+    fn libc_close(fd: i32) -> i32;
+}
 
 fn main() {
     let stdin = std::io::stdin();
@@ -77,6 +88,49 @@ fn handle(request: Request, stdout: &mut impl Write) -> Response {
                 unreachable!()
             }
             "fault:exit" => std::process::exit(3),
+            "fault:alloc" => {
+                // Allocate and touch memory without bound.
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 16 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "fault:truncated" => {
+                write!(stdout, "{{\"ok\":{{\"val").expect("stdout");
+                stdout.flush().expect("stdout");
+                std::process::exit(0)
+            }
+            "fault:flood" => {
+                // Megabytes of output on one line.
+                let junk = vec![b'x'; 1 << 20];
+                for _ in 0..16 {
+                    stdout.write_all(&junk).expect("stdout");
+                }
+                writeln!(stdout).expect("stdout");
+                stdout.flush().expect("stdout");
+                std::thread::sleep(std::time::Duration::from_secs(60));
+                unreachable!()
+            }
+            "fault:close-stdout" => {
+                // SAFETY: closing our own stdout; nothing writes to it after.
+                unsafe { libc_close(1) };
+                std::thread::sleep(std::time::Duration::from_secs(60));
+                unreachable!()
+            }
+            "fault:sleep" => {
+                // Sleeps as many seconds as the first argument says, then echoes.
+                let secs = match args.first() {
+                    Some(wasm_compat_protocol::Value::I32(n)) => u64::from(*n),
+                    _ => 1,
+                };
+                std::thread::sleep(std::time::Duration::from_secs(secs));
+                Response::Ok(Reply::Values(args))
+            }
+            "fault:slow" => {
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                Response::Ok(Reply::Values(args))
+            }
             "fault:trap" => Response::Err(Failure::new(
                 FailureKind::Trap {
                     trap: TrapKind::Unreachable,

@@ -2,8 +2,10 @@
 //! that panics, aborts, segfaults, hangs or talks nonsense into a typed [`Exchange`]
 //! instead of an error of the harness.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +41,74 @@ pub enum Exchange {
         /// What was wrong.
         detail: String,
     },
+    /// The process's resident memory went over its cap; it was killed.
+    MemoryLimit {
+        /// Resident memory when it was seen over the cap.
+        rss_bytes: u64,
+        /// The cap.
+        cap_bytes: u64,
+    },
+}
+
+/// The limits one adapter process runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Longest wait for one answer.
+    pub request: Duration,
+    /// Longest time from the start of the process (one case) to its last answer.
+    pub case: Option<Duration>,
+    /// Largest resident memory, checked while waiting for answers.
+    pub memory_bytes: Option<u64>,
+}
+
+impl Caps {
+    /// Only a per-request timeout.
+    pub fn request_only(request: Duration) -> Caps {
+        Caps {
+            request,
+            case: None,
+            memory_bytes: None,
+        }
+    }
+}
+
+/// Adapter processes alive now, so an interrupted run can stop them all.
+static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+/// Set once the run is interrupted: no adapter starts after it.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Stop the run: kill every live adapter process (their cases end as crashes,
+/// which the run then discards) and refuse to start new ones. Safe to call
+/// from a signal-handling thread.
+pub fn stop_all() {
+    STOPPING.store(true, Ordering::SeqCst);
+    let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    for pid in live.iter() {
+        // SAFETY: sending a signal to a process we started and have not reaped.
+        unsafe {
+            libc::kill(*pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+}
+
+/// How many adapter processes are alive now.
+pub fn live_count() -> usize {
+    LIVE.lock().unwrap_or_else(|p| p.into_inner()).len()
+}
+
+/// Whether the run was interrupted.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
+/// How often a waiting read looks at the adapter's resident memory.
+const MEMORY_CHECK: Duration = Duration::from_millis(50);
+
+/// Resident memory of process `pid`, from `/proc`.
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// Anything requests can be sent to. Responses come back in request order, so a
@@ -68,13 +138,19 @@ pub struct AdapterProcess {
     /// Read buffer, allocated once per process.
     chunk: Box<[u8]>,
     stderr: Arc<Mutex<String>>,
-    timeout: Duration,
+    caps: Caps,
+    /// When the whole case must be done by.
+    case_deadline: Option<Instant>,
     dead: Option<Exchange>,
 }
 
 impl AdapterProcess {
-    /// Start `adapter` with a per-request `timeout`.
-    pub fn start(adapter: &BuiltAdapter, timeout: Duration) -> Result<AdapterProcess> {
+    /// Start `adapter` under `caps`.
+    pub fn start(adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
+        if stopping() {
+            anyhow::bail!("the run was interrupted");
+        }
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
         let mut child = Command::new(&adapter.program)
             .args(&adapter.args)
             .stdin(Stdio::piped())
@@ -89,6 +165,8 @@ impl AdapterProcess {
                     adapter.program.display()
                 )
             })?;
+        live.insert(child.id());
+        drop(live);
         let stdout = child.stdout.take().expect("piped");
         let stderr_buf = Arc::new(Mutex::new(String::new()));
         let sink = stderr_buf.clone();
@@ -118,7 +196,8 @@ impl AdapterProcess {
             pending: Vec::new(),
             chunk: vec![0u8; 64 * 1024].into_boxed_slice(),
             stderr: stderr_buf,
-            timeout,
+            caps,
+            case_deadline: caps.case.map(|c| Instant::now() + c),
             dead: None,
         })
     }
@@ -169,6 +248,7 @@ enum Line {
     Closed,
     TimedOut,
     TooLong,
+    OverMemory(u64),
 }
 
 impl AdapterProcess {
@@ -190,6 +270,17 @@ impl AdapterProcess {
             if left.is_zero() {
                 return Ok(Line::TimedOut);
             }
+            if let Some(cap) = self.caps.memory_bytes {
+                if let Some(rss) = resident_bytes(self.child.id()) {
+                    if rss > cap {
+                        return Ok(Line::OverMemory(rss));
+                    }
+                }
+            }
+            let left = match self.caps.memory_bytes {
+                Some(_) => left.min(MEMORY_CHECK),
+                None => left,
+            };
             let mut fd = libc::pollfd {
                 fd: self.stdout.as_raw_fd(),
                 events: libc::POLLIN,
@@ -211,6 +302,12 @@ impl AdapterProcess {
             // Readable or hung up: this read does not block.
             let n = self.stdout.read(&mut self.chunk)?;
             if n == 0 {
+                if !self.pending.is_empty() {
+                    // The process ended in the middle of a line.
+                    let text = String::from_utf8_lossy(&self.pending).into_owned();
+                    self.pending.clear();
+                    return Ok(Line::Text(text));
+                }
                 return Ok(Line::Closed);
             }
             self.pending.extend_from_slice(&self.chunk[..n]);
@@ -241,7 +338,12 @@ impl Engine for AdapterProcess {
         if let Some(dead) = &self.dead {
             return dead.clone();
         }
-        let outcome = match self.read_line(Instant::now() + self.timeout) {
+        let request_deadline = Instant::now() + self.caps.request;
+        let deadline = match self.case_deadline {
+            Some(case) if case < request_deadline => case,
+            _ => request_deadline,
+        };
+        let outcome = match self.read_line(deadline) {
             Ok(Line::Text(text)) => match from_line::<Response>(&text) {
                 Ok(response) => return Exchange::Reply(response),
                 Err(e) => {
@@ -264,8 +366,19 @@ impl Engine for AdapterProcess {
             Ok(Line::TimedOut) => {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                Exchange::Timeout {
-                    after: self.timeout,
+                let after = if deadline < request_deadline {
+                    self.caps.case.unwrap_or(self.caps.request)
+                } else {
+                    self.caps.request
+                };
+                Exchange::Timeout { after }
+            }
+            Ok(Line::OverMemory(rss)) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Exchange::MemoryLimit {
+                    rss_bytes: rss,
+                    cap_bytes: self.caps.memory_bytes.unwrap_or(0),
                 }
             }
         };
@@ -279,14 +392,20 @@ impl Drop for AdapterProcess {
         // Closing stdin asks the adapter to exit; make sure it does.
         self.stdin.take();
         let deadline = Instant::now() + Duration::from_millis(500);
+        let mut exited = false;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                exited = true;
+                break;
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+        live.remove(&self.child.id());
     }
 }
 

@@ -96,12 +96,13 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 engines: vec![spec.clone()],
                 cases: cases.clone(),
                 reference: spec.id.clone(),
-                timeout: options.timeout,
+                caps: crate::adapter::Caps::request_only(options.timeout),
                 expectations: options.expectations,
                 jobs,
                 progress: false,
                 root: suite_dir.path().to_path_buf(),
                 shard: None,
+                done: Vec::new(),
             };
             let started = Instant::now();
             let results = execute(builder, &plan)?;

@@ -486,8 +486,8 @@ pub struct CaseEvaluator<'a> {
     pub root: std::path::PathBuf,
     /// The verdict.
     pub criterion: Criterion,
-    /// Per-request timeout.
-    pub timeout: std::time::Duration,
+    /// Caps of each adapter process.
+    pub caps: crate::adapter::Caps,
     /// Known failures (a known failure is not a failure).
     pub expectations: &'a crate::expectations::Expectations,
     /// The good version: its transcript (or snapshot) is what `Differs` and
@@ -511,7 +511,7 @@ impl Evaluator for CaseEvaluator<'_> {
             probe: Probe::Skip(why),
             transcript: String::new(),
         };
-        let ready = match crate::run::prepare_engine(self.builder, &spec, self.timeout) {
+        let ready = match crate::run::prepare_engine(self.builder, &spec, self.caps.request) {
             Ok(r) => r,
             Err(e) => {
                 let first = format!("{e:#}");
@@ -525,7 +525,7 @@ impl Evaluator for CaseEvaluator<'_> {
                 return Ok(skip(format!("does not build or start: {first}")));
             }
         };
-        let result = crate::run::run_trial(&ready, self.case, self.timeout, self.expectations);
+        let result = crate::run::run_trial(&ready, self.case, self.caps, self.expectations);
         let transcript = crate::report::transcript(&result);
         match result.status {
             Status::Crash | Status::Timeout => {

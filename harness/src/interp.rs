@@ -412,6 +412,13 @@ fn step_of(exchange: Exchange) -> Step {
             after_secs: after.as_secs(),
         }),
         Exchange::ProtocolError { detail } => Step::Broken(Actual::ProtocolError { detail }),
+        Exchange::MemoryLimit {
+            rss_bytes,
+            cap_bytes,
+        } => Step::Broken(Actual::MemoryLimit {
+            rss_bytes,
+            cap_bytes,
+        }),
     }
 }
 
@@ -1362,6 +1369,12 @@ fn verdict(
     let fail = |why: String| (Verdict::Fail, Some(why));
     match actual {
         Actual::Crash { .. } => return (Verdict::Crash, None),
+        Actual::MemoryLimit { .. } => {
+            return (
+                Verdict::Crash,
+                Some("the adapter went over its memory cap".into()),
+            )
+        }
         Actual::Timeout { .. } => return (Verdict::Timeout, None),
         Actual::NotRun => return (Verdict::NotRun, None),
         Actual::ProtocolError { detail } => return fail(format!("protocol error: {detail}")),

@@ -66,6 +66,15 @@ enum Command {
         /// `diff` merge their results files.
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
+        /// Keep the cells an interrupted run already wrote to the results file
+        /// and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Soak: run the matrix N times back to back and check that every run
+        /// gives the same outcomes, leaves no adapter process or temporary
+        /// folder behind, and that the harness's own memory stays stable.
+        #[arg(long, value_name = "N")]
+        soak: Option<usize>,
         /// The known-failure table (default: expectations.toml beside the matrix).
         #[arg(long)]
         expectations: Option<PathBuf>,
@@ -354,6 +363,8 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             jobs,
             results,
             shard,
+            resume,
+            soak,
             expectations,
         } => {
             let matrix = load_matrix(&common)?;
@@ -380,11 +391,36 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     .check_version(&spec)
                     .with_context(|| format!("{}: {}", matrix.locate(&spec.id.version), spec.id))?;
             }
+            let default_name = match shard {
+                Some(s) => format!("results-shard-{}-of-{}.json", s.index + 1, s.count),
+                None => "results.json".to_string(),
+            };
+            let path = results
+                .unwrap_or_else(|| base.join("target").join("wasm-compat").join(default_name));
+            let done = if resume {
+                resumable(&path)?
+            } else {
+                Vec::new()
+            };
+            if resume {
+                eprintln!(
+                    "wasm-compat: resuming: {} cell(s) already in {}",
+                    done.len(),
+                    path.display()
+                );
+            }
+            ctrlc::set_handler(|| {
+                eprintln!(
+                    "\nwasm-compat: interrupted: stopping the adapters and writing the results so far"
+                );
+                wasm_compat::adapter::stop_all();
+            })
+            .context("installing the interrupt handler")?;
             let plan = Plan {
                 engines: matrix.select(&common.engines),
                 cases: all,
                 reference: matrix.reference.clone(),
-                timeout: matrix.limits.request_timeout(),
+                caps: matrix.limits.caps(),
                 expectations: &expectations,
                 jobs: jobs.unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -394,6 +430,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 progress,
                 root: matrix.base_dir(),
                 shard,
+                done,
             };
             eprintln!(
                 "wasm-compat: {} engine(s) x {} case(s), reference {}",
@@ -401,14 +438,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 plan.cases.len(),
                 plan.reference
             );
+            if let Some(times) = soak {
+                return soak_runs(&builder, &plan, times);
+            }
             let outcome = execute(&builder, &plan)?;
             print!("{}", wasm_compat::summary::render(&outcome));
-            let default_name = match shard {
-                Some(s) => format!("results-shard-{}-of-{}.json", s.index + 1, s.count),
-                None => "results.json".to_string(),
-            };
-            let path = results
-                .unwrap_or_else(|| base.join("target").join("wasm-compat").join(default_name));
             let json = serde_json::to_vec(&outcome).context("encoding results")?;
             fsutil::write_atomic(&path, &json)?;
             println!(
@@ -416,6 +450,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 path.display(),
                 outcome.duration_secs
             );
+            if outcome.interrupted {
+                eprintln!(
+                    "wasm-compat: interrupted; {} finished cell(s) written; `run --resume` runs the rest",
+                    outcome.results.len()
+                );
+                return Ok(ExitCode::from(130));
+            }
             let unexpected = outcome.results.iter().any(|r| r.status.is_unexpected())
                 || outcome.engines.iter().any(|e| e.error.is_some());
             Ok(if unexpected {
@@ -564,7 +605,7 @@ fn diff_command(
             engines: specs,
             cases: all,
             reference: matrix.reference.clone(),
-            timeout: matrix.limits.request_timeout(),
+            caps: matrix.limits.caps(),
             expectations: &expectations,
             jobs: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -572,6 +613,7 @@ fn diff_command(
             progress,
             root: base.clone(),
             shard: None,
+            done: Vec::new(),
         };
         let outcome = execute(&builder, &plan)?;
         let name = format!(
@@ -698,7 +740,7 @@ fn bisect_command(args: BisectArgs, progress: bool) -> Result<ExitCode> {
         case: &case,
         root: base.clone(),
         criterion: criterion.clone(),
-        timeout: matrix.limits.request_timeout(),
+        caps: matrix.limits.caps(),
         expectations: &expectations,
         good: good.clone(),
         reference: None,
@@ -761,12 +803,7 @@ fn check_command(
                 return Ok(ExitCode::from(125));
             }
         };
-    let result = wasm_compat::run::run_trial(
-        &ready,
-        &case,
-        matrix.limits.request_timeout(),
-        &expectations,
-    );
+    let result = wasm_compat::run::run_trial(&ready, &case, matrix.limits.caps(), &expectations);
     println!("{}", report::transcript(&result));
     let (code, word) = match result.status {
         Status::Pass | Status::KnownFailure => (0, "good"),
@@ -904,4 +941,115 @@ fn cache_command(action: CacheAction) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The finished cells of an earlier run's results file (none if it is absent).
+fn resumable(path: &std::path::Path) -> Result<Vec<wasm_compat::run::CaseResult>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let earlier: wasm_compat::run::RunResults = serde_json::from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("{}: not a results file: {e}", path.display()))?;
+    Ok(earlier.results)
+}
+
+/// Temporary case folders the interpreter left behind.
+fn leftover_case_dirs() -> usize {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with("wasm-compat-case-")
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// `run --soak N`: the plan N times; outcomes must repeat exactly, nothing may
+/// be left behind, and the harness's own memory must stay stable.
+fn soak_runs(builder: &Builder, plan: &Plan<'_>, times: usize) -> Result<ExitCode> {
+    use std::collections::BTreeMap;
+    let temp_before = leftover_case_dirs();
+    let mut first: Option<BTreeMap<String, String>> = None;
+    let mut problems = Vec::new();
+    let mut rss = Vec::new();
+    for round in 1..=times {
+        let outcome = execute(builder, plan)?;
+        let cells: BTreeMap<String, String> = outcome
+            .results
+            .iter()
+            .map(|r| {
+                let key = match &r.second {
+                    Some(b) => format!("{}->{}/{}", r.engine, b.version, r.case),
+                    None => format!("{}/{}", r.engine, r.case),
+                };
+                (key, format!("{:?}\n{}", r.status, report::transcript(r)))
+            })
+            .collect();
+        let live = wasm_compat::adapter::live_count();
+        let temp = leftover_case_dirs().saturating_sub(temp_before);
+        let mem = wasm_compat_protocol::current_memory_usage()
+            .map(|m| m.rss_bytes)
+            .unwrap_or(0);
+        rss.push(mem);
+        let mut differing = 0;
+        if let Some(first) = &first {
+            for (k, v) in &cells {
+                if first.get(k) != Some(v) {
+                    differing += 1;
+                    if differing <= 5 {
+                        problems.push(format!("round {round}: {k} differs from round 1"));
+                    }
+                }
+            }
+            if first.len() != cells.len() {
+                problems.push(format!(
+                    "round {round}: {} cells, round 1 had {}",
+                    cells.len(),
+                    first.len()
+                ));
+            }
+        }
+        if live > 0 {
+            problems.push(format!(
+                "round {round}: {live} adapter process(es) still alive"
+            ));
+        }
+        if temp > 0 {
+            problems.push(format!(
+                "round {round}: {temp} temporary case folder(s) left"
+            ));
+        }
+        println!(
+            "soak round {round}/{times}: {} cells in {:.1}s, {differing} differ from round 1, \
+             {live} adapters alive after, {temp} temporary folders left, harness resident {:.1} MiB",
+            cells.len(),
+            outcome.duration_secs,
+            mem as f64 / (1 << 20) as f64
+        );
+        first.get_or_insert(cells);
+    }
+    if let (Some(a), Some(b)) = (rss.get(1), rss.last()) {
+        // The first round warms caches; later rounds must not keep growing.
+        if *b > a + (a / 4).max(64 << 20) {
+            problems.push(format!(
+                "the harness's resident memory grew from {:.1} MiB (round 2) to {:.1} MiB",
+                *a as f64 / (1 << 20) as f64,
+                *b as f64 / (1 << 20) as f64
+            ));
+        }
+    }
+    if problems.is_empty() {
+        println!("soak: {times} rounds, identical outcomes, nothing left behind, memory stable");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("soak: {p}");
+        }
+        Ok(ExitCode::from(1))
+    }
 }

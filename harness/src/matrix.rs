@@ -110,14 +110,32 @@ pub struct Limits {
     /// Longest time one request may take before the adapter is killed (`timeout`).
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
+    /// Longest time one whole case may take on one adapter (`timeout`).
+    #[serde(default = "default_case_timeout")]
+    pub case_timeout_secs: u64,
+    /// Largest resident memory an adapter may use before it is killed
+    /// (`memory-limit`). Resident, not virtual: engines reserve large virtual
+    /// regions for guard pages that cost nothing.
+    #[serde(default = "default_adapter_memory")]
+    pub adapter_memory_mib: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             request_timeout_secs: default_request_timeout(),
+            case_timeout_secs: default_case_timeout(),
+            adapter_memory_mib: default_adapter_memory(),
         }
     }
+}
+
+fn default_case_timeout() -> u64 {
+    900
+}
+
+fn default_adapter_memory() -> u64 {
+    8192
 }
 
 fn default_request_timeout() -> u64 {
@@ -128,6 +146,15 @@ impl Limits {
     /// The per-request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The caps one adapter process runs under.
+    pub fn caps(&self) -> crate::adapter::Caps {
+        crate::adapter::Caps {
+            request: self.request_timeout(),
+            case: Some(Duration::from_secs(self.case_timeout_secs)),
+            memory_bytes: Some(self.adapter_memory_mib.saturating_mul(1 << 20)),
+        }
     }
 }
 

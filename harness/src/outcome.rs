@@ -64,6 +64,13 @@ pub enum Actual {
         /// Last lines of its stderr.
         stderr: String,
     },
+    /// The adapter went over its resident-memory cap and was killed.
+    MemoryLimit {
+        /// Resident memory when seen over the cap.
+        rss_bytes: u64,
+        /// The cap.
+        cap_bytes: u64,
+    },
     /// The adapter did not answer in time and was killed.
     Timeout {
         /// The limit in seconds.
@@ -97,7 +104,10 @@ impl Actual {
     pub fn ends_case(&self) -> bool {
         matches!(
             self,
-            Actual::Crash { .. } | Actual::Timeout { .. } | Actual::ProtocolError { .. }
+            Actual::Crash { .. }
+                | Actual::Timeout { .. }
+                | Actual::ProtocolError { .. }
+                | Actual::MemoryLimit { .. }
         )
     }
 
@@ -130,6 +140,9 @@ impl Actual {
             Actual::Slowdown { within: false, .. } => "beyond bound".into(),
             Actual::Crash { status, .. } => format!("crash ({status})"),
             Actual::Timeout { after_secs } => format!("timeout after {after_secs}s"),
+            Actual::MemoryLimit { cap_bytes, .. } => {
+                format!("memory limit ({} MiB)", cap_bytes >> 20)
+            }
             Actual::ProtocolError { .. } => "protocol error".into(),
             Actual::TextRejected { .. } => "rejected by text parser".into(),
             Actual::NotRun => "not run".into(),
@@ -258,6 +271,7 @@ pub fn agree(a: &DirectiveRecord, b: &DirectiveRecord) -> bool {
         | (x @ Actual::Calls { .. }, y @ Actual::Calls { .. })
         | (x @ Actual::Count { .. }, y @ Actual::Count { .. }) => x == y,
         (Actual::Timeout { .. }, Actual::Timeout { .. }) => true,
+        (Actual::MemoryLimit { .. }, Actual::MemoryLimit { .. }) => true,
         (x, y) => std::mem::discriminant(x) == std::mem::discriminant(y),
     }
 }

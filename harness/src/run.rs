@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use wasm_compat_protocol::{EngineInfo, Reply, Request, Response};
 
-use crate::adapter::{AdapterProcess, Engine, Exchange};
+use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
 use crate::builder::{BuildRecord, Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::{Expectations, Judgement};
@@ -34,7 +34,7 @@ pub fn prepare_engine(
     timeout: Duration,
 ) -> Result<ReadyEngine> {
     let adapter = builder.adapter(spec)?;
-    let mut process = AdapterProcess::start(&adapter, timeout)?;
+    let mut process = AdapterProcess::start(&adapter, Caps::request_only(timeout))?;
     let info = match process.request(&Request::Hello) {
         Exchange::Reply(Response::Ok(Reply::Hello(info))) => info,
         other => bail!(
@@ -141,7 +141,7 @@ impl CaseResult {
 pub fn run_trial(
     engine: &ReadyEngine,
     case: &Case,
-    timeout: Duration,
+    caps: Caps,
     expectations: &Expectations,
 ) -> CaseResult {
     let started = Instant::now();
@@ -154,7 +154,7 @@ pub fn run_trial(
     } else {
         id
     };
-    let run = match AdapterProcess::start(&engine.adapter, timeout) {
+    let run = match AdapterProcess::start(&engine.adapter, caps) {
         Ok(mut process) => run_case(
             vec![Participant {
                 engine: &mut process,
@@ -189,13 +189,13 @@ pub fn run_pair(
     first: &ReadyEngine,
     second: &ReadyEngine,
     case: &Case,
-    timeout: Duration,
+    caps: Caps,
     expectations: &Expectations,
 ) -> CaseResult {
     let started = Instant::now();
     let run = match (
-        AdapterProcess::start(&first.adapter, timeout),
-        AdapterProcess::start(&second.adapter, timeout),
+        AdapterProcess::start(&first.adapter, caps),
+        AdapterProcess::start(&second.adapter, caps),
     ) {
         (Ok(mut a), Ok(mut b)) => run_case(
             vec![
@@ -274,7 +274,7 @@ pub fn run_pairs(
     ready: &BTreeMap<EngineId, ReadyEngine>,
     cases: &[Case],
     root: &std::path::Path,
-    timeout: Duration,
+    caps: Caps,
     expectations: &Expectations,
 ) -> Vec<CaseResult> {
     let mut out = Vec::new();
@@ -290,7 +290,7 @@ pub fn run_pairs(
                 .collect();
             let mut results: Vec<CaseResult> = pairs
                 .par_iter()
-                .map(|(a, b)| run_pair(a, b, case, timeout, expectations))
+                .map(|(a, b)| run_pair(a, b, case, caps, expectations))
                 .collect();
             let versions: Vec<String> = engines
                 .iter()
@@ -422,6 +422,9 @@ pub struct RunResults {
     pub engines: Vec<EngineEntry>,
     /// Every trial, sorted by engine then case.
     pub results: Vec<CaseResult>,
+    /// The run was interrupted: `results` holds the cells finished before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 /// What to run.
@@ -432,8 +435,8 @@ pub struct Plan<'a> {
     pub cases: Vec<Case>,
     /// The reference engine.
     pub reference: EngineId,
-    /// Per-request timeout.
-    pub timeout: Duration,
+    /// Caps of each adapter process (request and case time, memory).
+    pub caps: Caps,
     /// Known failures.
     pub expectations: &'a Expectations,
     /// Worker threads.
@@ -444,6 +447,8 @@ pub struct Plan<'a> {
     pub root: std::path::PathBuf,
     /// Run only this shard's cells.
     pub shard: Option<Shard>,
+    /// Cells finished by an earlier, interrupted run (`run --resume`): kept, not run again.
+    pub done: Vec<CaseResult>,
 }
 
 /// One of N deterministic parts of a run's cells (`--shard K/N`): a cell
@@ -493,7 +498,7 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
     let mut engines = Vec::new();
     let mut ready: BTreeMap<EngineId, ReadyEngine> = BTreeMap::new();
     for spec in &plan.engines {
-        match prepare_engine(builder, spec, plan.timeout) {
+        match prepare_engine(builder, spec, plan.caps.request) {
             Ok(r) => {
                 engines.push(EngineEntry {
                     id: spec.id.clone(),
@@ -527,18 +532,27 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
             plan.shard
                 .is_none_or(|s| s.takes(&format!("{}/{}", e.id, c.name)))
         })
+        .filter(|(e, c)| {
+            !plan
+                .done
+                .iter()
+                .any(|d| d.second.is_none() && d.engine == e.id && d.case == c.name)
+        })
         .collect();
     let bar = crate::progress::run_bar(plan.progress, trials.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.jobs.max(1))
         .build()
         .context("starting worker threads")?;
-    let mut results: Vec<CaseResult> = pool.install(|| {
+    let results: Vec<Option<CaseResult>> = pool.install(|| {
         trials
             .par_iter()
             .map(|(spec, case)| {
+                if crate::adapter::stopping() {
+                    return None;
+                }
                 let result = match ready.get(&spec.id) {
-                    Some(engine) => run_trial(engine, case, plan.timeout, plan.expectations),
+                    Some(engine) => run_trial(engine, case, plan.caps, plan.expectations),
                     None => CaseResult {
                         engine: spec.id.clone(),
                         second: None,
@@ -555,11 +569,13 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
                 };
                 bar.set_message(format!("{}/{}", spec.id, case.name));
                 bar.inc(1);
-                result
+                // A cell cut short by an interruption is not a result.
+                (!crate::adapter::stopping()).then_some(result)
             })
             .collect()
     });
     bar.finish_and_clear();
+    let mut results: Vec<CaseResult> = results.into_iter().flatten().collect();
     for r in results.iter_mut() {
         check_snapshot(&plan.root, r);
     }
@@ -570,6 +586,12 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
             plan.shard
                 .is_none_or(|s| s.takes(&format!("pairs/{}", c.name)))
         })
+        .filter(|c| {
+            !plan
+                .done
+                .iter()
+                .any(|d| d.second.is_some() && d.case == c.name)
+        })
         .cloned()
         .collect();
     let pairs = pool.install(|| {
@@ -577,11 +599,15 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
             &ready,
             &pair_cases,
             &plan.root,
-            plan.timeout,
+            plan.caps,
             plan.expectations,
         )
     });
-    results.extend(pairs);
+    let interrupted = crate::adapter::stopping();
+    if !interrupted {
+        results.extend(pairs);
+    }
+    results.extend(plan.done.iter().cloned());
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
     compare_with_reference(&mut results, &plan.reference);
     Ok(RunResults {
@@ -593,6 +619,7 @@ pub fn execute(builder: &Builder, plan: &Plan<'_>) -> Result<RunResults> {
         duration_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         engines,
         results,
+        interrupted,
     })
 }
 

@@ -99,6 +99,7 @@ fn main() -> ExitCode {
     let cases: Vec<Arc<Case>> = cases.into_iter().map(Arc::new).collect();
     let expectations = Arc::new(expectations);
     let timeout = matrix.limits.request_timeout();
+    let caps = matrix.limits.caps();
 
     // Build and greet the engines the filter needs (nothing for --list).
     let mut ready: BTreeMap<EngineId, Result<Arc<ReadyEngine>, String>> = BTreeMap::new();
@@ -155,7 +156,7 @@ fn main() -> ExitCode {
                     }
                     None => return Err(Failed::from("the adapter was not prepared")),
                 };
-                let result = run_trial(&engine, &case, timeout, &expectations);
+                let result = run_trial(&engine, &case, caps, &expectations);
                 match result.status {
                     Status::Pass | Status::KnownFailure | Status::Unsupported => {}
                     status => {
@@ -216,7 +217,7 @@ fn main() -> ExitCode {
                 let mut problems = Vec::new();
                 for a in &list {
                     for b in &list {
-                        let r = run_pair(a, b, &case, timeout, &expectations);
+                        let r = run_pair(a, b, &case, caps, &expectations);
                         if !matches!(
                             r.status,
                             Status::Pass | Status::KnownFailure | Status::Unsupported

@@ -12,6 +12,8 @@ use wasm_compat::outcome::{Actual, Verdict};
 use wasm_compat::run::{execute, CaseResult, Plan, Status};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
+/// The resident-memory cap of the fault engine in these tests.
+const MEMORY_CAP: u64 = 256 << 20;
 
 fn fault_engine() -> EngineSpec {
     EngineSpec {
@@ -50,12 +52,17 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
         engines: vec![spec.clone()],
         cases,
         reference: spec.id.clone(),
-        timeout: TIMEOUT,
+        caps: wasm_compat::adapter::Caps {
+            request: TIMEOUT,
+            case: Some(Duration::from_secs(20)),
+            memory_bytes: Some(MEMORY_CAP),
+        },
         expectations: &expectations,
         jobs,
         progress: false,
         root: cache.path().to_path_buf(),
         shard: None,
+        done: Vec::new(),
     };
     execute(&builder, &plan).unwrap().results
 }
@@ -70,7 +77,17 @@ fn find<'a>(results: &'a [CaseResult], name: &str) -> &'a CaseResult {
 #[test]
 fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
     let faults = [
-        "panic", "abort", "segfault", "kill", "hang", "garbage", "exit",
+        "panic",
+        "abort",
+        "segfault",
+        "kill",
+        "hang",
+        "garbage",
+        "exit",
+        "alloc",
+        "truncated",
+        "flood",
+        "close-stdout",
     ];
     let mut cases: Vec<Case> = faults
         .iter()
@@ -86,7 +103,7 @@ fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
         let faulty = &r.directives[2];
         let (want_status, want_verdict) = match fault {
             "hang" => (Status::Timeout, Verdict::Timeout),
-            "garbage" => (Status::Fail, Verdict::Fail),
+            "garbage" | "truncated" | "flood" => (Status::Fail, Verdict::Fail),
             _ => (Status::Crash, Verdict::Crash),
         };
         assert_eq!(r.status, want_status, "{fault}: {r:?}");
@@ -120,6 +137,29 @@ fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
             (Actual::ProtocolError { detail }, "garbage") => {
                 assert!(detail.contains("this is not a response"), "{detail}")
             }
+            (Actual::ProtocolError { detail }, "truncated") => {
+                assert!(detail.contains(r#"{\"ok\":{\"val"#), "{detail}")
+            }
+            (Actual::ProtocolError { detail }, "flood") => {
+                assert!(detail.contains("xxxx"), "{detail}");
+                assert!(detail.len() < 1000, "the report keeps only a prefix");
+            }
+            (
+                Actual::MemoryLimit {
+                    rss_bytes,
+                    cap_bytes,
+                },
+                "alloc",
+            ) => {
+                assert_eq!(*cap_bytes, MEMORY_CAP);
+                assert!(rss_bytes > cap_bytes);
+            }
+            (Actual::Crash { status, .. }, "close-stdout") => {
+                assert!(
+                    status.contains("closed its output and was killed"),
+                    "{status}"
+                )
+            }
             (other, _) => panic!("{fault}: unexpected {other:?}"),
         }
     }
@@ -129,6 +169,19 @@ fn every_fault_is_an_outcome_and_other_cases_are_untouched() {
         assert_eq!(beside.status, Status::Pass);
         assert_eq!(beside.directives, alone.directives, "{}", alone.case);
     }
+}
+
+#[test]
+fn a_slow_answer_within_the_timeout_is_just_slow() {
+    let results = run_all(
+        vec![case(
+            "slow",
+            "(assert_return (invoke \"fault:slow\" (i32.const 5)) (i32.const 5))",
+        )],
+        1,
+    );
+    let r = find(&results, "slow");
+    assert_eq!(r.status, Status::Pass, "{r:?}");
 }
 
 #[test]

@@ -87,6 +87,7 @@ fn fixture() -> RunResults {
             })
             .collect(),
         results,
+        interrupted: false,
     }
 }
 

@@ -582,6 +582,7 @@ mod tests {
                 duration_secs: 0.0,
                 engines: Vec::new(),
                 results,
+                interrupted: false,
             },
         }
     }
