@@ -104,13 +104,6 @@ pub fn stopping() -> bool {
 /// How often a waiting read looks at the adapter's resident memory.
 const MEMORY_CHECK: Duration = Duration::from_millis(50);
 
-/// Resident memory of process `pid`, from `/proc`.
-fn resident_bytes(pid: u32) -> Option<u64> {
-    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
 /// Anything requests can be sent to. Responses come back in request order, so a
 /// caller may send several requests before receiving their answers (pipelining).
 pub trait Engine {
@@ -141,6 +134,9 @@ pub struct AdapterProcess {
     caps: Caps,
     /// When the whole case must be done by.
     case_deadline: Option<Instant>,
+    /// When resident memory was last read (at most every `MEMORY_CHECK`, so
+    /// quick answers cost no `/proc` read).
+    memory_checked: Instant,
     dead: Option<Exchange>,
 }
 
@@ -198,6 +194,7 @@ impl AdapterProcess {
             stderr: stderr_buf,
             caps,
             case_deadline: caps.case.map(|c| Instant::now() + c),
+            memory_checked: Instant::now(),
             dead: None,
         })
     }
@@ -271,9 +268,14 @@ impl AdapterProcess {
                 return Ok(Line::TimedOut);
             }
             if let Some(cap) = self.caps.memory_bytes {
-                if let Some(rss) = resident_bytes(self.child.id()) {
-                    if rss > cap {
-                        return Ok(Line::OverMemory(rss));
+                if self.memory_checked.elapsed() >= MEMORY_CHECK {
+                    self.memory_checked = Instant::now();
+                    if let Some(rss) =
+                        wasm_compat_protocol::memory_usage_of(self.child.id()).map(|m| m.rss_bytes)
+                    {
+                        if rss > cap {
+                            return Ok(Line::OverMemory(rss));
+                        }
                     }
                 }
             }

@@ -53,20 +53,6 @@ pub struct Candidates {
     pub left_out: Vec<(Version, String)>,
 }
 
-/// `rustc 1.95.0 (...)` -> 1.95.0.
-pub fn rustc_semver(rustc: &str) -> Option<Version> {
-    let v = rustc.split_whitespace().nth(1)?;
-    Version::parse(v.split('-').next().unwrap_or(v)).ok()
-}
-
-fn pad(v: &str) -> String {
-    match v.matches('.').count() {
-        0 => format!("{v}.0.0"),
-        1 => format!("{v}.0"),
-        _ => v.to_string(),
-    }
-}
-
 /// The published versions between `good` and `bad` (both included), ordered
 /// from `good` towards `bad`. Yanked releases (other than the two ends),
 /// pre-releases (unless `pre_releases`), versions the adapter does not support
@@ -104,14 +90,10 @@ pub fn candidates(
         } else if !supported.matches(&e.version) && e.version.pre.is_empty() {
             Some(format!("outside the adapter's supported range {supported}"))
         } else {
-            match (&e.rust_version, rustc) {
-                (Some(needed), Some(have))
-                    if Version::parse(&pad(needed)).is_ok_and(|n| &n > have) =>
-                {
-                    Some(format!("needs rustc {needed}, this machine has {have}"))
-                }
-                _ => None,
-            }
+            rustc.and_then(|have| {
+                e.needs_rustc_newer_than(have)
+                    .map(|needed| format!("needs rustc {needed}, this machine has {have}"))
+            })
         };
         match why {
             Some(why) if end => bail!("{} cannot be probed: {why}", e.version),

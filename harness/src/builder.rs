@@ -735,32 +735,17 @@ fn rustc_version() -> Result<String> {
 }
 
 fn check_rust_version(entry: &crate::index::IndexEntry, rustc: &str) -> Result<()> {
-    let Some(needed) = entry.rust_version.as_deref() else {
+    let Some(have) = crate::index::rustc_semver(rustc) else {
         return Ok(());
     };
-    let have = rustc
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| semver::Version::parse(v.split('-').next().unwrap_or(v)).ok());
-    let needed_v = semver::Version::parse(&pad_version(needed)).ok();
-    if let (Some(have), Some(needed_v)) = (have, needed_v) {
-        if needed_v > have {
-            bail!(
-                "{} {} needs rustc {needed} or newer; this machine has {rustc}",
-                entry.name,
-                entry.version
-            );
-        }
+    if let Some(needed) = entry.needs_rustc_newer_than(&have) {
+        bail!(
+            "{} {} needs rustc {needed} or newer; this machine has {rustc}",
+            entry.name,
+            entry.version
+        );
     }
     Ok(())
-}
-
-fn pad_version(v: &str) -> String {
-    match v.matches('.').count() {
-        0 => format!("{v}.0.0"),
-        1 => format!("{v}.0"),
-        _ => v.to_string(),
-    }
 }
 
 /// Whether `a` and `b` are semver-compatible (cargo's caret rule).
@@ -900,7 +885,8 @@ fn workspace_version(dir: &Path) -> Result<String> {
 }
 
 /// A fingerprint of a local checkout's state: git's HEAD and uncommitted
-/// changes where it is a git checkout, else the sizes and times of its files.
+/// changes (of the whole repository) where it is a git checkout, else the
+/// sizes and times of the crate's manifest, build script and `src/` files.
 fn local_state(dir: &Path) -> String {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -915,8 +901,12 @@ fn local_state(dir: &Path) -> String {
     if let (Some(head), Some(diff)) = (git(&["rev-parse", "HEAD"]), git(&["diff", "HEAD"])) {
         return format!("git {head} {diff}");
     }
-    let mut files = Vec::new();
-    let _ = walk_files(dir, &mut files);
+    let mut files: Vec<PathBuf> = ["Cargo.toml", "build.rs"]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|f| f.is_file())
+        .collect();
+    let _ = collect_files(&dir.join("src"), &mut files);
     files.sort();
     let mut state = String::new();
     for f in files {
@@ -931,21 +921,6 @@ fn local_state(dir: &Path) -> String {
         }
     }
     state
-}
-
-fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            if entry.file_name() != "target" && entry.file_name() != ".git" {
-                walk_files(&path, out)?;
-            }
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn generated_manifest(

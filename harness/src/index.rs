@@ -37,7 +37,25 @@ pub struct IndexEntry {
     features2: std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// The version `rustc --version` prints (`rustc 1.95.0 (...)` -> 1.95.0).
+pub fn rustc_semver(rustc: &str) -> Option<semver::Version> {
+    let v = rustc.split_whitespace().nth(1)?;
+    semver::Version::parse(v.split('-').next().unwrap_or(v)).ok()
+}
+
 impl IndexEntry {
+    /// The declared `rust-version`, when it is newer than `have`.
+    pub fn needs_rustc_newer_than(&self, have: &semver::Version) -> Option<&str> {
+        let needed = self.rust_version.as_deref()?;
+        let padded = match needed.matches('.').count() {
+            0 => format!("{needed}.0.0"),
+            1 => format!("{needed}.0"),
+            _ => needed.to_string(),
+        };
+        let needed_v = semver::Version::parse(&padded).ok()?;
+        (&needed_v > have).then_some(needed)
+    }
+
     /// Every Cargo feature name the version declares.
     pub fn feature_names(&self) -> BTreeSet<String> {
         self.features

@@ -196,11 +196,15 @@ fn main() -> ExitCode {
 }
 
 fn load_matrix(common: &Common) -> Result<Matrix> {
-    let path = common
-        .matrix
-        .clone()
-        .unwrap_or_else(|| fsutil::repo_root().join("matrix.toml"));
-    Matrix::load(&path)
+    load_matrix_file(common.matrix.as_deref())
+}
+
+/// The matrix file at `path`, or the repository's own `matrix.toml`.
+fn load_matrix_file(path: Option<&std::path::Path>) -> Result<Matrix> {
+    match path {
+        Some(p) => Matrix::load(p),
+        None => Matrix::load(&fsutil::repo_root().join("matrix.toml")),
+    }
 }
 
 fn real_main(cli: Cli) -> Result<ExitCode> {
@@ -484,10 +488,7 @@ fn report_command(
     progress: bool,
 ) -> Result<ExitCode> {
     if compatibility {
-        let matrix = load_matrix(&Common {
-            matrix,
-            engines: Vec::new(),
-        })?;
+        let matrix = load_matrix_file(matrix.as_deref())?;
         let base = matrix.base_dir();
         let cases = cases::all_cases(&base, &matrix.suites.local_only())?;
         let text = report::compatibility::render(&base, &matrix, &cases)?;
@@ -578,10 +579,7 @@ fn diff_command(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        let matrix = load_matrix(&Common {
-            matrix,
-            engines: Vec::new(),
-        })?;
+        let matrix = load_matrix_file(matrix.as_deref())?;
         let base = matrix.base_dir();
         let mut specs = Vec::new();
         for id in &missing {
@@ -686,10 +684,7 @@ fn bisect_command(args: BisectArgs, progress: bool) -> Result<ExitCode> {
             anyhow::bail!("unknown verdict `{other}` (fails, differs, snapshot, command)")
         }
     };
-    let matrix = load_matrix(&Common {
-        matrix: args.matrix.clone(),
-        engines: Vec::new(),
-    })?;
+    let matrix = load_matrix_file(args.matrix.as_deref())?;
     let base = matrix.base_dir();
     let family = matrix.families.get(&args.engine).with_context(|| {
         format!(
@@ -715,7 +710,7 @@ fn bisect_command(args: BisectArgs, progress: bool) -> Result<ExitCode> {
     let bad: semver::Version = args.bad.parse().context("--bad")?;
     let builder = Builder::new(&fsutil::cache_dir(), progress)?;
     let (entries, supported) = builder.published(dir)?;
-    let rustc = bisect::rustc_semver(builder.rustc());
+    let rustc = wasm_compat::index::rustc_semver(builder.rustc());
     let candidates = bisect::candidates(
         &entries,
         &supported,
@@ -785,10 +780,7 @@ fn check_command(
     progress: bool,
 ) -> Result<ExitCode> {
     use wasm_compat::run::Status;
-    let matrix = load_matrix(&Common {
-        matrix,
-        engines: Vec::new(),
-    })?;
+    let matrix = load_matrix_file(matrix.as_deref())?;
     let base = matrix.base_dir();
     let id: wasm_compat::matrix::EngineId = engine.parse()?;
     let spec = matrix.spec_for(&id)?;
@@ -889,10 +881,7 @@ fn cache_command(action: CacheAction) -> Result<ExitCode> {
         CacheAction::List { matrix } => (matrix.clone(), false),
         CacheAction::Prune { matrix, all } => (matrix.clone(), *all),
     };
-    let matrix = load_matrix(&Common {
-        matrix: matrix_path,
-        engines: Vec::new(),
-    })?;
+    let matrix = load_matrix_file(matrix_path.as_deref())?;
     let builds = cached_builds(&builder, &matrix)?;
     match action {
         CacheAction::List { .. } => {

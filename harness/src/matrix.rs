@@ -170,6 +170,18 @@ pub struct EngineId {
     pub version: String,
 }
 
+impl EngineId {
+    /// Orders engines by family, then by version as semver (`9.0.0` before
+    /// `10.0.0`), non-semver labels (`local`) last.
+    pub fn sort_key(&self) -> (&str, Option<semver::Version>, &str) {
+        (
+            &self.engine,
+            semver::Version::parse(&self.version).ok(),
+            &self.version,
+        )
+    }
+}
+
 impl fmt::Display for EngineId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.engine, self.version)

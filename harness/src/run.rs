@@ -144,37 +144,7 @@ pub fn run_trial(
     caps: Caps,
     expectations: &Expectations,
 ) -> CaseResult {
-    let started = Instant::now();
-    let id = EngineId {
-        engine: engine.info.engine.clone(),
-        version: engine.info.version.clone(),
-    };
-    let id = if engine.adapter.id.engine != id.engine {
-        engine.adapter.id.clone()
-    } else {
-        id
-    };
-    let run = match AdapterProcess::start(&engine.adapter, caps) {
-        Ok(mut process) => run_case(
-            vec![Participant {
-                engine: &mut process,
-                features: &engine.info.features,
-            }],
-            case,
-        ),
-        Err(e) => CaseRun::Error(format!("{e:#}")),
-    };
-    let (status, reason, directives) = judge(&id.to_string(), case, run, expectations);
-    CaseResult {
-        engine: id,
-        second: None,
-        case: case.name.clone(),
-        suite: case.suite.clone(),
-        status,
-        reason,
-        duration_ms: started.elapsed().as_millis() as u64,
-        directives,
-    }
+    run_on(&[engine], case, caps, expectations)
 }
 
 /// The name a pair run goes by in the known-failure table and in test names:
@@ -192,31 +162,47 @@ pub fn run_pair(
     caps: Caps,
     expectations: &Expectations,
 ) -> CaseResult {
+    run_on(&[first, second], case, caps, expectations)
+}
+
+/// Run `case` on one engine, or on a cross-version pair, each in a fresh
+/// adapter process, and judge it. The cell is named after the matrix's
+/// `engine@version` of each engine.
+fn run_on(
+    engines: &[&ReadyEngine],
+    case: &Case,
+    caps: Caps,
+    expectations: &Expectations,
+) -> CaseResult {
     let started = Instant::now();
-    let run = match (
-        AdapterProcess::start(&first.adapter, caps),
-        AdapterProcess::start(&second.adapter, caps),
-    ) {
-        (Ok(mut a), Ok(mut b)) => run_case(
-            vec![
-                Participant {
-                    engine: &mut a,
-                    features: &first.info.features,
-                },
-                Participant {
-                    engine: &mut b,
-                    features: &second.info.features,
-                },
-            ],
+    let processes: Result<Vec<AdapterProcess>> = engines
+        .iter()
+        .map(|e| AdapterProcess::start(&e.adapter, caps))
+        .collect();
+    let run = match processes {
+        Ok(mut processes) => run_case(
+            processes
+                .iter_mut()
+                .zip(engines)
+                .map(|(process, e)| Participant {
+                    engine: process,
+                    features: &e.info.features,
+                })
+                .collect(),
             case,
         ),
-        (Err(e), _) | (_, Err(e)) => CaseRun::Error(format!("{e:#}")),
+        Err(e) => CaseRun::Error(format!("{e:#}")),
     };
-    let label = pair_label(&first.adapter.id, &second.adapter.id);
+    let first = engines[0].adapter.id.clone();
+    let second = engines.get(1).map(|e| e.adapter.id.clone());
+    let label = match &second {
+        Some(second) => pair_label(&first, second),
+        None => first.to_string(),
+    };
     let (status, reason, directives) = judge(&label, case, run, expectations);
     CaseResult {
-        engine: first.adapter.id.clone(),
-        second: Some(second.adapter.id.clone()),
+        engine: first,
+        second,
         case: case.name.clone(),
         suite: case.suite.clone(),
         status,
@@ -229,7 +215,7 @@ pub fn run_pair(
 /// Compare a local case's outcome with its reviewed snapshot; a difference (or
 /// a missing snapshot) turns a passing result into a failure that shows the diff.
 pub fn check_snapshot(root: &std::path::Path, result: &mut CaseResult) {
-    if result.second.is_some() || !result.case.starts_with("cases/") {
+    if result.second.is_some() || !crate::snapshot::is_snapshotted(&result.case) {
         return;
     }
     if !matches!(result.status, Status::Pass | Status::KnownFailure) {
@@ -255,10 +241,7 @@ pub fn snapshot_problem(folder: &std::path::Path, name: &str, text: &str) -> Opt
         )),
         Some(old) if old == text.trim_end() => None,
         Some(old) => {
-            let diff = similar::TextDiff::from_lines(old.as_str(), text.trim_end())
-                .unified_diff()
-                .header("reviewed", "now")
-                .to_string();
+            let diff = crate::report::transcript_diff(&old, text.trim_end(), "reviewed", "now");
             Some(format!(
                 "differs from the reviewed snapshot {}:\n{diff}{}",
                 shown.display(),
@@ -292,14 +275,12 @@ pub fn run_pairs(
                 .par_iter()
                 .map(|(a, b)| run_pair(a, b, case, caps, expectations))
                 .collect();
-            let versions: Vec<String> = engines
-                .iter()
-                .map(|e| e.adapter.id.version.clone())
-                .collect();
-            let grid = grid_of(&results);
-            let text = crate::snapshot::render_grid(&versions, &grid);
+            let text = grid_text(&results);
             let folder = crate::snapshot::folder(root, &case.name);
-            if let Some(problem) = snapshot_problem(&folder, family, &text) {
+            let problem = crate::snapshot::is_snapshotted(&case.name)
+                .then(|| snapshot_problem(&folder, family, &text))
+                .flatten();
+            if let Some(problem) = problem {
                 for r in results.iter_mut() {
                     if matches!(r.status, Status::Pass | Status::KnownFailure) {
                         r.status = Status::Fail;
@@ -311,6 +292,30 @@ pub fn run_pairs(
         }
     }
     out
+}
+
+/// The cross-version grids among `results`: (case, family) -> grid text.
+pub fn pair_grids<'r>(
+    results: impl IntoIterator<Item = &'r CaseResult>,
+) -> BTreeMap<(String, String), String> {
+    let mut by: BTreeMap<(String, String), Vec<CaseResult>> = BTreeMap::new();
+    for r in results.into_iter().filter(|r| r.second.is_some()) {
+        by.entry((r.case.clone(), r.engine.engine.clone()))
+            .or_default()
+            .push(r.clone());
+    }
+    by.into_iter()
+        .map(|(key, rs)| (key, grid_text(&rs)))
+        .collect()
+}
+
+/// The grid of one family's pair results for one case, versions in semver order.
+pub fn grid_text(results: &[CaseResult]) -> String {
+    let mut ids: Vec<&EngineId> = results.iter().map(|r| &r.engine).collect();
+    ids.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    ids.dedup();
+    let versions: Vec<String> = ids.iter().map(|id| id.version.clone()).collect();
+    crate::snapshot::render_grid(&versions, &grid_of(results))
 }
 
 /// The grid cells of a family's pair results, keyed by (first, second) version.

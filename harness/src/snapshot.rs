@@ -18,6 +18,13 @@ pub const UPDATE_HINT: &str =
     "review the change with `cargo insta review` (after `cargo install cargo-insta`), \
 or accept every change with `INSTA_UPDATE=always cargo test --release`";
 
+/// Whether case `name` has reviewed snapshots: the project's own cases under
+/// `cases/`, which `snapshots/` mirrors (spec cases and case folders elsewhere
+/// have none).
+pub fn is_snapshotted(name: &str) -> bool {
+    name.starts_with("cases/")
+}
+
 /// The folder holding the snapshots of local case `case` (`cases/a/b.wast` ->
 /// `snapshots/a/b`).
 pub fn folder(root: &Path, case: &str) -> PathBuf {

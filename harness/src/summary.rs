@@ -25,7 +25,8 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, r: &CaseResult) {
+    /// Count one cell.
+    pub fn add(&mut self, r: &CaseResult) {
         *self.cases.entry(r.status).or_default() += 1;
         let (p, t) = r.assertion_counts();
         self.assertions_passed += p;
@@ -43,6 +44,44 @@ impl Tally {
     /// Cases with `status`.
     pub fn count(&self, status: Status) -> usize {
         self.cases.get(&status).copied().unwrap_or(0)
+    }
+
+    /// Agreement with the reference in percent, if anything was compared.
+    pub fn agreement(&self) -> Option<f64> {
+        (self.compared > 0).then(|| 100.0 * self.agreed as f64 / self.compared as f64)
+    }
+
+    /// Cases that went as expected (passed, or failed as known).
+    pub fn passed(&self) -> usize {
+        self.count(Status::Pass) + self.count(Status::KnownFailure)
+    }
+
+    /// Cases that did not go as expected (fail, xpass, error).
+    pub fn failed(&self) -> usize {
+        self.count(Status::Fail) + self.count(Status::Xpass) + self.count(Status::Error)
+    }
+
+    /// Cases whose adapter crashed or hung.
+    pub fn crashed(&self) -> usize {
+        self.count(Status::Crash) + self.count(Status::Timeout)
+    }
+
+    /// The counts in short words for a table cell: `9 pass · 1 unsup · 98.6% =ref`.
+    pub fn short(&self) -> String {
+        let mut parts = vec![format!("{} pass", self.passed())];
+        for (n, word) in [
+            (self.failed(), "fail"),
+            (self.count(Status::Unsupported), "unsup"),
+            (self.crashed(), "crash"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {word}"));
+            }
+        }
+        if let Some(a) = self.agreement() {
+            parts.push(format!("{a:.1}% =ref"));
+        }
+        parts.join(" · ")
     }
 }
 
@@ -239,18 +278,7 @@ fn behaviour_areas(results: &RunResults, s: &mut String) {
         }
     }
     // Cross-version grids, one per case and family.
-    let mut grids: BTreeMap<(&str, &str), Vec<CaseResult>> = BTreeMap::new();
-    for r in results.results.iter().filter(|r| r.second.is_some()) {
-        grids
-            .entry((r.case.as_str(), r.engine.engine.as_str()))
-            .or_default()
-            .push(r.clone());
-    }
-    for ((case, family), rs) in &grids {
-        let mut versions: Vec<String> = rs.iter().map(|r| r.engine.version.clone()).collect();
-        versions.sort_by_key(|v| semver::Version::parse(v).ok());
-        versions.dedup();
-        let grid = crate::snapshot::render_grid(&versions, &crate::run::grid_of(rs));
+    for ((case, family), grid) in crate::run::pair_grids(&results.results) {
         let _ = writeln!(s, "  {case} on {family} (rows: first, columns: second)");
         for line in grid.lines() {
             let _ = writeln!(s, "    {}", line.chars().take(96).collect::<String>());

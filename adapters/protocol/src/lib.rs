@@ -492,11 +492,50 @@ pub fn from_line<'a, T: Deserialize<'a>>(line: &'a str) -> Result<T, serde_json:
 
 /// The memory use of the calling process, from `/proc/self/statm` where there is one.
 pub fn current_memory_usage() -> Option<MemoryUsage> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    statm_usage("/proc/self/statm")
+}
+
+/// The memory use of process `pid`, from `/proc/PID/statm` where there is one.
+pub fn memory_usage_of(pid: u32) -> Option<MemoryUsage> {
+    statm_usage(&format!("/proc/{pid}/statm"))
+}
+
+fn statm_usage(path: &str) -> Option<MemoryUsage> {
+    let statm = std::fs::read_to_string(path).ok()?;
     let resident_pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(MemoryUsage {
         rss_bytes: resident_pages * 4096,
     })
+}
+
+/// The calls made to an adapter's host functions ([`Request::DefineHost`]),
+/// shared between the functions (which record) and the adapter (which answers
+/// [`Request::HostCalls`]); cloning shares the same log.
+#[derive(Debug, Clone, Default)]
+pub struct HostCallLog(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<Vec<Value>>>>>,
+);
+
+impl HostCallLog {
+    /// Record a call of `module`::`name` with `args`.
+    pub fn record(&self, module: &str, name: &str, args: Vec<Value>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((module.to_string(), name.to_string()))
+            .or_default()
+            .push(args);
+    }
+
+    /// Every call of `module`::`name` so far, oldest first.
+    pub fn calls(&self, module: &str, name: &str) -> Vec<Vec<Value>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(module.to_string(), name.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

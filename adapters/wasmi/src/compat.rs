@@ -78,15 +78,11 @@ pub fn number_from_wasmi(value: &Val) -> Option<Value> {
     })
 }
 
-/// Recorded host calls, by (module, name).
-pub type CallLog =
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<Vec<Value>>>>>;
-
 /// Creates the host function `host` in `store`, recording its calls in `calls`.
 pub fn host_func(
     store: &mut HostStore,
     host: &wasm_compat_protocol::HostFunc,
-    calls: &CallLog,
+    calls: &wasm_compat_protocol::HostCallLog,
 ) -> Result<Func, String> {
     let ty = wasmi::FuncType::new(
         host.params.iter().map(|t| val_type(*t)),
@@ -99,7 +95,7 @@ pub fn host_func(
         .collect::<Option<Vec<Val>>>()
         .ok_or("host functions return numbers only")?;
     let trap = host.trap.clone();
-    let key = (host.module.clone(), host.name.clone());
+    let (module, name) = (host.module.clone(), host.name.clone());
     let calls = calls.clone();
     Ok(Func::new(
         &mut *store,
@@ -109,12 +105,7 @@ pub fn host_func(
               results: &mut [Val]|
               -> Result<(), HostError> {
             let args = params.iter().filter_map(number_from_wasmi).collect();
-            calls
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(key.clone())
-                .or_default()
-                .push(args);
+            calls.record(&module, &name, args);
             if let Some(message) = &trap {
                 return Err(HostError::new(format!("{HOST_TRAP_PREFIX}{message}")));
             }

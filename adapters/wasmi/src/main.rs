@@ -35,7 +35,7 @@ struct Adapter {
     /// Host functions defined so far (re-created in the store made by `drop-store`).
     hosts: Vec<HostFunc>,
     /// Every host function call's arguments.
-    calls: compat::CallLog,
+    calls: wasm_compat_protocol::HostCallLog,
 }
 
 impl Adapter {
@@ -77,7 +77,7 @@ impl Adapter {
             instances: HashMap::new(),
             namespaces: HashMap::new(),
             hosts: Vec::new(),
-            calls: compat::CallLog::default(),
+            calls: wasm_compat_protocol::HostCallLog::default(),
         };
         adapter.reset_store()?;
         Ok(adapter)
@@ -249,10 +249,7 @@ impl Adapter {
                 Ok(Reply::Done)
             }
             Request::HostCalls { module, name } => {
-                let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-                Ok(Reply::Calls(
-                    calls.get(&(module, name)).cloned().unwrap_or_default(),
-                ))
+                Ok(Reply::Calls(self.calls.calls(&module, &name)))
             }
             Request::SetLimits(limits) => {
                 self.store.data_mut().limits = compat::store_limits(&limits);

@@ -1,11 +1,10 @@
 //! One configured engine with its store, linker, modules and instances.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use wasm_compat_protocol::{
-    current_memory_usage, Bytes, EngineConfig, Failure, FailureKind, HostFunc, InstanceId,
-    ModuleId, Reply, Request, Value,
+    current_memory_usage, Bytes, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc,
+    InstanceId, ModuleId, Reply, Request, Value,
 };
 use wasmtime::{
     Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
@@ -29,11 +28,8 @@ pub struct Session {
     /// Host functions defined so far (re-linked into the linker of a new store).
     hosts: Vec<HostFunc>,
     /// Every host function call's arguments, by (module, name).
-    calls: CallLog,
+    calls: HostCallLog,
 }
-
-/// Recorded host calls; shared with the closures the linker holds.
-type CallLog = Arc<Mutex<HashMap<(String, String), Vec<Vec<Value>>>>>;
 
 /// The error a host function defined with `trap` returns; recognised as a host trap.
 #[derive(Debug)]
@@ -82,14 +78,14 @@ fn link_host(
     engine: &Engine,
     linker: &mut Linker<HostState>,
     host: &HostFunc,
-    calls: &CallLog,
+    calls: &HostCallLog,
 ) -> Result<(), Failure> {
     let ty = FuncType::new(
         engine,
         host.params.iter().map(|t| val_type(*t)),
         host.results.iter().map(|t| val_type(*t)),
     );
-    let key = (host.module.clone(), host.name.clone());
+    let (module, name) = (host.module.clone(), host.name.clone());
     let mut returns = Vec::new();
     for v in &host.returns {
         returns.push(number_val(v).ok_or_else(|| {
@@ -108,12 +104,7 @@ fn link_host(
             ty,
             move |_caller, params: &[Val], results: &mut [Val]| {
                 let args = params.iter().filter_map(number_value).collect();
-                calls
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(key.clone())
-                    .or_default()
-                    .push(args);
+                calls.record(&module, &name, args);
                 if let Some(message) = &trap {
                     return Err(wasmtime::Error::new(HostTrap(message.clone())));
                 }
@@ -171,7 +162,7 @@ impl Session {
             modules: HashMap::new(),
             instances: HashMap::new(),
             hosts: Vec::new(),
-            calls: CallLog::default(),
+            calls: HostCallLog::default(),
         })
     }
 
@@ -239,10 +230,7 @@ impl Session {
                 Ok(Reply::Done)
             }
             Request::HostCalls { module, name } => {
-                let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-                Ok(Reply::Calls(
-                    calls.get(&(module, name)).cloned().unwrap_or_default(),
-                ))
+                Ok(Reply::Calls(self.calls.calls(&module, &name)))
             }
             Request::SetLimits(limits) => {
                 self.store.data_mut().limits = config::store_limits(&limits);

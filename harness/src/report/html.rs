@@ -78,7 +78,7 @@ fn script_json<T: Serialize>(value: &T) -> String {
 
 /// Render the HTML report; `progress` is told about each cell rendered.
 pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> String {
-    let engines = table.engine_order();
+    let engines = table.engine_order().to_vec();
     let squares = grid(table);
     let mut areas: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for case in table.case_names() {
@@ -131,27 +131,12 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
             .get(&name)
             .map(|row| {
                 row.iter()
-                    .map(|(e, s)| {
-                        let mut text = format!("{} pass", s.pass);
-                        if s.fail > 0 {
-                            text.push_str(&format!(" · {} fail", s.fail));
-                        }
-                        if s.unsupported > 0 {
-                            text.push_str(&format!(" · {} unsup", s.unsupported));
-                        }
-                        if s.crash > 0 {
-                            text.push_str(&format!(" · {} crash", s.crash));
-                        }
-                        if let Some(a) = s.agreement() {
-                            text.push_str(&format!(" · {a:.1}% =ref"));
-                        }
-                        (
-                            e.to_string(),
-                            SquareView {
-                                text,
-                                bad: s.fail > 0 || s.crash > 0,
-                            },
-                        )
+                    .map(|(e, t)| {
+                        let view = SquareView {
+                            text: t.short(),
+                            bad: t.failed() > 0 || t.crashed() > 0,
+                        };
+                        (e.to_string(), view)
                     })
                     .collect()
             })

