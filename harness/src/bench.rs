@@ -14,7 +14,7 @@ use crate::builder::Builder;
 use crate::cases::{spec_cases, Case};
 use crate::expectations::Expectations;
 use crate::matrix::{AdapterSource, EngineSpec};
-use crate::run::{execute, Plan};
+use crate::run::{execute, Job, Snapshots};
 
 /// One engine's figures (seconds are medians over the repetitions).
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
     for spec in &options.engines {
         builder.adapter(spec)?;
         let measure = |jobs: usize| -> Result<(f64, (usize, usize))> {
-            let plan = Plan {
+            let job = Job {
                 engines: vec![spec.clone()],
                 cases: cases.clone(),
                 reference: spec.id.clone(),
@@ -100,12 +100,12 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 expectations: options.expectations,
                 jobs,
                 progress: false,
-                root: suite_dir.path().to_path_buf(),
+                snapshots: Snapshots::Skip,
                 shard: None,
                 done: Vec::new(),
             };
             let started = Instant::now();
-            let results = execute(builder, &plan)?;
+            let results = execute(builder, &job)?;
             let secs = started.elapsed().as_secs_f64();
             let counts = results.results.iter().fold((0, 0), |(p, t), r| {
                 let (a, b) = r.assertion_counts();

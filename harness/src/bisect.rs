@@ -481,12 +481,9 @@ pub struct CaseEvaluator<'a> {
 
 impl Evaluator for CaseEvaluator<'_> {
     fn evaluate(&mut self, version: &Version) -> Result<Evaluation> {
-        use crate::run::Status;
+        use crate::results::Status;
         let spec = crate::matrix::EngineSpec {
-            id: crate::matrix::EngineId {
-                engine: self.engine.clone(),
-                version: version.to_string(),
-            },
+            id: crate::matrix::EngineId::new(&self.engine, version.clone()),
             source: self.source.clone(),
         };
         let skip = |why: String| Evaluation {
@@ -507,7 +504,8 @@ impl Evaluator for CaseEvaluator<'_> {
                 return Ok(skip(format!("does not build or start: {first}")));
             }
         };
-        let result = crate::run::run_trial(&ready, self.case, self.caps, self.expectations);
+        let adapter = ready.adapter.program.clone();
+        let result = crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations);
         let transcript = crate::report::transcript(&result);
         match result.status {
             Status::Crash | Status::Timeout => {
@@ -559,7 +557,7 @@ impl Evaluator for CaseEvaluator<'_> {
                     .args(&argv[1..])
                     .env("WASM_COMPAT_ENGINE", &self.engine)
                     .env("WASM_COMPAT_VERSION", version.to_string())
-                    .env("WASM_COMPAT_ADAPTER", &ready.adapter.program)
+                    .env("WASM_COMPAT_ADAPTER", &adapter)
                     .env(
                         "WASM_COMPAT_CASE",
                         self.case

@@ -242,7 +242,7 @@ impl Builder {
 
     /// The newest published, non-yanked release of every release line (each major,
     /// or each `0.minor`) that the adapter in `dir` supports: the versions a sweep builds.
-    pub fn release_lines(&self, dir: &Path) -> Result<Vec<String>> {
+    pub fn release_lines(&self, dir: &Path) -> Result<Vec<semver::Version>> {
         let manifest = AdapterManifest::load(dir)?;
         let mut newest: BTreeMap<(u64, u64), semver::Version> = BTreeMap::new();
         for e in self.index.versions(&manifest.engine_crate)? {
@@ -259,7 +259,7 @@ impl Builder {
                 *slot = e.version.clone();
             }
         }
-        Ok(newest.into_values().map(|v| v.to_string()).collect())
+        Ok(newest.into_values().collect())
     }
 
     /// The published versions of the engine crate of the adapter in `dir`, and
@@ -293,8 +293,12 @@ impl Builder {
             return Ok(());
         };
         let manifest = AdapterManifest::load(dir)?;
-        let version: semver::Version = spec.id.version.parse()?;
-        if !manifest.supported.matches(&version) {
+        let version = spec
+            .id
+            .version
+            .release()
+            .with_context(|| format!("{}: not a published release", spec.id))?;
+        if !manifest.supported.matches(version) {
             bail!(
                 "the {} adapter supports {} versions {} only",
                 spec.id.engine,
@@ -363,7 +367,8 @@ impl Builder {
         let started = Instant::now();
         let version: semver::Version = id
             .version
-            .parse()
+            .release()
+            .cloned()
             .with_context(|| format!("{id}: not an exact version"))?;
         if !manifest.supported.matches(&version) {
             bail!(
@@ -524,7 +529,7 @@ impl Builder {
             .with_context(|| format!("copying {}", built.display()))?;
         let record = BuildRecord {
             engine: id.engine.clone(),
-            version: id.version.clone(),
+            version: id.version.to_string(),
             key: key.to_string(),
             rustc: self.rustc.clone(),
             features,
@@ -1142,7 +1147,12 @@ mod tests {
         std::fs::write(dir.path().join("demo.jsonl"), index).unwrap();
         let builder = offline_builder(dir.path());
         assert_eq!(
-            builder.release_lines(&adapter).unwrap(),
+            builder
+                .release_lines(&adapter)
+                .unwrap()
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>(),
             vec!["0.9.1", "1.2.0", "2.0.0"]
         );
         let err = builder

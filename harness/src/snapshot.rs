@@ -11,7 +11,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::interp::CaseRun;
+use crate::matrix::EngineId;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
+use crate::results::{CaseResult, Ran, Status};
 
 /// How to accept changed snapshots; printed with every mismatch.
 pub const UPDATE_HINT: &str =
@@ -206,6 +209,105 @@ pub fn render_grid(versions: &[String], cells: &BTreeMap<(String, String), Strin
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Why `text` is not the stored snapshot `name` in `folder`, if it is not:
+/// missing, or different (with the diff and the update switch).
+pub fn problem(folder: &Path, name: &str, text: &str) -> Option<String> {
+    let shown = folder.join(format!("{name}.snap"));
+    match stored(folder, name) {
+        None => Some(format!(
+            "no reviewed snapshot {}; {UPDATE_HINT}",
+            shown.display()
+        )),
+        Some(old) if old == text.trim_end() => None,
+        Some(old) => {
+            let diff = transcript_diff(&old, text.trim_end(), "reviewed", "now");
+            Some(format!(
+                "differs from the reviewed snapshot {}:\n{diff}{UPDATE_HINT}",
+                shown.display()
+            ))
+        }
+    }
+}
+
+/// A unified diff of two transcripts (empty when they are equal).
+pub fn transcript_diff(from: &str, to: &str, from_name: &str, to_name: &str) -> String {
+    if from == to {
+        return String::new();
+    }
+    // Both end in a newline, so the diff does not report a missing one.
+    let (from, to) = (format!("{from}\n"), format!("{to}\n"));
+    similar::TextDiff::from_lines(&from, &to)
+        .unified_diff()
+        .context_radius(2)
+        .header(from_name, to_name)
+        .to_string()
+}
+
+/// The grid cell of a pair run that has not been judged yet.
+pub fn run_cell(run: &CaseRun) -> String {
+    match run {
+        CaseRun::Error(_) => "error".into(),
+        CaseRun::Unsupported(_) => "unsupported".into(),
+        CaseRun::Ran(records) => cell(records),
+    }
+}
+
+/// The grid cell of a judged pair result.
+pub fn result_cell(r: &CaseResult) -> String {
+    match r.status {
+        Status::Error => "error".into(),
+        Status::Unsupported => "unsupported".into(),
+        _ => cell(&r.directives),
+    }
+}
+
+/// The grid of one family's pairs for one case, versions in semver order:
+/// each item is (first, second, cell).
+pub fn grid<'e>(pairs: impl IntoIterator<Item = (&'e EngineId, &'e EngineId, String)>) -> String {
+    let mut ids: Vec<&EngineId> = Vec::new();
+    let mut cells = BTreeMap::new();
+    for (first, second, cell) in pairs {
+        ids.push(first);
+        cells.insert(
+            (first.version.to_string(), second.version.to_string()),
+            cell,
+        );
+    }
+    ids.sort();
+    ids.dedup();
+    let versions: Vec<String> = ids.iter().map(|id| id.version.to_string()).collect();
+    render_grid(&versions, &cells)
+}
+
+/// The grid of pair runs not judged yet (to compare with the reviewed snapshot).
+pub fn grid_of_runs(runs: &[Ran]) -> String {
+    grid(
+        runs.iter()
+            .filter_map(|r| Some((&r.cell.engine, r.cell.second.as_ref()?, run_cell(&r.run)))),
+    )
+}
+
+/// The cross-version grids among `results`: (case, family) -> grid text.
+pub fn pair_grids<'r>(
+    results: impl IntoIterator<Item = &'r CaseResult>,
+) -> BTreeMap<(String, String), String> {
+    let mut by: BTreeMap<(String, String), Vec<&CaseResult>> = BTreeMap::new();
+    for r in results.into_iter().filter(|r| r.second.is_some()) {
+        by.entry((r.case.clone(), r.engine.engine.clone()))
+            .or_default()
+            .push(r);
+    }
+    by.into_iter()
+        .map(|(key, rs)| {
+            let text = grid(
+                rs.iter()
+                    .filter_map(|r| Some((&r.engine, r.second.as_ref()?, result_cell(r)))),
+            );
+            (key, text)
+        })
+        .collect()
 }
 
 #[cfg(test)]

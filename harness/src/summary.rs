@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::matrix::EngineId;
 use crate::outcome::Verdict;
-use crate::run::{CaseResult, RunResults, Status};
+use crate::results::{CaseResult, RunResults, Status};
 
 /// Counts for one engine and one suite group.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -278,7 +278,7 @@ fn behaviour_areas(results: &RunResults, s: &mut String) {
         }
     }
     // Cross-version grids, one per case and family.
-    for ((case, family), grid) in crate::run::pair_grids(&results.results) {
+    for ((case, family), grid) in crate::snapshot::pair_grids(&results.results) {
         let _ = writeln!(s, "  {case} on {family} (rows: first, columns: second)");
         for line in grid.lines() {
             let _ = writeln!(s, "    {}", line.chars().take(96).collect::<String>());

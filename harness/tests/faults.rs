@@ -9,7 +9,8 @@ use wasm_compat::cases::Case;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::matrix::{AdapterSource, EngineId, EngineSpec};
 use wasm_compat::outcome::{Actual, Verdict};
-use wasm_compat::run::{execute, CaseResult, Plan, Status};
+use wasm_compat::results::{CaseResult, Status};
+use wasm_compat::run::{execute, Job, Snapshots};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// The resident-memory cap of the fault engine in these tests.
@@ -17,10 +18,7 @@ const MEMORY_CAP: u64 = 256 << 20;
 
 fn fault_engine() -> EngineSpec {
     EngineSpec {
-        id: EngineId {
-            engine: "fault".into(),
-            version: "1.0.0".into(),
-        },
+        id: EngineId::new("fault", semver::Version::new(1, 0, 0)),
         source: AdapterSource::Command {
             argv: vec![env!("CARGO_BIN_EXE_wasm-compat-adapter-fault").to_string()],
         },
@@ -48,7 +46,7 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
     let builder = Builder::new(cache.path(), false).unwrap();
     let expectations = Expectations::default();
     let spec = fault_engine();
-    let plan = Plan {
+    let job = Job {
         engines: vec![spec.clone()],
         cases,
         reference: spec.id.clone(),
@@ -60,11 +58,11 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
         expectations: &expectations,
         jobs,
         progress: false,
-        root: cache.path().to_path_buf(),
+        snapshots: Snapshots::Skip,
         shard: None,
         done: Vec::new(),
     };
-    execute(&builder, &plan).unwrap().results
+    execute(&builder, &job).unwrap().results
 }
 
 fn find<'a>(results: &'a [CaseResult], name: &str) -> &'a CaseResult {

@@ -10,7 +10,7 @@ use std::process::Command;
 use wasm_compat::matrix::EngineId;
 use wasm_compat::outcome::{Actual, DirectiveRecord, Verdict};
 use wasm_compat::report::{html, LoadedRun, Table};
-use wasm_compat::run::{CaseResult, EngineEntry, RunResults, Status};
+use wasm_compat::results::{CaseResult, EngineEntry, RunResults, Status};
 use wasm_compat_protocol::Value;
 
 const HOSTILE: &str = "<script>window.hacked=1</script><img src=x onerror=alert(1)>";
@@ -108,7 +108,7 @@ fn chromium() -> PathBuf {
 #[test]
 fn the_html_report_works_in_headless_chromium() {
     let mut run = fixture();
-    wasm_compat::run::compare_with_reference(&mut run.results, &id("demo@2.0.0"));
+    wasm_compat::results::compare_with_reference(&mut run.results, &id("demo@2.0.0"));
     let table = Table::merge(&[LoadedRun {
         path: PathBuf::from("fixture.json"),
         run,

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::{area_of, status_word, transcript, transcript_diff, Table};
 use crate::matrix::EngineId;
-use crate::run::Status;
+use crate::results::Status;
 
 /// One case that differs.
 #[derive(Debug, Clone)]

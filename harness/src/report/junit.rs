@@ -8,17 +8,14 @@ use anyhow::Result;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{transcript, Table};
-use crate::run::Status;
+use crate::results::Status;
 
 /// Render the JUnit XML of `table`.
 pub fn render(table: &Table) -> Result<String> {
     let mut report = Report::new("wasm-compat");
     let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
-    for (key, r) in &table.cells {
-        let suite_name = match &key.second {
-            Some(second) => crate::run::pair_label(&key.engine, second),
-            None => key.engine.to_string(),
-        };
+    for r in table.cells.values() {
+        let suite_name = r.cell().engine_label();
         let suite = suites
             .entry(suite_name.clone())
             .or_insert_with(|| TestSuite::new(suite_name));

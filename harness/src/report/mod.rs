@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::matrix::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
-use crate::run::{CaseResult, EngineEntry, RunResults, Status};
+use crate::results::{CaseResult, EngineEntry, RunResults, Status};
 use crate::summary::Tally;
 
 /// Version of the report JSON layout (see `docs/report-schema.md`).
@@ -144,13 +144,13 @@ impl Table {
         let reference = last.run.reference.clone();
         let mut merged: Vec<(CellKey, CaseResult)> = cells.into_iter().collect();
         let mut results: Vec<CaseResult> = merged.iter().map(|(_, r)| r.clone()).collect();
-        crate::run::compare_with_reference(&mut results, &reference);
+        crate::results::compare_with_reference(&mut results, &reference);
         for ((_, r), fresh) in merged.iter_mut().zip(results) {
             *r = fresh;
         }
         let cells: BTreeMap<CellKey, CaseResult> = merged.into_iter().collect();
         let mut order: Vec<EngineId> = cells.keys().map(|k| k.engine.clone()).collect();
-        order.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        order.sort();
         order.dedup();
         Ok(Table {
             reference,
@@ -236,19 +236,7 @@ pub fn transcript(r: &CaseResult) -> String {
     out.trim_end().to_string()
 }
 
-/// A unified diff of two transcripts (empty when they are equal).
-pub fn transcript_diff(from: &str, to: &str, from_name: &str, to_name: &str) -> String {
-    if from == to {
-        return String::new();
-    }
-    // Both end in a newline, so the diff does not report a missing one.
-    let (from, to) = (format!("{from}\n"), format!("{to}\n"));
-    similar::TextDiff::from_lines(&from, &to)
-        .unified_diff()
-        .context_radius(2)
-        .header(from_name, to_name)
-        .to_string()
-}
+pub use crate::snapshot::transcript_diff;
 
 /// A short word for a status.
 pub fn status_word(s: Status) -> &'static str {
@@ -289,7 +277,7 @@ pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Tally>> {
 
 /// Cross-version grids: (case, family) -> rendered grid text.
 pub fn pair_grids(table: &Table) -> BTreeMap<(String, String), String> {
-    crate::run::pair_grids(table.cells.values())
+    crate::snapshot::pair_grids(table.cells.values())
 }
 
 /// The revision of the harness: its version, plus the git commit when the
@@ -415,7 +403,7 @@ pub fn history(runs: &[LoadedRun]) -> Vec<HistoryEntry> {
     }
     let mut out = Vec::new();
     for ((case, _family), mut points) in seen {
-        points.sort_by(|a, b| (a.0.sort_key(), a.1).cmp(&(b.0.sort_key(), b.1)));
+        points.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         for pair in points.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if a.2 != b.2 || a.3 != b.3 {
@@ -456,16 +444,42 @@ pub struct HistoryEntry {
     pub diff: String,
 }
 
-/// Where a report output goes, by format.
-pub fn default_out(dir: &Path, format: &str) -> PathBuf {
-    let file = match format {
-        "markdown" => "report.md",
-        "html" => "report.html",
-        "json" => "report.json",
-        "junit" => "report.junit.xml",
-        other => other,
-    };
-    dir.join(file)
+/// A report format `wasm-compat report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Format {
+    /// `report.md`.
+    Markdown,
+    /// `report.html`, one self-contained page.
+    Html,
+    /// `report.json` (see `docs/report-schema.md`).
+    Json,
+    /// `report.junit.xml`.
+    Junit,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 4] = [Format::Markdown, Format::Html, Format::Json, Format::Junit];
+
+    /// The file the format is written to in folder `dir`.
+    pub fn path_in(self, dir: &Path) -> PathBuf {
+        dir.join(match self {
+            Format::Markdown => "report.md",
+            Format::Html => "report.html",
+            Format::Json => "report.json",
+            Format::Junit => "report.junit.xml",
+        })
+    }
+
+    /// Its name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,162 @@
+//! `wasm-compat bisect`: which published release changed a case's outcome.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use wasm_compat::bisect::{self, CaseEvaluator, Criterion};
+use wasm_compat::cases;
+use wasm_compat::matrix::AdapterSource;
+
+/// What makes a probed version bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Verdict {
+    /// The case fails (known failures count as good).
+    Fails,
+    /// Its transcript differs from the good version's.
+    Differs,
+    /// It differs from the good version's reviewed snapshot.
+    Snapshot,
+    /// The command after `--`, as in `git bisect run`: exit 0 good, 125 skip,
+    /// 1-127 bad.
+    Command,
+}
+
+/// `bisect`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The engine family, as named in matrix.toml (`wasmtime`, `wasmi`).
+    #[arg(long)]
+    engine: String,
+    /// A version where the case behaves as wanted.
+    #[arg(long)]
+    good: semver::Version,
+    /// A version where it does not.
+    #[arg(long)]
+    bad: semver::Version,
+    /// The case: a file under cases/ or a spec case (`spec/wasm-v2/i32.wast`).
+    #[arg(long)]
+    case: String,
+    /// What makes a version bad.
+    #[arg(long, value_enum, default_value = "differs")]
+    verdict: Verdict,
+    /// Include pre-releases.
+    #[arg(long)]
+    pre_releases: bool,
+    #[command(flatten)]
+    matrix: super::MatrixArg,
+    /// With `--verdict command`: the command and its arguments.
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+impl Args {
+    /// The criterion, checked against the command after `--`.
+    fn criterion(&self) -> Result<Criterion> {
+        Ok(match (self.verdict, self.command.is_empty()) {
+            (Verdict::Fails, true) => Criterion::Fails,
+            (Verdict::Differs, true) => Criterion::Differs,
+            (Verdict::Snapshot, true) => Criterion::Snapshot,
+            (Verdict::Command, false) => Criterion::Command(self.command.clone()),
+            (Verdict::Command, true) => bail!("--verdict command needs the command after `--`"),
+            (_, false) => bail!("a command after `--` goes with --verdict command"),
+        })
+    }
+
+    /// The command line that repeats this bisection, for the report.
+    fn repeat_command(&self, case: &str) -> String {
+        let verdict = clap::ValueEnum::to_possible_value(&self.verdict)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        let mut command = format!(
+            "cargo run --release -- bisect --engine {} --good {} --bad {} --case {case} --verdict {verdict}",
+            self.engine, self.good, self.bad
+        );
+        if self.pre_releases {
+            command.push_str(" --pre-releases");
+        }
+        if !self.command.is_empty() {
+            command.push_str(" -- ");
+            command.push_str(&self.command.join(" "));
+        }
+        command
+    }
+}
+
+/// Bisect and print the report to paste.
+pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
+    let criterion = args.criterion()?;
+    let matrix = args.matrix.load()?;
+    let base = matrix.base_dir();
+    let family = matrix.families.get(&args.engine).with_context(|| {
+        format!(
+            "{}: no engine family `{}`",
+            matrix.path.display(),
+            args.engine
+        )
+    })?;
+    let AdapterSource::Crate { dir } = &family.source else {
+        bail!(
+            "`{}` is a command engine; bisect needs an adapter crate",
+            args.engine
+        );
+    };
+    let case = cases::find_case(&base, &args.case)?;
+    if case.cross_version {
+        bail!(
+            "{} is a cross-version case; bisect runs single-engine cases",
+            case.name
+        );
+    }
+    let builder = super::builder(progress)?;
+    let (entries, supported) = builder.published(dir)?;
+    let rustc = wasm_compat::index::rustc_semver(builder.rustc());
+    let candidates = bisect::candidates(
+        &entries,
+        &supported,
+        &args.good,
+        &args.bad,
+        rustc.as_ref(),
+        args.pre_releases,
+    )?;
+    eprintln!(
+        "wasm-compat: bisecting {} releases of {} ({} left out), case {}, bad when {}",
+        candidates.versions.len(),
+        args.engine,
+        candidates.left_out.len(),
+        case.name,
+        criterion.describe()
+    );
+    let expectations = super::expectations_of(&matrix)?;
+    let mut evaluator = CaseEvaluator {
+        builder: &builder,
+        source: family.source.clone(),
+        engine: args.engine.clone(),
+        case: &case,
+        root: base.clone(),
+        criterion: criterion.clone(),
+        caps: matrix.limits.caps(),
+        expectations: &expectations,
+        good: args.good.clone(),
+        reference: None,
+    };
+    let started = std::time::Instant::now();
+    let outcome = bisect::search(&candidates.versions, &mut evaluator, &mut |left, v| {
+        eprintln!(
+            "wasm-compat: {left} version(s) left to decide; probing {}@{v}",
+            args.engine
+        );
+    })?;
+    print!(
+        "{}",
+        bisect::render(
+            &args.engine,
+            &outcome,
+            &candidates.left_out,
+            family.changelog.as_deref(),
+            &criterion.describe(),
+            &args.repeat_command(&case.name),
+        )
+    );
+    println!("bisection took {:.1}s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,118 @@
+//! `wasm-compat build`: the adapters of the matrix's engines, or with
+//! `--sweep FAMILY` the newest release of every release line, recorded.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use wasm_compat::builder::Builder;
+use wasm_compat::fsutil;
+use wasm_compat::matrix::{AdapterSource, EngineId, EngineSpec, Family};
+use wasm_compat::outputs::Outputs;
+
+/// `build`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    engines: super::EngineArgs,
+    /// Instead of the matrix's versions, build the newest release of every
+    /// release line (major, or 0.minor) the FAMILY's adapter supports, and
+    /// record which built.
+    #[arg(long, value_name = "FAMILY")]
+    sweep: Option<String>,
+    /// Where `--sweep` writes its Markdown record (default:
+    /// target/wasm-compat/builds-FAMILY.md).
+    #[arg(long)]
+    record: Option<PathBuf>,
+}
+
+/// Build, and exit 1 if anything did not build.
+pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
+    let matrix = args.engines.matrix.load()?;
+    let builder = super::builder(progress)?;
+    if let Some(family) = &args.sweep {
+        let fam = matrix
+            .families
+            .get(family)
+            .with_context(|| format!("{}: no engine family `{family}`", matrix.path.display()))?;
+        let path = args
+            .record
+            .clone()
+            .unwrap_or_else(|| Outputs::from_env().sweep_record(family));
+        return sweep(&builder, fam, &path);
+    }
+    let mut failed = 0;
+    for spec in matrix.select(&args.engines.engines) {
+        match builder.adapter(&spec) {
+            Ok(a) => {
+                let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);
+                println!(
+                    "{:<24} {} (built in {secs}s)",
+                    spec.id.to_string(),
+                    a.program.display()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("wasm-compat: {e:#}");
+            }
+        }
+    }
+    Ok(super::exit(failed == 0))
+}
+
+/// Build the newest release of every release line of `family` and record
+/// each outcome in `path`, rewritten after every build so an interrupted
+/// sweep keeps what it learnt.
+fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode> {
+    let AdapterSource::Crate { dir } = &family.source else {
+        anyhow::bail!(
+            "`{}` is a command engine; only adapter crates can be swept",
+            family.name
+        );
+    };
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for version in builder.release_lines(dir)? {
+        let spec = EngineSpec {
+            id: EngineId::new(&family.name, version.clone()),
+            source: family.source.clone(),
+        };
+        let row = match builder.adapter(&spec) {
+            Ok(a) => {
+                let r = a.record.expect("crate adapters have a build record");
+                let pinned = r
+                    .engine_crates
+                    .iter()
+                    .filter(|c| c.unpinned.is_some())
+                    .count();
+                format!(
+                    "| {version} | builds | {}s | {} engine crates, {pinned} pinned below cargo's pick |",
+                    r.build_secs,
+                    r.engine_crates.len()
+                )
+            }
+            Err(e) => {
+                failed += 1;
+                let why = format!("{e:#}");
+                let first = why.lines().next().unwrap_or("").replace('|', "\\|");
+                format!("| {version} | does not build | | {first} |")
+            }
+        };
+        println!("{row}");
+        rows.push(row);
+        let text = format!(
+            "# {name} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
+             built by `wasm-compat build --sweep {name}` with {}. \
+             Build times are wall times with the shared target directory as it was \
+             (dependencies built earlier are reused), not cold builds.\n\n\
+             | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
+            builder.rustc(),
+            rows.join("\n"),
+            name = family.name,
+        );
+        fsutil::write_atomic(path, text.as_bytes())?;
+    }
+    println!("record: {}", path.display());
+    Ok(super::exit(failed == 0))
+}

@@ -1,0 +1,136 @@
+//! The subcommands, one module each with its own clap `Args` and `run`, and
+//! the few arguments they share (the matrix file, the engine filter).
+
+mod bench;
+mod bisect;
+mod build;
+mod cache;
+mod check;
+mod diff;
+mod report;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use wasm_compat::builder::Builder;
+use wasm_compat::expectations::Expectations;
+use wasm_compat::fsutil;
+use wasm_compat::matrix::Matrix;
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "wasm-compat",
+    version,
+    about = "Run WebAssembly cases through many engine versions and report where behaviour differs"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the matrix: build what is missing, run every case on every engine,
+    /// print a summary, write results JSON. Exits 1 on any unexpected result.
+    Run(run::Args),
+    /// Measure the harness on the wasm-v2 suite against each engine's own
+    /// in-process wast runner (see BENCHMARKS.md).
+    Bench(bench::Args),
+    /// Render results files into Markdown, HTML, JSON and JUnit reports. Several
+    /// files (shards, machines) merge into one table; a folder of results files
+    /// is a history, and the reports then show where outcomes changed.
+    Report(report::Args),
+    /// The upgrade report: every case whose outcome differs between two engine
+    /// versions, by area, with transcript diffs. Uses stored results and runs
+    /// only what is missing. Exits 1 when anything differs.
+    Diff(diff::Args),
+    /// Which published release of an engine changed a case's outcome: lists the
+    /// releases from the engine's registry, builds each probed version's adapter
+    /// (reusing the cache), runs the case and binary-searches.
+    Bisect(bisect::Args),
+    /// Run one case on one engine version and exit 0 if it passes, 1 if it
+    /// fails (or crashes the engine), 125 if it cannot be tested there (no
+    /// build, unsupported): usable as a `git bisect run` script.
+    Check(check::Args),
+    /// Show or free the adapter build cache.
+    Cache(cache::Args),
+    /// Build (or find in the cache) the adapters of the matrix's engines.
+    Build(build::Args),
+}
+
+impl Command {
+    /// Run the subcommand.
+    pub fn run(self, progress: bool) -> Result<ExitCode> {
+        match self {
+            Command::Run(args) => run::run(args, progress),
+            Command::Bench(args) => bench::run(args, progress),
+            Command::Report(args) => report::run(args, progress),
+            Command::Diff(args) => diff::run(args, progress),
+            Command::Bisect(args) => bisect::run(args, progress),
+            Command::Check(args) => check::run(args, progress),
+            Command::Cache(args) => cache::run(args),
+            Command::Build(args) => build::run(args, progress),
+        }
+    }
+}
+
+/// `--matrix`.
+#[derive(clap::Args, Clone)]
+pub struct MatrixArg {
+    /// The matrix file (default: matrix.toml at the repository root).
+    #[arg(long)]
+    pub matrix: Option<PathBuf>,
+}
+
+impl MatrixArg {
+    /// The matrix file named, or the repository's own `matrix.toml`.
+    pub fn load(&self) -> Result<Matrix> {
+        match &self.matrix {
+            Some(p) => Matrix::load(p),
+            None => Matrix::load(&fsutil::repo_root().join("matrix.toml")),
+        }
+    }
+}
+
+/// `--matrix` and `--engine`.
+#[derive(clap::Args, Clone)]
+pub struct EngineArgs {
+    #[command(flatten)]
+    pub matrix: MatrixArg,
+    /// Only engines whose `engine@version` contains this text (repeatable; the
+    /// reference always runs).
+    #[arg(long = "engine", short = 'e')]
+    pub engines: Vec<String>,
+}
+
+/// The adapter builder over the user's cache.
+pub fn builder(progress: bool) -> Result<Builder> {
+    Builder::new(&fsutil::cache_dir(), progress)
+}
+
+/// The known-failure table beside the matrix.
+pub fn expectations_of(matrix: &Matrix) -> Result<Expectations> {
+    Expectations::load(&matrix.base_dir().join("expectations.toml"))
+}
+
+/// The number of cores, the default worker count.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Exit 0 when `ok`, else 1.
+pub fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

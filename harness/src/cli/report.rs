@@ -1,0 +1,99 @@
+//! `wasm-compat report`: results files into Markdown, HTML, JSON and JUnit, or
+//! `COMPATIBILITY.md` from the committed snapshots.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use wasm_compat::fsutil;
+use wasm_compat::outputs::Outputs;
+use wasm_compat::report::{self, Format, HistoryEntry, Table};
+
+/// `report`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Results files or folders (default: target/wasm-compat/results.json).
+    results: Vec<PathBuf>,
+    /// More results files or folders (the spelling `diff` uses).
+    #[arg(long = "results", value_name = "RESULTS")]
+    more_results: Vec<PathBuf>,
+    /// Which formats (repeatable; default: all of them).
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+    /// Folder to write the reports into (default: target/wasm-compat/report).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Instead, regenerate COMPATIBILITY.md from the committed snapshots.
+    #[arg(long)]
+    compatibility: bool,
+    #[command(flatten)]
+    matrix: super::MatrixArg,
+}
+
+/// Write the reports.
+pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
+    if args.compatibility {
+        return compatibility(&args.matrix);
+    }
+    let outputs = Outputs::from_env();
+    let mut inputs = args.results;
+    inputs.extend(args.more_results);
+    if inputs.is_empty() {
+        inputs.push(outputs.results(None));
+    }
+    let runs = report::load(&inputs)?;
+    let table = Table::merge(&runs)?;
+    let history = if runs.len() > 1 {
+        report::history(&runs)
+    } else {
+        Vec::new()
+    };
+    let out = args.out.unwrap_or_else(|| outputs.report_dir());
+    let formats = if args.format.is_empty() {
+        Format::ALL.to_vec()
+    } else {
+        args.format
+    };
+    for format in formats {
+        let path = format.path_in(&out);
+        let text = render(format, &table, &history, progress)?;
+        fsutil::write_atomic(&path, text.as_bytes())?;
+        println!("{:<8} {}", format.name(), path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One report's text.
+fn render(
+    format: Format,
+    table: &Table,
+    history: &[HistoryEntry],
+    progress: bool,
+) -> Result<String> {
+    Ok(match format {
+        Format::Markdown => report::markdown::render(table, history),
+        Format::Html => {
+            let bar = wasm_compat::progress::run_bar(progress, table.cells.len() as u64);
+            bar.set_message("rendering the HTML report");
+            let text = report::html::render(table, history, &|| bar.inc(1));
+            bar.finish_and_clear();
+            text
+        }
+        Format::Json => {
+            serde_json::to_string(&report::json(table)).context("encoding the JSON report")?
+        }
+        Format::Junit => report::junit::render(table)?,
+    })
+}
+
+/// Regenerate COMPATIBILITY.md beside the matrix.
+fn compatibility(matrix: &super::MatrixArg) -> Result<ExitCode> {
+    let matrix = matrix.load()?;
+    let base = matrix.base_dir();
+    let cases = wasm_compat::cases::all_cases(&base, &matrix.suites.local_only())?;
+    let text = report::compatibility::render(&base, &matrix, &cases)?;
+    let path = base.join("COMPATIBILITY.md");
+    fsutil::write_atomic(&path, text.as_bytes())?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}

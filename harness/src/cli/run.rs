@@ -1,0 +1,291 @@
+//! `wasm-compat run`: the matrix (or part of it), a summary, the results file;
+//! `--shard`, `--resume` and `--soak`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use wasm_compat::builder::Builder;
+use wasm_compat::cases::{self, Case};
+use wasm_compat::expectations::Expectations;
+use wasm_compat::fsutil;
+use wasm_compat::matrix::Matrix;
+use wasm_compat::outputs::Outputs;
+use wasm_compat::plan::Shard;
+use wasm_compat::report;
+use wasm_compat::results::{CaseResult, RunResults};
+use wasm_compat::run::{execute, Job, Snapshots};
+
+/// `run`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    engines: super::EngineArgs,
+    /// Case folders to run instead of the matrix's `[suites] cases`.
+    #[arg(long = "cases")]
+    case_dirs: Vec<PathBuf>,
+    /// Spec suites to run instead of the matrix's `[suites] spec` (`wasm-v2`,
+    /// `proposals/*`, ...); `none` for no spec suite.
+    #[arg(long = "spec")]
+    spec: Vec<String>,
+    /// Only cases whose name contains this text (repeatable).
+    #[arg(long = "case", short = 'c')]
+    case_filters: Vec<String>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Where to write the results (default: target/wasm-compat/results.json,
+    /// or results-shard-K-of-N.json with `--shard`).
+    #[arg(long)]
+    results: Option<PathBuf>,
+    /// Run only shard K of N (1-based): cells are split deterministically,
+    /// so N machines or CI jobs run the matrix together; `report` and
+    /// `diff` merge their results files.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Keep the cells an interrupted run already wrote to the results file
+    /// and run only the rest.
+    #[arg(long)]
+    resume: bool,
+    /// Soak: run the matrix N times back to back and check that every run
+    /// gives the same outcomes, leaves no adapter process or temporary
+    /// folder behind, and that the harness's own memory stays stable.
+    #[arg(long, value_name = "N")]
+    soak: Option<usize>,
+    /// The known-failure table (default: expectations.toml beside the matrix).
+    #[arg(long)]
+    expectations: Option<PathBuf>,
+}
+
+/// Run the matrix.
+pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
+    let matrix = args.engines.matrix.load()?;
+    let cases = select_cases(&matrix, &args)?;
+    let expectations = match &args.expectations {
+        Some(path) => Expectations::load(path)?,
+        None => super::expectations_of(&matrix)?,
+    };
+    let builder = super::builder(progress)?;
+    let engines = matrix.select(&args.engines.engines);
+    for spec in &engines {
+        builder.check_version(spec).with_context(|| {
+            format!(
+                "{}: {}",
+                matrix.locate(&spec.id.version.to_string()),
+                spec.id
+            )
+        })?;
+    }
+    let path = args
+        .results
+        .clone()
+        .unwrap_or_else(|| Outputs::from_env().results(args.shard));
+    let done = if args.resume {
+        resumable(&path)?
+    } else {
+        Vec::new()
+    };
+    if args.resume {
+        eprintln!(
+            "wasm-compat: resuming: {} cell(s) already in {}",
+            done.len(),
+            path.display()
+        );
+    }
+    ctrlc::set_handler(|| {
+        eprintln!(
+            "\nwasm-compat: interrupted: stopping the adapters and writing the results so far"
+        );
+        wasm_compat::adapter::stop_all();
+    })
+    .context("installing the interrupt handler")?;
+    let job = Job {
+        engines,
+        cases,
+        reference: matrix.reference.clone(),
+        caps: matrix.limits.caps(),
+        expectations: &expectations,
+        jobs: args.jobs.unwrap_or_else(super::cores),
+        progress,
+        snapshots: Snapshots::Compare(matrix.base_dir()),
+        shard: args.shard,
+        done,
+    };
+    eprintln!(
+        "wasm-compat: {} engine(s) x {} case(s), reference {}",
+        job.engines.len(),
+        job.cases.len(),
+        job.reference
+    );
+    if let Some(times) = args.soak {
+        return soak(&builder, &job, times);
+    }
+    let outcome = execute(&builder, &job)?;
+    print!("{}", wasm_compat::summary::render(&outcome));
+    write_results(&path, &outcome)?;
+    if outcome.interrupted {
+        eprintln!(
+            "wasm-compat: interrupted; {} finished cell(s) written; `run --resume` runs the rest",
+            outcome.results.len()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    Ok(super::exit(!outcome.unexpected()))
+}
+
+/// The matrix's cases, or those the command line names, filtered.
+fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
+    let mut suites = matrix.suites.clone();
+    if !args.spec.is_empty() {
+        suites.spec = args.spec.iter().filter(|s| *s != "none").cloned().collect();
+    }
+    if !args.case_dirs.is_empty() {
+        suites.cases = args
+            .case_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+    }
+    let mut all = cases::all_cases(&matrix.base_dir(), &suites)?;
+    if !args.case_filters.is_empty() {
+        all.retain(|c| {
+            args.case_filters
+                .iter()
+                .any(|f| c.name.contains(f.as_str()))
+        });
+    }
+    if all.is_empty() {
+        anyhow::bail!("no case matches the filters");
+    }
+    Ok(all)
+}
+
+/// Write a run's results file atomically and say where.
+pub fn write_results(path: &Path, outcome: &RunResults) -> Result<()> {
+    let json = serde_json::to_vec(outcome).context("encoding results")?;
+    fsutil::write_atomic(path, &json)?;
+    println!(
+        "results: {} ({:.1}s)",
+        path.display(),
+        outcome.duration_secs
+    );
+    Ok(())
+}
+
+/// The finished cells of an earlier run's results file (none if it is absent).
+fn resumable(path: &Path) -> Result<Vec<CaseResult>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let earlier: RunResults = serde_json::from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("{}: not a results file: {e}", path.display()))?;
+    Ok(earlier.results)
+}
+
+/// Temporary case folders the interpreter left behind.
+fn leftover_case_dirs() -> usize {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with("wasm-compat-case-")
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Every cell of a run by its name, with its status and transcript.
+fn cells_of(outcome: &RunResults) -> BTreeMap<String, String> {
+    outcome
+        .results
+        .iter()
+        .map(|r| {
+            let text = format!("{:?}\n{}", r.status, report::transcript(r));
+            (r.cell().to_string(), text)
+        })
+        .collect()
+}
+
+/// `run --soak N`: the job N times; outcomes must repeat exactly, nothing may
+/// be left behind, and the harness's own memory must stay stable.
+fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
+    let temp_before = leftover_case_dirs();
+    let mut first: Option<BTreeMap<String, String>> = None;
+    let mut problems = Vec::new();
+    let mut rss = Vec::new();
+    for round in 1..=times {
+        let outcome = execute(builder, job)?;
+        let cells = cells_of(&outcome);
+        let live = wasm_compat::adapter::live_count();
+        let temp = leftover_case_dirs().saturating_sub(temp_before);
+        let mem = wasm_compat_protocol::current_memory_usage()
+            .map(|m| m.rss_bytes)
+            .unwrap_or(0);
+        rss.push(mem);
+        let mut differing = 0;
+        if let Some(first) = &first {
+            for (k, v) in &cells {
+                if first.get(k) != Some(v) {
+                    differing += 1;
+                    if differing <= 5 {
+                        problems.push(format!("round {round}: {k} differs from round 1"));
+                    }
+                }
+            }
+            if first.len() != cells.len() {
+                problems.push(format!(
+                    "round {round}: {} cells, round 1 had {}",
+                    cells.len(),
+                    first.len()
+                ));
+            }
+        }
+        if live > 0 {
+            problems.push(format!(
+                "round {round}: {live} adapter process(es) still alive"
+            ));
+        }
+        if temp > 0 {
+            problems.push(format!(
+                "round {round}: {temp} temporary case folder(s) left"
+            ));
+        }
+        println!(
+            "soak round {round}/{times}: {} cells in {:.1}s, {differing} differ from round 1, \
+             {live} adapters alive after, {temp} temporary folders left, harness resident {:.1} MiB",
+            cells.len(),
+            outcome.duration_secs,
+            mem as f64 / (1 << 20) as f64
+        );
+        first.get_or_insert(cells);
+    }
+    if let Some(problem) = memory_growth(&rss) {
+        problems.push(problem);
+    }
+    if problems.is_empty() {
+        println!("soak: {times} rounds, identical outcomes, nothing left behind, memory stable");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        println!("soak: {p}");
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// Whether the harness's resident memory kept growing after the first round
+/// (which warms caches).
+fn memory_growth(rss: &[u64]) -> Option<String> {
+    let (a, b) = (rss.get(1)?, rss.last()?);
+    (*b > a + (a / 4).max(64 << 20)).then(|| {
+        format!(
+            "the harness's resident memory grew from {:.1} MiB (round 2) to {:.1} MiB",
+            *a as f64 / (1 << 20) as f64,
+            *b as f64 / (1 << 20) as f64
+        )
+    })
+}

