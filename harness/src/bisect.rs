@@ -15,7 +15,7 @@ use std::fmt::Write;
 use anyhow::{bail, Result};
 use semver::Version;
 
-use crate::index::IndexEntry;
+use crate::builder::{Published, Release};
 
 /// Whether a probed version is on the good side, the bad side, or neither.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,15 +54,14 @@ pub struct Candidates {
 }
 
 /// The published versions between `good` and `bad` (both included), ordered
-/// from `good` towards `bad`. Yanked releases (other than the two ends),
-/// pre-releases (unless `pre_releases`), versions the adapter does not support
-/// and versions whose `rust-version` is newer than `rustc` are left out.
+/// from `good` towards `bad`. Withdrawn releases (yanked, retracted; other
+/// than the two ends), pre-releases (unless `pre_releases`), versions the
+/// adapter does not support and versions this machine cannot build are left
+/// out, each with the reason.
 pub fn candidates(
-    entries: &[IndexEntry],
-    supported: &semver::VersionReq,
+    published: &Published,
     good: &Version,
     bad: &Version,
-    rustc: Option<&Version>,
     pre_releases: bool,
 ) -> Result<Candidates> {
     if good == bad {
@@ -70,12 +69,14 @@ pub fn candidates(
     }
     let (low, high) = if good < bad { (good, bad) } else { (bad, good) };
     for end in [good, bad] {
-        if !entries.iter().any(|e| &e.version == end) {
+        if !published.releases.iter().any(|e| &e.version == end) {
             bail!("{end} is not a published version");
         }
     }
+    let supported = &published.supported;
     let mut out = Candidates::default();
-    let mut inside: Vec<&IndexEntry> = entries
+    let mut inside: Vec<&Release> = published
+        .releases
         .iter()
         .filter(|e| &e.version >= low && &e.version <= high)
         .collect();
@@ -83,17 +84,15 @@ pub fn candidates(
     inside.dedup_by(|a, b| a.version == b.version);
     for e in inside {
         let end = &e.version == good || &e.version == bad;
-        let why = if e.yanked && !end {
-            Some("yanked".to_string())
-        } else if !e.version.pre.is_empty() && !pre_releases && !end {
-            Some("pre-release (--pre-releases to include)".to_string())
-        } else if !supported.matches(&e.version) && e.version.pre.is_empty() {
-            Some(format!("outside the adapter's supported range {supported}"))
-        } else {
-            rustc.and_then(|have| {
-                e.needs_rustc_newer_than(have)
-                    .map(|needed| format!("needs rustc {needed}, this machine has {have}"))
-            })
+        let why = match &e.withdrawn {
+            Some(how) if !end => Some(how.clone()),
+            _ if !e.version.pre.is_empty() && !pre_releases && !end => {
+                Some("pre-release (--pre-releases to include)".to_string())
+            }
+            _ if !supported.matches(&e.version) && e.version.pre.is_empty() => {
+                Some(format!("outside the adapter's supported range {supported}"))
+            }
+            _ => e.unbuildable.clone(),
         };
         match why {
             Some(why) if end => bail!("{} cannot be probed: {why}", e.version),
@@ -381,16 +380,11 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index");
         let index = crate::index::Index::offline(&dir);
         let entries = index.versions("wasmi").unwrap();
-        let supported: semver::VersionReq = ">=0.31.0, <2.1.0".parse().unwrap();
-        let c = candidates(
-            &entries,
-            &supported,
-            &v("0.31.2"),
-            &v("1.0.9"),
-            Some(&v("1.95.0")),
-            false,
-        )
-        .unwrap();
+        let published = |rustc: &str| Published {
+            releases: crate::builder::crates::releases(entries.clone(), Some(&v(rustc))),
+            supported: ">=0.31.0, <2.1.0".parse().unwrap(),
+        };
+        let c = candidates(&published("1.95.0"), &v("0.31.2"), &v("1.0.9"), false).unwrap();
         assert_eq!(c.versions.first(), Some(&v("0.31.2")));
         assert_eq!(c.versions.last(), Some(&v("1.0.9")));
         assert!(c.versions.windows(2).all(|w| w[0] < w[1]));
@@ -401,14 +395,7 @@ mod tests {
             .any(|(ver, why)| ver == &v("1.0.0") && why == "yanked"));
         assert!(!c.versions.contains(&v("1.0.0")));
         // A rustc older than a version's rust-version leaves it out, saying so.
-        let old = candidates(
-            &entries,
-            &supported,
-            &v("0.31.2"),
-            &v("0.32.0"),
-            Some(&v("1.60.0")),
-            false,
-        );
+        let old = candidates(&published("1.60.0"), &v("0.31.2"), &v("0.32.0"), false);
         match old {
             Err(e) => assert!(e.to_string().contains("needs rustc"), "{e}"),
             Ok(c) => assert!(
@@ -419,9 +406,9 @@ mod tests {
             ),
         }
         // Reversed ends search from the good end.
-        let rev = candidates(&entries, &supported, &v("1.0.9"), &v("0.31.2"), None, false).unwrap();
+        let rev = candidates(&published("1.95.0"), &v("1.0.9"), &v("0.31.2"), false).unwrap();
         assert_eq!(rev.versions.first(), Some(&v("1.0.9")));
-        assert!(candidates(&entries, &supported, &v("0.31.2"), &v("9.9.9"), None, false).is_err());
+        assert!(candidates(&published("1.95.0"), &v("0.31.2"), &v("9.9.9"), false).is_err());
     }
 }
 

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use wasm_compat::bisect::{self, CaseEvaluator, Criterion};
 use wasm_compat::cases;
-use wasm_compat::matrix::AdapterSource;
 
 /// What makes a probed version bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -94,12 +93,6 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
             args.engine
         )
     })?;
-    let AdapterSource::Crate { dir } = &family.source else {
-        bail!(
-            "`{}` is a command engine; bisect needs an adapter crate",
-            args.engine
-        );
-    };
     let case = cases::find_case(&base, &args.case)?;
     if case.cross_version {
         bail!(
@@ -108,16 +101,8 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         );
     }
     let builder = super::builder(progress)?;
-    let (entries, supported) = builder.published(dir)?;
-    let rustc = wasm_compat::index::rustc_semver(builder.rustc());
-    let candidates = bisect::candidates(
-        &entries,
-        &supported,
-        &args.good,
-        &args.bad,
-        rustc.as_ref(),
-        args.pre_releases,
-    )?;
+    let published = builder.published(&family.source)?;
+    let candidates = bisect::candidates(&published, &args.good, &args.bad, args.pre_releases)?;
     eprintln!(
         "wasm-compat: bisecting {} releases of {} ({} left out), case {}, bad when {}",
         candidates.versions.len(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use wasm_compat::builder::Builder;
 use wasm_compat::fsutil;
-use wasm_compat::matrix::{AdapterSource, EngineId, EngineSpec, Family};
+use wasm_compat::matrix::{EngineId, EngineSpec, Family};
 use wasm_compat::outputs::Outputs;
 
 /// `build`'s arguments.
@@ -65,15 +65,9 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
 /// each outcome in `path`, rewritten after every build so an interrupted
 /// sweep keeps what it learnt.
 fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode> {
-    let AdapterSource::Crate { dir } = &family.source else {
-        anyhow::bail!(
-            "`{}` is a command engine; only adapter crates can be swept",
-            family.name
-        );
-    };
     let mut rows = Vec::new();
     let mut failed = 0;
-    for version in builder.release_lines(dir)? {
+    for version in builder.published(&family.source)?.release_lines() {
         let spec = EngineSpec {
             id: EngineId::new(&family.name, version.clone()),
             source: family.source.clone(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use wasm_compat::builder::Builder;
-use wasm_compat::matrix::{AdapterSource, EngineId, Matrix};
+use wasm_compat::matrix::{EngineId, EngineSpec, Matrix};
 
 /// `cache`'s arguments.
 #[derive(clap::Args)]
@@ -145,13 +145,16 @@ fn cached_builds(builder: &Builder, matrix: &Matrix) -> Result<Vec<Cached>> {
         let Ok(id) = format!("{engine}@{version}").parse::<EngineId>() else {
             continue;
         };
-        let current = match matrix.families.get(engine).map(|f| &f.source) {
-            Some(AdapterSource::Crate { dir }) => builder
-                .current_key(&id, dir)
-                .map(|k| k == key)
-                .unwrap_or(false),
-            _ => false,
-        };
+        // A build is current when its family's source would reuse it now.
+        let current = matrix.families.get(engine).is_some_and(|f| {
+            let spec = EngineSpec {
+                id: id.clone(),
+                source: f.source.clone(),
+            };
+            builder
+                .current_key(&spec)
+                .is_ok_and(|k| k.as_deref() == Some(key))
+        });
         out.push(Cached {
             path: e.path(),
             engine: id.to_string(),

@@ -1,0 +1,336 @@
+//! Obtaining a runnable adapter for one `engine@version`, and the cache of
+//! finished builds.
+//!
+//! Where an engine version comes from is an [`EngineSource`], one small
+//! implementation per kind: a Rust crate from the crate registry
+//! ([`crates::RustCrate`]), a local checkout of the engine crate
+//! ([`local::LocalCheckout`]), an executable command ([`command::Executable`]).
+//! Each owns its version listing, its build (or fetch), its cache key and its
+//! build record; the [`Builder`] holds what they share: the cache folder, the
+//! registry index copy, the toolchain, progress bars and the one-build-at-a-time
+//! lock. A new kind of source is one more implementation, not edits here.
+//!
+//! A finished adapter lives in `<cache>/adapters/ENGINE-VERSION-KEY/` with its
+//! `build.json` ([`BuildRecord`]); a second run with nothing changed builds nothing.
+
+mod cargo;
+pub mod command;
+pub mod crates;
+pub mod local;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::index::Index;
+use crate::matrix::{AdapterSource, EngineId, EngineSpec};
+
+/// A runnable adapter for one `engine@version`.
+#[derive(Debug, Clone)]
+pub struct BuiltAdapter {
+    /// Which engine and version.
+    pub id: EngineId,
+    /// The program to start.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// How it was built (absent for `command` engines).
+    pub record: Option<BuildRecord>,
+}
+
+/// What `build.json` records about one adapter build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildRecord {
+    /// Engine family.
+    pub engine: String,
+    /// Engine version.
+    pub version: String,
+    /// Cache key of the build.
+    pub key: String,
+    /// The toolchain used (`rustc --version`).
+    pub rustc: String,
+    /// Features enabled on the engine.
+    pub features: Vec<String>,
+    /// The engine's own packages as resolved in the build, with what the
+    /// package manager alone would have picked where the builder pinned an
+    /// older release.
+    pub engine_crates: Vec<ResolvedCrate>,
+    /// Wall time of the build in seconds (0 when reused from an older record).
+    pub build_secs: f64,
+}
+
+/// One engine package in a build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedCrate {
+    /// Package name.
+    pub name: String,
+    /// Version in the build.
+    pub version: String,
+    /// The newer version the package manager would have chosen without
+    /// pinning, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpinned: Option<String>,
+}
+
+/// One published release of an engine, as its registry lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The version.
+    pub version: semver::Version,
+    /// Withdrawn by its publisher, and how (`yanked`, `retracted: ...`).
+    pub withdrawn: Option<String>,
+    /// Why this machine cannot build it (a toolchain too old), if it cannot.
+    pub unbuildable: Option<String>,
+}
+
+/// What a source's registry publishes, and the range its adapter supports.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Every release, in registry order.
+    pub releases: Vec<Release>,
+    /// The versions the adapter source compiles against.
+    pub supported: semver::VersionReq,
+}
+
+impl Published {
+    /// The newest release of every release line (each major, or each
+    /// `0.minor`) the adapter supports, withdrawn releases and pre-releases
+    /// left out: the versions a sweep builds.
+    pub fn release_lines(&self) -> Vec<semver::Version> {
+        let mut newest: BTreeMap<(u64, u64), semver::Version> = BTreeMap::new();
+        for r in &self.releases {
+            let v = &r.version;
+            if r.withdrawn.is_some() || !v.pre.is_empty() || !self.supported.matches(v) {
+                continue;
+            }
+            let line = if v.major > 0 {
+                (v.major, 0)
+            } else {
+                (0, v.minor)
+            };
+            let slot = newest.entry(line).or_insert_with(|| v.clone());
+            if v > slot {
+                *slot = v.clone();
+            }
+        }
+        newest.into_values().collect()
+    }
+}
+
+/// Where the versions of an engine come from: one implementation per kind.
+pub trait EngineSource {
+    /// The kind, in words, for errors (`Rust crate wasmi`, `command`).
+    fn describe(&self) -> String;
+
+    /// The engine's published releases (for `bisect` and `build --sweep`).
+    fn published(&self, _builder: &Builder) -> Result<Published> {
+        bail!("{} has no registry of published releases", self.describe())
+    }
+
+    /// Check, without building, that `id` can be obtained: published, and
+    /// inside the adapter's supported range.
+    fn check(&self, _builder: &Builder, _id: &EngineId) -> Result<()> {
+        Ok(())
+    }
+
+    /// The cache key a build of `id` has with the current sources (`None`:
+    /// nothing is built).
+    fn key(&self, builder: &Builder, id: &EngineId) -> Result<Option<String>>;
+
+    /// The adapter for `id`: found in the cache, or built (fetched) now.
+    fn adapter(&self, builder: &Builder, id: &EngineId) -> Result<BuiltAdapter>;
+}
+
+/// The source kind of a matrix family's `AdapterSource`.
+pub fn source_of(source: &AdapterSource) -> Box<dyn EngineSource + '_> {
+    match source {
+        AdapterSource::Crate { dir } => Box::new(crates::RustCrate { dir }),
+        AdapterSource::Local { dir, engine } => Box::new(local::LocalCheckout { dir, engine }),
+        AdapterSource::Command { argv } => Box::new(command::Executable { argv }),
+    }
+}
+
+/// Obtains adapters; holds what every source kind shares.
+pub struct Builder {
+    cache: PathBuf,
+    index: Index,
+    progress: bool,
+    serial: Mutex<()>,
+    rustc: String,
+}
+
+impl Builder {
+    /// A builder using `cache` for builds and the index copy; `progress` draws bars.
+    pub fn new(cache: &Path, progress: bool) -> Result<Builder> {
+        let rustc = rustc_version()?;
+        Ok(Builder {
+            cache: cache.to_path_buf(),
+            index: Index::crates_io(&cache.join("index")),
+            progress,
+            serial: Mutex::new(()),
+            rustc,
+        })
+    }
+
+    /// The `rustc --version` builds use.
+    pub fn rustc(&self) -> &str {
+        &self.rustc
+    }
+
+    /// Where builds are kept.
+    pub fn cache_dir(&self) -> &Path {
+        &self.cache
+    }
+
+    /// The adapter for `spec`, built now if no cached build matches.
+    pub fn adapter(&self, spec: &EngineSpec) -> Result<BuiltAdapter> {
+        source_of(&spec.source).adapter(self, &spec.id)
+    }
+
+    /// The releases `source` publishes.
+    pub fn published(&self, source: &AdapterSource) -> Result<Published> {
+        source_of(source).published(self)
+    }
+
+    /// Check, without building, that `spec` names a version its source can provide.
+    pub fn check_version(&self, spec: &EngineSpec) -> Result<()> {
+        source_of(&spec.source).check(self, &spec.id)
+    }
+
+    /// The cache key a build of `spec` has now.
+    pub fn current_key(&self, spec: &EngineSpec) -> Result<Option<String>> {
+        source_of(&spec.source).key(self, &spec.id)
+    }
+
+    /// The crate registry's index copy.
+    fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Held while building: builds share folders and both cores.
+    fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
+        self.serial.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The folder of the finished build of `id` under `key`.
+    fn out_dir(&self, id: &EngineId, key: &str) -> PathBuf {
+        self.cache
+            .join("adapters")
+            .join(format!("{}-{}-{}", id.engine, id.version, key))
+    }
+
+    /// A finished build of `id` in `out` whose program is `program`, if complete.
+    fn load_cached(&self, id: &EngineId, program: &str, out: &Path) -> Option<BuiltAdapter> {
+        let program = out.join(program);
+        let record: BuildRecord =
+            serde_json::from_slice(&std::fs::read(out.join("build.json")).ok()?).ok()?;
+        program.is_file().then(|| BuiltAdapter {
+            id: id.clone(),
+            program,
+            args: Vec::new(),
+            record: Some(record),
+        })
+    }
+
+    /// A new, empty staging folder inside the cache (renamed into place when
+    /// a build is complete, so a reader never sees half a build).
+    fn staging(&self) -> Result<tempfile::TempDir> {
+        let adapters = self.cache.join("adapters");
+        std::fs::create_dir_all(&adapters)
+            .with_context(|| format!("creating {}", adapters.display()))?;
+        tempfile::Builder::new()
+            .prefix(".staging-")
+            .tempdir_in(&adapters)
+            .context("creating a staging folder in the adapter cache")
+    }
+
+    /// Write `record` into `staging` and move the staged build to `out`.
+    fn install(&self, staging: tempfile::TempDir, record: &BuildRecord, out: &Path) -> Result<()> {
+        std::fs::write(
+            staging.path().join("build.json"),
+            serde_json::to_vec_pretty(record)?,
+        )?;
+        let staged = staging.keep();
+        let _ = std::fs::remove_dir_all(out);
+        std::fs::rename(&staged, out)
+            .with_context(|| format!("moving the build into {}", out.display()))
+    }
+}
+
+fn rustc_version() -> Result<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .context("running rustc --version")?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Every file under `dir`, recursively (none if it is missing).
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A builder that reads only the index files written into `dir` (for tests).
+#[cfg(test)]
+fn offline_builder(dir: &Path) -> Builder {
+    Builder {
+        cache: dir.to_path_buf(),
+        index: Index::offline(dir),
+        progress: false,
+        serial: Mutex::new(()),
+        rustc: "rustc 1.95.0".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(v: &str, withdrawn: bool) -> Release {
+        Release {
+            version: v.parse().unwrap(),
+            withdrawn: withdrawn.then(|| "yanked".to_string()),
+            unbuildable: None,
+        }
+    }
+
+    #[test]
+    fn a_sweep_takes_the_newest_release_of_each_supported_line() {
+        let published = Published {
+            releases: vec![
+                release("0.8.0", false),
+                release("0.9.0", false),
+                release("0.9.1", false),
+                release("1.0.0", false),
+                release("1.2.0", false),
+                release("1.3.0", true),
+                release("2.0.0-beta.1", false),
+                release("2.0.0", false),
+                release("3.0.0", false),
+            ],
+            supported: ">=0.9.0, <3.0.0".parse().unwrap(),
+        };
+        let lines: Vec<String> = published
+            .release_lines()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(lines, ["0.9.1", "1.2.0", "2.0.0"]);
+    }
+}
