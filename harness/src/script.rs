@@ -466,6 +466,19 @@ fn parse_bound(parser: Parser<'_>) -> Result<Bound> {
 /// One parenthesised item, without its parens.
 fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
     let span = p.cur_span();
+    let kind = match parse_module_behaviour(p)? {
+        Some(kind) => kind,
+        None => match parse_other_behaviour(p)? {
+            Some(kind) => kind,
+            None => return Ok(Item::Wast(p.parse::<WastDirective<'a>>()?)),
+        },
+    };
+    Ok(Item::Behaviour(Behaviour { span, kind }))
+}
+
+/// A behaviour directive about modules, artifacts, caches and drops, if the
+/// item is one.
+fn parse_module_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>> {
     let kind = if p.peek::<bkw::serialize>()? {
         p.parse::<bkw::serialize>()?;
         BehaviourKind::Serialize {
@@ -508,7 +521,16 @@ fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
     } else if p.peek::<bkw::drop_store>()? {
         p.parse::<bkw::drop_store>()?;
         BehaviourKind::DropStore
-    } else if p.peek::<bkw::repeat>()? {
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(kind))
+}
+
+/// Any other behaviour directive (blocks, limits, memory, host functions,
+/// measurements), if the item is one.
+fn parse_other_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>> {
+    let kind = if p.peek::<bkw::repeat>()? {
         p.parse::<bkw::repeat>()?;
         let times = p.parse()?;
         BehaviourKind::Repeat {
@@ -595,9 +617,9 @@ fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
             at_most,
         }
     } else {
-        return Ok(Item::Wast(p.parse::<WastDirective<'a>>()?));
+        return Ok(None);
     };
-    Ok(Item::Behaviour(Behaviour { span, kind }))
+    Ok(Some(kind))
 }
 
 fn parse_deserialize<'a>(p: Parser<'a>) -> Result<(Option<Id<'a>>, String, bool)> {
