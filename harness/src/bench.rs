@@ -125,6 +125,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
         let native = match &spec.source {
             AdapterSource::Command { .. } => Err("command engine: no native runner".to_string()),
             AdapterSource::Local { .. } => Err("local checkout: no native runner".to_string()),
+            AdapterSource::GoModule { .. } => Err("Go module: no native runner".to_string()),
             AdapterSource::Crate { .. } => {
                 let dir = options
                     .native_dir

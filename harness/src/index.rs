@@ -37,6 +37,12 @@ pub struct IndexEntry {
     features2: std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// Whether `WASM_COMPAT_OFFLINE` asks every registry listing to use only its
+/// cached copy.
+pub fn offline() -> bool {
+    std::env::var_os("WASM_COMPAT_OFFLINE").is_some_and(|v| v != "0")
+}
+
 /// The version `rustc --version` prints (`rustc 1.95.0 (...)` -> 1.95.0).
 pub fn rustc_semver(rustc: &str) -> Option<semver::Version> {
     let v = rustc.split_whitespace().nth(1)?;
@@ -82,7 +88,7 @@ impl Index {
             root: std::env::var("WASM_COMPAT_INDEX")
                 .unwrap_or_else(|_| CRATES_IO_SPARSE.to_string()),
             cache_dir: cache_dir.to_path_buf(),
-            offline: std::env::var_os("WASM_COMPAT_OFFLINE").is_some_and(|v| v != "0"),
+            offline: offline(),
             max_age: Duration::from_secs(15 * 60),
         }
     }

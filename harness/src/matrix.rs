@@ -56,6 +56,12 @@ pub enum AdapterSource {
         /// The engine crate's folder in the checkout (absolute).
         engine: PathBuf,
     },
+    /// An adapter written in Go, built once per version against the engine
+    /// module from the Go module proxy.
+    GoModule {
+        /// The adapter's folder (absolute), with `go.mod` and `wasm-compat.toml`.
+        dir: PathBuf,
+    },
     /// A ready executable speaking the protocol (argv; the first item is the program).
     Command {
         /// Program and arguments.
@@ -323,11 +329,19 @@ impl Matrix {
                 bail!("{here}: engine names may not contain `@` or `/`");
             }
             let source = match (fam.adapter, fam.command) {
+                (Some(dir), None) if base.join(&dir).join("go.mod").is_file() => {
+                    if fam.path.is_some() {
+                        bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
+                    }
+                    AdapterSource::GoModule {
+                        dir: base.join(dir),
+                    }
+                }
                 (Some(dir), None) => {
                     let dir = base.join(dir);
                     if !dir.join("Cargo.toml").is_file() {
                         bail!(
-                            "{here}: adapter folder {} has no Cargo.toml",
+                            "{here}: adapter folder {} has no Cargo.toml (a Rust adapter) or go.mod (a Go adapter)",
                             dir.display()
                         );
                     }

@@ -105,16 +105,17 @@ impl Unit {
     }
 
     /// Why the whole unit cannot run on the prepared `engines`, decided before
-    /// it runs: a single cell whose engine lacks a proposal the case needs.
-    /// (A grid runs; its pairs that cannot are `unsupported` cells of the grid.)
+    /// it runs: a single cell whose engine lacks a proposal the case needs or
+    /// cannot be used here, a grid none of whose pairs can run.
     pub fn unsupported(&self, engines: &Engines) -> Option<String> {
-        match self {
-            Unit::Single(cell) => match readiness(cell, engines) {
-                Err(Blocked::Unsupported(why)) => Some(why),
-                _ => None,
-            },
-            Unit::Grid { .. } => None,
+        let mut why = None;
+        for cell in self.cells() {
+            match readiness(cell, engines) {
+                Err(Blocked::Unsupported(reason)) => why = Some(reason),
+                _ => return None,
+            }
         }
+        why
     }
 
     /// Every engine the unit needs.
@@ -172,7 +173,26 @@ pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
 }
 
 /// The prepared engines of a run: each ready, or why not.
-pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, String>>;
+pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, NotReady>>;
+
+/// Why an engine of the plan is not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// Its source cannot be used on this machine (a missing toolchain): its
+    /// cells are unsupported here.
+    Unavailable(String),
+    /// Building or starting its adapter failed: its cells are errors.
+    Failed(String),
+}
+
+impl NotReady {
+    /// The reason in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            NotReady::Unavailable(why) | NotReady::Failed(why) => why,
+        }
+    }
+}
 
 /// The ready engines `cell` runs on, or why it does not run: an engine it
 /// needs could not be prepared, or lacks a proposal the case needs.
@@ -181,7 +201,10 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
     for id in cell.engines() {
         match engines.get(id) {
             Some(Ok(engine)) => ready.push(engine),
-            Some(Err(why)) => return Err(Blocked::NotPrepared(format!("{id}: {why}"))),
+            Some(Err(NotReady::Unavailable(why))) => return Err(Blocked::Unsupported(why.clone())),
+            Some(Err(NotReady::Failed(why))) => {
+                return Err(Blocked::NotPrepared(format!("{id}: {why}")))
+            }
             None => return Err(Blocked::NotPrepared(format!("{id}: not prepared"))),
         }
     }

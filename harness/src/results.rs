@@ -215,6 +215,10 @@ pub struct EngineEntry {
     /// Why it could not be prepared, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why it cannot be used on this machine (a missing toolchain), when it
+    /// cannot: its cells are unsupported, and the run does not fail for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 /// Everything one run produced: the results file.

@@ -17,7 +17,7 @@ use crate::cases::Case;
 use crate::expectations::Expectations;
 use crate::interp::{run_case, CaseRun, Participant};
 use crate::matrix::{EngineId, EngineSpec};
-use crate::plan::{self, Blocked, Cell, CellId, Engines, Shard, Unit};
+use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::results::{compare_with_reference, decide, CaseResult, EngineEntry, Ran, RunResults};
 
 /// An engine ready to run: its adapter and what it said about itself.
@@ -71,7 +71,13 @@ pub fn prepare_all(builder: &Builder, specs: &[EngineSpec], timeout: Duration) -
     specs
         .iter()
         .map(|spec| {
-            let ready = prepare_engine(builder, spec, timeout).map_err(|e| format!("{e:#}"));
+            let ready =
+                prepare_engine(builder, spec, timeout).map_err(|e| match e
+                    .downcast_ref::<crate::builder::Unavailable>(
+                ) {
+                    Some(why) => NotReady::Unavailable(format!("{}: {why}", spec.id)),
+                    None => NotReady::Failed(format!("{e:#}")),
+                });
             (spec.id.clone(), ready)
         })
         .collect()
@@ -282,14 +288,26 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
                 info: Some(r.info.clone()),
                 build: r.adapter.record.clone(),
                 error: None,
+                unavailable: None,
             },
-            Err(e) => {
+            Err(NotReady::Unavailable(why)) => {
+                eprintln!("wasm-compat: {why}; its cells are unsupported");
+                EngineEntry {
+                    id: id.clone(),
+                    info: None,
+                    build: None,
+                    error: None,
+                    unavailable: Some(why.clone()),
+                }
+            }
+            Err(NotReady::Failed(e)) => {
                 eprintln!("wasm-compat: {e}");
                 EngineEntry {
                     id: id.clone(),
                     info: None,
                     build: None,
                     error: Some(e.clone()),
+                    unavailable: None,
                 }
             }
         })

@@ -84,6 +84,7 @@ fn fixture() -> RunResults {
                 info: None,
                 build: None,
                 error: None,
+                unavailable: None,
             })
             .collect(),
         results,

@@ -327,7 +327,7 @@ pub(super) fn finish_build(b: &Builder, f: Finish<'_>) -> Result<BuiltAdapter> {
         engine: id.engine.clone(),
         version: id.version.to_string(),
         key: key.to_string(),
-        rustc: b.rustc.clone(),
+        toolchain: b.rustc.clone(),
         features,
         engine_crates,
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,

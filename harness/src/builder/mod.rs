@@ -16,6 +16,7 @@
 mod cargo;
 pub mod command;
 pub mod crates;
+pub mod gomod;
 pub mod local;
 
 use std::collections::BTreeMap;
@@ -51,8 +52,9 @@ pub struct BuildRecord {
     pub version: String,
     /// Cache key of the build.
     pub key: String,
-    /// The toolchain used (`rustc --version`).
-    pub rustc: String,
+    /// The toolchain used (`rustc --version`, `go version`).
+    #[serde(alias = "rustc")]
+    pub toolchain: String,
     /// Features enabled on the engine.
     pub features: Vec<String>,
     /// The engine's own packages as resolved in the build, with what the
@@ -75,6 +77,12 @@ pub struct ResolvedCrate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpinned: Option<String>,
 }
+
+/// An engine source that cannot be used on this machine (a toolchain it
+/// needs is missing): its cells are `unsupported` with this reason, not errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
 
 /// One published release of an engine, as its registry lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +158,7 @@ pub fn source_of(source: &AdapterSource) -> Box<dyn EngineSource + '_> {
     match source {
         AdapterSource::Crate { dir } => Box::new(crates::RustCrate { dir }),
         AdapterSource::Local { dir, engine } => Box::new(local::LocalCheckout { dir, engine }),
+        AdapterSource::GoModule { dir } => Box::new(gomod::GoModule { dir }),
         AdapterSource::Command { argv } => Box::new(command::Executable { argv }),
     }
 }
