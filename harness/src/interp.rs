@@ -19,6 +19,9 @@ use crate::expect;
 use crate::outcome::{render_kind, Actual, DirectiveRecord, Verdict};
 use crate::script::{self, ArtifactSource, Behaviour, BehaviourKind, Bound, Item, Script};
 
+#[cfg(test)]
+mod fake;
+
 /// How a whole case went on one engine.
 #[derive(Debug, Clone)]
 pub enum CaseRun {
@@ -1507,19 +1510,4 @@ pub fn directive_name(d: &WastDirective<'_>) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_index_agrees_with_the_wast_crate() {
-        let text = "(module)\n\n  (assert_return (invoke \"f\"))\n;; \u{e9}\u{e9}\n(x)";
-        let index = LineIndex::new(text);
-        let mut offsets = vec![0, 9, 12, text.len() - 3, text.len() - 1];
-        offsets.sort();
-        for offset in offsets {
-            let span = wast::token::Span::from_offset(offset);
-            let (line, col) = span.linecol_in(text);
-            assert_eq!(index.locate(offset), (line + 1, col + 1), "offset {offset}");
-        }
-    }
-}
+mod tests;
