@@ -21,11 +21,18 @@ fn case(text: &str) -> Case {
 }
 
 fn run(engine: &mut ScriptedEngine, text: &str) -> Vec<DirectiveRecord> {
-    let participants = vec![Participant {
+    ran(run_case(participants(engine), &case(text)))
+}
+
+fn participants(engine: &mut ScriptedEngine) -> Vec<Participant<'_>> {
+    vec![Participant {
         engine,
         features: &[],
-    }];
-    match run_case(participants, &case(text)) {
+    }]
+}
+
+fn ran(run: CaseRun) -> Vec<DirectiveRecord> {
+    match run {
         CaseRun::Ran(records) => records,
         other => panic!("the case did not run: {other:?}"),
     }
@@ -277,19 +284,6 @@ fn an_engine_dying_outside_the_window_records_the_crash_there() {
 }
 
 #[test]
-fn line_index_agrees_with_the_wast_crate() {
-    let text = "(module)\n\n  (assert_return (invoke \"f\"))\n;; \u{e9}\u{e9}\n(x)";
-    let index = super::LineIndex::new(text);
-    let mut offsets = vec![0, 9, 12, text.len() - 3, text.len() - 1];
-    offsets.sort();
-    for offset in offsets {
-        let span = wast::token::Span::from_offset(offset);
-        let (line, col) = span.linecol_in(text);
-        assert_eq!(index.locate(offset), (line + 1, col + 1), "offset {offset}");
-    }
-}
-
-#[test]
 fn assert_exhaustion_on_a_queue_of_answers() {
     // configure, compile, instantiate, then the call.
     let done = || ok(Reply::Done);
@@ -298,4 +292,36 @@ fn assert_exhaustion_on_a_queue_of_answers() {
     let records = run(&mut ScriptedEngine::replying(answers), text);
     assert_eq!(records[1].expected, "exhaustion");
     assert_eq!(records[1].verdict, Verdict::Pass);
+}
+
+#[test]
+fn on_second_runs_on_the_second_engine_and_the_first_goes_on_after() {
+    let text = "(module (func (export \"f\") (result i32) (i32.const 7)))
+(assert_return (invoke \"f\") (i32.const 7))
+(on second
+  (module (func (export \"f\") (result i32) (i32.const 7)))
+  (assert_return (invoke \"f\") (i32.const 7)))
+(assert_return (invoke \"f\") (i32.const 7))";
+    let case = Case {
+        cross_version: true,
+        ..case(text)
+    };
+    let answer = |n| calls_answer(ok(Reply::Values(vec![Value::I32(n)])));
+    let (mut first, mut second) = (answer(7), answer(8));
+    let mut engines = participants(&mut first);
+    engines.extend(participants(&mut second));
+    let records = ran(run_case(engines, &case));
+    let sides: Vec<(bool, Verdict)> = records.iter().map(|r| (r.second, r.verdict)).collect();
+    assert_eq!(
+        sides,
+        [
+            (false, Verdict::Pass),
+            (false, Verdict::Pass),
+            (true, Verdict::Pass),
+            (true, Verdict::Fail),
+            (false, Verdict::Pass),
+        ]
+    );
+    assert_eq!(first.requests.len(), 5);
+    assert_eq!(second.requests.len(), 4);
 }
