@@ -346,6 +346,12 @@ pub fn judge(
         CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
         CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
         CaseRun::Ran(records) => {
+            // A harness failure says nothing about the engine: the case could not be tested.
+            if let Some(r) = records.iter().find(|r| r.verdict == Verdict::Error) {
+                let why = r.why.as_deref().unwrap_or("the harness failed");
+                let why = format!("{}:{}:{}: {}: {why}", case.name, r.line, r.col, r.directive);
+                return (Status::Error, Some(why), records);
+            }
             let judgement = expectations.judge(id, &case.name, &records);
             let broke = records.iter().find_map(|r| match r.verdict {
                 Verdict::Crash => Some(Status::Crash),

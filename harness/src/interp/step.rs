@@ -50,9 +50,7 @@ impl Step {
     /// The harness itself failed (a file it could not write, a folder it could
     /// not make): not the engine's doing.
     pub(super) fn harness(detail: String) -> Step {
-        Step::Broken(Actual::ProtocolError {
-            detail: format!("harness: {detail}"),
-        })
+        Step::Broken(Actual::Harness { detail })
     }
 
     /// The step of something that either succeeded with nothing to return or failed.

@@ -1,10 +1,12 @@
 //! The interpreter on scripted engines: verdicts, the pipelining window, and an
 //! engine dying mid-case, each in milliseconds without an adapter.
 
-use wasm_compat_protocol::{Failure, FailureKind, Reply, Request, Response, TrapKind, Value};
+use wasm_compat_protocol::{
+    Bytes, Failure, FailureKind, Reply, Request, Response, TrapKind, Value,
+};
 
 use super::fake::{ok, ScriptedEngine};
-use super::{run_case, CaseRun, Participant};
+use super::{run_case, run_case_in, CaseRun, Participant};
 use crate::adapter::Exchange;
 use crate::cases::Case;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
@@ -292,6 +294,84 @@ fn assert_exhaustion_on_a_queue_of_answers() {
     let records = run(&mut ScriptedEngine::replying(answers), text);
     assert_eq!(records[1].expected, "exhaustion");
     assert_eq!(records[1].verdict, Verdict::Pass);
+}
+
+/// `text` run with a work folder where `blocked` is a file instead of a
+/// folder, so the harness cannot write below it.
+fn run_blocked(engine: &mut ScriptedEngine, text: &str, blocked: &str) -> Vec<DirectiveRecord> {
+    let workdir = tempfile::tempdir().unwrap();
+    std::fs::write(workdir.path().join(blocked), "not a folder").unwrap();
+    ran(run_case_in(
+        participants(engine),
+        &case(text),
+        Some(workdir.path()),
+    ))
+}
+
+#[test]
+fn an_artifact_file_the_harness_cannot_write_is_a_harness_error_and_the_case_goes_on() {
+    let text = "(module definition $m (func (export \"f\") (result i32) (i32.const 7)))
+(serialize $m \"art\")
+(deserialize_file $a \"art\")
+(module instance $i $a)
+(module $n (func (export \"f\") (result i32) (i32.const 7)))
+(assert_return (invoke $n \"f\") (i32.const 7))";
+    let mut engine = ScriptedEngine::new(|request| match request {
+        Request::Serialize { .. } => ok(Reply::Bytes(Bytes(vec![0, 1, 2]))),
+        Request::Invoke { .. } => ok(Reply::Values(vec![Value::I32(7)])),
+        _ => ok(Reply::Done),
+    });
+    let records = run_blocked(&mut engine, text, "artifacts");
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module definition", Verdict::Pass),
+            ("serialize", Verdict::Pass),
+            ("deserialize_file", Verdict::Error),
+            ("module instance", Verdict::NotRun),
+            ("module", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+        ]
+    );
+    let Actual::Harness { detail } = &records[2].actual else {
+        panic!("{:?}", records[2].actual)
+    };
+    assert!(detail.starts_with("cannot write "), "{detail}");
+    assert_eq!(records[3].why.as_deref(), Some("$a was not made (line 3)"));
+    assert!(!engine
+        .requests
+        .iter()
+        .any(|r| matches!(r, Request::DeserializeFile { .. })));
+    let snapshot = crate::snapshot::render(&records);
+    assert!(
+        snapshot.contains("3:2 deserialize_file: harness error\n"),
+        "{snapshot}"
+    );
+    let run = CaseRun::Ran(records);
+    let expectations = crate::expectations::Expectations::default();
+    let (status, why, _) = crate::run::judge("fake@1.0.0", &case(text), run, &expectations);
+    assert_eq!(status, crate::run::Status::Error);
+    assert!(why
+        .unwrap()
+        .starts_with("cases/test.wast:3:2: deserialize_file: harness: cannot write "));
+}
+
+#[test]
+fn a_cache_folder_the_harness_cannot_make_is_a_harness_error_and_the_case_goes_on() {
+    let text = "(module $m)\n(compilation_cache \"c\")\n(register \"m\" $m)";
+    let records = run_blocked(&mut ScriptedEngine::done(), text, "cache");
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module", Verdict::Pass),
+            ("compilation_cache", Verdict::Error),
+            // The engine was not reconfigured, so `$m` is still there.
+            ("register", Verdict::Pass),
+        ]
+    );
+    assert!(
+        matches!(&records[1].actual, Actual::Harness { detail } if detail.starts_with("cannot make "))
+    );
 }
 
 #[test]

@@ -127,6 +127,7 @@ fn whatever_was_expected(actual: &Actual) -> Option<Judged> {
         Actual::Timeout { .. } => (Verdict::Timeout, None),
         Actual::NotRun => (Verdict::NotRun, None),
         Actual::ProtocolError { detail } => fail(format!("protocol error: {detail}")),
+        Actual::Harness { detail } => (Verdict::Error, Some(format!("harness: {detail}"))),
         Actual::Failure(f) if f.kind == FailureKind::Unsupported => {
             (Verdict::Unsupported, Some(f.message.clone()))
         }
