@@ -81,6 +81,12 @@ pub enum Actual {
         /// What was wrong.
         detail: String,
     },
+    /// The harness itself failed (it could not write an artifact file or make
+    /// a cache folder): not the engine's doing, and the case goes on.
+    Harness {
+        /// What failed.
+        detail: String,
+    },
     /// The text of a quoted module was rejected by the harness's own text parser,
     /// before any engine saw it (text-format assertions).
     TextRejected {
@@ -144,6 +150,7 @@ impl Actual {
                 format!("memory limit ({} MiB)", cap_bytes >> 20)
             }
             Actual::ProtocolError { .. } => "protocol error".into(),
+            Actual::Harness { .. } => "harness error".into(),
             Actual::TextRejected { .. } => "rejected by text parser".into(),
             Actual::NotRun => "not run".into(),
         }
@@ -209,6 +216,8 @@ pub enum Verdict {
     Timeout,
     /// Not run (an earlier directive ended the case).
     NotRun,
+    /// The harness itself failed; says nothing about the engine.
+    Error,
 }
 
 /// One directive of one case on one engine.

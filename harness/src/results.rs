@@ -132,6 +132,10 @@ pub fn decide(
         CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
         CaseRun::Ran(records) => {
             let (status, reason) = judge_records(&ran.cell, &records, expectations);
+            let (status, reason) = match harness_failure(&ran.cell, &records) {
+                Some(why) => (Status::Error, Some(why)),
+                None => (status, reason),
+            };
             match snapshot_problem {
                 Some(problem) if status.is_good() => (Status::Fail, Some(problem), records),
                 _ => (status, reason, records),
@@ -148,6 +152,17 @@ pub fn decide(
         duration_ms: ran.duration_ms,
         directives,
     }
+}
+
+/// A directive the harness itself failed to carry out says nothing about the
+/// engine: the cell could not be tested.
+fn harness_failure(cell: &CellId, records: &[DirectiveRecord]) -> Option<String> {
+    let r = records.iter().find(|r| r.verdict == Verdict::Error)?;
+    let why = r.why.as_deref().unwrap_or("the harness failed");
+    Some(format!(
+        "{}:{}:{}: {}: {why}",
+        cell.case, r.line, r.col, r.directive
+    ))
 }
 
 /// Records against the known-failure table: a failure caused by an adapter
@@ -189,7 +204,8 @@ pub fn compare_with_reference(results: &mut [CaseResult], reference: &EngineId) 
         };
         for (mine, theirs) in r.directives.iter_mut().zip(reference_records) {
             // Something one side could not run is not a disagreement.
-            let ran = |v: Verdict| !matches!(v, Verdict::Unsupported | Verdict::NotRun);
+            let ran =
+                |v: Verdict| !matches!(v, Verdict::Unsupported | Verdict::NotRun | Verdict::Error);
             if mine.line == theirs.line
                 && mine.col == theirs.col
                 && ran(mine.verdict)

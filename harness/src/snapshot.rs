@@ -88,7 +88,7 @@ fn outcome(r: &DirectiveRecord) -> String {
         Verdict::Pass => summary,
         Verdict::Fail => format!("{summary} FAIL (expected {})", r.expected),
         Verdict::Unsupported => format!("{summary} (unsupported)"),
-        Verdict::Crash | Verdict::Timeout => summary,
+        Verdict::Crash | Verdict::Timeout | Verdict::Error => summary,
         Verdict::NotRun => "not run".to_string(),
     }
 }
@@ -155,7 +155,7 @@ pub fn cell(records: &[DirectiveRecord]) -> String {
     for r in records {
         let bad = match &r.actual {
             Actual::Failure(_) | Actual::Crash { .. } | Actual::Timeout { .. } => true,
-            Actual::ProtocolError { .. } => true,
+            Actual::ProtocolError { .. } | Actual::Harness { .. } => true,
             _ => r.verdict == Verdict::Fail,
         };
         if bad {

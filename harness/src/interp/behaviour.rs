@@ -1,0 +1,208 @@
+//! wasm-compat's behaviour directives (`repeat`, `on second`, `observe`,
+//! `timed`, `configure`, drops, store limits, host growth, host functions,
+//! memory measurements): each is performed, then checked. Artifacts and
+//! compilation caches are in `artifacts`.
+
+use std::time::Instant;
+
+use wasm_compat_protocol::{EngineConfig, InstanceId, Reply, Request};
+use wast::token::Id;
+
+use super::measure::describe_bound;
+use super::session::{Assertion, At, Session, Side};
+use super::step::Step;
+use super::verdict::Expect;
+use crate::outcome::Actual;
+use crate::script::{Behaviour, BehaviourKind, Item};
+
+impl<'e, 'd> Session<'e, 'd> {
+    pub(super) fn behaviour(&mut self, b: &'d Behaviour<'d>) {
+        let at = At {
+            span: b.span,
+            name: b.kind.keyword(),
+        };
+        self.flush();
+        match &b.kind {
+            BehaviourKind::Repeat { times, items } => {
+                for _ in 0..*times {
+                    self.items(items);
+                }
+            }
+            BehaviourKind::OnSecond(items) => self.items_in(items, 1, self.observing()),
+            BehaviourKind::Observe(items) => self.items_in(items, self.active(), true),
+            BehaviourKind::Timed { label, items } => self.timed(at, label, items),
+            kind => {
+                if !self.skip_if_dead(at) {
+                    let (expect, step) = self.perform_behaviour(at, kind);
+                    self.check(Assertion::new(at, expect), step);
+                }
+            }
+        }
+    }
+
+    /// `(timed "label" item...)`: run the items and keep how long they took.
+    fn timed(&mut self, at: At, label: &str, items: &'d [Item<'d>]) {
+        let started = Instant::now();
+        self.items(items);
+        self.flush();
+        let took = started.elapsed();
+        self.measures.timing(label, took);
+        let actual = Actual::Timed {
+            millis: took.as_secs_f64() * 1000.0,
+        };
+        self.check(Assertion::new(at, Expect::Observed), Step::Observed(actual));
+    }
+
+    /// Perform a behaviour directive that is not a block: what it expects, and its step.
+    fn perform_behaviour(&mut self, at: At, kind: &BehaviourKind<'_>) -> (Expect<'d>, Step) {
+        use BehaviourKind as B;
+        let observed = |step| (Expect::Observed, step);
+        match kind {
+            B::Serialize { module, artifact } => observed(self.serialize(at, *module, artifact)),
+            B::Deserialize {
+                module,
+                artifact,
+                from_file,
+            } => observed(self.deserialize_named(at, *module, artifact, *from_file)),
+            B::AssertRejected {
+                module,
+                artifact,
+                from_file,
+            } => (
+                Expect::Rejected,
+                self.deserialize(*module, artifact, *from_file),
+            ),
+            B::Artifact { name, source } => observed(self.make_artifact(at, name, source)),
+            B::CompilationCache { dir } => observed(self.compilation_cache(dir)),
+            B::CacheEntries { dir } => observed(self.cache_entries(dir)),
+            B::AssertMemoryGrowth { from, to, bound } => (
+                Expect::WithinBound(describe_bound(bound)),
+                self.measures.growth(from, to, bound),
+            ),
+            B::AssertSlowdown {
+                first,
+                later,
+                at_most,
+            } => (
+                Expect::WithinBound(format!("at most {at_most}x")),
+                self.measures.slowdown(first, later, *at_most),
+            ),
+            other => observed(self.perform_engine_behaviour(other)),
+        }
+    }
+
+    /// Perform a behaviour directive that is one request to the engine.
+    fn perform_engine_behaviour(&mut self, kind: &BehaviourKind<'_>) -> Step {
+        use BehaviourKind as B;
+        match kind {
+            B::Configure(features) => self.configure_features(features),
+            B::DropInstance(id) => self.drop_instance(*id),
+            B::DropModule(id) => self.drop_module(*id),
+            B::DropStore => self.drop_store(),
+            B::StoreLimits(limits) => self.send(Request::SetLimits(limits.clone())),
+            B::GrowMemory {
+                instance,
+                memory,
+                delta,
+            } => self.on_instance(*instance, |instance| Request::GrowMemory {
+                instance,
+                export: memory.clone(),
+                delta: *delta,
+            }),
+            B::MemorySize { instance, memory } => {
+                self.on_instance(*instance, |instance| Request::MemorySize {
+                    instance,
+                    export: memory.clone(),
+                })
+            }
+            B::HostFunc(host) => self.send(Request::DefineHost(host.clone())),
+            B::HostCalls { module, name } => self.send(Request::HostCalls {
+                module: module.clone(),
+                name: name.clone(),
+            }),
+            B::MemoryUsage(label) => self.measure_memory(label),
+            _ => unreachable!("`perform_behaviour` runs every other directive"),
+        }
+    }
+
+    /// Send the request `make` makes for instance `id`.
+    fn on_instance(
+        &mut self,
+        id: Option<Id<'_>>,
+        make: impl FnOnce(InstanceId) -> Request,
+    ) -> Step {
+        match self.side().instance(id) {
+            Ok(instance) => self.send(make(instance)),
+            Err(step) => step,
+        }
+    }
+
+    /// `(configure (features ...))`: a fresh engine with more proposals.
+    fn configure_features(&mut self, features: &[crate::proposal::Proposal]) -> Step {
+        let mut config = self.case.base.clone();
+        for f in features {
+            if !config.features.iter().any(|c| c == f.name()) {
+                config.features.push(f.name().to_string());
+            }
+        }
+        self.reconfigure(config)
+    }
+
+    /// Start the engine afresh with `config`; the case's names go with the old one.
+    pub(super) fn reconfigure(&mut self, config: EngineConfig) -> Step {
+        let step = self.send(Request::Configure(config));
+        if step.is_done() {
+            self.side().forget();
+        }
+        step
+    }
+
+    fn drop_instance(&mut self, id: Option<Id<'_>>) -> Step {
+        let instance = self.side().instance(id);
+        let request = |instance| Request::DropInstance { instance };
+        self.drop_handle(instance, request, Side::forget_instance)
+    }
+
+    fn drop_module(&mut self, id: Option<Id<'_>>) -> Step {
+        let module = self.side().module(id);
+        let request = |module| Request::DropModule { module };
+        self.drop_handle(module, request, Side::forget_module)
+    }
+
+    /// Send the request that drops `handle`; once it is dropped, `forget` its names.
+    fn drop_handle<H: Copy>(
+        &mut self,
+        handle: Result<H, Step>,
+        request: impl FnOnce(H) -> Request,
+        forget: impl FnOnce(&mut Side<'e>, H),
+    ) -> Step {
+        let handle = match handle {
+            Ok(handle) => handle,
+            Err(step) => return step,
+        };
+        let step = self.send(request(handle));
+        if step.is_done() {
+            forget(self.side(), handle);
+        }
+        step
+    }
+
+    fn drop_store(&mut self) -> Step {
+        let step = self.send(Request::DropStore);
+        if step.is_done() {
+            let side = self.side();
+            side.instances.clear();
+            side.current = None;
+        }
+        step
+    }
+
+    /// `(memory_usage "label")`: the adapter's resident memory, kept by label.
+    fn measure_memory(&mut self, label: &str) -> Step {
+        let step = self.send(Request::MemoryUsage);
+        if let Step::Done(Reply::Memory(m)) = &step {
+            self.measures.memory(label, m.rss_bytes);
+        }
+        step
+    }
+}

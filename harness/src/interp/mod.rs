@@ -1,0 +1,235 @@
+//! The directive interpreter, written once over the adapter protocol: it walks a
+//! case's wast directives, sends requests to an [`Engine`], and records what each
+//! directive did and whether that is what the case expects.
+//!
+//! The interpreter never names a concrete engine. This module sets a case up
+//! (parse, refuse what cannot run, encode, configure) and hands it to a
+//! [`session::Session`]; `standard` and `behaviour` run the directives,
+//! `verdict` judges them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use wasm_compat_protocol::{EngineConfig, FailureKind, Request, Response};
+use wast::parser::{self, ParseBuffer};
+use wast::{WastDirective, WastExecute};
+
+use crate::adapter::{Engine, Exchange};
+use crate::cases::Case;
+use crate::outcome::DirectiveRecord;
+use crate::script::{self, Item, Script};
+
+mod artifacts;
+mod behaviour;
+mod handles;
+mod measure;
+mod session;
+mod standard;
+mod step;
+mod verdict;
+mod window;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
+
+pub use standard::directive_name;
+
+use session::{CaseInputs, Session, Side};
+
+/// How a whole case went on one engine.
+#[derive(Debug, Clone)]
+pub enum CaseRun {
+    /// The directives ran (some may have failed, crashed or not run).
+    Ran(Vec<DirectiveRecord>),
+    /// The engine cannot run this case; nothing was run.
+    Unsupported(String),
+    /// The case itself is broken (does not parse, or uses a directive the harness rejects).
+    Error(String),
+}
+
+/// One engine taking part in a case run: the first, or the second of a
+/// cross-version pair.
+pub struct Participant<'e> {
+    /// The adapter process (already started).
+    pub engine: &'e mut dyn Engine,
+    /// The proposals it announced in its hello.
+    pub features: &'e [String],
+}
+
+/// Parse a case's text into a [`Script`]; errors name the file, line and column.
+pub fn parse_script<'a>(buf: &'a ParseBuffer<'a>, case: &Case) -> Result<Script<'a>, String> {
+    match parser::parse::<Script<'a>>(buf) {
+        Ok(script) => Ok(script),
+        // A file that is one bare module (fields without `(module ...)`) is
+        // what the wast crate's own parser accepts beside directives.
+        Err(e) => match parser::parse::<wast::Wast<'a>>(buf) {
+            Ok(wast) if wast.directives.len() == 1 => Ok(Script {
+                items: wast.directives.into_iter().map(Item::Wast).collect(),
+            }),
+            _ => Err(located(e, case)),
+        },
+    }
+}
+
+/// Run `case` on `engines` (one, or two for a cross-version case) with the
+/// case's features enabled.
+pub fn run_case(engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
+    run_case_in(engines, case, None)
+}
+
+/// [`run_case`] with the case's work folder (artifact files, compilation
+/// caches) given, or a fresh temporary one when `None`.
+fn run_case_in(mut engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path>) -> CaseRun {
+    for p in &engines {
+        if let Some(why) = crate::proposal::missing(&case.features, p.features) {
+            return CaseRun::Unsupported(why);
+        }
+    }
+    let mut lexer = wast::lexer::Lexer::new(&case.text);
+    lexer.allow_confusing_unicode(true);
+    let buf = match ParseBuffer::new_with_lexer(lexer) {
+        Ok(b) => b,
+        Err(e) => return CaseRun::Error(located(e, case)),
+    };
+    let mut script = match parse_script(&buf, case) {
+        Ok(s) => s,
+        Err(e) => return CaseRun::Error(e),
+    };
+    if let Some(refused) = refuse(&script, case, engines.len()) {
+        return refused;
+    }
+    engines.truncate(if case.cross_version { 2 } else { 1 });
+    let encoded = encode_modules(&mut script.items);
+    let temporary;
+    let workdir = match workdir {
+        Some(dir) => dir,
+        None => match tempfile::Builder::new()
+            .prefix("wasm-compat-case-")
+            .tempdir()
+        {
+            Ok(dir) => {
+                temporary = dir;
+                temporary.path()
+            }
+            Err(e) => {
+                return CaseRun::Error(format!("cannot make a work folder for the case: {e}"))
+            }
+        },
+    };
+    let base = EngineConfig {
+        features: crate::proposal::wire_names(&case.features),
+        ..Default::default()
+    };
+    let sides = match configure(engines, &base) {
+        Ok(sides) => sides,
+        Err(refused) => return refused,
+    };
+    let inputs = CaseInputs::new(base, &encoded, workdir, &case.text);
+    CaseRun::Ran(Session::new(sides, inputs).run(&script.items))
+}
+
+/// Why a parsed case cannot run on `engines` engines, if it cannot.
+fn refuse(script: &Script<'_>, case: &Case, engines: usize) -> Option<CaseRun> {
+    if let Some(why) = unsupported_directive(script, case) {
+        return Some(CaseRun::Unsupported(why));
+    }
+    if script::uses_second(&script.items) != case.cross_version {
+        return Some(CaseRun::Error(format!(
+            "{}: a case uses `(on second ...)` exactly when its header says `cross-version = true`",
+            case.name
+        )));
+    }
+    if case.cross_version && engines != 2 {
+        return Some(CaseRun::Error(format!(
+            "{}: a cross-version case runs on a pair of engine versions",
+            case.name
+        )));
+    }
+    None
+}
+
+/// The first directive wasm-compat does not run yet, in words with its place.
+fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<String> {
+    let mut unsupported = None;
+    script::for_each_wast(&script.items, &mut |d| {
+        if unsupported.is_some() {
+            return;
+        }
+        let (line, col) = d.span().linecol_in(&case.text);
+        let at = format!("{}:{}:{}", case.name, line + 1, col + 1);
+        unsupported = match d {
+            WastDirective::Thread(_) | WastDirective::Wait { .. } => Some(format!(
+                "{at}: uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
+            )),
+            WastDirective::AssertSuspension { .. } => Some(format!(
+                "{at}: `assert_suspension` (stack switching) is not run by wasm-compat yet"
+            )),
+            _ => None,
+        };
+    });
+    unsupported
+}
+
+/// Configure every engine with `base`: one [`Side`] each, or how the case ends.
+fn configure<'e>(
+    engines: Vec<Participant<'e>>,
+    base: &EngineConfig,
+) -> Result<Vec<Side<'e>>, CaseRun> {
+    let mut sides = Vec::new();
+    for p in engines {
+        match p.engine.request(&Request::Configure(base.clone())) {
+            Exchange::Reply(Response::Ok(_)) => {}
+            Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
+                return Err(CaseRun::Unsupported(f.message))
+            }
+            other => {
+                return Err(CaseRun::Error(format!(
+                    "configuring the engine failed: {other:?}"
+                )))
+            }
+        }
+        sides.push(Side::new(p.engine));
+    }
+    Ok(sides)
+}
+
+/// The binary of every module in the script, keyed by the offset of the
+/// directive that holds it; encoded once, so that `repeat` can reuse it.
+fn encode_modules(items: &mut [Item<'_>]) -> HashMap<usize, Result<Vec<u8>, String>> {
+    let mut out = HashMap::new();
+    script::for_each_wast_mut(items, &mut |d| {
+        let offset = d.span().offset();
+        let encoded = match d {
+            WastDirective::Module(q)
+            | WastDirective::ModuleDefinition(q)
+            | WastDirective::AssertMalformed { module: q, .. }
+            | WastDirective::AssertInvalid { module: q, .. }
+            | WastDirective::AssertMalformedCustom { module: q, .. }
+            | WastDirective::AssertInvalidCustom { module: q, .. } => q.encode(),
+            WastDirective::AssertUnlinkable { module, .. } => module.encode(),
+            WastDirective::AssertTrap {
+                exec: WastExecute::Wat(w),
+                ..
+            }
+            | WastDirective::AssertReturn {
+                exec: WastExecute::Wat(w),
+                ..
+            }
+            | WastDirective::AssertException {
+                exec: WastExecute::Wat(w),
+                ..
+            } => w.encode(),
+            _ => return,
+        };
+        out.insert(offset, encoded.map_err(|e| e.to_string()));
+    });
+    out
+}
+
+fn located(mut e: wast::Error, case: &Case) -> String {
+    e.set_path(Path::new(&case.name));
+    e.set_text(&case.text);
+    e.to_string()
+}

@@ -1,0 +1,417 @@
+//! The interpreter on scripted engines: verdicts, the pipelining window, and an
+//! engine dying mid-case, each in milliseconds without an adapter.
+
+use wasm_compat_protocol::{
+    Bytes, Failure, FailureKind, Reply, Request, Response, TrapKind, Value,
+};
+
+use super::fake::{ok, ScriptedEngine};
+use super::{run_case, run_case_in, CaseRun, Participant};
+use crate::adapter::Exchange;
+use crate::cases::Case;
+use crate::outcome::{Actual, DirectiveRecord, Verdict};
+
+fn case(text: &str) -> Case {
+    Case {
+        name: "cases/test.wast".into(),
+        suite: "cases".into(),
+        text: text.into(),
+        features: Vec::new(),
+        path: None,
+        cross_version: false,
+    }
+}
+
+fn run(engine: &mut ScriptedEngine, text: &str) -> Vec<DirectiveRecord> {
+    ran(run_case(participants(engine), &case(text)))
+}
+
+fn participants(engine: &mut ScriptedEngine) -> Vec<Participant<'_>> {
+    vec![Participant {
+        engine,
+        features: &[],
+    }]
+}
+
+fn ran(run: CaseRun) -> Vec<DirectiveRecord> {
+    match run {
+        CaseRun::Ran(records) => records,
+        other => panic!("the case did not run: {other:?}"),
+    }
+}
+
+fn failure(kind: FailureKind) -> Exchange {
+    Exchange::Reply(Response::Err(Failure::new(kind, "the engine's words")))
+}
+
+fn trap(trap: TrapKind) -> Exchange {
+    failure(FailureKind::Trap { trap })
+}
+
+/// An engine that answers every call with `answer` and everything else with `done`.
+fn calls_answer(answer: Exchange) -> ScriptedEngine {
+    ScriptedEngine::new(move |request| match request {
+        Request::Invoke { .. } => answer.clone(),
+        _ => ok(Reply::Done),
+    })
+}
+
+fn verdicts(records: &[DirectiveRecord]) -> Vec<(&str, Verdict)> {
+    records
+        .iter()
+        .map(|r| (r.directive.as_str(), r.verdict))
+        .collect()
+}
+
+/// The verdict and reason of the last record of `text` on `engine`.
+fn last(mut engine: ScriptedEngine, text: &str) -> (Verdict, Option<String>) {
+    let records = run(&mut engine, text);
+    let r = records.last().expect("a record");
+    (r.verdict, r.why.clone())
+}
+
+const F32_MODULE: &str = "(module (func (export \"f\") (result f32) (f32.const 1)))\n";
+
+#[test]
+fn assert_return_compares_exact_bits() {
+    let text = format!("{F32_MODULE}(assert_return (invoke \"f\") (f32.const 1))");
+    let values = |bits: &[u32]| ok(Reply::Values(bits.iter().map(|b| Value::F32(*b)).collect()));
+    assert_eq!(
+        last(calls_answer(values(&[0x3f80_0000])), &text),
+        (Verdict::Pass, None)
+    );
+    let (verdict, why) = last(calls_answer(values(&[0x3f80_0001])), &text);
+    assert_eq!(verdict, Verdict::Fail);
+    assert!(why.unwrap().starts_with("result 0: "));
+    let (verdict, why) = last(calls_answer(values(&[0x3f80_0000, 0])), &text);
+    assert_eq!(verdict, Verdict::Fail);
+    assert_eq!(why.as_deref(), Some("expected 1 results, got 2"));
+    let (verdict, why) = last(calls_answer(trap(TrapKind::Unreachable)), &text);
+    assert_eq!(verdict, Verdict::Fail);
+    assert_eq!(
+        why.as_deref(),
+        Some("expected results, got trap unreachable")
+    );
+}
+
+#[test]
+fn a_canonical_nan_pattern_accepts_either_sign_and_nothing_else() {
+    let text = format!("{F32_MODULE}(assert_return (invoke \"f\") (f32.const nan:canonical))");
+    let nan = |bits| calls_answer(ok(Reply::Values(vec![Value::F32(bits)])));
+    assert_eq!(last(nan(0x7fc0_0000), &text).0, Verdict::Pass);
+    assert_eq!(last(nan(0xffc0_0000), &text).0, Verdict::Pass);
+    assert_eq!(last(nan(0x7fc0_0001), &text).0, Verdict::Fail);
+}
+
+#[test]
+fn assert_trap_needs_the_kind_its_message_names() {
+    let text =
+        "(module (func (export \"f\")))\n(assert_trap (invoke \"f\") \"integer divide by zero\")";
+    let records = run(
+        &mut calls_answer(trap(TrapKind::IntegerDivisionByZero)),
+        text,
+    );
+    assert_eq!(records[1].expected, "trap integer-division-by-zero");
+    assert_eq!(records[1].verdict, Verdict::Pass);
+    assert_eq!(
+        last(calls_answer(trap(TrapKind::Unreachable)), text),
+        (
+            Verdict::Fail,
+            Some("expected trap integer-division-by-zero, got trap unreachable".into())
+        )
+    );
+    assert_eq!(
+        last(calls_answer(ok(Reply::Values(Vec::new()))), text),
+        (Verdict::Fail, Some("expected a trap, got []".into()))
+    );
+}
+
+#[test]
+fn assert_invalid_accepts_any_compile_failure() {
+    let text = "(assert_invalid (module (func (result i32))) \"type mismatch\")";
+    let compile_answers = |answer: Exchange| {
+        ScriptedEngine::new(move |request| match request {
+            Request::Compile { .. } => answer.clone(),
+            _ => ok(Reply::Done),
+        })
+    };
+    for kind in [
+        FailureKind::Invalid,
+        FailureKind::Malformed,
+        FailureKind::Compile,
+    ] {
+        let (verdict, _) = last(compile_answers(failure(kind.clone())), text);
+        assert_eq!(verdict, Verdict::Pass, "{kind:?}");
+    }
+    assert_eq!(
+        last(compile_answers(failure(FailureKind::Unlinkable)), text),
+        (
+            Verdict::Fail,
+            Some("expected a compile failure, got unlinkable".into())
+        )
+    );
+    assert_eq!(
+        last(compile_answers(ok(Reply::Done)), text),
+        (
+            Verdict::Fail,
+            Some("expected a compile failure, got ok".into())
+        )
+    );
+}
+
+#[test]
+fn an_unsupported_answer_is_unsupported_whatever_was_expected() {
+    let text = format!("{F32_MODULE}(assert_return (invoke \"f\") (f32.const 1))");
+    let answer = Exchange::Reply(Response::Err(Failure::new(
+        FailureKind::Unsupported,
+        "no floats here",
+    )));
+    assert_eq!(
+        last(calls_answer(answer), &text),
+        (Verdict::Unsupported, Some("no floats here".into()))
+    );
+}
+
+/// A module exporting `f`, then `calls` assertions on it, one a line.
+fn many_calls(calls: usize) -> String {
+    let mut text = String::from("(module (func (export \"f\") (result i32) (i32.const 7)))\n");
+    for _ in 0..calls {
+        text.push_str("(assert_return (invoke \"f\") (i32.const 7))\n");
+    }
+    text
+}
+
+#[test]
+fn more_calls_than_the_window_holds_are_all_judged_in_order() {
+    let mut engine = calls_answer(ok(Reply::Values(vec![Value::I32(7)])));
+    let records = run(&mut engine, &many_calls(200));
+    assert_eq!(records.len(), 201);
+    assert!(records.iter().all(|r| r.verdict == Verdict::Pass));
+    let lines: Vec<usize> = records.iter().map(|r| r.line).collect();
+    assert_eq!(lines, (1..=201).collect::<Vec<_>>());
+    assert_eq!(engine.most_in_flight(), 64);
+}
+
+#[test]
+fn a_module_directive_waits_for_every_call_in_flight() {
+    let text = format!("{}(module)\n(invoke \"f\")", many_calls(3));
+    let mut engine = calls_answer(ok(Reply::Values(vec![Value::I32(7)])));
+    let records = run(&mut engine, &text);
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+            ("module", Verdict::Pass),
+            ("invoke", Verdict::Pass),
+        ]
+    );
+    let ops: Vec<(&str, usize)> = engine
+        .requests
+        .iter()
+        .zip(&engine.in_flight_before)
+        .map(|(r, n)| (op(r), *n))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("configure", 0),
+            ("compile", 0),
+            ("instantiate", 0),
+            ("invoke", 0),
+            ("invoke", 1),
+            ("invoke", 2),
+            ("compile", 0),
+            ("instantiate", 0),
+            ("invoke", 0),
+        ]
+    );
+}
+
+fn op(request: &Request) -> &'static str {
+    match request {
+        Request::Configure(_) => "configure",
+        Request::Compile { .. } => "compile",
+        Request::Instantiate { .. } => "instantiate",
+        Request::Invoke { .. } => "invoke",
+        _ => "other",
+    }
+}
+
+#[test]
+fn an_engine_dying_mid_case_ends_its_part_of_the_case() {
+    // Requests: configure, compile, instantiate, then the calls from the 4th on.
+    let text = format!("{}(module)\n(invoke \"f\")", many_calls(10));
+    let mut engine = calls_answer(ok(Reply::Values(vec![Value::I32(7)]))).dying_at(6);
+    let records = run(&mut engine, &text);
+    let got = verdicts(&records);
+    assert_eq!(
+        got[..3],
+        [
+            ("module", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+            ("assert_return", Verdict::Pass)
+        ]
+    );
+    assert_eq!(got[3], ("assert_return", Verdict::Crash));
+    assert!(matches!(records[3].actual, Actual::Crash { .. }));
+    assert_eq!(records.len(), 13);
+    for r in &records[4..] {
+        assert_eq!(
+            (r.verdict, &r.actual),
+            (Verdict::NotRun, &Actual::NotRun),
+            "line {}",
+            r.line
+        );
+    }
+    // Every call was already sent when the crash was read; nothing was sent after.
+    assert_eq!(engine.requests.len(), 13);
+}
+
+#[test]
+fn an_engine_dying_outside_the_window_records_the_crash_there() {
+    let text = "(module)\n(module)\n(module)";
+    let mut engine = ScriptedEngine::done().dying_at(4);
+    let records = run(&mut engine, text);
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module", Verdict::Pass),
+            ("module", Verdict::Crash),
+            ("module", Verdict::NotRun),
+        ]
+    );
+}
+
+#[test]
+fn assert_exhaustion_on_a_queue_of_answers() {
+    // configure, compile, instantiate, then the call.
+    let done = || ok(Reply::Done);
+    let answers = vec![done(), done(), done(), failure(FailureKind::Exhaustion)];
+    let text = "(module (func (export \"f\")))\n(assert_exhaustion (invoke \"f\") \"call stack exhausted\")";
+    let records = run(&mut ScriptedEngine::replying(answers), text);
+    assert_eq!(records[1].expected, "exhaustion");
+    assert_eq!(records[1].verdict, Verdict::Pass);
+}
+
+/// `text` run with a work folder where `blocked` is a file instead of a
+/// folder, so the harness cannot write below it.
+fn run_blocked(engine: &mut ScriptedEngine, text: &str, blocked: &str) -> Vec<DirectiveRecord> {
+    let workdir = tempfile::tempdir().unwrap();
+    std::fs::write(workdir.path().join(blocked), "not a folder").unwrap();
+    ran(run_case_in(
+        participants(engine),
+        &case(text),
+        Some(workdir.path()),
+    ))
+}
+
+#[test]
+fn an_artifact_file_the_harness_cannot_write_is_a_harness_error_and_the_case_goes_on() {
+    let text = "(module definition $m (func (export \"f\") (result i32) (i32.const 7)))
+(serialize $m \"art\")
+(deserialize_file $a \"art\")
+(module instance $i $a)
+(module $n (func (export \"f\") (result i32) (i32.const 7)))
+(assert_return (invoke $n \"f\") (i32.const 7))";
+    let mut engine = ScriptedEngine::new(|request| match request {
+        Request::Serialize { .. } => ok(Reply::Bytes(Bytes(vec![0, 1, 2]))),
+        Request::Invoke { .. } => ok(Reply::Values(vec![Value::I32(7)])),
+        _ => ok(Reply::Done),
+    });
+    let records = run_blocked(&mut engine, text, "artifacts");
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module definition", Verdict::Pass),
+            ("serialize", Verdict::Pass),
+            ("deserialize_file", Verdict::Error),
+            ("module instance", Verdict::NotRun),
+            ("module", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+        ]
+    );
+    let Actual::Harness { detail } = &records[2].actual else {
+        panic!("{:?}", records[2].actual)
+    };
+    assert!(detail.starts_with("cannot write "), "{detail}");
+    assert_eq!(records[3].why.as_deref(), Some("$a was not made (line 3)"));
+    assert!(!engine
+        .requests
+        .iter()
+        .any(|r| matches!(r, Request::DeserializeFile { .. })));
+    let snapshot = crate::snapshot::render(&records);
+    assert!(
+        snapshot.contains("3:2 deserialize_file: harness error\n"),
+        "{snapshot}"
+    );
+    let ran = crate::results::Ran {
+        cell: crate::plan::CellId {
+            engine: "fake@1.0.0".parse().unwrap(),
+            second: None,
+            case: case(text).name,
+        },
+        suite: "cases".into(),
+        run: CaseRun::Ran(records),
+        duration_ms: 0,
+    };
+    let expectations = crate::expectations::Expectations::default();
+    let result = crate::results::decide(ran, &expectations, None);
+    assert_eq!(result.status, crate::results::Status::Error);
+    assert!(result
+        .reason
+        .unwrap()
+        .starts_with("cases/test.wast:3:2: deserialize_file: harness: cannot write "));
+}
+
+#[test]
+fn a_cache_folder_the_harness_cannot_make_is_a_harness_error_and_the_case_goes_on() {
+    let text = "(module $m)\n(compilation_cache \"c\")\n(register \"m\" $m)";
+    let records = run_blocked(&mut ScriptedEngine::done(), text, "cache");
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module", Verdict::Pass),
+            ("compilation_cache", Verdict::Error),
+            // The engine was not reconfigured, so `$m` is still there.
+            ("register", Verdict::Pass),
+        ]
+    );
+    assert!(
+        matches!(&records[1].actual, Actual::Harness { detail } if detail.starts_with("cannot make "))
+    );
+}
+
+#[test]
+fn on_second_runs_on_the_second_engine_and_the_first_goes_on_after() {
+    let text = "(module (func (export \"f\") (result i32) (i32.const 7)))
+(assert_return (invoke \"f\") (i32.const 7))
+(on second
+  (module (func (export \"f\") (result i32) (i32.const 7)))
+  (assert_return (invoke \"f\") (i32.const 7)))
+(assert_return (invoke \"f\") (i32.const 7))";
+    let case = Case {
+        cross_version: true,
+        ..case(text)
+    };
+    let answer = |n| calls_answer(ok(Reply::Values(vec![Value::I32(n)])));
+    let (mut first, mut second) = (answer(7), answer(8));
+    let mut engines = participants(&mut first);
+    engines.extend(participants(&mut second));
+    let records = ran(run_case(engines, &case));
+    let sides: Vec<(bool, Verdict)> = records.iter().map(|r| (r.second, r.verdict)).collect();
+    assert_eq!(
+        sides,
+        [
+            (false, Verdict::Pass),
+            (false, Verdict::Pass),
+            (true, Verdict::Pass),
+            (true, Verdict::Fail),
+            (false, Verdict::Pass),
+        ]
+    );
+    assert_eq!(first.requests.len(), 5);
+    assert_eq!(second.requests.len(), 4);
+}
