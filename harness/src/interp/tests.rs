@@ -415,3 +415,21 @@ fn on_second_runs_on_the_second_engine_and_the_first_goes_on_after() {
     assert_eq!(first.requests.len(), 5);
     assert_eq!(second.requests.len(), 4);
 }
+
+#[test]
+fn a_misspelt_proposal_in_configure_names_where_it_is() {
+    let mut engine = ScriptedEngine::done();
+    let text = "(module)\n(configure (features \"memroy64\"))\n";
+    match run_case(participants(&mut engine), &case(text)) {
+        CaseRun::Error(why) => {
+            assert!(why.contains("cases/test.wast:2:"), "{why}");
+            assert!(why.contains("unknown proposal `memroy64`"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        engine.requests.is_empty(),
+        "nothing may run: {:?}",
+        engine.requests
+    );
+}
