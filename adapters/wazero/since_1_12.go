@@ -1,7 +1,11 @@
 //go:build !wazero_lt_1_12
 
 // What wazero 1.12 added: extended-const, exceptions and function-references
-// (experimental).
+// (experimental). The spec repository's exceptions and function-references
+// suites are written against a core language that has tail calls
+// (`return_call_ref`, `return_call` inside `try_table`), so enabling either
+// also enables tail-call, as the wasmtime adapter enables reference-types
+// with function-references.
 
 package main
 
@@ -10,8 +14,8 @@ import "github.com/tetratelabs/wazero/experimental"
 func init() {
 	features = append(features,
 		feature{name: "extended-const", flags: experimental.CoreFeaturesExtendedConst},
-		feature{name: "exceptions", flags: experimental.CoreFeaturesExceptionHandling},
-		feature{name: "function-references", flags: experimental.CoreFeaturesTypedFunctionReferences},
+		feature{name: "exceptions", flags: experimental.CoreFeaturesExceptionHandling | experimental.CoreFeaturesTailCall},
+		feature{name: "function-references", flags: experimental.CoreFeaturesTypedFunctionReferences | experimental.CoreFeaturesTailCall},
 	)
 	probes = append(probes,
 		// ref.as_non_null (ref.null func)
