@@ -228,6 +228,9 @@ func (a *adapter) releaseModule(m *module) {
 }
 
 func (a *adapter) compile(req compileReq) (Reply, *Failure) {
+	if req.Bytes == nil {
+		return nil, fail(kindOther, "bad request: `compile` without `bytes`")
+	}
 	hash := sha256.Sum256(req.Bytes)
 	if _, err := a.acquire(req.Bytes, hash); err != nil {
 		return nil, fail(kindCompile, "%v", err)
@@ -304,9 +307,6 @@ func (a *adapter) instantiate(req instantiateReq) (Reply, *Failure) {
 	mod, err := a.rt.InstantiateModule(a.ctx, compiled, config)
 	if err != nil {
 		return nil, instantiateFailure(err)
-	}
-	if old := a.instances[req.Instance]; old != nil {
-		_ = old.mod.Close(a.ctx)
 	}
 	inst := &instance{mod: mod, name: name, exportsErr: m.shapeErr}
 	if m.shape != nil {
