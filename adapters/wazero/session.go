@@ -140,6 +140,7 @@ func (a *adapter) newRuntime() *Failure {
 		m.variants = nil
 	}
 	a.linkSpectest(spectestModule(), "wasm-compat/spectest")
+	a.linkSpectest(spectestMemoryModule(), "wasm-compat/spectest-memory")
 	if a.set.threads {
 		a.linkSpectest(spectestSharedMemoryModule(), "wasm-compat/spectest-shared")
 	}
@@ -153,7 +154,7 @@ func (a *adapter) newRuntime() *Failure {
 
 // linkSpectest instantiates a spectest module under `name` and makes its
 // exports importable as `spectest`. A runtime whose memory limit is below
-// spectest's one page cannot have it; imports of it are then unlinkable.
+// one page cannot have spectest's memory; imports of it are then unlinkable.
 func (a *adapter) linkSpectest(binary []byte, name string) {
 	err := func() error {
 		compiled, err := a.rt.CompileModule(a.ctx, binary)
@@ -171,7 +172,7 @@ func (a *adapter) linkSpectest(binary []byte, name string) {
 		return nil
 	}()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "wasm-compat-adapter-wazero: no spectest module in this runtime: %v\n", err)
+		fmt.Fprintf(os.Stderr, "wasm-compat-adapter-wazero: %s is missing from this runtime: %v\n", name, err)
 	}
 }
 

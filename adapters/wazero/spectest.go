@@ -3,10 +3,11 @@
 // table of 10..20 elements, a memory of 1..2 pages, and `shared_memory`
 // (1..2 pages, shared) when threads are on.
 //
-// wazero host modules hold functions only, so spectest is a wasm module the
-// adapter writes itself. wazero has no multi-memory, so `shared_memory` lives
-// in a second module; both are importable as `spectest` through the
-// adapter's namespaces.
+// wazero host modules hold functions only, so spectest is made of wasm
+// modules the adapter writes itself, all importable as `spectest` through the
+// adapter's namespaces: the functions, globals and table in one, `memory` in
+// a second (so that a memory limit below one page loses only the memory), and
+// `shared_memory` in a third (wazero has no multi-memory).
 
 package main
 
@@ -28,7 +29,7 @@ const (
 	constant byte = 0x00 // global mutability
 )
 
-// spectestModule returns the binary of the main spectest module.
+// spectestModule returns the binary of spectest's functions, globals and table.
 func spectestModule() []byte {
 	prints := []struct {
 		name   string
@@ -60,16 +61,24 @@ func spectestModule() []byte {
 	for i, name := range []string{"global_i32", "global_i64", "global_f32", "global_f64"} {
 		exports = append(exports, export(name, externGlobal, uint32(i)))
 	}
-	exports = append(exports, export("table", externTable, 0), export("memory", externMemory, 0))
+	exports = append(exports, export("table", externTable, 0))
 
 	m := newModuleBuilder()
 	m.vecSection(1, types...)
 	m.vecSection(3, funcs...)
 	m.vecSection(4, []byte{funcref, 0x01, 10, 20})
-	m.vecSection(5, []byte{0x01, 1, 2})
 	m.vecSection(6, globals...)
 	m.vecSection(7, exports...)
 	m.vecSection(10, bodies...)
+	return m.bytes()
+}
+
+// spectestMemoryModule returns the binary of the module exporting spectest's
+// `memory`.
+func spectestMemoryModule() []byte {
+	m := newModuleBuilder()
+	m.vecSection(5, []byte{0x01, 1, 2})
+	m.vecSection(7, export("memory", externMemory, 0))
 	return m.bytes()
 }
 
