@@ -11,10 +11,10 @@ pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
-/// A bar for one adapter build of about `units` crates.
-pub fn build_bar(enabled: bool, id: &EngineId, units: u64) -> ProgressBar {
+/// A bar for one adapter build of about `units` `what` (crates, steps).
+pub fn build_bar(enabled: bool, id: &EngineId, units: u64, what: &str) -> ProgressBar {
     if !enabled {
-        eprintln!("wasm-compat: building adapter {id} ({units} crates, this can take minutes)");
+        eprintln!("wasm-compat: building adapter {id} ({units} {what}, this can take minutes)");
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(units), ProgressDrawTarget::stderr());

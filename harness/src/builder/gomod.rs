@@ -135,7 +135,7 @@ impl GoModule<'_> {
         key: &str,
     ) -> Result<BuiltAdapter> {
         let started = Instant::now();
-        let bar = crate::progress::build_bar(builder.progress, id, 3);
+        let bar = crate::progress::build_bar(builder.progress, id, 3, "steps");
         let dir = builder
             .cache
             .join("builds")
@@ -163,11 +163,12 @@ impl GoModule<'_> {
             .iter()
             .find(|m| m.name == settings.engine_module)
             .with_context(|| format!("{id}: {} is not in the build", settings.engine_module))?;
-        if engine.version != format!("v{version}") {
+        let resolved = engine.version.split_whitespace().next().unwrap_or("");
+        if resolved != format!("v{version}") {
             bail!(
                 "{id}: the build resolved {} {}, not v{version}",
                 settings.engine_module,
-                engine.version
+                resolved
             );
         }
         bar.inc(1);
