@@ -23,13 +23,16 @@
 //! | `fault:sleep`     | answers after as many seconds as its argument says |
 //! | `fault:trap`      | a well-formed `unreachable` trap (not a fault)      |
 //!
-//! `hello` reports engine `fault`, version `1.0.0` (or `$WASM_COMPAT_FAULT_VERSION`).
+//! `hello` reports engine `fault`, version `1.0.0` (or `$WASM_COMPAT_FAULT_VERSION`),
+//! and no optional request but `memory-usage`. The framing is the protocol
+//! crate's [`serve`](wasm_compat_protocol::serve), as in any Rust adapter; the
+//! faults happen inside `invoke`, where the adapter writes to stdout behind its back.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
+use std::time::Duration;
 
 use wasm_compat_protocol::{
-    from_line, to_line, EngineInfo, Failure, FailureKind, Reply, Request, Response, TrapKind,
-    PROTOCOL_VERSION,
+    Adapter, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, TrapKind, Value,
 };
 
 extern "C" {
@@ -38,123 +41,143 @@ extern "C" {
 }
 
 fn main() {
-    let stdin = std::io::stdin();
-    let mut stdout = std::io::stdout().lock();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        let response = match from_line::<Request>(&line) {
-            Err(e) => Response::Err(Failure::new(
-                FailureKind::Other,
-                format!("bad request: {e}"),
-            )),
-            Ok(request) => handle(request, &mut stdout),
-        };
-        writeln!(stdout, "{}", to_line(&response)).expect("stdout");
-        stdout.flush().expect("stdout");
+    wasm_compat_protocol::serve::<Fault>();
+}
+
+/// An engine of no state: every module and instance exists.
+struct Fault;
+
+impl Adapter for Fault {
+    const ENGINE: &'static str = "fault";
+
+    fn version() -> String {
+        std::env::var("WASM_COMPAT_FAULT_VERSION").unwrap_or_else(|_| "1.0.0".into())
+    }
+
+    fn features() -> Vec<&'static str> {
+        vec!["annotations"]
+    }
+
+    fn configure(_: &EngineConfig) -> Result<Self, Failure> {
+        Ok(Fault)
+    }
+
+    fn compile(&mut self, _: ModuleId, _: Vec<u8>) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn instantiate(&mut self, _: ModuleId, _: InstanceId) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn register(&mut self, _: InstanceId, _: String) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn invoke(
+        &mut self,
+        _: InstanceId,
+        export: &str,
+        args: &[Value],
+    ) -> Result<Vec<Value>, Failure> {
+        inject(export, args)
+    }
+
+    fn get_global(&mut self, _: InstanceId, _: &str) -> Result<Value, Failure> {
+        Err(Failure::new(FailureKind::NotFound, "no globals here"))
+    }
+
+    fn memory_size(&mut self, _: InstanceId, _: &str) -> Result<u64, Failure> {
+        Ok(0)
+    }
+
+    fn drop_instance(&mut self, _: InstanceId) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn drop_module(&mut self, _: ModuleId) -> Result<(), Failure> {
+        Ok(())
     }
 }
 
-fn handle(request: Request, stdout: &mut impl Write) -> Response {
-    match request {
-        Request::Hello => Response::Ok(Reply::Hello(EngineInfo {
-            engine: "fault".into(),
-            version: std::env::var("WASM_COMPAT_FAULT_VERSION").unwrap_or_else(|_| "1.0.0".into()),
-            protocol: PROTOCOL_VERSION,
-            features: vec!["annotations".into()],
-            capabilities: vec!["memory-usage".into()],
-        })),
-        Request::Invoke { export, args, .. } => match export.as_str() {
-            "fault:panic" => panic!("injected panic"),
-            "fault:abort" => std::process::abort(),
-            "fault:segfault" => unsafe {
-                let p: *mut u8 = std::ptr::null_mut();
-                std::ptr::write_volatile(p, 1);
-                unreachable!()
-            },
-            "fault:kill" => {
-                let _ = std::process::Command::new("kill")
-                    .args(["-9", &std::process::id().to_string()])
-                    .status();
-                std::thread::sleep(std::time::Duration::from_secs(60));
-                unreachable!()
-            }
-            "fault:hang" => loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
-            },
-            "fault:garbage" => {
-                writeln!(stdout, "this is not a response").expect("stdout");
-                stdout.flush().expect("stdout");
-                std::thread::sleep(std::time::Duration::from_secs(60));
-                unreachable!()
-            }
-            "fault:exit" => std::process::exit(3),
-            "fault:alloc" => {
-                // Allocate and touch memory without bound.
-                let mut hoard: Vec<Vec<u8>> = Vec::new();
-                loop {
-                    hoard.push(vec![1u8; 16 << 20]);
-                    std::hint::black_box(&hoard);
-                }
-            }
-            "fault:truncated" => {
-                write!(stdout, "{{\"ok\":{{\"val").expect("stdout");
-                stdout.flush().expect("stdout");
-                std::process::exit(0)
-            }
-            "fault:flood" => {
-                // Megabytes of output on one line.
-                let junk = vec![b'x'; 1 << 20];
-                for _ in 0..16 {
-                    stdout.write_all(&junk).expect("stdout");
-                }
-                writeln!(stdout).expect("stdout");
-                stdout.flush().expect("stdout");
-                std::thread::sleep(std::time::Duration::from_secs(60));
-                unreachable!()
-            }
-            "fault:close-stdout" => {
-                // SAFETY: closing our own stdout; nothing writes to it after.
-                unsafe { libc_close(1) };
-                std::thread::sleep(std::time::Duration::from_secs(60));
-                unreachable!()
-            }
-            "fault:sleep" => {
-                // Sleeps as many seconds as the first argument says, then echoes.
-                let secs = match args.first() {
-                    Some(wasm_compat_protocol::Value::I32(n)) => u64::from(*n),
-                    _ => 1,
-                };
-                std::thread::sleep(std::time::Duration::from_secs(secs));
-                Response::Ok(Reply::Values(args))
-            }
-            "fault:slow" => {
-                std::thread::sleep(std::time::Duration::from_millis(1500));
-                Response::Ok(Reply::Values(args))
-            }
-            "fault:trap" => Response::Err(Failure::new(
-                FailureKind::Trap {
-                    trap: TrapKind::Unreachable,
-                },
-                "injected unreachable",
-            )),
-            _ => Response::Ok(Reply::Values(args)),
+/// The fault `export` names, or the echo of `args`.
+fn inject(export: &str, args: &[Value]) -> Result<Vec<Value>, Failure> {
+    // The same stdout `serve` answers on (the lock is re-entrant).
+    let mut stdout = std::io::stdout().lock();
+    match export {
+        "fault:panic" => panic!("injected panic"),
+        "fault:abort" => std::process::abort(),
+        "fault:segfault" => unsafe {
+            let p: *mut u8 = std::ptr::null_mut();
+            std::ptr::write_volatile(p, 1);
+            unreachable!()
         },
-        Request::MemoryUsage => match wasm_compat_protocol::current_memory_usage() {
-            Some(m) => Response::Ok(Reply::Memory(m)),
-            None => Response::Err(Failure::new(FailureKind::Unsupported, "no /proc here")),
-        },
-        Request::HostCalls { .. } => Response::Ok(Reply::Calls(Vec::new())),
-        Request::Serialize { .. }
-        | Request::Deserialize { .. }
-        | Request::DeserializeFile { .. }
-        | Request::GrowMemory { .. } => Response::Err(Failure::new(
-            FailureKind::Unsupported,
-            "the fault engine has no such thing",
-        )),
-        Request::MemorySize { .. } => Response::Ok(Reply::Pages(0)),
-        Request::GetGlobal { .. } => {
-            Response::Err(Failure::new(FailureKind::NotFound, "no globals here"))
+        "fault:kill" => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &std::process::id().to_string()])
+                .status();
+            std::thread::sleep(Duration::from_secs(60));
+            unreachable!()
         }
-        _ => Response::Ok(Reply::Done),
+        "fault:hang" => loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        },
+        "fault:garbage" => {
+            writeln!(stdout, "this is not a response").expect("stdout");
+            stdout.flush().expect("stdout");
+            std::thread::sleep(Duration::from_secs(60));
+            unreachable!()
+        }
+        "fault:exit" => std::process::exit(3),
+        "fault:alloc" => {
+            // Allocate and touch memory without bound.
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1u8; 16 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        "fault:truncated" => {
+            write!(stdout, "{{\"ok\":{{\"val").expect("stdout");
+            stdout.flush().expect("stdout");
+            std::process::exit(0)
+        }
+        "fault:flood" => {
+            // Megabytes of output on one line.
+            let junk = vec![b'x'; 1 << 20];
+            for _ in 0..16 {
+                stdout.write_all(&junk).expect("stdout");
+            }
+            writeln!(stdout).expect("stdout");
+            stdout.flush().expect("stdout");
+            std::thread::sleep(Duration::from_secs(60));
+            unreachable!()
+        }
+        "fault:close-stdout" => {
+            // SAFETY: closing our own stdout; nothing writes to it after.
+            unsafe { libc_close(1) };
+            std::thread::sleep(Duration::from_secs(60));
+            unreachable!()
+        }
+        "fault:sleep" => {
+            // Sleeps as many seconds as the first argument says, then echoes.
+            let secs = match args.first() {
+                Some(Value::I32(n)) => u64::from(*n),
+                _ => 1,
+            };
+            std::thread::sleep(Duration::from_secs(secs));
+            Ok(args.to_vec())
+        }
+        "fault:slow" => {
+            std::thread::sleep(Duration::from_millis(1500));
+            Ok(args.to_vec())
+        }
+        "fault:trap" => Err(Failure::new(
+            FailureKind::Trap {
+                trap: TrapKind::Unreachable,
+            },
+            "injected unreachable",
+        )),
+        _ => Ok(args.to_vec()),
     }
 }

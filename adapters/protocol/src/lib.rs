@@ -9,6 +9,13 @@
 //! Values travel as exact bit patterns ([`Value`]), so NaN payloads and v128 lanes
 //! survive the trip. Failures travel as a typed [`FailureKind`] with the engine's
 //! raw message kept beside it: the harness compares kinds and only reports messages.
+//!
+//! A Rust adapter gets the framing from [`serve`]: it implements [`Adapter`], the
+//! engine-specific calls, and its `main` is `serve::<MyAdapter>()`.
+
+mod serve;
+
+pub use serve::{hello, serve, serve_lines, Adapter};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -257,10 +264,106 @@ pub struct EngineInfo {
     pub protocol: u32,
     /// Proposals this engine version can enable (see [`EngineConfig::features`]).
     pub features: Vec<String>,
-    /// Optional requests this adapter implements: any of `serialize`,
-    /// `deserialize`, `deserialize-file`, `cache-dir`, `grow-memory`, `store-limits`,
-    /// `memory-usage`, `drop-store`, `host-functions`.
-    pub capabilities: Vec<String>,
+    /// Optional requests this adapter implements.
+    pub capabilities: Vec<Capability>,
+}
+
+/// An optional part of the protocol, announced in [`EngineInfo::capabilities`]
+/// by an adapter that implements it; requests needing one an adapter did not
+/// announce are answered `unsupported` ([`Request::capabilities`] says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// [`Request::Serialize`].
+    Serialize,
+    /// [`Request::Deserialize`].
+    Deserialize,
+    /// [`Request::DeserializeFile`].
+    DeserializeFile,
+    /// [`EngineConfig::cache_dir`].
+    CacheDir,
+    /// [`Request::GrowMemory`].
+    GrowMemory,
+    /// [`Request::SetLimits`] and [`EngineConfig::limits`].
+    StoreLimits,
+    /// [`Request::MemoryUsage`].
+    MemoryUsage,
+    /// [`Request::DropStore`].
+    DropStore,
+    /// [`Request::DefineHost`] and [`Request::HostCalls`].
+    HostFunctions,
+}
+
+impl Capability {
+    /// Every capability, in the order `hello` lists them.
+    pub const ALL: [Capability; 9] = [
+        Capability::Serialize,
+        Capability::Deserialize,
+        Capability::DeserializeFile,
+        Capability::CacheDir,
+        Capability::GrowMemory,
+        Capability::StoreLimits,
+        Capability::MemoryUsage,
+        Capability::DropStore,
+        Capability::HostFunctions,
+    ];
+
+    /// Its name on the wire, e.g. `deserialize-file`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Serialize => "serialize",
+            Capability::Deserialize => "deserialize",
+            Capability::DeserializeFile => "deserialize-file",
+            Capability::CacheDir => "cache-dir",
+            Capability::GrowMemory => "grow-memory",
+            Capability::StoreLimits => "store-limits",
+            Capability::MemoryUsage => "memory-usage",
+            Capability::DropStore => "drop-store",
+            Capability::HostFunctions => "host-functions",
+        }
+    }
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Request {
+    /// The optional capabilities an adapter needs to answer this request (none
+    /// for the requests every adapter answers).
+    pub fn capabilities(&self) -> Vec<Capability> {
+        match self {
+            Request::Configure(config) => {
+                let mut needed = Vec::new();
+                if config.limits.is_some() {
+                    needed.push(Capability::StoreLimits);
+                }
+                if config.cache_dir.is_some() {
+                    needed.push(Capability::CacheDir);
+                }
+                needed
+            }
+            Request::Serialize { .. } => vec![Capability::Serialize],
+            Request::Deserialize { .. } => vec![Capability::Deserialize],
+            Request::DeserializeFile { .. } => vec![Capability::DeserializeFile],
+            Request::DefineHost(_) | Request::HostCalls { .. } => vec![Capability::HostFunctions],
+            Request::SetLimits(_) => vec![Capability::StoreLimits],
+            Request::GrowMemory { .. } => vec![Capability::GrowMemory],
+            Request::DropStore => vec![Capability::DropStore],
+            Request::MemoryUsage => vec![Capability::MemoryUsage],
+            Request::Hello
+            | Request::Compile { .. }
+            | Request::Instantiate { .. }
+            | Request::Register { .. }
+            | Request::Invoke { .. }
+            | Request::GetGlobal { .. }
+            | Request::MemorySize { .. }
+            | Request::DropInstance { .. }
+            | Request::DropModule { .. } => Vec::new(),
+        }
+    }
 }
 
 /// Memory use of an adapter process, read from the operating system.
@@ -586,6 +689,19 @@ mod tests {
             bytes: Bytes(b"\0asm".to_vec()),
         };
         assert_eq!(from_line::<Request>(&to_line(&bytes)).unwrap(), bytes);
+    }
+
+    #[test]
+    fn capabilities_travel_as_their_kebab_case_names() {
+        for capability in Capability::ALL {
+            let line = to_line(&capability);
+            assert_eq!(line, format!("\"{}\"", capability.name()));
+            assert_eq!(from_line::<Capability>(&line).unwrap(), capability);
+        }
+        let mut sorted = Capability::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Capability::ALL, "ALL is in declaration order");
+        assert!(from_line::<Capability>(r#""teleport""#).is_err());
     }
 
     #[test]

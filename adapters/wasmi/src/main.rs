@@ -6,12 +6,11 @@
 mod compat;
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
 
 use compat::{Data, ErrorClass, HostStore};
 use wasm_compat_protocol::{
-    current_memory_usage, from_line, to_line, EngineConfig, EngineInfo, Failure, FailureKind,
-    HostFunc, InstanceId, ModuleId, Reply, Request, Response, TrapKind, PROTOCOL_VERSION,
+    Adapter, Capability, EngineConfig, Failure, FailureKind, HostFunc, InstanceId, ModuleId,
+    TrapKind, Value,
 };
 use wasmi::{Engine, Extern, Instance, Linker, Module, Store};
 
@@ -22,7 +21,7 @@ fn fail(kind: FailureKind, message: impl Into<String>) -> Failure {
 }
 
 /// The adapter's whole state: one engine, one store, and the handles the harness chose.
-struct Adapter {
+struct Session {
     engine: Engine,
     config: EngineConfig,
     memory64: bool,
@@ -38,51 +37,7 @@ struct Adapter {
     calls: wasm_compat_protocol::HostCallLog,
 }
 
-impl Adapter {
-    fn new(config: EngineConfig) -> Result<Self> {
-        if let Some(dir) = &config.cache_dir {
-            return Err(fail(
-                FailureKind::Unsupported,
-                format!("wasmi has no compilation cache (cache_dir {dir:?})"),
-            ));
-        }
-        let mut wasmi_config = wasmi::Config::default();
-        let mut memory64 = compat::MEMORY64_BY_DEFAULT;
-        for feature in &config.features {
-            if !compat::enable_proposal(&mut wasmi_config, feature) {
-                return Err(fail(
-                    FailureKind::Unsupported,
-                    format!(
-                        "wasmi {} cannot enable proposal {feature}",
-                        env!("CARGO_PKG_VERSION")
-                    ),
-                ));
-            }
-            if feature == "memory64" {
-                memory64 = true;
-            }
-        }
-        let engine = Engine::new(&wasmi_config);
-        let mut adapter = Adapter {
-            store: Store::new(
-                &engine,
-                Data {
-                    limits: wasmi::StoreLimitsBuilder::new().build(),
-                },
-            ),
-            engine,
-            config,
-            memory64,
-            modules: HashMap::new(),
-            instances: HashMap::new(),
-            namespaces: HashMap::new(),
-            hosts: Vec::new(),
-            calls: wasm_compat_protocol::HostCallLog::default(),
-        };
-        adapter.reset_store()?;
-        Ok(adapter)
-    }
-
+impl Session {
     /// Replaces the store by an empty one (same engine and limits), clearing instances
     /// and registrations and re-creating `spectest`.
     fn reset_store(&mut self) -> Result<()> {
@@ -102,13 +57,13 @@ impl Adapter {
             .insert("spectest".to_string(), spectest.into_iter().collect());
         self.store = store;
         for host in self.hosts.clone() {
-            self.define_host(&host)?;
+            self.make_host(&host)?;
         }
         Ok(())
     }
 
     /// Creates `host` in the current store and makes it importable.
-    fn define_host(&mut self, host: &HostFunc) -> Result<()> {
+    fn make_host(&mut self, host: &HostFunc) -> Result<()> {
         let func = compat::host_func(&mut self.store, host, &self.calls)
             .map_err(|m| fail(FailureKind::Unsupported, m))?;
         self.namespaces
@@ -144,155 +99,177 @@ impl Adapter {
             )),
         }
     }
+}
 
-    fn handle(&mut self, request: Request) -> Result<Reply> {
-        match request {
-            Request::Hello => Ok(Reply::Hello(EngineInfo {
-                engine: "wasmi".to_string(),
-                version: env!("CARGO_PKG_VERSION").to_string(),
-                protocol: PROTOCOL_VERSION,
-                features: compat::supported_proposals()
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-                capabilities: [
-                    "grow-memory",
-                    "store-limits",
-                    "memory-usage",
-                    "drop-store",
-                    "host-functions",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            })),
-            Request::Configure(config) => {
-                *self = Adapter::new(config)?;
-                Ok(Reply::Done)
+impl Adapter for Session {
+    const ENGINE: &'static str = "wasmi";
+    const CAPABILITIES: &'static [Capability] = &[
+        Capability::GrowMemory,
+        Capability::StoreLimits,
+        Capability::DropStore,
+        Capability::HostFunctions,
+    ];
+
+    fn version() -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    fn features() -> Vec<&'static str> {
+        compat::supported_proposals()
+    }
+
+    fn configure(config: &EngineConfig) -> Result<Self> {
+        let mut wasmi_config = wasmi::Config::default();
+        let mut memory64 = compat::MEMORY64_BY_DEFAULT;
+        for feature in &config.features {
+            if !compat::enable_proposal(&mut wasmi_config, feature) {
+                return Err(fail(
+                    FailureKind::Unsupported,
+                    format!(
+                        "wasmi {} cannot enable proposal {feature}",
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                ));
             }
-            Request::Compile { module, bytes } => {
-                let compiled = compat::compile(&self.engine, &bytes.0)
-                    .map_err(|e| fail(FailureKind::Compile, e.to_string()))?;
-                self.modules.insert(module, compiled);
-                Ok(Reply::Done)
+            if feature == "memory64" {
+                memory64 = true;
             }
-            Request::Instantiate { module, instance } => {
-                let compiled = self
-                    .modules
-                    .get(&module)
-                    .ok_or_else(|| fail(FailureKind::NotFound, format!("no module {module}")))?;
-                let mut linker = Linker::<Data>::new(&self.engine);
-                for import in compiled.imports() {
-                    let found = self
-                        .namespaces
-                        .get(import.module())
-                        .and_then(|ns| ns.get(import.name()));
-                    if let Some(item) = found {
-                        // Each (module, name) pair is defined at most once per linker.
-                        let _ = linker.define(import.module(), import.name(), *item);
-                    }
-                }
-                let inst = compat::instantiate(&linker, &mut self.store, compiled)
-                    .map_err(|e| instantiate_failure(&e))?;
-                self.instances.insert(instance, inst);
-                Ok(Reply::Done)
+        }
+        let engine = Engine::new(&wasmi_config);
+        let mut session = Session {
+            store: Store::new(
+                &engine,
+                Data {
+                    limits: wasmi::StoreLimitsBuilder::new().build(),
+                },
+            ),
+            engine,
+            config: config.clone(),
+            memory64,
+            modules: HashMap::new(),
+            instances: HashMap::new(),
+            namespaces: HashMap::new(),
+            hosts: Vec::new(),
+            calls: wasm_compat_protocol::HostCallLog::default(),
+        };
+        session.reset_store()?;
+        Ok(session)
+    }
+
+    fn compile(&mut self, module: ModuleId, bytes: Vec<u8>) -> Result<()> {
+        let compiled = compat::compile(&self.engine, &bytes)
+            .map_err(|e| fail(FailureKind::Compile, e.to_string()))?;
+        self.modules.insert(module, compiled);
+        Ok(())
+    }
+
+    fn instantiate(&mut self, module: ModuleId, instance: InstanceId) -> Result<()> {
+        let compiled = self
+            .modules
+            .get(&module)
+            .ok_or_else(|| fail(FailureKind::NotFound, format!("no module {module}")))?;
+        let mut linker = Linker::<Data>::new(&self.engine);
+        for import in compiled.imports() {
+            let found = self
+                .namespaces
+                .get(import.module())
+                .and_then(|ns| ns.get(import.name()));
+            if let Some(item) = found {
+                // Each (module, name) pair is defined at most once per linker.
+                let _ = linker.define(import.module(), import.name(), *item);
             }
-            Request::Register { instance, name } => {
-                let inst = self.instance(instance)?;
-                // Each export shadows an earlier definition of the same name; other
-                // names registered under `name` before stay importable.
-                let exports = compat::exports(&self.store, &inst);
-                self.namespaces.entry(name).or_default().extend(exports);
-                Ok(Reply::Done)
-            }
-            Request::Invoke {
-                instance,
-                export,
-                args,
-            } => {
-                let func = match self.export(instance, &export)? {
-                    Extern::Func(f) => f,
-                    _ => {
-                        return Err(fail(
-                            FailureKind::NotFound,
-                            format!("export {export:?} is not a function"),
-                        ))
-                    }
-                };
-                let args = args
-                    .iter()
-                    .map(|a| compat::to_wasmi(&mut self.store, a))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|m| fail(FailureKind::Unsupported, m))?;
-                let results =
-                    compat::call(&mut self.store, &func, &args).map_err(|e| runtime_failure(&e))?;
-                Ok(Reply::Values(
-                    results
-                        .iter()
-                        .map(|v| compat::from_wasmi(&self.store, v))
-                        .collect(),
+        }
+        let inst = compat::instantiate(&linker, &mut self.store, compiled)
+            .map_err(|e| instantiate_failure(&e))?;
+        self.instances.insert(instance, inst);
+        Ok(())
+    }
+
+    fn register(&mut self, instance: InstanceId, name: String) -> Result<()> {
+        let inst = self.instance(instance)?;
+        // Each export shadows an earlier definition of the same name; other
+        // names registered under `name` before stay importable.
+        let exports = compat::exports(&self.store, &inst);
+        self.namespaces.entry(name).or_default().extend(exports);
+        Ok(())
+    }
+
+    fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>> {
+        let func = match self.export(instance, export)? {
+            Extern::Func(f) => f,
+            _ => {
+                return Err(fail(
+                    FailureKind::NotFound,
+                    format!("export {export:?} is not a function"),
                 ))
             }
-            Request::GetGlobal { instance, export } => match self.export(instance, &export)? {
-                Extern::Global(g) => {
-                    let value = compat::global_get(&self.store, &g);
-                    Ok(Reply::Values(vec![compat::from_wasmi(&self.store, &value)]))
-                }
-                _ => Err(fail(
-                    FailureKind::NotFound,
-                    format!("export {export:?} is not a global"),
-                )),
-            },
-            Request::DefineHost(host) => {
-                self.define_host(&host)?;
-                self.hosts.push(host);
-                Ok(Reply::Done)
+        };
+        let args = args
+            .iter()
+            .map(|a| compat::to_wasmi(&mut self.store, a))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|m| fail(FailureKind::Unsupported, m))?;
+        let results =
+            compat::call(&mut self.store, &func, &args).map_err(|e| runtime_failure(&e))?;
+        Ok(results
+            .iter()
+            .map(|v| compat::from_wasmi(&self.store, v))
+            .collect())
+    }
+
+    fn get_global(&mut self, instance: InstanceId, export: &str) -> Result<Value> {
+        match self.export(instance, export)? {
+            Extern::Global(g) => {
+                let value = compat::global_get(&self.store, &g);
+                Ok(compat::from_wasmi(&self.store, &value))
             }
-            Request::HostCalls { module, name } => {
-                Ok(Reply::Calls(self.calls.calls(&module, &name)))
-            }
-            Request::SetLimits(limits) => {
-                self.store.data_mut().limits = compat::store_limits(&limits);
-                self.store.limiter(|data: &mut Data| &mut data.limits);
-                self.config.limits = Some(limits);
-                Ok(Reply::Done)
-            }
-            Request::Serialize { .. }
-            | Request::Deserialize { .. }
-            | Request::DeserializeFile { .. } => Err(fail(
-                FailureKind::Unsupported,
-                "wasmi has no module serialization",
+            _ => Err(fail(
+                FailureKind::NotFound,
+                format!("export {export:?} is not a global"),
             )),
-            Request::GrowMemory {
-                instance,
-                export,
-                delta,
-            } => {
-                let memory = self.memory(instance, &export)?;
-                compat::memory_grow(&mut self.store, &memory, delta)
-                    .map(Reply::Pages)
-                    .map_err(|m| fail(FailureKind::Exhaustion, m))
-            }
-            Request::MemorySize { instance, export } => {
-                let memory = self.memory(instance, &export)?;
-                Ok(Reply::Pages(compat::memory_size(&self.store, &memory)))
-            }
-            Request::DropInstance { instance } => {
-                self.instances.remove(&instance);
-                Ok(Reply::Done)
-            }
-            Request::DropModule { module } => {
-                self.modules.remove(&module);
-                Ok(Reply::Done)
-            }
-            Request::DropStore => {
-                self.reset_store()?;
-                Ok(Reply::Done)
-            }
-            Request::MemoryUsage => current_memory_usage()
-                .map(Reply::Memory)
-                .ok_or_else(|| fail(FailureKind::Other, "memory usage is not available here")),
         }
+    }
+
+    fn memory_size(&mut self, instance: InstanceId, export: &str) -> Result<u64> {
+        let memory = self.memory(instance, export)?;
+        Ok(compat::memory_size(&self.store, &memory))
+    }
+
+    fn drop_instance(&mut self, instance: InstanceId) -> Result<()> {
+        self.instances.remove(&instance);
+        Ok(())
+    }
+
+    fn drop_module(&mut self, module: ModuleId) -> Result<()> {
+        self.modules.remove(&module);
+        Ok(())
+    }
+
+    fn define_host(&mut self, host: HostFunc) -> Result<()> {
+        self.make_host(&host)?;
+        self.hosts.push(host);
+        Ok(())
+    }
+
+    fn host_calls(&mut self, module: &str, name: &str) -> Result<Vec<Vec<Value>>> {
+        Ok(self.calls.calls(module, name))
+    }
+
+    fn set_limits(&mut self, limits: wasm_compat_protocol::StoreLimits) -> Result<()> {
+        self.store.data_mut().limits = compat::store_limits(&limits);
+        self.store.limiter(|data: &mut Data| &mut data.limits);
+        self.config.limits = Some(limits);
+        Ok(())
+    }
+
+    fn grow_memory(&mut self, instance: InstanceId, export: &str, delta: u64) -> Result<u64> {
+        let memory = self.memory(instance, export)?;
+        compat::memory_grow(&mut self.store, &memory, delta)
+            .map_err(|m| fail(FailureKind::Exhaustion, m))
+    }
+
+    fn drop_store(&mut self) -> Result<()> {
+        self.reset_store()
     }
 }
 
@@ -370,39 +347,5 @@ fn instantiate_failure(err: &wasmi::Error) -> Failure {
 }
 
 fn main() {
-    let mut adapter: Option<Adapter> = None;
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for line in stdin.lock().lines() {
-        let line = match line {
-            Ok(line) => line,
-            Err(e) => {
-                eprintln!("wasm-compat-adapter-wasmi: reading stdin: {e}");
-                break;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let response = match from_line::<Request>(&line) {
-            Err(e) => Response::Err(fail(FailureKind::Other, format!("bad request: {e}"))),
-            Ok(request) => {
-                // Before any configure, the default configuration is used.
-                let a = adapter.get_or_insert_with(|| {
-                    Adapter::new(EngineConfig::default())
-                        .expect("the default configuration is supported")
-                });
-                let result = a.handle(request);
-                match result {
-                    Ok(reply) => Response::Ok(reply),
-                    Err(failure) => Response::Err(failure),
-                }
-            }
-        };
-        let text = to_line(&response);
-        if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
-            break;
-        }
-    }
+    wasm_compat_protocol::serve::<Session>();
 }

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use wasm_compat_protocol::{
-    current_memory_usage, Bytes, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc,
-    InstanceId, ModuleId, Reply, Request, Value,
+    Adapter, Capability, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc, InstanceId,
+    ModuleId, Value,
 };
 use wasmtime::{
     Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
@@ -147,9 +147,28 @@ fn new_store(
     Ok((store, linker))
 }
 
-impl Session {
-    /// Build engine and store for `cfg`.
-    pub fn new(cfg: &EngineConfig) -> Result<Self, Failure> {
+impl Adapter for Session {
+    const ENGINE: &'static str = "wasmtime";
+    const CAPABILITIES: &'static [Capability] = &[
+        Capability::Serialize,
+        Capability::Deserialize,
+        Capability::DeserializeFile,
+        Capability::CacheDir,
+        Capability::GrowMemory,
+        Capability::StoreLimits,
+        Capability::DropStore,
+        Capability::HostFunctions,
+    ];
+
+    fn version() -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    fn features() -> Vec<&'static str> {
+        config::supported_features()
+    }
+
+    fn configure(cfg: &EngineConfig) -> Result<Self, Failure> {
         let (config, settings) = config::build(cfg)?;
         let engine = Engine::new(&config)
             .map_err(|e| Failure::new(FailureKind::Unsupported, format!("engine: {e:#}")))?;
@@ -166,147 +185,14 @@ impl Session {
         })
     }
 
-    /// Answer one request (everything but `hello` and `configure`).
-    pub fn handle(&mut self, request: Request) -> Result<Reply, Failure> {
-        match request {
-            Request::Hello | Request::Configure(_) => {
-                unreachable!("handled by the main loop")
-            }
-            Request::Compile { module, bytes } => {
-                let m = Module::new(&self.engine, &bytes.0)
-                    .map_err(|e| Failure::new(FailureKind::Compile, errors::message(&e)))?;
-                self.modules.insert(module, m);
-                Ok(Reply::Done)
-            }
-            Request::Instantiate { module, instance } => self.instantiate(module, instance),
-            Request::Register { instance, name } => {
-                let inst = self.instance(instance)?;
-                self.linker
-                    .instance(&mut self.store, &name, inst)
-                    .map_err(|e| other(errors::message(&e)))?;
-                Ok(Reply::Done)
-            }
-            Request::Invoke {
-                instance,
-                export,
-                args,
-            } => self.invoke(instance, &export, &args),
-            Request::GetGlobal { instance, export } => {
-                let inst = self.instance(instance)?;
-                let global = inst
-                    .get_global(&mut self.store, &export)
-                    .ok_or_else(|| not_found(format!("no global export `{export}`")))?;
-                let mut scope = RootScope::new(&mut self.store);
-                let ty = global.ty(&scope);
-                let val = global.get(&mut scope);
-                let value = values::from_val(&mut scope, &val, Some(ty.content()))?;
-                Ok(Reply::Values(vec![value]))
-            }
-            Request::Serialize { module } => {
-                let m = self.module(module)?;
-                let bytes = m.serialize().map_err(|e| other(errors::message(&e)))?;
-                Ok(Reply::Bytes(Bytes(bytes)))
-            }
-            Request::Deserialize { module, bytes } => {
-                // SAFETY: wasmtime checks the artifact's header, engine version and
-                // configuration before using it; the harness only hands us artifacts
-                // produced by wasmtime (or deliberately corrupted ones, which the
-                // header checks reject).
-                let m = unsafe { Module::deserialize(&self.engine, &bytes.0) }
-                    .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
-                self.modules.insert(module, m);
-                Ok(Reply::Done)
-            }
-            Request::DeserializeFile { module, path } => {
-                // SAFETY: as for `Deserialize`; the file is the harness's own copy.
-                let m = unsafe { Module::deserialize_file(&self.engine, &path) }
-                    .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
-                self.modules.insert(module, m);
-                Ok(Reply::Done)
-            }
-            Request::DefineHost(host) => {
-                link_host(&self.engine, &mut self.linker, &host, &self.calls)?;
-                self.hosts.push(host);
-                Ok(Reply::Done)
-            }
-            Request::HostCalls { module, name } => {
-                Ok(Reply::Calls(self.calls.calls(&module, &name)))
-            }
-            Request::SetLimits(limits) => {
-                self.store.data_mut().limits = config::store_limits(&limits);
-                self.store.limiter(|state| &mut state.limits);
-                self.settings.limits = Some(limits);
-                Ok(Reply::Done)
-            }
-            Request::GrowMemory {
-                instance,
-                export,
-                delta,
-            } => {
-                let inst = self.instance(instance)?;
-                match inst.get_export(&mut self.store, &export) {
-                    Some(Extern::Memory(mem)) => mem
-                        .grow(&mut self.store, delta)
-                        .map(Reply::Pages)
-                        .map_err(|e| Failure::new(FailureKind::Exhaustion, errors::message(&e))),
-                    Some(Extern::SharedMemory(mem)) => mem
-                        .grow(delta)
-                        .map(Reply::Pages)
-                        .map_err(|e| Failure::new(FailureKind::Exhaustion, errors::message(&e))),
-                    _ => Err(not_found(format!("no memory export `{export}`"))),
-                }
-            }
-            Request::MemorySize { instance, export } => {
-                let inst = self.instance(instance)?;
-                match inst.get_export(&mut self.store, &export) {
-                    Some(Extern::Memory(mem)) => Ok(Reply::Pages(mem.size(&self.store))),
-                    Some(Extern::SharedMemory(mem)) => Ok(Reply::Pages(mem.size())),
-                    _ => Err(not_found(format!("no memory export `{export}`"))),
-                }
-            }
-            Request::DropInstance { instance } => {
-                self.instances
-                    .remove(&instance)
-                    .ok_or_else(|| not_found(format!("no instance {instance}")))?;
-                Ok(Reply::Done)
-            }
-            Request::DropModule { module } => {
-                self.modules
-                    .remove(&module)
-                    .ok_or_else(|| not_found(format!("no module {module}")))?;
-                Ok(Reply::Done)
-            }
-            Request::DropStore => {
-                self.instances.clear();
-                let (store, mut linker) = new_store(&self.engine, &self.settings)?;
-                for host in &self.hosts {
-                    link_host(&self.engine, &mut linker, host, &self.calls)?;
-                }
-                // Replace the linker first: it may hold items of the old store.
-                self.linker = linker;
-                self.store = store;
-                Ok(Reply::Done)
-            }
-            Request::MemoryUsage => current_memory_usage()
-                .map(Reply::Memory)
-                .ok_or_else(|| Failure::new(FailureKind::Unsupported, "no /proc/self/statm here")),
-        }
+    fn compile(&mut self, module: ModuleId, bytes: Vec<u8>) -> Result<(), Failure> {
+        let m = Module::new(&self.engine, &bytes)
+            .map_err(|e| Failure::new(FailureKind::Compile, errors::message(&e)))?;
+        self.modules.insert(module, m);
+        Ok(())
     }
 
-    fn module(&self, id: ModuleId) -> Result<&Module, Failure> {
-        self.modules
-            .get(&id)
-            .ok_or_else(|| not_found(format!("no module {id}")))
-    }
-
-    fn instance(&self, id: InstanceId) -> Result<Instance, Failure> {
-        self.instances
-            .get(&id)
-            .copied()
-            .ok_or_else(|| not_found(format!("no instance {id}")))
-    }
-
-    fn instantiate(&mut self, module: ModuleId, instance: InstanceId) -> Result<Reply, Failure> {
+    fn instantiate(&mut self, module: ModuleId, instance: InstanceId) -> Result<(), Failure> {
         let m = self.module(module)?.clone();
         // Report missing imports ourselves so that they are told apart from other
         // instantiation failures without relying on message texts.
@@ -331,7 +217,15 @@ impl Session {
             .instantiate(&mut self.store, &m)
             .map_err(errors::instantiate_failure)?;
         self.instances.insert(instance, inst);
-        Ok(Reply::Done)
+        Ok(())
+    }
+
+    fn register(&mut self, instance: InstanceId, name: String) -> Result<(), Failure> {
+        let inst = self.instance(instance)?;
+        self.linker
+            .instance(&mut self.store, &name, inst)
+            .map_err(|e| other(errors::message(&e)))?;
+        Ok(())
     }
 
     fn invoke(
@@ -339,7 +233,7 @@ impl Session {
         instance: InstanceId,
         export: &str,
         args: &[Value],
-    ) -> Result<Reply, Failure> {
+    ) -> Result<Vec<Value>, Failure> {
         let inst = self.instance(instance)?;
         let func = inst
             .get_func(&mut self.store, export)
@@ -366,6 +260,126 @@ impl Session {
         for (val, rty) in results.iter().zip(&results_ty) {
             out.push(values::from_val(&mut scope, val, Some(rty))?);
         }
-        Ok(Reply::Values(out))
+        Ok(out)
+    }
+
+    fn get_global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Failure> {
+        let inst = self.instance(instance)?;
+        let global = inst
+            .get_global(&mut self.store, export)
+            .ok_or_else(|| not_found(format!("no global export `{export}`")))?;
+        let mut scope = RootScope::new(&mut self.store);
+        let ty = global.ty(&scope);
+        let val = global.get(&mut scope);
+        values::from_val(&mut scope, &val, Some(ty.content()))
+    }
+
+    fn memory_size(&mut self, instance: InstanceId, export: &str) -> Result<u64, Failure> {
+        let inst = self.instance(instance)?;
+        match inst.get_export(&mut self.store, export) {
+            Some(Extern::Memory(mem)) => Ok(mem.size(&self.store)),
+            Some(Extern::SharedMemory(mem)) => Ok(mem.size()),
+            _ => Err(not_found(format!("no memory export `{export}`"))),
+        }
+    }
+
+    fn drop_instance(&mut self, instance: InstanceId) -> Result<(), Failure> {
+        self.instances
+            .remove(&instance)
+            .ok_or_else(|| not_found(format!("no instance {instance}")))?;
+        Ok(())
+    }
+
+    fn drop_module(&mut self, module: ModuleId) -> Result<(), Failure> {
+        self.modules
+            .remove(&module)
+            .ok_or_else(|| not_found(format!("no module {module}")))?;
+        Ok(())
+    }
+
+    fn serialize(&mut self, module: ModuleId) -> Result<Vec<u8>, Failure> {
+        let m = self.module(module)?;
+        m.serialize().map_err(|e| other(errors::message(&e)))
+    }
+
+    fn deserialize(&mut self, module: ModuleId, bytes: Vec<u8>) -> Result<(), Failure> {
+        // SAFETY: wasmtime checks the artifact's header, engine version and
+        // configuration before using it; the harness only hands us artifacts
+        // produced by wasmtime (or deliberately corrupted ones, which the
+        // header checks reject).
+        let m = unsafe { Module::deserialize(&self.engine, &bytes) }
+            .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
+        self.modules.insert(module, m);
+        Ok(())
+    }
+
+    fn deserialize_file(&mut self, module: ModuleId, path: &str) -> Result<(), Failure> {
+        // SAFETY: as for `deserialize`; the file is the harness's own copy.
+        let m = unsafe { Module::deserialize_file(&self.engine, path) }
+            .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
+        self.modules.insert(module, m);
+        Ok(())
+    }
+
+    fn define_host(&mut self, host: HostFunc) -> Result<(), Failure> {
+        link_host(&self.engine, &mut self.linker, &host, &self.calls)?;
+        self.hosts.push(host);
+        Ok(())
+    }
+
+    fn host_calls(&mut self, module: &str, name: &str) -> Result<Vec<Vec<Value>>, Failure> {
+        Ok(self.calls.calls(module, name))
+    }
+
+    fn set_limits(&mut self, limits: wasm_compat_protocol::StoreLimits) -> Result<(), Failure> {
+        self.store.data_mut().limits = config::store_limits(&limits);
+        self.store.limiter(|state| &mut state.limits);
+        self.settings.limits = Some(limits);
+        Ok(())
+    }
+
+    fn grow_memory(
+        &mut self,
+        instance: InstanceId,
+        export: &str,
+        delta: u64,
+    ) -> Result<u64, Failure> {
+        let inst = self.instance(instance)?;
+        match inst.get_export(&mut self.store, export) {
+            Some(Extern::Memory(mem)) => mem
+                .grow(&mut self.store, delta)
+                .map_err(|e| Failure::new(FailureKind::Exhaustion, errors::message(&e))),
+            Some(Extern::SharedMemory(mem)) => mem
+                .grow(delta)
+                .map_err(|e| Failure::new(FailureKind::Exhaustion, errors::message(&e))),
+            _ => Err(not_found(format!("no memory export `{export}`"))),
+        }
+    }
+
+    fn drop_store(&mut self) -> Result<(), Failure> {
+        self.instances.clear();
+        let (store, mut linker) = new_store(&self.engine, &self.settings)?;
+        for host in &self.hosts {
+            link_host(&self.engine, &mut linker, host, &self.calls)?;
+        }
+        // Replace the linker first: it may hold items of the old store.
+        self.linker = linker;
+        self.store = store;
+        Ok(())
+    }
+}
+
+impl Session {
+    fn module(&self, id: ModuleId) -> Result<&Module, Failure> {
+        self.modules
+            .get(&id)
+            .ok_or_else(|| not_found(format!("no module {id}")))
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<Instance, Failure> {
+        self.instances
+            .get(&id)
+            .copied()
+            .ok_or_else(|| not_found(format!("no instance {id}")))
     }
 }
