@@ -137,6 +137,7 @@ fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
                 .map(|(process, e)| Participant {
                     engine: process as &mut dyn Engine,
                     features: &e.info.features,
+                    capabilities: &e.info.capabilities,
                 })
                 .collect(),
             case,

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use wasm_compat_protocol::{EngineConfig, FailureKind, Request, Response};
+use wasm_compat_protocol::{Capability, EngineConfig, FailureKind, Request, Response};
 use wast::parser::{self, ParseBuffer};
 use wast::{WastDirective, WastExecute};
 
@@ -56,6 +56,9 @@ pub struct Participant<'e> {
     pub engine: &'e mut dyn Engine,
     /// The proposals it announced in its hello.
     pub features: &'e [String],
+    /// The optional requests it announced in its hello: a directive needing
+    /// another is `unsupported` without being sent.
+    pub capabilities: &'e [Capability],
 }
 
 /// Parse a case's text into a [`Script`]; errors name the file, line and column.
@@ -190,7 +193,7 @@ fn configure<'e>(
                 )))
             }
         }
-        sides.push(Side::new(p.engine));
+        sides.push(Side::new(p.engine, p.capabilities));
     }
     Ok(sides)
 }

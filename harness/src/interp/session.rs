@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use wasm_compat_protocol::{EngineConfig, InstanceId, ModuleId, Request};
+use wasm_compat_protocol::{
+    Capability, EngineConfig, Failure, FailureKind, InstanceId, ModuleId, Request,
+};
 use wast::token::{Id, Span};
 
 use super::handles::Handles;
@@ -59,6 +61,8 @@ pub(super) struct Instance {
 /// One engine's process and the names the case made in it.
 pub(super) struct Side<'e> {
     pub engine: &'e mut dyn Engine,
+    /// The optional requests the adapter announced.
+    capabilities: &'e [Capability],
     next_module: ModuleId,
     next_instance: InstanceId,
     /// The instance unnamed directives use.
@@ -76,9 +80,10 @@ pub(super) struct Side<'e> {
 }
 
 impl<'e> Side<'e> {
-    pub(super) fn new(engine: &'e mut dyn Engine) -> Self {
+    pub(super) fn new(engine: &'e mut dyn Engine, capabilities: &'e [Capability]) -> Self {
         Side {
             engine,
+            capabilities,
             next_module: 0,
             next_instance: 0,
             current: None,
@@ -321,10 +326,26 @@ impl<'e, 'd> Session<'e, 'd> {
         &mut self.sides[self.active]
     }
 
-    /// Send and wait (everything sent earlier is judged first).
+    /// Send and wait (everything sent earlier is judged first). A request
+    /// needing a capability the adapter did not announce is not sent: it is
+    /// `unsupported`.
     pub(super) fn send(&mut self, request: Request) -> Step {
         self.flush();
-        Step::of(self.side().engine.request(&request))
+        let side = self.side();
+        let lacking = request
+            .capabilities()
+            .into_iter()
+            .find(|c| !side.capabilities.contains(c));
+        if let Some(capability) = lacking {
+            return Step::Failed(Failure::new(
+                FailureKind::Unsupported,
+                format!(
+                    "harness: the adapter does not announce the `{}` capability",
+                    capability.name()
+                ),
+            ));
+        }
+        Step::of(side.engine.request(&request))
     }
 
     /// Judge `assertion` on `step` now (after everything in flight).

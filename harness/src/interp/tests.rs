@@ -2,7 +2,7 @@
 //! engine dying mid-case, each in milliseconds without an adapter.
 
 use wasm_compat_protocol::{
-    Bytes, Failure, FailureKind, Reply, Request, Response, TrapKind, Value,
+    Bytes, Capability, Failure, FailureKind, Reply, Request, Response, TrapKind, Value,
 };
 
 use super::fake::{ok, ScriptedEngine};
@@ -30,6 +30,7 @@ fn participants(engine: &mut ScriptedEngine) -> Vec<Participant<'_>> {
     vec![Participant {
         engine,
         features: &[],
+        capabilities: &Capability::ALL,
     }]
 }
 
@@ -432,4 +433,30 @@ fn a_misspelt_proposal_in_configure_names_where_it_is() {
         "nothing may run: {:?}",
         engine.requests
     );
+}
+
+#[test]
+fn a_directive_needing_an_unannounced_capability_is_unsupported_and_not_sent() {
+    let mut engine = ScriptedEngine::done();
+    let text = "(module $m)\n(serialize $m \"a\")\n(drop_store)\n";
+    let participants = vec![Participant {
+        engine: &mut engine,
+        features: &[],
+        capabilities: &[Capability::DropStore],
+    }];
+    let records = ran(run_case(participants, &case(text)));
+    assert_eq!(records[1].verdict, Verdict::Unsupported, "{records:?}");
+    assert_eq!(records[2].verdict, Verdict::Pass, "{records:?}");
+    assert!(
+        !engine
+            .requests
+            .iter()
+            .any(|r| matches!(r, Request::Serialize { .. })),
+        "{:?}",
+        engine.requests
+    );
+    assert!(engine
+        .requests
+        .iter()
+        .any(|r| matches!(r, Request::DropStore)));
 }
