@@ -12,8 +12,9 @@
 //! keeps the go command from fetching another toolchain.
 //!
 //! API differences across versions are build tags: a file that starts with
-//! `//go:build !FAMILY_lt_X_Y` is compiled from version X.Y on, and the
-//! builder passes `FAMILY_lt_X_Y` to every older version.
+//! `//go:build !FOLDER_lt_X_Y` (FOLDER is the adapter folder's name) is
+//! compiled from version X.Y on, and the builder passes `FOLDER_lt_X_Y` to
+//! every older version.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -175,7 +176,7 @@ impl GoModule<'_> {
         bar.set_message("go build");
         let program = program_name(self.dir);
         let staging = builder.staging()?;
-        let tags = build_tags(self.dir, &id.engine, version)?;
+        let tags = build_tags(self.dir, &folder_name(self.dir), version)?;
         let output = staging.path().join(&program);
         let mut args = vec!["build".to_string(), "-trimpath".to_string()];
         if !tags.is_empty() {
@@ -227,13 +228,16 @@ fn supported_release(settings: &Settings, id: &EngineId) -> Result<semver::Versi
     Ok(version)
 }
 
+/// The adapter folder's name (`wazero`): the prefix of its build tags.
+fn folder_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "go".into())
+}
+
 /// The adapter's program name: `wasm-compat-adapter-FOLDER`.
 fn program_name(dir: &Path) -> String {
-    let folder = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "go".into());
-    format!("wasm-compat-adapter-{folder}")
+    format!("wasm-compat-adapter-{}", folder_name(dir))
 }
 
 /// The files whose content decides a build: the adapter's Go sources (tests
