@@ -61,6 +61,9 @@ pub enum AdapterSource {
     GoModule {
         /// The adapter's folder (absolute), with `go.mod` and `wasm-compat.toml`.
         dir: PathBuf,
+        /// Arguments the adapter runs with (`args` in matrix.toml), e.g. a
+        /// choice of the engine's compiler or interpreter.
+        args: Vec<String>,
     },
     /// A ready executable speaking the protocol (argv; the first item is the program).
     Command {
@@ -297,6 +300,8 @@ struct RawFamily {
     changelog: Option<String>,
     /// A local checkout of the engine crate, relative to the matrix file.
     path: Option<String>,
+    /// Arguments a Go adapter runs with.
+    args: Option<Vec<String>>,
 }
 
 impl Matrix {
@@ -328,13 +333,21 @@ impl Matrix {
             if name.contains('@') || name.contains('/') || name.is_empty() {
                 bail!("{here}: engine names may not contain `@` or `/`");
             }
+            let go = fam
+                .adapter
+                .as_ref()
+                .is_some_and(|dir| base.join(dir).join("go.mod").is_file());
+            if fam.args.is_some() && !go {
+                bail!("{here}: `args` is for Go adapters (a command takes its arguments in `command`)");
+            }
             let source = match (fam.adapter, fam.command) {
-                (Some(dir), None) if base.join(&dir).join("go.mod").is_file() => {
+                (Some(dir), None) if go => {
                     if fam.path.is_some() {
                         bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
                     }
                     AdapterSource::GoModule {
                         dir: base.join(dir),
+                        args: fam.args.clone().unwrap_or_default(),
                     }
                 }
                 (Some(dir), None) => {

@@ -38,6 +38,8 @@ const GO_NEEDED: &str = "go 1.21 or newer";
 pub struct GoModule<'a> {
     /// The adapter's folder.
     pub dir: &'a Path,
+    /// Arguments the adapter runs with (one build serves every choice).
+    pub args: &'a [String],
 }
 
 /// `wasm-compat.toml` of a Go adapter.
@@ -113,15 +115,20 @@ impl EngineSource for GoModule<'_> {
         let key = self.key(builder, id)?.expect("a Go adapter is built");
         let program = program_name(self.dir);
         let out = builder.out_dir(id, &key);
+        let with_args = |mut adapter: BuiltAdapter| {
+            adapter.args = self.args.to_vec();
+            adapter
+        };
         if let Some(found) = builder.load_cached(id, &program, &out) {
-            return Ok(found);
+            return Ok(with_args(found));
         }
         let _one_build_at_a_time = builder.one_at_a_time();
         if let Some(found) = builder.load_cached(id, &program, &out) {
-            return Ok(found);
+            return Ok(with_args(found));
         }
         let version = supported_release(&settings, id)?;
         self.build(builder, &settings, id, &version, &key)
+            .map(with_args)
     }
 }
 

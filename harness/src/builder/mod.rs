@@ -158,7 +158,7 @@ pub fn source_of(source: &AdapterSource) -> Box<dyn EngineSource + '_> {
     match source {
         AdapterSource::Crate { dir } => Box::new(crates::RustCrate { dir }),
         AdapterSource::Local { dir, engine } => Box::new(local::LocalCheckout { dir, engine }),
-        AdapterSource::GoModule { dir } => Box::new(gomod::GoModule { dir }),
+        AdapterSource::GoModule { dir, args } => Box::new(gomod::GoModule { dir, args }),
         AdapterSource::Command { argv } => Box::new(command::Executable { argv }),
     }
 }
