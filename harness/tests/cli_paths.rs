@@ -70,3 +70,62 @@ fn report_and_diff_find_the_results_of_a_run_with_another_matrix() {
     assert_eq!(diff.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("no stored results"), "{stderr}");
 }
+
+/// A PATH with every folder of this one but those holding a `go` command.
+fn path_without_go() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<_> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("go").exists())
+        .collect();
+    std::env::join_paths(kept).unwrap()
+}
+
+#[test]
+fn without_the_go_toolchain_the_go_family_is_unsupported_and_the_rest_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    let dir = cwd.join("elsewhere");
+    setup(&dir);
+    let wazero = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/wazero");
+    let mut matrix = std::fs::read_to_string(dir.join("m.toml")).unwrap();
+    matrix = matrix.replace(
+        "[suites]",
+        &format!(
+            "[engines.wazero]\nadapter = \"{}\"\nversions = [\"1.12.0\"]\n[suites]",
+            wazero.display()
+        ),
+    );
+    std::fs::write(dir.join("m.toml"), matrix).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
+        .current_dir(cwd)
+        .args(["run", "--matrix", "elsewhere/m.toml"])
+        .env("WASM_COMPAT_CACHE", cwd.join("cache"))
+        .env("PATH", path_without_go())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let results: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(cwd.join("target/wasm-compat/results.json")).unwrap(),
+    )
+    .unwrap();
+    let cell = |engine: &str| {
+        results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["engine"] == engine)
+            .unwrap_or_else(|| panic!("no cell of {engine}"))
+            .clone()
+    };
+    let wazero = cell("wazero@1.12.0");
+    assert_eq!(wazero["status"], "unsupported", "{wazero}");
+    assert!(
+        wazero["reason"]
+            .as_str()
+            .unwrap()
+            .contains("needs the Go toolchain, go 1.21 or newer, on PATH"),
+        "{wazero}"
+    );
+    assert_eq!(cell("fault@1.0.0")["status"], "pass");
+}
