@@ -304,6 +304,89 @@ struct RawFamily {
     args: Option<Vec<String>>,
 }
 
+impl RawFamily {
+    /// Where the family's adapters come from; `here` names the table in errors.
+    fn source(fam: &RawFamily, here: &str, base: &Path) -> Result<AdapterSource> {
+        let go = fam
+            .adapter
+            .as_ref()
+            .is_some_and(|dir| base.join(dir).join("go.mod").is_file());
+        if fam.args.is_some() && !go {
+            bail!("{here}: `args` is for Go adapters (a command takes its arguments in `command`)");
+        }
+        let source = match (fam.adapter.clone(), fam.command.clone()) {
+            (Some(dir), None) if go => {
+                if fam.path.is_some() {
+                    bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
+                }
+                AdapterSource::GoModule {
+                    dir: base.join(dir),
+                    args: fam.args.clone().unwrap_or_default(),
+                }
+            }
+            (Some(dir), None) => {
+                let dir = base.join(dir);
+                if !dir.join("Cargo.toml").is_file() {
+                    bail!(
+                    "{here}: adapter folder {} has no Cargo.toml (a Rust adapter) or go.mod (a Go adapter)",
+                    dir.display()
+                );
+                }
+                match &fam.path {
+                    None => AdapterSource::Crate { dir },
+                    Some(engine) => {
+                        let engine = base.join(engine);
+                        let engine = std::fs::canonicalize(&engine).map_err(|e| {
+                            anyhow::anyhow!("{here}: engine checkout {}: {e}", engine.display())
+                        })?;
+                        AdapterSource::Local { dir, engine }
+                    }
+                }
+            }
+            (None, Some(_)) if fam.path.is_some() => {
+                bail!("{here}: `path` (a local engine checkout) goes with `adapter`, not `command`")
+            }
+            (None, Some(argv)) => {
+                if argv.is_empty() {
+                    bail!("{here}: `command` is empty");
+                }
+                let mut argv = argv;
+                let program = Path::new(&argv[0]);
+                if program.is_relative() && argv[0].contains('/') {
+                    argv[0] = base.join(program).display().to_string();
+                }
+                AdapterSource::Command { argv }
+            }
+            (Some(_), Some(_)) => bail!("{here}: give either `adapter` or `command`, not both"),
+            (None, None) => bail!(
+                "{here}: needs `adapter` (an adapter crate folder) or `command` (an executable)"
+            ),
+        };
+        Ok(source)
+    }
+
+    /// The family's versions, checked against its source.
+    fn versions(&self, source: &AdapterSource, here: &str) -> Result<Vec<Version>> {
+        let fam = self;
+        if fam.versions.is_empty() {
+            bail!("{here}: `versions` is empty");
+        }
+        let mut versions = Vec::new();
+        for v in &fam.versions {
+            let version: Version = v.parse().map_err(|e| anyhow::anyhow!("{here}: {e}"))?;
+            let local = matches!(source, AdapterSource::Local { .. });
+            if local != (version == Version::Local) {
+                bail!("{here}: a family with `path` lists `versions = [\"local\"]`, others only releases X.Y.Z");
+            }
+            if versions.contains(&version) {
+                bail!("{here}: version `{v}` is listed twice");
+            }
+            versions.push(version);
+        }
+        Ok(versions)
+    }
+}
+
 impl Matrix {
     /// Read and check a matrix file.
     pub fn load(path: &Path) -> Result<Matrix> {
@@ -333,74 +416,8 @@ impl Matrix {
             if name.contains('@') || name.contains('/') || name.is_empty() {
                 bail!("{here}: engine names may not contain `@` or `/`");
             }
-            let go = fam
-                .adapter
-                .as_ref()
-                .is_some_and(|dir| base.join(dir).join("go.mod").is_file());
-            if fam.args.is_some() && !go {
-                bail!("{here}: `args` is for Go adapters (a command takes its arguments in `command`)");
-            }
-            let source = match (fam.adapter, fam.command) {
-                (Some(dir), None) if go => {
-                    if fam.path.is_some() {
-                        bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
-                    }
-                    AdapterSource::GoModule {
-                        dir: base.join(dir),
-                        args: fam.args.clone().unwrap_or_default(),
-                    }
-                }
-                (Some(dir), None) => {
-                    let dir = base.join(dir);
-                    if !dir.join("Cargo.toml").is_file() {
-                        bail!(
-                            "{here}: adapter folder {} has no Cargo.toml (a Rust adapter) or go.mod (a Go adapter)",
-                            dir.display()
-                        );
-                    }
-                    match &fam.path {
-                        None => AdapterSource::Crate { dir },
-                        Some(engine) => {
-                            let engine = base.join(engine);
-                            let engine = std::fs::canonicalize(&engine).map_err(|e| {
-                                anyhow::anyhow!("{here}: engine checkout {}: {e}", engine.display())
-                            })?;
-                            AdapterSource::Local { dir, engine }
-                        }
-                    }
-                }
-                (None, Some(_)) if fam.path.is_some() => {
-                    bail!("{here}: `path` (a local engine checkout) goes with `adapter`, not `command`")
-                }
-                (None, Some(argv)) => {
-                    if argv.is_empty() {
-                        bail!("{here}: `command` is empty");
-                    }
-                    let mut argv = argv;
-                    let program = Path::new(&argv[0]);
-                    if program.is_relative() && argv[0].contains('/') {
-                        argv[0] = base.join(program).display().to_string();
-                    }
-                    AdapterSource::Command { argv }
-                }
-                (Some(_), Some(_)) => bail!("{here}: give either `adapter` or `command`, not both"),
-                (None, None) => bail!("{here}: needs `adapter` (an adapter crate folder) or `command` (an executable)"),
-            };
-            if fam.versions.is_empty() {
-                bail!("{here}: `versions` is empty");
-            }
-            let mut versions = Vec::new();
-            for v in &fam.versions {
-                let version: Version = v.parse().map_err(|e| anyhow::anyhow!("{here}: {e}"))?;
-                let local = matches!(source, AdapterSource::Local { .. });
-                if local != (version == Version::Local) {
-                    bail!("{here}: a family with `path` lists `versions = [\"local\"]`, others only releases X.Y.Z");
-                }
-                if versions.contains(&version) {
-                    bail!("{here}: version `{v}` is listed twice");
-                }
-                versions.push(version);
-            }
+            let source = RawFamily::source(&fam, &here, &base)?;
+            let versions = fam.versions(&source, &here)?;
             families.insert(
                 name.clone(),
                 Family {
