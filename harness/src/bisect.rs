@@ -383,6 +383,7 @@ mod tests {
         let published = |rustc: &str| Published {
             releases: crate::builder::crates::releases(entries.clone(), Some(&v(rustc))),
             supported: ">=0.31.0, <2.1.0".parse().unwrap(),
+            minor_lines: false,
         };
         let c = candidates(&published("1.95.0"), &v("0.31.2"), &v("1.0.9"), false).unwrap();
         assert_eq!(c.versions.first(), Some(&v("0.31.2")));

@@ -46,6 +46,7 @@ impl EngineSource for RustCrate<'_> {
         Ok(Published {
             releases: releases(entries, rustc.as_ref()),
             supported: manifest.supported,
+            minor_lines: false,
         })
     }
 

@@ -76,6 +76,7 @@ impl EngineSource for GoModule<'_> {
         Ok(Published {
             releases,
             supported: settings.supported,
+            minor_lines: true,
         })
     }
 
@@ -391,9 +392,9 @@ struct ModuleInfo {
     go_mod: Option<String>,
 }
 
-/// Every published version of `module`: the proxy's list, and the newest
-/// release of each minor line asked for one by one (a proxy's list may be
-/// partial), with the retractions of its newest `go.mod`. Kept on disk under
+/// Every published version of `module`: the proxy's list, and every release
+/// of each minor line asked for one by one (a proxy's list may be partial),
+/// with the retractions of its newest `go.mod`. Kept on disk under
 /// the cache; `WASM_COMPAT_OFFLINE=1` uses only that copy.
 fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Release>> {
     let copy = builder
@@ -416,12 +417,7 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
     let mut versions: BTreeSet<String> = latest.versions.iter().cloned().collect();
     versions.insert(latest.version.clone());
     if let Ok(newest) = semver::Version::parse(latest.version.trim_start_matches('v')) {
-        for minor in 0..=newest.minor {
-            let line = format!("{module}@v{}.{minor}", newest.major);
-            if let Ok(info) = query(builder, &[], &line) {
-                versions.insert(info.version);
-            }
-        }
+        versions.extend(probe_releases(builder, module, &newest, &versions));
     }
     let retracted = latest
         .go_mod
@@ -441,6 +437,37 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         .collect();
     crate::fsutil::write_atomic(&copy, &serde_json::to_vec(&listed)?)?;
     Ok(to_releases(listed))
+}
+
+/// Releases of `module` up to `newest` that a proxy's (partial) list left
+/// out, asked for by exact version: every patch of every minor line of the
+/// newest major, until the first patch past the listed ones that is not there.
+fn probe_releases(
+    builder: &Builder,
+    module: &str,
+    newest: &semver::Version,
+    listed: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for minor in 0..=newest.minor {
+        let prefix = format!("v{}.{minor}.", newest.major);
+        let listed_top = listed
+            .iter()
+            .filter_map(|v| v.strip_prefix(&prefix)?.parse::<u64>().ok())
+            .max();
+        for patch in 0.. {
+            let v = format!("{prefix}{patch}");
+            if listed.contains(&v) {
+                continue;
+            }
+            if query(builder, &[], &format!("{module}@{v}")).is_ok() {
+                found.push(v);
+            } else if listed_top.is_none_or(|top| patch > top) {
+                break;
+            }
+        }
+    }
+    found
 }
 
 fn to_releases(listed: Vec<(String, Option<String>)>) -> Vec<Release> {

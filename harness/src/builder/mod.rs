@@ -102,12 +102,15 @@ pub struct Published {
     pub releases: Vec<Release>,
     /// The versions the adapter source compiles against.
     pub supported: semver::VersionReq,
+    /// A release line is a minor version (`1.7`) rather than a major one:
+    /// engines that stay on one major (wazero) ship their changes in minors.
+    pub minor_lines: bool,
 }
 
 impl Published {
     /// The newest release of every release line (each major, or each
-    /// `0.minor`) the adapter supports, withdrawn releases and pre-releases
-    /// left out: the versions a sweep builds.
+    /// `0.minor`; each minor with `minor_lines`) the adapter supports,
+    /// withdrawn releases and pre-releases left out: the versions a sweep builds.
     pub fn release_lines(&self) -> Vec<semver::Version> {
         let mut newest: BTreeMap<(u64, u64), semver::Version> = BTreeMap::new();
         for r in &self.releases {
@@ -115,10 +118,10 @@ impl Published {
             if r.withdrawn.is_some() || !v.pre.is_empty() || !self.supported.matches(v) {
                 continue;
             }
-            let line = if v.major > 0 {
+            let line = if v.major > 0 && !self.minor_lines {
                 (v.major, 0)
             } else {
-                (0, v.minor)
+                (v.major, v.minor)
             };
             let slot = newest.entry(line).or_insert_with(|| v.clone());
             if v > slot {
@@ -334,6 +337,7 @@ mod tests {
                 release("3.0.0", false),
             ],
             supported: ">=0.9.0, <3.0.0".parse().unwrap(),
+            minor_lines: false,
         };
         let lines: Vec<String> = published
             .release_lines()
@@ -341,5 +345,15 @@ mod tests {
             .map(|v| v.to_string())
             .collect();
         assert_eq!(lines, ["0.9.1", "1.2.0", "2.0.0"]);
+        let by_minor = Published {
+            minor_lines: true,
+            ..published
+        };
+        let lines: Vec<String> = by_minor
+            .release_lines()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(lines, ["0.9.1", "1.0.0", "1.2.0", "2.0.0"]);
     }
 }
