@@ -67,6 +67,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
 fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode> {
     let mut rows = Vec::new();
     let mut failed = 0;
+    let mut toolchain = builder.rustc().to_string();
     for version in builder.published(&family.source)?.release_lines() {
         let spec = EngineSpec {
             id: EngineId::new(&family.name, version.clone()),
@@ -74,14 +75,15 @@ fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode>
         };
         let row = match builder.adapter(&spec) {
             Ok(a) => {
-                let r = a.record.expect("crate adapters have a build record");
+                let r = a.record.expect("built adapters have a build record");
+                toolchain = r.toolchain.clone();
                 let pinned = r
                     .engine_crates
                     .iter()
                     .filter(|c| c.unpinned.is_some())
                     .count();
                 format!(
-                    "| {version} | builds | {}s | {} engine crates, {pinned} pinned below cargo's pick |",
+                    "| {version} | builds | {}s | {} engine packages, {pinned} pinned below the package manager's pick |",
                     r.build_secs,
                     r.engine_crates.len()
                 )
@@ -101,7 +103,7 @@ fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode>
              Build times are wall times with the shared target directory as it was \
              (dependencies built earlier are reused), not cold builds.\n\n\
              | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
-            builder.rustc(),
+            toolchain,
             rows.join("\n"),
             name = family.name,
         );
