@@ -21,7 +21,9 @@ use super::cargo::{
     cargo, finish_build, generated_manifest, locked_registry_packages, source_key, AdapterManifest,
     Finish,
 };
-use super::{Builder, BuiltAdapter, EngineSource, Published, Release, ResolvedCrate};
+use super::{
+    supported_release, Builder, BuiltAdapter, EngineSource, Published, Release, ResolvedCrate,
+};
 use crate::index::IndexEntry;
 use crate::matrix::EngineId;
 
@@ -52,7 +54,7 @@ impl EngineSource for RustCrate<'_> {
 
     fn check(&self, builder: &Builder, id: &EngineId) -> Result<()> {
         let manifest = AdapterManifest::load(self.dir)?;
-        let version = supported_release(&manifest, id)?;
+        let version = supported_release(id, &manifest.engine_crate, &manifest.supported)?;
         builder
             .index()
             .entry(&manifest.engine_crate, &version)
@@ -95,24 +97,6 @@ pub fn releases(entries: Vec<IndexEntry>, rustc: Option<&semver::Version>) -> Ve
         .collect()
 }
 
-/// The release `id` names, if the adapter supports it.
-fn supported_release(manifest: &AdapterManifest, id: &EngineId) -> Result<semver::Version> {
-    let version = id
-        .version
-        .release()
-        .cloned()
-        .with_context(|| format!("{id}: not a published release"))?;
-    if !manifest.supported.matches(&version) {
-        bail!(
-            "{id}: the {} adapter supports {} versions {} only",
-            id.engine,
-            manifest.engine_crate,
-            manifest.supported
-        );
-    }
-    Ok(version)
-}
-
 /// Generate, resolve, pin and build `id`'s adapter package; install it in `out`.
 fn build(
     builder: &Builder,
@@ -122,7 +106,7 @@ fn build(
     out: &Path,
 ) -> Result<BuiltAdapter> {
     let started = Instant::now();
-    let version = supported_release(manifest, id)?;
+    let version = supported_release(id, &manifest.engine_crate, &manifest.supported)?;
     let engine_entry = builder.index().entry(&manifest.engine_crate, &version)?;
     check_rust_version(&engine_entry, &builder.rustc)?;
     let available = engine_entry.feature_names();

@@ -26,8 +26,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    collect_files, BuildRecord, Builder, BuiltAdapter, EngineSource, Published, Release,
-    ResolvedCrate, Unavailable,
+    collect_files, supported_release, BuildRecord, Builder, BuiltAdapter, EngineSource, Published,
+    Release, ResolvedCrate, Unavailable,
 };
 use crate::matrix::EngineId;
 
@@ -82,7 +82,7 @@ impl EngineSource for GoModule<'_> {
 
     fn check(&self, _builder: &Builder, id: &EngineId) -> Result<()> {
         let settings = Settings::load(self.dir)?;
-        supported_release(&settings, id).map(|_| ())
+        supported_release(id, &settings.engine_module, &settings.supported).map(|_| ())
     }
 
     fn key(&self, _builder: &Builder, id: &EngineId) -> Result<Option<String>> {
@@ -127,7 +127,7 @@ impl EngineSource for GoModule<'_> {
         if let Some(found) = builder.load_cached(id, &program, &out) {
             return Ok(with_args(found));
         }
-        let version = supported_release(&settings, id)?;
+        let version = supported_release(id, &settings.engine_module, &settings.supported)?;
         self.build(builder, &settings, id, &version, &key)
             .map(with_args)
     }
@@ -216,24 +216,6 @@ impl GoModule<'_> {
             .load_cached(id, &program, &out)
             .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))
     }
-}
-
-/// The release `id` names, if the adapter supports it.
-fn supported_release(settings: &Settings, id: &EngineId) -> Result<semver::Version> {
-    let version = id
-        .version
-        .release()
-        .cloned()
-        .with_context(|| format!("{id}: not a published release"))?;
-    if !settings.supported.matches(&version) {
-        bail!(
-            "{id}: the {} adapter supports {} versions {} only",
-            id.engine,
-            settings.engine_module,
-            settings.supported
-        );
-    }
-    Ok(version)
 }
 
 /// The adapter folder's name (`wazero`): the prefix of its build tags.

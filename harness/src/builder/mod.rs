@@ -273,6 +273,27 @@ impl Builder {
     }
 }
 
+/// The release `id` names, if the adapter supports it (`engine` is the
+/// engine's package, `supported` the adapter's range).
+fn supported_release(
+    id: &EngineId,
+    engine: &str,
+    supported: &semver::VersionReq,
+) -> Result<semver::Version> {
+    let version = id
+        .version
+        .release()
+        .cloned()
+        .with_context(|| format!("{id}: not a published release"))?;
+    if !supported.matches(&version) {
+        bail!(
+            "{id}: the {} adapter supports {engine} versions {supported} only",
+            id.engine
+        );
+    }
+    Ok(version)
+}
+
 fn rustc_version() -> Result<String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(rustc)
