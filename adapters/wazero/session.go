@@ -342,6 +342,7 @@ func (a *adapter) invoke(req invokeReq) (Reply, *Failure) {
 	if f != nil {
 		return nil, f
 	}
+	goPanicOn(req.Export)
 	fn := inst.mod.ExportedFunction(req.Export)
 	if fn == nil {
 		return nil, notFound("no function export `%s`", req.Export)

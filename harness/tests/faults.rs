@@ -222,3 +222,73 @@ fn an_unknown_directive_is_an_error_not_a_skip() {
         r.reason
     );
 }
+
+/// A real Go panic in a Go adapter (a nil dereference in the wazero adapter,
+/// asked for with `WASM_COMPAT_GO_PANIC`) is a `crash` of the case it was
+/// running, with the Go runtime's words kept; the next case runs in a fresh
+/// adapter. Needs the `go` command (the adapter is built like any wazero
+/// version, into the user's adapter cache); without it there is nothing to test.
+#[test]
+fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
+    if std::process::Command::new("go")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no go command: the Go panic path cannot be built here");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let wazero = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/wazero");
+    std::fs::create_dir_all(work.path().join("mine")).unwrap();
+    std::fs::write(
+        work.path().join("m.toml"),
+        format!(
+            "reference = \"wazero@1.12.0\"\n[engines.wazero]\nadapter = \"{}\"\nversions = [\"1.12.0\"]\n\
+             [suites]\nspec = []\ncases = [\"mine\"]\n",
+            wazero.display()
+        ),
+    )
+    .unwrap();
+    let module = "(module (func (export \"id\") (param i32) (result i32) local.get 0)\n\
+                  (func (export \"go-panic\")))\n";
+    std::fs::write(
+        work.path().join("mine/a_panics.wast"),
+        format!("{module}(assert_return (invoke \"id\" (i32.const 7)) (i32.const 7))\n(invoke \"go-panic\")\n(assert_return (invoke \"id\" (i32.const 8)) (i32.const 8))\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("mine/b_after.wast"),
+        format!("{module}(assert_return (invoke \"id\" (i32.const 9)) (i32.const 9))\n"),
+    )
+    .unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
+        .current_dir(work.path())
+        .args(["run", "--matrix", "m.toml", "-j", "1"])
+        .env("WASM_COMPAT_GO_PANIC", "go-panic")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let path = work.path().join("target/wasm-compat/results.json");
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{e}: {stderr}")))
+            .unwrap();
+    let cell = |case: &str| {
+        results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["case"] == format!("mine/{case}"))
+            .unwrap_or_else(|| panic!("no cell for {case}"))
+            .clone()
+    };
+    let crashed = cell("a_panics.wast");
+    assert_eq!(crashed["status"], "crash", "{crashed}");
+    let records = crashed["directives"].as_array().unwrap();
+    assert_eq!(records[1]["verdict"], "pass", "{crashed}");
+    assert_eq!(records[2]["verdict"], "crash", "{crashed}");
+    let words = records[2]["actual"]["stderr"].as_str().unwrap_or_default();
+    assert!(words.contains("nil pointer dereference"), "{crashed}");
+    assert_eq!(records[3]["verdict"], "not-run", "{crashed}");
+    assert_eq!(cell("b_after.wast")["status"], "pass");
+}
