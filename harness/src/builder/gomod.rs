@@ -165,7 +165,7 @@ impl GoModule<'_> {
         );
         std::fs::write(dir.join("go.mod"), go_mod)?;
         bar.set_message("go mod tidy");
-        go(builder, &dir, &["mod", "tidy"], id)?;
+        go(builder, &dir, &["mod", "tidy"]).with_context(|| id.to_string())?;
         bar.inc(1);
         let modules = resolved_modules(builder, &dir, id)?;
         let engine = modules
@@ -196,7 +196,7 @@ impl GoModule<'_> {
             ".".to_string(),
         ]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        go(builder, &dir, &args, id)?;
+        go(builder, &dir, &args).with_context(|| id.to_string())?;
         bar.inc(1);
         bar.finish_and_clear();
         let record = BuildRecord {
@@ -298,39 +298,30 @@ fn go_command(builder: &Builder) -> Command {
     cmd
 }
 
-/// Run `go ARGS` in `dir`.
-fn go(builder: &Builder, dir: &Path, args: &[&str], id: &EngineId) -> Result<()> {
+/// Run `go ARGS` in `dir`; its standard output, or an error with what it said.
+fn go(builder: &Builder, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let output = go_command(builder)
         .args(args)
         .current_dir(dir)
+        .env("GO111MODULE", "on")
         .output()
-        .with_context(|| format!("{id}: running go {}", args.join(" ")))?;
+        .with_context(|| format!("running go {}", args.join(" ")))?;
     if !output.status.success() {
         bail!(
-            "{id}: go {} failed:\n{}",
+            "go {} failed:\n{}",
             args.join(" "),
             String::from_utf8_lossy(&output.stderr).trim_end()
         );
     }
-    Ok(())
+    Ok(output.stdout)
 }
 
 /// Every module of the build in `dir` (`go list -m all`), with its `go.sum` hash.
 fn resolved_modules(builder: &Builder, dir: &Path, id: &EngineId) -> Result<Vec<ResolvedCrate>> {
-    let output = go_command(builder)
-        .args(["list", "-m", "all"])
-        .current_dir(dir)
-        .output()
-        .with_context(|| format!("{id}: running go list -m all"))?;
-    if !output.status.success() {
-        bail!(
-            "{id}: go list -m all failed:\n{}",
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        );
-    }
+    let listed = go(builder, dir, &["list", "-m", "all"]).with_context(|| id.to_string())?;
     let sums = std::fs::read_to_string(dir.join("go.sum")).unwrap_or_default();
     let mut out = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines().skip(1) {
+    for line in String::from_utf8_lossy(&listed).lines().skip(1) {
         let mut words = line.split_whitespace();
         let (Some(name), Some(version)) = (words.next(), words.next()) else {
             continue;
@@ -467,21 +458,11 @@ fn to_releases(listed: Vec<(String, Option<String>)>) -> Vec<Release> {
 
 /// `go list -m -json FLAGS QUERY`.
 fn query(builder: &Builder, flags: &[&str], what: &str) -> Result<ModuleInfo> {
-    let output = go_command(builder)
-        .args(["list", "-m", "-json"])
-        .args(flags)
-        .arg(what)
-        .current_dir(std::env::temp_dir())
-        .env("GO111MODULE", "on")
-        .output()
-        .context("running go list")?;
-    if !output.status.success() {
-        bail!(
-            "go list -m {what}: {}",
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        );
-    }
-    serde_json::from_slice(&output.stdout).context("reading go list's answer")
+    let mut args = vec!["list", "-m", "-json"];
+    args.extend(flags);
+    args.push(what);
+    let answer = go(builder, &std::env::temp_dir(), &args)?;
+    serde_json::from_slice(&answer).context("reading go list's answer")
 }
 
 /// The single versions a `go.mod` retracts, with the comment that says why.
