@@ -80,9 +80,17 @@ impl EngineSource for GoModule<'_> {
         })
     }
 
-    fn check(&self, _builder: &Builder, id: &EngineId) -> Result<()> {
+    fn check(&self, builder: &Builder, id: &EngineId) -> Result<()> {
         let settings = Settings::load(self.dir)?;
-        supported_release(id, &settings.engine_module, &settings.supported).map(|_| ())
+        let version = supported_release(id, &settings.engine_module, &settings.supported)?;
+        if go_version().is_err() {
+            // Without the toolchain the engine is unavailable, not wrongly named.
+            return Ok(());
+        }
+        let module = format!("{}@v{version}", settings.engine_module);
+        query(builder, &[], &module)
+            .map(|_| ())
+            .with_context(|| format!("{module} is not a published version"))
     }
 
     fn key(&self, _builder: &Builder, id: &EngineId) -> Result<Option<String>> {
