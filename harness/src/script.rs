@@ -28,6 +28,7 @@ mod bkw {
     wast::custom_keyword!(drop_instance);
     wast::custom_keyword!(drop_module);
     wast::custom_keyword!(drop_store);
+    wast::custom_keyword!(collect);
     wast::custom_keyword!(repeat);
     wast::custom_keyword!(on);
     wast::custom_keyword!(second);
@@ -165,6 +166,9 @@ pub enum BehaviourKind<'a> {
     DropModule(Option<Id<'a>>),
     /// `(drop_store)`.
     DropStore,
+    /// `(collect)`: run the host's garbage collector (nothing to do for an
+    /// engine whose host has none).
+    Collect,
     /// `(repeat N item...)`.
     Repeat {
         /// How many times.
@@ -255,6 +259,7 @@ impl<'a> BehaviourKind<'a> {
             BehaviourKind::DropInstance(_) => "drop_instance",
             BehaviourKind::DropModule(_) => "drop_module",
             BehaviourKind::DropStore => "drop_store",
+            BehaviourKind::Collect => "collect",
             BehaviourKind::Repeat { .. } => "repeat",
             BehaviourKind::OnSecond(_) => "on second",
             BehaviourKind::StoreLimits(_) => "store_limits",
@@ -521,6 +526,9 @@ fn parse_module_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>
     } else if p.peek::<bkw::drop_store>()? {
         p.parse::<bkw::drop_store>()?;
         BehaviourKind::DropStore
+    } else if p.peek::<bkw::collect>()? {
+        p.parse::<bkw::collect>()?;
+        BehaviourKind::Collect
     } else {
         return Ok(None);
     };
@@ -701,7 +709,7 @@ mod tests {
             (deserialize_file $m2 "a")
             (module instance $i $m2)
             (assert_return (invoke $i "f") (i32.const 1))
-            (repeat 3 (drop_store) (memory_usage "x"))
+            (repeat 3 (drop_store) (collect) (memory_usage "x"))
             (store_limits (memory_bytes 1 mib) (instances 2) (trap_on_grow_failure))
             (host_func "env" "log" (param i32) (result i32) (returns (i32.const 7)))
             (assert_memory_growth "x" "y" (at_most 16 mib))

@@ -146,6 +146,11 @@ pub enum Request {
     DropStore,
     /// Report this process's memory use. Answered with [`Reply::Memory`].
     MemoryUsage,
+    /// Run a full collection of the host's garbage collector (a JavaScript or
+    /// Go host), so memory only garbage holds is returned. Answered with
+    /// [`Reply::Done`]; sent only to adapters announcing [`Capability::Collect`]
+    /// (for the others there is nothing to collect).
+    Collect,
 }
 
 /// Settings of one engine + store, sent with [`Request::Configure`].
@@ -266,6 +271,10 @@ pub struct EngineInfo {
     pub features: Vec<String>,
     /// Optional requests this adapter implements.
     pub capabilities: Vec<Capability>,
+    /// The runtime hosting the engine when that is not the engine itself,
+    /// e.g. `v8 12.4.254.21-node.57` for Node; reported beside the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// An optional part of the protocol, announced in [`EngineInfo::capabilities`]
@@ -292,11 +301,14 @@ pub enum Capability {
     DropStore,
     /// [`Request::DefineHost`] and [`Request::HostCalls`].
     HostFunctions,
+    /// [`Request::Collect`]: the host has a garbage collector and the adapter
+    /// runs it on request.
+    Collect,
 }
 
 impl Capability {
     /// Every capability, in the order `hello` lists them.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Serialize,
         Capability::Deserialize,
         Capability::DeserializeFile,
@@ -306,6 +318,7 @@ impl Capability {
         Capability::MemoryUsage,
         Capability::DropStore,
         Capability::HostFunctions,
+        Capability::Collect,
     ];
 
     /// Its name on the wire, e.g. `deserialize-file`.
@@ -320,6 +333,7 @@ impl Capability {
             Capability::MemoryUsage => "memory-usage",
             Capability::DropStore => "drop-store",
             Capability::HostFunctions => "host-functions",
+            Capability::Collect => "collect",
         }
     }
 }
@@ -353,6 +367,7 @@ impl Request {
             Request::GrowMemory { .. } => vec![Capability::GrowMemory],
             Request::DropStore => vec![Capability::DropStore],
             Request::MemoryUsage => vec![Capability::MemoryUsage],
+            Request::Collect => vec![Capability::Collect],
             Request::Hello
             | Request::Compile { .. }
             | Request::Instantiate { .. }

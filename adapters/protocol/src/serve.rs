@@ -145,6 +145,7 @@ pub fn hello<A: Adapter>() -> EngineInfo {
         protocol: PROTOCOL_VERSION,
         features: A::features().into_iter().map(String::from).collect(),
         capabilities,
+        host: None,
     }
 }
 
@@ -262,6 +263,8 @@ fn answer<A: Adapter>(
             .grow_memory(instance, &export, delta)
             .map(Reply::Pages),
         Request::DropStore => done(adapter.drop_store()),
+        // A Rust host has no collector: what is dropped is freed at once.
+        Request::Collect => Err(unsupported(Capability::Collect)),
     }
 }
 

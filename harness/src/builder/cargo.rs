@@ -205,7 +205,7 @@ pub(super) fn source_key(b: &Builder, manifest: &AdapterManifest, id: &EngineId)
         hasher.update(b"\0");
     }
     let digest = hasher.finalize();
-    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    Ok(super::short_key(&digest))
 }
 
 /// `cargo`, without what an outer cargo exports that must not leak into

@@ -26,8 +26,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    collect_files, supported_release, BuildRecord, Builder, BuiltAdapter, EngineSource, Published,
-    Release, ResolvedCrate, Unavailable,
+    adapter_settings, cached_listing, collect_files, listed_releases, output_of, short_key,
+    supported_release, tool_version, BuildRecord, Builder, BuiltAdapter, EngineSource, Listing,
+    Published, Release, ResolvedCrate,
 };
 use crate::matrix::EngineId;
 
@@ -54,10 +55,7 @@ struct Settings {
 
 impl Settings {
     fn load(dir: &Path) -> Result<Settings> {
-        let path = dir.join("wasm-compat.toml");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        adapter_settings(dir)
     }
 }
 
@@ -113,10 +111,7 @@ impl EngineSource for GoModule<'_> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
             );
         }
-        let digest = hasher.finalize();
-        Ok(Some(
-            digest.iter().take(8).map(|b| format!("{b:02x}")).collect(),
-        ))
+        Ok(Some(short_key(&hasher.finalize())))
     }
 
     fn adapter(&self, builder: &Builder, id: &EngineId) -> Result<BuiltAdapter> {
@@ -308,20 +303,13 @@ fn go_command(builder: &Builder) -> Command {
 
 /// Run `go ARGS` in `dir`; its standard output, or an error with what it said.
 fn go(builder: &Builder, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let output = go_command(builder)
-        .args(args)
-        .current_dir(dir)
-        .env("GO111MODULE", "on")
-        .output()
-        .with_context(|| format!("running go {}", args.join(" ")))?;
-    if !output.status.success() {
-        bail!(
-            "go {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        );
-    }
-    Ok(output.stdout)
+    output_of(
+        go_command(builder)
+            .args(args)
+            .current_dir(dir)
+            .env("GO111MODULE", "on"),
+        &format!("go {}", args.join(" ")),
+    )
 }
 
 /// Every module of the build in `dir` (`go list -m all`), with its `go.sum` hash.
@@ -352,14 +340,11 @@ fn resolved_modules(builder: &Builder, dir: &Path, id: &EngineId) -> Result<Vec<
 
 /// `go version`, or why the Go source cannot be used here.
 fn go_version() -> Result<String> {
-    let output = Command::new("go")
-        .arg("version")
-        .stdin(Stdio::null())
-        .output();
-    match output {
-        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-        _ => Err(Unavailable(format!("needs the Go toolchain, {GO_NEEDED}, on PATH")).into()),
-    }
+    tool_version(
+        "go",
+        "version",
+        &format!("needs the Go toolchain, {GO_NEEDED}, on PATH"),
+    )
 }
 
 /// What the proxy answers for a module query.
@@ -384,10 +369,9 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         .join("go")
         .join(format!("{}.json", module.replace('/', "%")));
     if crate::index::offline() {
-        let text = std::fs::read(&copy)
-            .with_context(|| format!("offline, and no cached version list {}", copy.display()))?;
-        let cached: Vec<(String, Option<String>)> = serde_json::from_slice(&text)?;
-        return Ok(to_releases(cached));
+        return cached_listing(&copy)
+            .context("offline (WASM_COMPAT_OFFLINE)")
+            .map(|l| listed_releases(l, "retracted"));
     }
     let latest: ModuleInfo = query(
         builder,
@@ -406,7 +390,7 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         .and_then(|p| std::fs::read_to_string(p).ok())
         .map(|text| retractions(&text))
         .unwrap_or_default();
-    let listed: Vec<(String, Option<String>)> = versions
+    let listed: Listing = versions
         .into_iter()
         .map(|v| {
             let why = retracted
@@ -417,7 +401,7 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         })
         .collect();
     crate::fsutil::write_atomic(&copy, &serde_json::to_vec(&listed)?)?;
-    Ok(to_releases(listed))
+    Ok(listed_releases(listed, "retracted"))
 }
 
 /// Releases of `module` up to `newest` that a proxy's (partial) list left
@@ -449,19 +433,6 @@ fn probe_releases(
         }
     }
     found
-}
-
-fn to_releases(listed: Vec<(String, Option<String>)>) -> Vec<Release> {
-    listed
-        .into_iter()
-        .filter_map(|(v, why)| {
-            Some(Release {
-                version: semver::Version::parse(v.trim_start_matches('v')).ok()?,
-                withdrawn: why.map(|w| format!("retracted: {w}")),
-                unbuildable: None,
-            })
-        })
-        .collect()
 }
 
 /// `go list -m -json FLAGS QUERY`.

@@ -4,7 +4,9 @@
 //! Where an engine version comes from is an [`EngineSource`], one small
 //! implementation per kind: a Rust crate from the crate registry
 //! ([`crates::RustCrate`]), a local checkout of the engine crate
-//! ([`local::LocalCheckout`]), an executable command ([`command::Executable`]).
+//! ([`local::LocalCheckout`]), a Go module from the Go module proxy
+//! ([`gomod::GoModule`]), a JavaScript runtime from npm ([`npm::NpmRuntime`]),
+//! an executable command ([`command::Executable`]).
 //! Each owns its version listing, its build (or fetch), its cache key and its
 //! build record; the [`Builder`] holds what they share: the cache folder, the
 //! registry index copy, the toolchain, progress bars and the one-build-at-a-time
@@ -18,6 +20,7 @@ pub mod command;
 pub mod crates;
 pub mod gomod;
 pub mod local;
+pub mod npm;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -162,6 +165,7 @@ pub fn source_of(source: &AdapterSource) -> Box<dyn EngineSource + '_> {
         AdapterSource::Crate { dir } => Box::new(crates::RustCrate { dir }),
         AdapterSource::Local { dir, engine } => Box::new(local::LocalCheckout { dir, engine }),
         AdapterSource::GoModule { dir, args } => Box::new(gomod::GoModule { dir, args }),
+        AdapterSource::NpmRuntime { dir, args } => Box::new(npm::NpmRuntime { dir, args }),
         AdapterSource::Command { argv } => Box::new(command::Executable { argv }),
     }
 }
@@ -292,6 +296,70 @@ fn supported_release(
         );
     }
     Ok(version)
+}
+
+/// An adapter folder's `wasm-compat.toml`, read as its source kind's settings.
+fn adapter_settings<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<T> {
+    let path = dir.join("wasm-compat.toml");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// A cache key: the first 8 bytes of `digest`, in hex.
+fn short_key(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Run `cmd` (spelled `what` in errors); its standard output, or an error
+/// with what it said on standard error.
+fn output_of(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
+    let output = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        );
+    }
+    Ok(output.stdout)
+}
+
+/// What `program ARG` prints (a toolchain's version), or [`Unavailable`]
+/// with `missing` when the program cannot run here.
+fn tool_version(program: &str, arg: &str, missing: &str) -> Result<String> {
+    match output_of(Command::new(program).arg(arg), program) {
+        Ok(out) => Ok(String::from_utf8_lossy(&out).trim().to_string()),
+        Err(_) => Err(Unavailable(missing.to_string()).into()),
+    }
+}
+
+/// A registry's version list kept at `copy`: each version with why it was
+/// withdrawn (`how`: `retracted`, `deprecated`), if it was.
+type Listing = Vec<(String, Option<String>)>;
+
+/// The cached listing at `copy`.
+fn cached_listing(copy: &Path) -> Result<Listing> {
+    let text = std::fs::read(copy)
+        .with_context(|| format!("no cached version list {}", copy.display()))?;
+    Ok(serde_json::from_slice(&text)?)
+}
+
+/// The releases of a listing (`v` prefixes dropped; what is not semver left
+/// out); a withdrawn one says `how: why`.
+fn listed_releases(listed: Listing, how: &str) -> Vec<Release> {
+    listed
+        .into_iter()
+        .filter_map(|(v, why)| {
+            Some(Release {
+                version: semver::Version::parse(v.trim_start_matches('v')).ok()?,
+                withdrawn: why.map(|w| format!("{how}: {w}")),
+                unbuildable: None,
+            })
+        })
+        .collect()
 }
 
 fn rustc_version() -> Result<String> {

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use wasm_compat_protocol::{EngineConfig, InstanceId, Reply, Request};
+use wasm_compat_protocol::{Capability, EngineConfig, InstanceId, Reply, Request};
 use wast::token::Id;
 
 use super::measure::describe_bound;
@@ -99,6 +99,7 @@ impl<'e, 'd> Session<'e, 'd> {
             B::DropInstance(id) => self.drop_instance(*id),
             B::DropModule(id) => self.drop_module(*id),
             B::DropStore => self.drop_store(),
+            B::Collect => self.collect(),
             B::StoreLimits(limits) => self.send(Request::SetLimits(limits.clone())),
             B::GrowMemory {
                 instance,
@@ -195,6 +196,16 @@ impl<'e, 'd> Session<'e, 'd> {
             side.current = None;
         }
         step
+    }
+
+    /// `(collect)`: a full collection where the host has a collector; where it
+    /// has none, dropped memory is already freed and there is nothing to do.
+    fn collect(&mut self) -> Step {
+        if self.side().capabilities.contains(&Capability::Collect) {
+            self.send(Request::Collect)
+        } else {
+            Step::ok()
+        }
     }
 
     /// `(memory_usage "label")`: the adapter's resident memory, kept by label.

@@ -62,7 +62,7 @@ pub(super) struct Instance {
 pub(super) struct Side<'e> {
     pub engine: &'e mut dyn Engine,
     /// The optional requests the adapter announced.
-    capabilities: &'e [Capability],
+    pub capabilities: &'e [Capability],
     next_module: ModuleId,
     next_instance: InstanceId,
     /// The instance unnamed directives use.

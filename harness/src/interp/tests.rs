@@ -460,3 +460,27 @@ fn a_directive_needing_an_unannounced_capability_is_unsupported_and_not_sent() {
         .iter()
         .any(|r| matches!(r, Request::DropStore)));
 }
+
+#[test]
+fn collect_reaches_only_an_engine_whose_host_has_a_collector() {
+    let text = "(module $m)\n(collect)\n";
+    for (capabilities, sent) in [(&[][..], false), (&[Capability::Collect][..], true)] {
+        let mut engine = ScriptedEngine::done();
+        let participants = vec![Participant {
+            engine: &mut engine,
+            features: &[],
+            capabilities,
+        }];
+        let records = ran(run_case(participants, &case(text)));
+        assert_eq!(records[1].verdict, Verdict::Pass, "{records:?}");
+        assert_eq!(
+            engine
+                .requests
+                .iter()
+                .any(|r| matches!(r, Request::Collect)),
+            sent,
+            "{capabilities:?}: {:?}",
+            engine.requests
+        );
+    }
+}
