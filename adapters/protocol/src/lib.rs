@@ -480,8 +480,44 @@ pub enum TrapKind {
     Interrupt,
     /// A host function returned an error.
     HostError,
+    /// One of [`TrapKind::IndirectCallToNull`] and [`TrapKind::BadSignature`],
+    /// from an engine that reports both alike (V8: "null function or
+    /// function signature mismatch").
+    IndirectCallToNullOrBadSignature,
+    /// One of [`TrapKind::IntegerOverflow`] and
+    /// [`TrapKind::BadConversionToInteger`] from a float-to-integer
+    /// truncation, from an engine that reports both alike (V8: "float
+    /// unrepresentable in integer range").
+    IntegerOverflowOrBadConversion,
+    /// One of [`TrapKind::TableOutOfBounds`] and [`TrapKind::ArrayOutOfBounds`]
+    /// from an element segment access, from an engine that reports both alike
+    /// (V8 12 and later: "element segment out of bounds").
+    TableOrArrayOutOfBounds,
     /// A trap the adapter could not classify; the message says which.
     Other,
+}
+
+impl TrapKind {
+    /// Whether a report of `self` is a report of `expected`: the same kind,
+    /// or a kind an engine reports without telling it apart from another
+    /// that includes `expected`. Never guesses past what the engine said.
+    pub fn covers(self, expected: TrapKind) -> bool {
+        use TrapKind as T;
+        self == expected
+            || matches!(
+                (self, expected),
+                (
+                    T::IndirectCallToNullOrBadSignature,
+                    T::IndirectCallToNull | T::BadSignature
+                ) | (
+                    T::IntegerOverflowOrBadConversion,
+                    T::IntegerOverflow | T::BadConversionToInteger
+                ) | (
+                    T::TableOrArrayOutOfBounds,
+                    T::TableOutOfBounds | T::ArrayOutOfBounds
+                )
+            )
+    }
 }
 
 /// A WebAssembly value as an exact bit pattern.
@@ -717,6 +753,25 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, Capability::ALL, "ALL is in declaration order");
         assert!(from_line::<Capability>(r#""teleport""#).is_err());
+    }
+
+    #[test]
+    fn a_merged_trap_kind_covers_exactly_its_two_kinds() {
+        use TrapKind as T;
+        let merged = T::IndirectCallToNullOrBadSignature;
+        assert!(merged.covers(T::IndirectCallToNull));
+        assert!(merged.covers(T::BadSignature));
+        assert!(!merged.covers(T::TableOutOfBounds));
+        assert!(!T::IndirectCallToNull.covers(merged));
+        assert!(!T::IndirectCallToNull.covers(T::BadSignature));
+        assert!(T::IntegerOverflowOrBadConversion.covers(T::BadConversionToInteger));
+        assert!(!T::IntegerOverflowOrBadConversion.covers(T::IntegerDivisionByZero));
+        assert!(T::TableOrArrayOutOfBounds.covers(T::ArrayOutOfBounds));
+        assert!(!T::Other.covers(T::Unreachable));
+        assert_eq!(
+            to_line(&merged),
+            "\"indirect-call-to-null-or-bad-signature\""
+        );
     }
 
     #[test]

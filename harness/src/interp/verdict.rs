@@ -171,7 +171,7 @@ fn trap_verdict(kind: Option<TrapKind>, actual: &Actual) -> Judged {
                 kind: FailureKind::Trap { trap },
                 ..
             }),
-        ) if expected != *trap => fail(format!(
+        ) if !trap.covers(expected) => fail(format!(
             "expected {}, got {}",
             render_kind(&FailureKind::Trap { trap: expected }),
             render_kind(&FailureKind::Trap { trap: *trap })
