@@ -16,6 +16,7 @@ const { spectestExports } = require('./spectest');
 const { makeHost, fault } = require('./host');
 const traps = require('./traps');
 const wr = require('./wrappers');
+const { instrument, CAUSE } = require('./instrument');
 
 const { failure } = traps;
 const done = { ok: 'done' };
@@ -39,6 +40,7 @@ class Session {
 
   newStore() {
     this.instances = new Map();
+    this.causes = new Set(); // CAUSE globals of instrumented instances (instrument.js)
     this.namespaces = new Map();
     this.namespaces.set('spectest', spectestExports());
     for (const h of this.hosts.values()) this.exportAs(h.module, h.name, h.fn, 'function');
@@ -98,7 +100,19 @@ class Session {
     } catch (e) {
       shapeErr = e.message;
     }
-    this.modules.set(req.module, { module, shape, shapeErr });
+    // An instrumented copy to instantiate, when V8's trap messages need it
+    // (instrument.js). The adapter falls back to the module as it is when it
+    // cannot walk or rewrite it.
+    let instrumented = null;
+    if (shape) {
+      try {
+        const b = instrument(bytes, shape);
+        if (b) instrumented = new WebAssembly.Module(b);
+      } catch (e) {
+        instrumented = null;
+      }
+    }
+    this.modules.set(req.module, { module, shape, shapeErr, instrumented });
     return done;
   }
 
@@ -117,12 +131,14 @@ class Session {
     let instance;
     fault.error = null;
     try {
-      instance = new WebAssembly.Instance(m.module, imports);
+      instance = new WebAssembly.Instance(m.instrumented || m.module, imports);
     } catch (e) {
       if (fault.error) throw fault.error;
-      return { err: traps.instantiateFailure(e) };
+      return { err: traps.instantiateFailure(e, (codes) => this.cause(codes)) };
     }
-    this.instances.set(req.instance, { instance, m });
+    const cause = m.instrumented ? instance.exports[CAUSE] : null;
+    if (cause) this.causes.add(cause);
+    this.instances.set(req.instance, { instance, m, cause });
     return done;
   }
 
@@ -130,10 +146,27 @@ class Session {
     return this.instances.get(id);
   }
 
+  // cause reads (and resets) the CAUSE globals of the store's instrumented
+  // instances after an ambiguous trap: the trap kind when the codes `codes`
+  // knows agree on one, else null. A cross-instance call_indirect still in
+  // progress leaves its code set, so disagreeing codes stay unresolved.
+  cause(codes) {
+    const seen = new Set();
+    for (const g of this.causes) {
+      const v = g.value;
+      if (v !== 0) {
+        if (codes && codes[v]) seen.add(codes[v]);
+        g.value = 0;
+      }
+    }
+    return seen.size === 1 ? [...seen][0] : null;
+  }
+
   register(req) {
     const inst = this.instance(req.instance);
     if (!inst) return err('not-found', `no instance ${req.instance}`);
     for (const { name, kind } of WebAssembly.Module.exports(inst.m.module)) {
+      // (the original module's exports: the instrumented copy's CAUSE is not registered)
       this.exportAs(req.name, name, inst.instance.exports[name], kind);
     }
     return done;
@@ -173,7 +206,7 @@ class Session {
       ret = plan.call(...js);
     } catch (e) {
       if (fault.error) throw fault.error;
-      return { err: traps.callFailure(e) };
+      return { err: traps.callFailure(e, (codes) => this.cause(codes)) };
     }
     try {
       return ok({ values: wr.collect(plan, ret) });
@@ -277,7 +310,10 @@ class Session {
   }
 
   dropInstance(req) {
-    if (!this.instances.delete(req.instance)) return err('not-found', `no instance ${req.instance}`);
+    const inst = this.instances.get(req.instance);
+    if (!inst) return err('not-found', `no instance ${req.instance}`);
+    this.instances.delete(req.instance);
+    if (inst.cause) this.causes.delete(inst.cause);
     return done;
   }
 

@@ -20,7 +20,8 @@ const TRAPS = [
   [0, Infinity, 'divide by zero', 'integer-division-by-zero'],
   [0, Infinity, 'remainder by zero', 'integer-division-by-zero'],
   [0, Infinity, 'divide result unrepresentable', 'integer-overflow'],
-  [0, Infinity, 'float unrepresentable in integer range', 'bad-conversion-to-integer'],
+  // Truncation of NaN and of an out-of-range value: one message.
+  [0, Infinity, 'float unrepresentable in integer range', null],
   [0, Infinity, 'table index is out of bounds', 'table-out-of-bounds'],
   // call_indirect of a null entry and of an entry of another type: one message.
   [0, Infinity, 'null function or function signature mismatch', null],
@@ -41,6 +42,13 @@ const TRAPS = [
   [0, 11, 'data segment is out of bounds', 'memory-out-of-bounds'],
   [0, 10, 'table initializer is out of bounds', 'table-out-of-bounds'],
 ];
+
+// How the instrumented modules (instrument.js) tell the ambiguous messages
+// apart: the CAUSE code recorded just before the trapping instruction.
+const AMBIGUOUS = new Map([
+  ['null function or function signature mismatch', { 1: 'indirect-call-to-null', 2: 'bad-signature' }],
+  ['float unrepresentable in integer range', { 3: 'bad-conversion-to-integer', 4: 'integer-overflow' }],
+]);
 
 // Messages that take parameters in newer V8s (matched as patterns).
 const TRAP_PATTERNS = [
@@ -81,13 +89,19 @@ function messageOf(e) {
   return String(e);
 }
 
+// resolved is the trap kind of a RuntimeError: from the table, else (for an
+// ambiguous message) what `cause(codes)` observed, else `other`.
+function resolved(message, cause) {
+  const kind = trapKind(message);
+  if (kind) return kind;
+  if (kind === null && cause) return cause(AMBIGUOUS.get(bare(message))) || 'other';
+  return 'other';
+}
+
 // callFailure classifies an error thrown out of a call into wasm.
-function callFailure(e) {
+function callFailure(e, cause) {
   if (e instanceof HostTrap) return failure('trap', e.message, 'host-error');
-  if (e instanceof WebAssembly.RuntimeError) {
-    const kind = trapKind(e.message);
-    return failure('trap', e.message, kind || 'other');
-  }
+  if (e instanceof WebAssembly.RuntimeError) return failure('trap', e.message, resolved(e.message, cause));
   if (isStackOverflow(e)) return failure('exhaustion', e.message);
   if (isException(e)) return failure('exception', messageOf(e));
   // Anything else crossing wasm (a TypeError at the JS boundary, ...).
@@ -97,13 +111,13 @@ function callFailure(e) {
 // instantiateFailure classifies an error of `new WebAssembly.Instance` (like
 // the wazero adapter: traps of the start function and out-of-bounds segments
 // are traps, link errors unlinkable, the rest uninstantiable).
-function instantiateFailure(e) {
+function instantiateFailure(e, cause) {
   if (e instanceof WebAssembly.LinkError) return failure('unlinkable', e.message);
   if (e instanceof HostTrap) return failure('trap', e.message, 'host-error');
   if (e instanceof WebAssembly.RuntimeError) {
     const kind = trapKind(e.message);
     if (kind === undefined) return failure('uninstantiable', e.message);
-    return failure('trap', e.message, kind || 'other');
+    return failure('trap', e.message, resolved(e.message, cause));
   }
   if (isStackOverflow(e)) return failure('exhaustion', e.message);
   if (isException(e)) return failure('exception', messageOf(e));
@@ -119,4 +133,4 @@ function compileFailure(e) {
   return failure('other', messageOf(e));
 }
 
-module.exports = { HostTrap, trapKind, failure, callFailure, instantiateFailure, compileFailure, TRAPS, TRAP_PATTERNS };
+module.exports = { AMBIGUOUS, HostTrap, trapKind, failure, callFailure, instantiateFailure, compileFailure, TRAPS, TRAP_PATTERNS };
