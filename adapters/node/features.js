@@ -5,9 +5,10 @@
 // whether a proposal is on by default is found by validating a tiny probe
 // module that uses it. A proposal is offered when its probe validates by
 // default, or after setting one of its known flags. `configure` turns off
-// every flag the adapter may have turned on before and then turns on what the
-// requested proposals need, so a case never sees proposals it did not ask for
-// (implied flags are turned off explicitly too; see README.md).
+// every flag the adapter may have turned on before (never a flag that is on by
+// default: the engine's defaults stay) and then turns on what the requested
+// proposals need, so a case never sees proposals it did not ask for beyond
+// the defaults (implied flags are turned off explicitly too; see README.md).
 'use strict';
 
 const v8 = require('v8');
@@ -77,12 +78,16 @@ function discover() {
   if (table) return table;
   table = new Map();
   const known = new Set(knownFlags());
-  adjustable = [...known];
+  // A flag of a proposal on by default stays as it is (engine defaults).
   for (const p of PROPOSALS) {
     if (!p.probe || WebAssembly.validate(p.probe())) {
       table.set(p.name, { flag: null });
-      continue;
+      for (const f of p.flags || []) known.delete(f);
     }
+  }
+  adjustable = [...known];
+  for (const p of PROPOSALS) {
+    if (table.has(p.name)) continue;
     for (const flag of p.flags || []) {
       if (!known.has(flag)) continue;
       setFlag(flag, true);
