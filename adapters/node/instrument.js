@@ -9,7 +9,9 @@
 // appended, exported i32 global (CAUSE) whether the table entry is null
 // (1) or not (2) and then does the same `call_indirect` (resetting CAUSE to 0
 // when the call returns); every `iN.trunc_fM_*` becomes a call of a helper
-// that records NaN (3) or not (4), truncates, and resets CAUSE. Function,
+// that records NaN (3) or not (4), truncates, and resets CAUSE; every
+// `table.init` one that records 5 around it (V8 12+ says "element segment out
+// of bounds" for table.init and for GC array.*_elem alike). Function,
 // type and global indices of the original module are unchanged (everything is
 // appended). After an ambiguous trap the adapter reads CAUSE of the store's
 // instances. Modules the decoder cannot walk are instantiated as they are
@@ -166,6 +168,15 @@ function instrument(bytes, shape) {
         const body = [0x20, 0, 0x20, 0, ne, 0x04, 0x40, ...setCause(3), 0x05, ...setCause(4), 0x0b,
           0x20, 0, op, ...setCause(0), 0x0b];
         idx = helper(`tr:${op}`, w.funcType([[VT[from]]], [[VT[to]]]), body);
+      }
+      else if (op === 0xfc) {
+        const ir = new w.Reader(bytes, start + 1, end);
+        if (ir.u32() === 12) { // table.init elem table
+          const elem = ir.u32();
+          const table = ir.u32();
+          const body = [...setCause(5), 0x20, 0, 0x20, 1, 0x20, 2, 0xfc, 12, ...w.uleb(elem), ...w.uleb(table), ...setCause(0), 0x0b];
+          idx = helper(`ti:${elem}:${table}`, w.funcType([[0x7f], [0x7f], [0x7f]], []), body);
+        }
       }
       if (idx === null) return;
       out.push(...bytes.subarray(copied, start), 0x10, ...w.uleb(idx));
