@@ -16,7 +16,6 @@ const { spectestExports } = require('./spectest');
 const { makeHost, fault } = require('./host');
 const traps = require('./traps');
 const wr = require('./wrappers');
-const { instrument, CAUSE } = require('./instrument');
 
 const { failure } = traps;
 const done = { ok: 'done' };
@@ -26,7 +25,7 @@ const err = (kind, message, trap) => ({ err: failure(kind, message, trap) });
 const gc = typeof global.gc === 'function' ? global.gc : null;
 
 const CAPABILITIES = ['grow-memory', 'memory-usage', 'drop-store', 'host-functions'];
-if (gc && process.env.WASM_COMPAT_NODE_COLLECT !== '0') CAPABILITIES.push('collect');
+if (gc) CAPABILITIES.push('collect');
 
 const HOST_TYPES = new Set(['i32', 'i64', 'f32', 'f64']);
 
@@ -40,7 +39,6 @@ class Session {
 
   newStore() {
     this.instances = new Map();
-    this.causes = new Set(); // CAUSE globals of instrumented instances (instrument.js)
     this.namespaces = new Map();
     this.namespaces.set('spectest', spectestExports());
     for (const h of this.hosts.values()) this.exportAs(h.module, h.name, h.fn, 'function');
@@ -62,8 +60,8 @@ class Session {
       protocol: 2,
       features: features.names(),
       capabilities: CAPABILITIES,
+      host: `v8 ${process.versions.v8}`,
     };
-    if (process.env.WASM_COMPAT_NODE_HOST !== '0') info.host = `v8 ${process.versions.v8}`;
     return ok({ hello: info });
   }
 
@@ -100,19 +98,7 @@ class Session {
     } catch (e) {
       shapeErr = e.message;
     }
-    // An instrumented copy to instantiate, when V8's trap messages need it
-    // (instrument.js). The adapter falls back to the module as it is when it
-    // cannot walk or rewrite it.
-    let instrumented = null;
-    if (shape) {
-      try {
-        const b = instrument(bytes, shape);
-        if (b) instrumented = new WebAssembly.Module(b);
-      } catch (e) {
-        instrumented = null;
-      }
-    }
-    this.modules.set(req.module, { module, shape, shapeErr, instrumented });
+    this.modules.set(req.module, { module, shape, shapeErr });
     return done;
   }
 
@@ -131,14 +117,12 @@ class Session {
     let instance;
     fault.error = null;
     try {
-      instance = new WebAssembly.Instance(m.instrumented || m.module, imports);
+      instance = new WebAssembly.Instance(m.module, imports);
     } catch (e) {
       if (fault.error) throw fault.error;
-      return { err: traps.instantiateFailure(e, (codes) => this.cause(codes)) };
+      return { err: traps.instantiateFailure(e) };
     }
-    const cause = m.instrumented ? instance.exports[CAUSE] : null;
-    if (cause) this.causes.add(cause);
-    this.instances.set(req.instance, { instance, m, cause });
+    this.instances.set(req.instance, { instance, m });
     return done;
   }
 
@@ -146,27 +130,10 @@ class Session {
     return this.instances.get(id);
   }
 
-  // cause reads (and resets) the CAUSE globals of the store's instrumented
-  // instances after an ambiguous trap: the trap kind when the codes `codes`
-  // knows agree on one, else null. A cross-instance call_indirect still in
-  // progress leaves its code set, so disagreeing codes stay unresolved.
-  cause(codes) {
-    const seen = new Set();
-    for (const g of this.causes) {
-      const v = g.value;
-      if (v !== 0) {
-        if (codes && codes[v]) seen.add(codes[v]);
-        g.value = 0;
-      }
-    }
-    return seen.size === 1 ? [...seen][0] : null;
-  }
-
   register(req) {
     const inst = this.instance(req.instance);
     if (!inst) return err('not-found', `no instance ${req.instance}`);
     for (const { name, kind } of WebAssembly.Module.exports(inst.m.module)) {
-      // (the original module's exports: the instrumented copy's CAUSE is not registered)
       this.exportAs(req.name, name, inst.instance.exports[name], kind);
     }
     return done;
@@ -206,7 +173,7 @@ class Session {
       ret = plan.call(...js);
     } catch (e) {
       if (fault.error) throw fault.error;
-      return { err: traps.callFailure(e, (codes) => this.cause(codes)) };
+      return { err: traps.callFailure(e) };
     }
     try {
       return ok({ values: wr.collect(plan, ret) });
@@ -313,7 +280,6 @@ class Session {
     const inst = this.instances.get(req.instance);
     if (!inst) return err('not-found', `no instance ${req.instance}`);
     this.instances.delete(req.instance);
-    if (inst.cause) this.causes.delete(inst.cause);
     return done;
   }
 

@@ -489,10 +489,6 @@ pub enum TrapKind {
     /// truncation, from an engine that reports both alike (V8: "float
     /// unrepresentable in integer range").
     IntegerOverflowOrBadConversion,
-    /// One of [`TrapKind::TableOutOfBounds`] and [`TrapKind::ArrayOutOfBounds`]
-    /// from an element segment access, from an engine that reports both alike
-    /// (V8 12 and later: "element segment out of bounds").
-    TableOrArrayOutOfBounds,
     /// A trap the adapter could not classify; the message says which.
     Other,
 }
@@ -512,9 +508,6 @@ impl TrapKind {
                 ) | (
                     T::IntegerOverflowOrBadConversion,
                     T::IntegerOverflow | T::BadConversionToInteger
-                ) | (
-                    T::TableOrArrayOutOfBounds,
-                    T::TableOutOfBounds | T::ArrayOutOfBounds
                 )
             )
     }
@@ -766,7 +759,6 @@ mod tests {
         assert!(!T::IndirectCallToNull.covers(T::BadSignature));
         assert!(T::IntegerOverflowOrBadConversion.covers(T::BadConversionToInteger));
         assert!(!T::IntegerOverflowOrBadConversion.covers(T::IntegerDivisionByZero));
-        assert!(T::TableOrArrayOutOfBounds.covers(T::ArrayOutOfBounds));
         assert!(!T::Other.covers(T::Unreachable));
         assert_eq!(
             to_line(&merged),
