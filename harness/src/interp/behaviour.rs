@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use wasm_compat_protocol::{Capability, EngineConfig, InstanceId, Reply, Request};
+use wasm_compat_protocol::{
+    Capability, EngineConfig, FailureKind, InstanceId, Reply, Request, StoreLimits,
+};
 use wast::token::Id;
 
 use super::measure::describe_bound;
@@ -100,7 +102,7 @@ impl<'e, 'd> Session<'e, 'd> {
             B::DropModule(id) => self.drop_module(*id),
             B::DropStore => self.drop_store(),
             B::Collect => self.collect(),
-            B::StoreLimits(limits) => self.send(Request::SetLimits(limits.clone())),
+            B::StoreLimits(limits) => self.store_limits(limits),
             B::GrowMemory {
                 instance,
                 memory,
@@ -194,6 +196,21 @@ impl<'e, 'd> Session<'e, 'd> {
             let side = self.side();
             side.instances.clear();
             side.current = None;
+        }
+        step
+    }
+
+    /// `(store_limits ...)`: what follows relies on the limits, so where they
+    /// are unsupported the rest of the case is too.
+    fn store_limits(&mut self, limits: &StoreLimits) -> Step {
+        let step = self.send(Request::SetLimits(limits.clone()));
+        if let Step::Failed(f) = &step {
+            if f.kind == FailureKind::Unsupported {
+                self.side().lacking = Some(format!(
+                    "the store limits of this case are unsupported here ({})",
+                    f.message
+                ));
+            }
         }
         step
     }

@@ -77,6 +77,9 @@ pub(super) struct Side<'e> {
     pub last_module: Option<ModuleId>,
     /// The process is gone (crash, timeout, protocol error, memory limit).
     pub dead: bool,
+    /// A setting the rest of the case relies on (its store limits) is
+    /// unsupported here, and why: what follows is not run, as `unsupported`.
+    pub lacking: Option<String>,
 }
 
 impl<'e> Side<'e> {
@@ -93,6 +96,7 @@ impl<'e> Side<'e> {
             source_of: HashMap::new(),
             last_module: None,
             dead: false,
+            lacking: None,
         }
     }
 
@@ -409,7 +413,15 @@ impl<'e, 'd> Session<'e, 'd> {
     }
 
     /// Record a directive as not run when its side's process is gone.
+    /// Record `at` as not run when the engine is gone, or as `unsupported`
+    /// when a setting the case relies on is; true when it was.
     pub(super) fn skip_if_dead(&mut self, at: At) -> bool {
+        if let Some(why) = self.side().lacking.clone() {
+            self.flush();
+            let judged = (Verdict::Unsupported, Some(why));
+            self.record(at, String::new(), Actual::NotRun, judged);
+            return true;
+        }
         if !self.side().dead {
             return false;
         }

@@ -484,3 +484,33 @@ fn collect_reaches_only_an_engine_whose_host_has_a_collector() {
         );
     }
 }
+
+#[test]
+fn what_follows_unsupported_store_limits_is_unsupported_and_not_sent() {
+    let mut engine = ScriptedEngine::done();
+    let text = "(module $a)\n(store_limits (instances 1))\n(module $b)\n(module $c)\n";
+    let participants = vec![Participant {
+        engine: &mut engine,
+        features: &[],
+        capabilities: &[],
+    }];
+    let records = ran(run_case(participants, &case(text)));
+    let verdicts: Vec<Verdict> = records.iter().map(|r| r.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [
+            Verdict::Pass,
+            Verdict::Unsupported,
+            Verdict::Unsupported,
+            Verdict::Unsupported
+        ],
+        "{records:?}"
+    );
+    assert!(records[2].why.as_deref().unwrap_or("").contains("store limits"));
+    let compiled = engine
+        .requests
+        .iter()
+        .filter(|r| matches!(r, Request::Compile { .. }))
+        .count();
+    assert_eq!(compiled, 1, "{:?}", engine.requests);
+}
