@@ -2,9 +2,9 @@
 ;; them: instantiate, touch one 64 KiB page, drop the store; 2000 of them,
 ;; 125 MiB in all. A host that frees on drop stays flat; a garbage-collected
 ;; host keeps dropped stores until its collector runs (on its own, from
-;; memory pressure, or on `collect`). Growth is bounded after the requests
-;; and again after a full collection; which bound holds is pinned by the
-;; snapshot.
+;; memory pressure, or on `collect`): its collector must keep up (Node holds
+;; 24 to 38 MiB at the end, depending on V8's pacing), and after a full
+;; collection less is left.
 
 (module definition $m
   (memory (export "mem") 1)
@@ -16,7 +16,8 @@
   (invoke $i "touch")
   (drop_store))
 (memory_usage "after requests")
-(assert_memory_growth "start" "after requests" (at_most 32 mib))
+;; Half of it would mean dropped stores pile up with nothing collecting them.
+(assert_memory_growth "start" "after requests" (at_most 64 mib))
 (collect)
 (memory_usage "collected")
 (assert_memory_growth "start" "collected" (at_most 32 mib))

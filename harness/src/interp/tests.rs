@@ -506,7 +506,11 @@ fn what_follows_unsupported_store_limits_is_unsupported_and_not_sent() {
         ],
         "{records:?}"
     );
-    assert!(records[2].why.as_deref().unwrap_or("").contains("store limits"));
+    assert!(records[2]
+        .why
+        .as_deref()
+        .unwrap_or("")
+        .contains("store limits"));
     let compiled = engine
         .requests
         .iter()
