@@ -114,6 +114,8 @@
 (memory_size $mem "mem")
 
 ;; `(repeat N item...)` runs items N times (a snapshot line counts them);
+;; `(collect)` runs a full garbage collection where the engine's host has a
+;; collector (V8 in Node, a Go host) and does nothing where it has none;
 ;; `(memory_usage "label")` measures the adapter's resident memory and
 ;; `(assert_memory_growth "a" "b" (at_most N mib))` / `(at_least ...)` bounds the
 ;; change between two measurements; `(timed "label" item...)` and
@@ -125,6 +127,7 @@
 (repeat 5
   (timed "first" (repeat 100 (invoke $caller "call")))
   (timed "later" (repeat 100 (invoke $caller "call"))))
+(collect)
 (memory_usage "after")
 (assert_memory_growth "before" "after" (at_most 64 mib))
 (assert_slowdown "first" "later" (at_most 20))

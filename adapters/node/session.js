@@ -16,6 +16,7 @@ const { spectestExports } = require('./spectest');
 const { makeHost, fault } = require('./host');
 const traps = require('./traps');
 const wr = require('./wrappers');
+const { faultOn } = require('./faults');
 
 const { failure } = traps;
 const done = { ok: 'done' };
@@ -202,6 +203,7 @@ class Session {
     if (!inst) return err('not-found', `no instance ${req.instance}`);
     const fn = inst.instance.exports[req.export];
     if (typeof fn !== 'function') return err('not-found', `no function export \`${req.export}\``);
+    faultOn(req.export);
     const args = req.args.map(parseValue);
     const t = this.exportType(inst, req.export, 0);
     if (t.fail) return t.fail;

@@ -223,38 +223,49 @@ fn an_unknown_directive_is_an_error_not_a_skip() {
     );
 }
 
-/// A real Go panic in a Go adapter (a nil dereference in the wazero adapter,
-/// asked for with `WASM_COMPAT_GO_PANIC`) is a `crash` of the case it was
-/// running, with the Go runtime's words kept; the next case runs in a fresh
-/// adapter. Needs the `go` command (the adapter is built like any wazero
-/// version, into the user's adapter cache); without it there is nothing to test.
-#[test]
-fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
-    if std::process::Command::new("go")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("no go command: the Go panic path cannot be built here");
-        return;
-    }
+/// Whether `program` runs here.
+fn have(program: &str) -> bool {
+    ["version", "--version"].iter().any(|arg| {
+        std::process::Command::new(program)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Run two cases on the family `family` (its adapter folder under
+/// `adapters/`, at `version`) with `env`, where the first invokes `fault`
+/// between two passing calls: the first case is a `crash` at that
+/// directive with `words` in the adapter's last output, what follows it is
+/// not run, and the second case passes in a fresh adapter.
+fn a_real_fault_is_a_crash_of_its_case_only(
+    family: &str,
+    version: &str,
+    env: &[(&str, &str)],
+    fault: &str,
+    words: &str,
+) {
     let work = tempfile::tempdir().unwrap();
-    let wazero = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/wazero");
+    let adapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../adapters")
+        .join(family);
     std::fs::create_dir_all(work.path().join("mine")).unwrap();
     std::fs::write(
         work.path().join("m.toml"),
         format!(
-            "reference = \"wazero@1.12.0\"\n[engines.wazero]\nadapter = \"{}\"\nversions = [\"1.12.0\"]\n\
+            "reference = \"{family}@{version}\"\n[engines.{family}]\nadapter = \"{}\"\nversions = [\"{version}\"]\n\
              [suites]\nspec = []\ncases = [\"mine\"]\n",
-            wazero.display()
+            adapter.display()
         ),
     )
     .unwrap();
-    let module = "(module (func (export \"id\") (param i32) (result i32) local.get 0)\n\
-                  (func (export \"go-panic\")))\n";
+    let module = format!(
+        "(module (func (export \"id\") (param i32) (result i32) local.get 0)\n\
+         (func (export \"{fault}\")))\n"
+    );
     std::fs::write(
-        work.path().join("mine/a_panics.wast"),
-        format!("{module}(assert_return (invoke \"id\" (i32.const 7)) (i32.const 7))\n(invoke \"go-panic\")\n(assert_return (invoke \"id\" (i32.const 8)) (i32.const 8))\n"),
+        work.path().join("mine/a_faults.wast"),
+        format!("{module}(assert_return (invoke \"id\" (i32.const 7)) (i32.const 7))\n(invoke \"{fault}\")\n(assert_return (invoke \"id\" (i32.const 8)) (i32.const 8))\n"),
     )
     .unwrap();
     std::fs::write(
@@ -265,7 +276,7 @@ fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
         .current_dir(work.path())
         .args(["run", "--matrix", "m.toml", "-j", "1"])
-        .env("WASM_COMPAT_GO_PANIC", "go-panic")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -282,13 +293,63 @@ fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
             .unwrap_or_else(|| panic!("no cell for {case}"))
             .clone()
     };
-    let crashed = cell("a_panics.wast");
+    let crashed = cell("a_faults.wast");
     assert_eq!(crashed["status"], "crash", "{crashed}");
     let records = crashed["directives"].as_array().unwrap();
     assert_eq!(records[1]["verdict"], "pass", "{crashed}");
     assert_eq!(records[2]["verdict"], "crash", "{crashed}");
-    let words = records[2]["actual"]["stderr"].as_str().unwrap_or_default();
-    assert!(words.contains("nil pointer dereference"), "{crashed}");
+    let said = records[2]["actual"]["stderr"].as_str().unwrap_or_default();
+    assert!(said.contains(words), "{crashed}");
     assert_eq!(records[3]["verdict"], "not-run", "{crashed}");
     assert_eq!(cell("b_after.wast")["status"], "pass");
+}
+
+/// A real Go panic in a Go adapter (a nil dereference in the wazero adapter,
+/// asked for with `WASM_COMPAT_GO_PANIC`) is a `crash` of the case it was
+/// running, with the Go runtime's words kept; the next case runs in a fresh
+/// adapter. Needs the `go` command (the adapter is built like any wazero
+/// version, into the user's adapter cache); without it there is nothing to test.
+#[test]
+fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
+    if !have("go") {
+        eprintln!("no go command: the Go panic path cannot be built here");
+        return;
+    }
+    a_real_fault_is_a_crash_of_its_case_only(
+        "wazero",
+        "1.12.0",
+        &[("WASM_COMPAT_GO_PANIC", "go-panic")],
+        "go-panic",
+        "nil pointer dereference",
+    );
+}
+
+/// An exception nothing catches in the Node adapter, and a JavaScript heap
+/// that runs out (a 32 MiB heap through `NODE_OPTIONS`, filled on request
+/// with `WASM_COMPAT_NODE_FAULT`), are each a `crash` of the case they hit,
+/// with Node's own words kept. Needs npm (the Node release is fetched like any
+/// node version, into the user's cache).
+#[test]
+fn an_uncaught_exception_or_a_full_heap_in_the_node_adapter_is_a_crash_of_its_case_only() {
+    if !have("npm") {
+        eprintln!("no npm command: no Node release can be fetched here");
+        return;
+    }
+    a_real_fault_is_a_crash_of_its_case_only(
+        "node",
+        "20.20.2",
+        &[("WASM_COMPAT_NODE_FAULT", "throw-now")],
+        "throw-now",
+        "wasm-compat fault: uncaught exception on invoking throw-now",
+    );
+    a_real_fault_is_a_crash_of_its_case_only(
+        "node",
+        "20.20.2",
+        &[
+            ("WASM_COMPAT_NODE_FAULT", "heap:fill-heap"),
+            ("NODE_OPTIONS", "--max-old-space-size=32"),
+        ],
+        "fill-heap",
+        "JavaScript heap out of memory",
+    );
 }

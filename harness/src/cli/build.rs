@@ -61,6 +61,9 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     Ok(super::exit(failed == 0))
 }
 
+/// How long a swept adapter may take to answer `hello`.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Build the newest release of every release line of `family` and record
 /// each outcome in `path`, rewritten after every build so an interrupted
 /// sweep keeps what it learnt.
@@ -73,35 +76,45 @@ fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode>
             id: EngineId::new(&family.name, version.clone()),
             source: family.source.clone(),
         };
-        let row = match builder.adapter(&spec) {
-            Ok(a) => {
-                let r = a.record.expect("built adapters have a build record");
+        let row = match wasm_compat::run::prepare_engine(&builder, &spec, HELLO_TIMEOUT) {
+            Ok(ready) => {
+                let r = ready
+                    .adapter
+                    .record
+                    .expect("built adapters have a build record");
                 toolchain = r.toolchain.clone();
                 let pinned = r
                     .engine_crates
                     .iter()
                     .filter(|c| c.unpinned.is_some())
                     .count();
+                let host = ready
+                    .info
+                    .host
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default();
                 format!(
-                    "| {version} | builds | {}s | {} engine packages, {pinned} pinned below the package manager's pick |",
+                    "| {version} | builds, answers hello | {}s | {} engine packages, {pinned} pinned below the package manager's pick; {} proposals{host} |",
                     r.build_secs,
-                    r.engine_crates.len()
+                    r.engine_crates.len(),
+                    ready.info.features.len(),
                 )
             }
             Err(e) => {
                 failed += 1;
                 let why = format!("{e:#}");
                 let first = why.lines().next().unwrap_or("").replace('|', "\\|");
-                format!("| {version} | does not build | | {first} |")
+                format!("| {version} | does not build or start | | {first} |")
             }
         };
         println!("{row}");
         rows.push(row);
         let text = format!(
             "# {name} adapter builds\n\nEvery release line the adapter supports, newest patch of each, \
-             built by `wasm-compat build --sweep {name}` with {}. \
-             Build times are wall times with the shared target directory as it was \
-             (dependencies built earlier are reused), not cold builds.\n\n\
+             built (or fetched) by `wasm-compat build --sweep {name}` with {}, then \
+             started and asked `hello`. Build times are wall times with the shared \
+             target directory as it was (dependencies built earlier are reused), \
+             not cold builds.\n\n\
              | version | result | build time | notes |\n|---|---|---|---|\n{}\n",
             toolchain,
             rows.join("\n"),
