@@ -22,6 +22,7 @@ pub mod progress;
 pub mod proposal;
 pub mod report;
 pub mod results;
+pub mod results_file;
 pub mod run;
 pub mod script;
 pub mod snapshot;

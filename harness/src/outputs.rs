@@ -29,18 +29,19 @@ impl Outputs {
     /// The results file of a run, or of one shard of it.
     pub fn results(&self, shard: Option<Shard>) -> PathBuf {
         self.dir.join(match shard {
-            Some(s) => format!("results-shard-{}-of-{}.json", s.index + 1, s.count),
-            None => "results.json".to_string(),
+            Some(s) => format!("results-shard-{}-of-{}.json.gz", s.index + 1, s.count),
+            None => "results.json.gz".to_string(),
         })
     }
 
-    /// The results file of engines `diff` had to run (`results-a-1.0.0+b-2.0.0.json`).
+    /// The results file of engines `diff` had to run (`results-a-1.0.0+b-2.0.0.json.gz`).
     pub fn results_of(&self, engines: &[crate::matrix::EngineId]) -> PathBuf {
         let names: Vec<String> = engines
             .iter()
             .map(|e| e.to_string().replace('@', "-"))
             .collect();
-        self.dir.join(format!("results-{}.json", names.join("+")))
+        self.dir
+            .join(format!("results-{}.json.gz", names.join("+")))
     }
 
     /// The folder `report` writes into.
@@ -68,16 +69,16 @@ mod tests {
         let out = Outputs {
             dir: PathBuf::from("/o"),
         };
-        assert_eq!(out.results(None), PathBuf::from("/o/results.json"));
+        assert_eq!(out.results(None), PathBuf::from("/o/results.json.gz"));
         let shard: Shard = "2/3".parse().unwrap();
         assert_eq!(
             out.results(Some(shard)),
-            PathBuf::from("/o/results-shard-2-of-3.json")
+            PathBuf::from("/o/results-shard-2-of-3.json.gz")
         );
         let ids = ["a@1.0.0".parse().unwrap(), "b@2.0.0".parse().unwrap()];
         assert_eq!(
             out.results_of(&ids),
-            PathBuf::from("/o/results-a-1.0.0+b-2.0.0.json")
+            PathBuf::from("/o/results-a-1.0.0+b-2.0.0.json.gz")
         );
         assert_eq!(out.report_dir(), PathBuf::from("/o/report"));
     }

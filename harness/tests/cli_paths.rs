@@ -49,7 +49,7 @@ fn report_and_diff_find_the_results_of_a_run_with_another_matrix() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert!(
-        cwd.join("target/wasm-compat/results.json").is_file(),
+        cwd.join("target/wasm-compat/results.json.gz").is_file(),
         "{text}"
     );
 
@@ -105,10 +105,9 @@ fn without_the_go_toolchain_the_go_family_is_unsupported_and_the_rest_runs() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    let results: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(cwd.join("target/wasm-compat/results.json")).unwrap(),
-    )
-    .unwrap();
+    let run =
+        wasm_compat::results::RunResults::read(&cwd.join("target/wasm-compat/results.json.gz"));
+    let results = serde_json::to_value(run.unwrap()).unwrap();
     let cell = |engine: &str| {
         results["results"]
             .as_array()

@@ -280,10 +280,9 @@ fn a_real_fault_is_a_crash_of_its_case_only(
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    let path = work.path().join("target/wasm-compat/results.json");
-    let results: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{e}: {stderr}")))
-            .unwrap();
+    let path = work.path().join("target/wasm-compat/results.json.gz");
+    let read = wasm_compat::results::RunResults::read(&path);
+    let results = serde_json::to_value(read.unwrap_or_else(|e| panic!("{e:#}: {stderr}"))).unwrap();
     let cell = |case: &str| {
         results["results"]
             .as_array()

@@ -18,7 +18,7 @@ pub struct Args {
     from: String,
     /// The version upgraded to, e.g. wasmtime@48.0.8.
     to: String,
-    /// Results files to read (default: target/wasm-compat/results.json).
+    /// Results files to read (default: target/wasm-compat/results.json.gz).
     #[arg(long)]
     results: Vec<PathBuf>,
     #[command(flatten)]

@@ -12,7 +12,7 @@ use wasm_compat::report::{self, Format, HistoryEntry, Table};
 /// `report`'s arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Results files or folders (default: target/wasm-compat/results.json).
+    /// Results files or folders (default: target/wasm-compat/results.json.gz).
     results: Vec<PathBuf>,
     /// More results files or folders (the spelling `diff` uses).
     #[arg(long = "results", value_name = "RESULTS")]

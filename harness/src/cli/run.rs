@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use wasm_compat::builder::Builder;
 use wasm_compat::cases::{self, Case};
 use wasm_compat::expectations::Expectations;
-use wasm_compat::fsutil;
 use wasm_compat::matrix::Matrix;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
@@ -35,8 +34,9 @@ pub struct Args {
     /// Worker threads (default: the number of cores).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
-    /// Where to write the results (default: target/wasm-compat/results.json,
-    /// or results-shard-K-of-N.json with `--shard`).
+    /// Where to write the results (default: target/wasm-compat/results.json.gz,
+    /// or results-shard-K-of-N.json.gz with `--shard`); compact, and
+    /// gzip-compressed when the name ends in `.gz`.
     #[arg(long)]
     results: Option<PathBuf>,
     /// Run only shard K of N (1-based): cells are split deterministically,
@@ -163,8 +163,7 @@ fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
 
 /// Write a run's results file atomically and say where.
 pub fn write_results(path: &Path, outcome: &RunResults) -> Result<()> {
-    let json = serde_json::to_vec(outcome).context("encoding results")?;
-    fsutil::write_atomic(path, &json)?;
+    outcome.write(path)?;
     println!(
         "results: {} ({:.1}s)",
         path.display(),
@@ -178,10 +177,7 @@ fn resumable(path: &Path) -> Result<Vec<CaseResult>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let earlier: RunResults = serde_json::from_slice(&text)
-        .map_err(|e| anyhow::anyhow!("{}: not a results file: {e}", path.display()))?;
-    Ok(earlier.results)
+    Ok(RunResults::read(path)?.results)
 }
 
 /// Temporary case folders the interpreter left behind.

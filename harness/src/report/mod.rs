@@ -48,7 +48,8 @@ pub struct LoadedRun {
     pub run: RunResults,
 }
 
-/// Read results files; a folder stands for every `*.json` in it (a history),
+/// Read results files; a folder stands for every `*.json` and `*.json.gz`
+/// in it (a history),
 /// ordered by when each run started.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
     let mut files = Vec::new();
@@ -57,11 +58,17 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|e| e == "json"))
+                .filter(|f| {
+                    let name = f.to_string_lossy();
+                    name.ends_with(".json") || name.ends_with(".json.gz")
+                })
                 .collect();
             inside.sort();
             if inside.is_empty() {
-                bail!("{}: no results file (*.json) in this folder", p.display());
+                bail!(
+                    "{}: no results file (*.json, *.json.gz) in this folder",
+                    p.display()
+                );
             }
             files.extend(inside);
         } else {
@@ -70,15 +77,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
     }
     let mut runs = Vec::new();
     for f in files {
-        let text = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
-        let run: RunResults = serde_json::from_slice(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: not a wasm-compat results file: {e}",
-                f.display(),
-                e.line(),
-                e.column()
-            )
-        })?;
+        let run = RunResults::read(&f)?;
         runs.push(LoadedRun { path: f, run });
     }
     runs.sort_by_key(|r| r.run.started_unix);
