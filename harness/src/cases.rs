@@ -27,19 +27,119 @@ pub struct Case {
     pub path: Option<PathBuf>,
     /// Runs on ordered pairs of versions of one family (`(on second ...)`).
     pub cross_version: bool,
+    /// Why no engine can run it (a header key nothing honours), if so.
+    pub unsupported: Option<String>,
+    /// Why it is broken (a `;;!` header that does not parse), if it is: every
+    /// cell of it is an error saying so, and the rest of the run goes on.
+    pub broken: Option<String>,
 }
 
-/// The `;;!` header of a local case: TOML, unknown keys rejected.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CaseHeader {
-    /// Proposals to enable; a name that is not a proposal is an error.
-    #[serde(default)]
-    pub features: Vec<Proposal>,
-    /// Run on every ordered pair (first, second) of versions of one engine
-    /// family; `(on second ...)` blocks run on the second.
-    #[serde(default)]
-    pub cross_version: bool,
+/// Defines [`CaseHeader`]: wasm-compat's own keys, and the keys of
+/// wasmtime's `TestConfig` (the `;;!` headers of its `misc_testsuite`), each
+/// either a proposal, accepted with nothing to change, or refused (the case is
+/// then `unsupported`, naming the key).
+macro_rules! case_header {
+    (
+        proposals { $($proposal_key:ident => $proposal:ident,)* }
+        accepted { $($accepted_key:ident,)* }
+        refused { $($refused_key:ident => $why:literal,)* }
+    ) => {
+        /// The `;;!` header of a local case: TOML, unknown keys rejected.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct CaseHeader {
+            /// Proposals to enable; a name that is not a proposal is an error.
+            #[serde(default)]
+            pub features: Vec<Proposal>,
+            /// Run on every ordered pair (first, second) of versions of one engine
+            /// family; `(on second ...)` blocks run on the second.
+            #[serde(default, rename = "cross-version")]
+            pub cross_version: bool,
+            $(
+                #[doc = concat!("wasmtime's `", stringify!($proposal_key), "`: the `", stringify!($proposal), "` proposal.")]
+                #[serde(default)]
+                pub $proposal_key: Option<bool>,
+            )*
+            $(
+                #[doc = concat!("wasmtime's `", stringify!($accepted_key), "`: nothing to change here.")]
+                #[serde(default)]
+                pub $accepted_key: Option<bool>,
+            )*
+            $(
+                #[doc = concat!("wasmtime's `", stringify!($refused_key), "`: ", $why)]
+                #[serde(default)]
+                pub $refused_key: Option<bool>,
+            )*
+        }
+
+        impl CaseHeader {
+            /// Every proposal the header turns on, in either vocabulary.
+            pub fn proposals(&self) -> Vec<Proposal> {
+                let mut out = self.features.clone();
+                $(
+                    if self.$proposal_key == Some(true) && !out.contains(&Proposal::$proposal) {
+                        out.push(Proposal::$proposal);
+                    }
+                )*
+                out
+            }
+
+            /// Why the case cannot run anywhere: the first key it sets that no
+            /// engine setting of the protocol honours.
+            pub fn refused(&self) -> Option<String> {
+                $(
+                    if self.$refused_key == Some(true) {
+                        return Some(format!(
+                            "`;;! {} = true`: {}",
+                            stringify!($refused_key),
+                            $why
+                        ));
+                    }
+                )*
+                None
+            }
+        }
+    };
+}
+
+case_header! {
+    proposals {
+        bulk_memory => BulkMemory,
+        memory64 => Memory64,
+        custom_page_sizes => CustomPageSizes,
+        multi_memory => MultiMemory,
+        threads => Threads,
+        gc => Gc,
+        gc_types => Gc,
+        function_references => FunctionReferences,
+        relaxed_simd => RelaxedSimd,
+        reference_types => ReferenceTypes,
+        tail_call => TailCall,
+        extended_const => ExtendedConst,
+        wide_arithmetic => WideArithmetic,
+        simd => Simd,
+        exceptions => Exceptions,
+        stack_switching => StackSwitching,
+        custom_descriptors => CustomDescriptors,
+    }
+    accepted {
+        hogs_memory,
+        spec_test,
+    }
+    refused {
+        nan_canonicalization => "NaN canonicalisation is an engine setting the protocol has no request for",
+        shared_everything_threads => "the shared-everything-threads proposal is not one wasm-compat can enable",
+        legacy_exceptions => "legacy exception handling is not a proposal wasm-compat can enable",
+        component_model_async => "components are not run by wasm-compat (core engines only)",
+        component_model_more_async_builtins => "components are not run by wasm-compat (core engines only)",
+        component_model_async_stackful => "components are not run by wasm-compat (core engines only)",
+        component_model_threading => "components are not run by wasm-compat (core engines only)",
+        component_model_error_context => "components are not run by wasm-compat (core engines only)",
+        component_model_gc => "components are not run by wasm-compat (core engines only)",
+        component_model_map => "components are not run by wasm-compat (core engines only)",
+        component_model_fixed_length_lists => "components are not run by wasm-compat (core engines only)",
+        compact_imports => "the compact-imports proposal is not one wasm-compat can enable",
+    }
 }
 
 /// Parse the `;;!` lines at the start of a case. Errors name the file and line.
@@ -153,6 +253,8 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
                 text,
                 path: None,
                 cross_version: false,
+                unsupported: None,
+                broken: None,
             });
         }
     }
@@ -172,7 +274,10 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         let name = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading case {}", path.display()))?;
-        let header = parse_header(&text, &name)?;
+        let (header, broken) = match parse_header(&text, &name) {
+            Ok(header) => (header, None),
+            Err(e) => (CaseHeader::default(), Some(format!("{e:#}"))),
+        };
         // The suite of a local case is its folder: `cases/memory-growth`, or `cases`.
         let suite = rel
             .parent()
@@ -183,9 +288,11 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
             name,
             suite,
             text,
-            features: header.features,
+            features: header.proposals(),
             path: Some(path),
             cross_version: header.cross_version,
+            unsupported: header.refused(),
+            broken,
         });
     }
     if out.is_empty() {
@@ -291,6 +398,46 @@ mod tests {
             parse_header("(module)", "x").unwrap(),
             CaseHeader::default()
         );
+    }
+
+    #[test]
+    fn wasmtime_header_keys_are_proposals_accepted_settings_or_refusals() {
+        let text = ";;! multi_memory = true\n;;! gc_types = true\n;;! hogs_memory = true\n;;! simd = false\n(module)";
+        let header = parse_header(text, "misc/a.wast").unwrap();
+        assert_eq!(
+            header.proposals(),
+            vec![Proposal::MultiMemory, Proposal::Gc]
+        );
+        assert_eq!(header.refused(), None);
+        let header =
+            parse_header(";;! nan_canonicalization = true\n(module)", "misc/b.wast").unwrap();
+        let why = header.refused().expect("refused");
+        assert!(why.contains("nan_canonicalization"), "{why}");
+        let header = parse_header(";;! component_model_async = true\n(module)", "c").unwrap();
+        assert!(header.refused().unwrap().contains("components"));
+        let err = parse_header(";;! multi_memroy = true\n(module)", "misc/d.wast")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("misc/d.wast:1:") && err.contains("multi_memroy"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_header_breaks_its_case_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.wast"), ";;! colour = 1\n(module)\n").unwrap();
+        std::fs::write(dir.path().join("good.wast"), ";;! simd = true\n(module)\n").unwrap();
+        let cases = local_cases(dir.path(), dir.path()).unwrap();
+        assert_eq!(cases.len(), 2);
+        let why = cases[0].broken.as_deref().expect("bad.wast is broken");
+        assert!(
+            why.starts_with("bad.wast:1:") && why.contains("colour"),
+            "{why}"
+        );
+        assert_eq!(cases[1].broken, None);
+        assert_eq!(cases[1].features, vec![Proposal::Simd]);
     }
 
     #[test]

@@ -197,6 +197,9 @@ impl NotReady {
 /// The ready engines `cell` runs on, or why it does not run: an engine it
 /// needs could not be prepared, or lacks a proposal the case needs.
 pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyEngine>, Blocked> {
+    if let Some(why) = &cell.case.unsupported {
+        return Err(Blocked::Unsupported(why.clone()));
+    }
     let mut ready = Vec::new();
     for id in cell.engines() {
         match engines.get(id) {
@@ -284,6 +287,8 @@ mod tests {
             features: Vec::new(),
             path: None,
             cross_version,
+            unsupported: None,
+            broken: None,
         })
     }
 

@@ -38,6 +38,8 @@ fn case(name: &str, body: &str) -> Case {
         features: Vec::new(),
         path: None,
         cross_version: false,
+        unsupported: None,
+        broken: None,
     }
 }
 

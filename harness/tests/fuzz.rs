@@ -100,6 +100,8 @@ fn the_case_parser_never_panics_and_errors_have_a_location() {
             features: Vec::new(),
             path: None,
             cross_version: false,
+            unsupported: None,
+            broken: None,
         };
         if let Err(e) = wasm_compat::interp::parse_script(&buf, &case) {
             assert!(e.contains("fuzz.wast:"), "no location in {e:?}");

@@ -85,6 +85,9 @@ pub fn run_case(engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
 /// [`run_case`] with the case's work folder (artifact files, compilation
 /// caches) given, or a fresh temporary one when `None`.
 fn run_case_in(mut engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path>) -> CaseRun {
+    if let Some(why) = &case.broken {
+        return CaseRun::Error(why.clone());
+    }
     for p in &engines {
         if let Some(why) = crate::proposal::missing(&case.features, p.features) {
             return CaseRun::Unsupported(why);
@@ -169,10 +172,34 @@ fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<String> {
             WastDirective::AssertSuspension { .. } => Some(format!(
                 "{at}: `assert_suspension` (stack switching) is not run by wasm-compat yet"
             )),
+            d if holds_component(d) => Some(format!(
+                "{at}: a component, which core engines do not run (wasm-compat runs core modules only)"
+            )),
             _ => None,
         };
     });
     unsupported
+}
+
+/// Whether `d` defines, expects or instantiates a component rather than a core module.
+fn holds_component(d: &WastDirective<'_>) -> bool {
+    use wast::{QuoteWat, Wat};
+    let quoted = |q: &QuoteWat<'_>| {
+        matches!(
+            q,
+            QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..)
+        )
+    };
+    match d {
+        WastDirective::Module(q)
+        | WastDirective::ModuleDefinition(q)
+        | WastDirective::AssertMalformed { module: q, .. }
+        | WastDirective::AssertInvalid { module: q, .. }
+        | WastDirective::AssertMalformedCustom { module: q, .. }
+        | WastDirective::AssertInvalidCustom { module: q, .. } => quoted(q),
+        WastDirective::AssertUnlinkable { module, .. } => matches!(module, Wat::Component(_)),
+        _ => false,
+    }
 }
 
 /// Configure every engine with `base`: one [`Side`] each, or how the case ends.

@@ -19,6 +19,8 @@ fn case(text: &str) -> Case {
         features: Vec::new(),
         path: None,
         cross_version: false,
+        unsupported: None,
+        broken: None,
     }
 }
 
@@ -395,6 +397,8 @@ fn on_second_runs_on_the_second_engine_and_the_first_goes_on_after() {
 (assert_return (invoke \"f\") (i32.const 7))";
     let case = Case {
         cross_version: true,
+        unsupported: None,
+        broken: None,
         ..case(text)
     };
     let answer = |n| calls_answer(ok(Reply::Values(vec![Value::I32(n)])));
@@ -517,4 +521,23 @@ fn what_follows_unsupported_store_limits_is_unsupported_and_not_sent() {
         .filter(|r| matches!(r, Request::Compile { .. }))
         .count();
     assert_eq!(compiled, 1, "{:?}", engine.requests);
+}
+
+#[test]
+fn a_component_makes_the_case_unsupported_before_anything_is_sent() {
+    let mut engine = ScriptedEngine::done();
+    let text = "(component)\n(assert_invalid (component (core module)) \"x\")\n";
+    let participants = vec![Participant {
+        engine: &mut engine,
+        features: &[],
+        capabilities: &[],
+    }];
+    match run_case(participants, &case(text)) {
+        CaseRun::Unsupported(why) => {
+            assert!(why.contains("cases/test.wast:1:"), "{why}");
+            assert!(why.contains("component"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(engine.requests.is_empty(), "{:?}", engine.requests);
 }
