@@ -262,15 +262,22 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
     Ok(out)
 }
 
-/// The `.wast` files under `dir` (named by their path relative to `root`).
+/// The `.wast` files under `dir`, named by their path relative to `root`, or
+/// for a folder outside `root` relative to the folder's parent (`misc/a.wast`
+/// for `/elsewhere/misc/a.wast`): a case's name is never an absolute path.
 /// A folder that is missing or holds no case is an error: an empty corpus must be loud.
 pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
     let mut files = Vec::new();
     walk(dir, &mut files).with_context(|| format!("reading cases from {}", dir.display()))?;
     files.sort();
+    let base = if dir.starts_with(root) {
+        root
+    } else {
+        dir.parent().unwrap_or(dir)
+    };
     let mut out = Vec::new();
     for path in files {
-        let rel = path.strip_prefix(root).unwrap_or(&path);
+        let rel = path.strip_prefix(base).unwrap_or(&path);
         let name = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading case {}", path.display()))?;

@@ -21,7 +21,8 @@ use wasm_compat::run::{execute, Job, Snapshots};
 pub struct Args {
     #[command(flatten)]
     engines: super::EngineArgs,
-    /// Case folders to run instead of the matrix's `[suites] cases`.
+    /// Case folders to run instead of the matrix's `[suites] cases`
+    /// (relative to the current directory).
     #[arg(long = "cases")]
     case_dirs: Vec<PathBuf>,
     /// Spec suites to run instead of the matrix's `[suites] spec` (`wasm-v2`,
@@ -141,10 +142,12 @@ fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
         suites.spec = args.spec.iter().filter(|s| *s != "none").cloned().collect();
     }
     if !args.case_dirs.is_empty() {
+        // On the command line a folder is relative to the current directory.
+        let here = std::env::current_dir().context("reading the current directory")?;
         suites.cases = args
             .case_dirs
             .iter()
-            .map(|d| d.display().to_string())
+            .map(|d| here.join(d).display().to_string())
             .collect();
     }
     let mut all = cases::all_cases(&matrix.base_dir(), &suites)?;
