@@ -1,11 +1,13 @@
 //! `wasm-compat bisect`: which published release of an engine changed a case's
-//! outcome. Versions come from the crates.io sparse index (semver order;
-//! yanked releases, pre-releases and releases needing a newer rustc are left
-//! out, with the reason); each probed version's adapter is built on demand
-//! (reusing the version cache), the case runs, and a verdict decides good or
-//! bad. A version that does not build or crashes its adapter is skipped, like
-//! `git bisect skip`; a result the skips make ambiguous, or behaviour that did
-//! not change monotonically, is reported as such.
+//! outcome. Versions come from the engine's registry (semver order;
+//! withdrawn releases, pre-releases and releases needing a newer toolchain
+//! are left out, with the reason); each probed version's adapter is built on
+//! demand (reusing the version cache), the case runs, and a verdict decides
+//! good or bad. An adapter that crashes, hangs or blows its memory cap on the
+//! case is an outcome like any other (those are the regressions that matter
+//! most); a version that does not build or start, or cannot run the case, is
+//! skipped, like `git bisect skip`; a result the skips make ambiguous, or
+//! behaviour that did not change monotonically, is reported as such.
 //!
 //! The search is written over the small [`Evaluator`] trait, so it is tested
 //! with fake engines and a recorded index, without the network.
@@ -24,7 +26,7 @@ pub enum Probe {
     Good,
     /// Behaves like the bad version.
     Bad,
-    /// Cannot tell (does not build, crashes, cannot run the case): why.
+    /// Cannot tell (does not build or start, cannot run the case): why.
     Skip(String),
 }
 
@@ -495,13 +497,8 @@ impl Evaluator for CaseEvaluator<'_> {
         let adapter = ready.adapter.program.clone();
         let result = crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations);
         let transcript = crate::report::transcript(&result);
+        // A crash, a hang or a blown memory cap is an outcome: the criterion judges it.
         match result.status {
-            Status::Crash | Status::Timeout => {
-                return Ok(skip(format!(
-                    "the adapter crashed or hung ({})",
-                    crate::report::status_word(result.status)
-                )))
-            }
             Status::Unsupported | Status::Error => {
                 return Ok(skip(
                     result

@@ -354,3 +354,47 @@ fn an_uncaught_exception_or_a_full_heap_in_the_node_adapter_is_a_crash_of_its_ca
         "JavaScript heap out of memory",
     );
 }
+
+/// For `bisect`, an adapter that crashes or hangs on the case is an outcome
+/// of that version (bad when the good one did not), never a skip: those are
+/// the regressions worth bisecting. Only what cannot be built or started, or
+/// cannot run the case, is skipped.
+#[test]
+fn a_crash_on_the_case_is_a_bisect_outcome_not_a_skip() {
+    use wasm_compat::bisect::{Criterion, Evaluator, Probe};
+    let cache = tempfile::tempdir().unwrap();
+    let builder = Builder::new(cache.path(), false).unwrap();
+    let expectations = Expectations::default();
+    let version = semver::Version::new(1, 0, 0);
+    let probe = |body: &str, criterion: Criterion| {
+        let case = case("bisected", body);
+        let mut evaluator = wasm_compat::bisect::CaseEvaluator {
+            builder: &builder,
+            source: fault_engine().source,
+            engine: "fault".into(),
+            case: &case,
+            root: std::env::temp_dir(),
+            criterion,
+            caps: wasm_compat::adapter::Caps {
+                request: TIMEOUT,
+                case: Some(Duration::from_secs(20)),
+                memory_bytes: Some(MEMORY_CAP),
+            },
+            expectations: &expectations,
+            good: semver::Version::new(0, 9, 0),
+            reference: Some("0 of 0 directives as expected\n".into()),
+        };
+        evaluator.evaluate(&version).unwrap().probe
+    };
+    assert_eq!(probe("", Criterion::Fails), Probe::Good);
+    for fault in ["fault:abort", "fault:hang", "fault:kill"] {
+        let body = format!("(invoke \"{fault}\")");
+        assert_eq!(probe(&body, Criterion::Fails), Probe::Bad, "{fault}");
+        assert_eq!(probe(&body, Criterion::Differs), Probe::Bad, "{fault}");
+    }
+    let unrunnable = "(thread $t (module))";
+    assert!(matches!(
+        probe(unrunnable, Criterion::Fails),
+        Probe::Skip(_)
+    ));
+}
