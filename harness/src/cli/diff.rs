@@ -103,7 +103,7 @@ fn run_missing(
     };
     let outcome = execute(&builder, &job)?;
     let path = outputs.results_of(&ids);
-    wasm_compat::fsutil::write_atomic(&path, &serde_json::to_vec(&outcome)?)?;
+    outcome.write(&path)?;
     eprintln!("wasm-compat: their results: {}", path.display());
     Ok(LoadedRun { path, run: outcome })
 }

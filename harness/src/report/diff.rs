@@ -1,13 +1,17 @@
 //! `wasm-compat diff A B`: the upgrade report an embedder reads before bumping
 //! an engine. Every case whose outcome differs between two engine versions,
-//! grouped by area, with the transcript diff and a one-line verdict per area.
+//! grouped by area, with the transcript diff and a one-line verdict per area;
+//! and every directive whose outcome stayed the same while the engine's
+//! message changed (embedders match on error text), messages normalised so
+//! that what varies from run to run does not count.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{area_of, status_word, transcript, transcript_diff, Table};
 use crate::matrix::EngineId;
-use crate::results::Status;
+use crate::outcome::{agree, Actual, DirectiveRecord};
+use crate::results::{CaseResult, Status};
 
 /// One case that differs.
 #[derive(Debug, Clone)]
@@ -22,6 +26,23 @@ pub struct Difference {
     pub diff: String,
 }
 
+/// A directive with the same outcome on A and B but another message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageChange {
+    /// The case.
+    pub case: String,
+    /// Where the directive is.
+    pub line: usize,
+    /// Its column.
+    pub col: usize,
+    /// The directive.
+    pub directive: String,
+    /// A's message.
+    pub from: String,
+    /// B's message.
+    pub to: String,
+}
+
 /// The comparison of one area.
 #[derive(Debug, Clone, Default)]
 pub struct AreaDiff {
@@ -29,6 +50,8 @@ pub struct AreaDiff {
     pub compared: usize,
     /// Those that differ.
     pub differences: Vec<Difference>,
+    /// Directives whose outcome is the same and whose message is not.
+    pub messages: Vec<MessageChange>,
     /// Cases only one of the two has results for.
     pub unmatched: Vec<String>,
 }
@@ -63,6 +86,7 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
         match (ra, rb) {
             (Some(ra), Some(rb)) => {
                 area.compared += 1;
+                area.messages.extend(message_changes(&case, ra, rb));
                 let (ta, tb) = (transcript(ra), transcript(rb));
                 if ra.status != rb.status || ta != tb {
                     area.differences.push(Difference {
@@ -81,6 +105,57 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
         b: b.clone(),
         areas,
     }
+}
+
+/// The directives of `case` that have the same outcome on both sides and
+/// different (normalised) messages.
+fn message_changes(case: &str, a: &CaseResult, b: &CaseResult) -> Vec<MessageChange> {
+    let same_place = |x: &DirectiveRecord, y: &DirectiveRecord| {
+        (x.line, x.col, x.second, &x.directive) == (y.line, y.col, y.second, &y.directive)
+    };
+    a.directives
+        .iter()
+        .zip(&b.directives)
+        .filter(|(x, y)| same_place(x, y) && agree(x, y))
+        .filter_map(|(x, y)| {
+            let (Actual::Failure(fx), Actual::Failure(fy)) = (&x.actual, &y.actual) else {
+                return None;
+            };
+            (normalise_message(&fx.message) != normalise_message(&fy.message)).then(|| {
+                MessageChange {
+                    case: case.to_string(),
+                    line: x.line,
+                    col: x.col,
+                    directive: x.directive.clone(),
+                    from: fx.message.clone(),
+                    to: fy.message.clone(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// A message without what varies from run to run: absolute paths become
+/// `<path>`, long hexadecimal numbers (addresses) `<addr>`, and the harness's
+/// temporary names `<temp>`.
+pub fn normalise_message(message: &str) -> String {
+    let word = |w: &str| -> String {
+        let core = w.trim_matches(|c: char| "()[]{}<>,;:'\"`".contains(c));
+        let hex = core
+            .strip_prefix("0x")
+            .is_some_and(|h| h.len() >= 8 && h.chars().all(|c| c.is_ascii_hexdigit()));
+        let replacement = if core.contains("wasm-compat-case-") || core.contains(".tmp") {
+            "<temp>"
+        } else if core.starts_with('/') && core.len() > 1 {
+            "<path>"
+        } else if hex {
+            "<addr>"
+        } else {
+            return w.to_string();
+        };
+        w.replacen(core, replacement, 1)
+    };
+    message.split(' ').map(word).collect::<Vec<_>>().join(" ")
 }
 
 /// The report as text; `colour` marks removed and added lines on a terminal.
@@ -121,9 +196,23 @@ pub fn render(report: &DiffReport, colour: bool) -> String {
         }
         s.push('\n');
     }
+    let changed: Vec<&MessageChange> = report.areas.values().flat_map(|a| &a.messages).collect();
+    if !changed.is_empty() {
+        let _ = writeln!(
+            s,
+            "== same outcome, different message ({} directive(s)):",
+            changed.len()
+        );
+        for m in changed {
+            let _ = writeln!(s, "-- {}:{}:{} {}", m.case, m.line, m.col, m.directive);
+            let _ = writeln!(s, "   {}", paint(&format!("- {}", m.from)));
+            let _ = writeln!(s, "   {}", paint(&format!("+ {}", m.to)));
+        }
+        s.push('\n');
+    }
     let _ = writeln!(s, "verdict by area:");
     for (name, area) in &report.areas {
-        let verdict = if area.differences.is_empty() && area.unmatched.is_empty() {
+        let mut verdict = if area.differences.is_empty() && area.unmatched.is_empty() {
             format!("same behaviour in {} case(s)", area.compared)
         } else {
             let mut v = format!(
@@ -136,8 +225,36 @@ pub fn render(report: &DiffReport, colour: bool) -> String {
             }
             v
         };
+        if !area.messages.is_empty() {
+            let _ = write!(verdict, "; {} message(s) changed", area.messages.len());
+        }
         let line = format!("  {name:<32} {verdict}");
         let _ = writeln!(s, "{}", line.chars().take(100).collect::<String>());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_lose_paths_addresses_and_temporary_names_only() {
+        assert_eq!(
+            normalise_message("failed to open `/tmp/wasm-compat-case-Ab12/art` at 0x7f3a2b1c9e00"),
+            "failed to open `<temp>` at <addr>"
+        );
+        assert_eq!(
+            normalise_message("reading /home/u/x.cwasm: bad header (0x12)"),
+            "reading <path>: bad header (0x12)"
+        );
+        assert_eq!(
+            normalise_message("integer divide by zero"),
+            "integer divide by zero"
+        );
+        assert_ne!(
+            normalise_message("out of bounds memory access"),
+            normalise_message("memory access out of bounds")
+        );
+    }
 }

@@ -588,6 +588,49 @@ mod tests {
     }
 
     #[test]
+    fn diff_lists_a_changed_message_under_the_same_outcome() {
+        let trap = |engine: &str, message: &str| {
+            let mut c = cell(engine, "cases/area/t.wast", 0);
+            c.directives[0].actual = Actual::Failure(wasm_compat_protocol::Failure::new(
+                wasm_compat_protocol::FailureKind::Trap {
+                    trap: wasm_compat_protocol::TrapKind::Unreachable,
+                },
+                message,
+            ));
+            c
+        };
+        let runs = vec![run(
+            1,
+            vec![
+                trap("e@1.0.0", "wasm trap: unreachable at 0x7f00aa00bb00"),
+                trap("e@2.0.0", "wasm trap: unreachable at 0x7f00cc00dd00"),
+                trap(
+                    "e@3.0.0",
+                    "wasm trap: wasm `unreachable` instruction executed",
+                ),
+            ],
+        )];
+        let table = Table::merge(&runs).unwrap();
+        let only_addresses = diff::compare(&table, &id("e@1.0.0"), &id("e@2.0.0"));
+        assert!(only_addresses.areas["cases/area"].messages.is_empty());
+        let report = diff::compare(&table, &id("e@2.0.0"), &id("e@3.0.0"));
+        assert!(!report.differs(), "the outcome is the same");
+        let changes = &report.areas["cases/area"].messages;
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].line, changes[0].col), (2, 1));
+        let text = diff::render(&report, false);
+        assert!(
+            text.contains("same outcome, different message (1 directive(s))"),
+            "{text}"
+        );
+        assert!(
+            text.contains("+ wasm trap: wasm `unreachable` instruction executed"),
+            "{text}"
+        );
+        assert!(text.contains("1 message(s) changed"), "{text}");
+    }
+
+    #[test]
     fn junit_and_markdown_render_every_cell() {
         let mut hostile = cell("e@1.0.0", "cases/area/a|b<c>.wast", 1);
         hostile.status = Status::Fail;
