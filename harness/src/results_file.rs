@@ -54,10 +54,12 @@ struct StoredCase {
 }
 
 /// A cell's records: in full, or as differences from an earlier cell's.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
-enum StoredRecords {
+pub enum StoredRecords {
+    /// Every record.
     Full(Vec<DirectiveRecord>),
+    /// Relative to an earlier cell's records.
     Like {
         /// Index (in `results`) of the cell whose records these follow.
         like: usize,
@@ -68,9 +70,9 @@ enum StoredRecords {
 }
 
 /// Part of a cell's records relative to another cell's, position by position.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
-enum Stretch {
+pub enum Stretch {
     /// The next `same` records equal the other cell's at the same positions.
     Same { same: usize },
     /// One record of its own (and one position of the other cell's passed).
@@ -118,38 +120,50 @@ impl RunResults {
     }
 }
 
-/// The stored form of `run`: each cell's records relative to the first cell
-/// of its case that is not the reference's (the reference's records carry no
-/// agreement marks, so they differ from everyone's).
-fn store(run: &RunResults) -> StoredRun {
-    let mut first: std::collections::HashMap<&str, usize> = Default::default();
-    for (i, r) in run.results.iter().enumerate() {
-        if r.engine != run.reference || r.second.is_some() {
-            first.entry(r.case.as_str()).or_insert(i);
+/// Each of `cells` (in order) stored relative to the first cell of its case
+/// that is not the `reference`'s (the reference's records carry no agreement
+/// marks, so they differ from everyone's); the first stays in full.
+pub fn compact<'a>(
+    cells: impl Iterator<Item = &'a CaseResult> + Clone,
+    reference: &EngineId,
+) -> Vec<StoredRecords> {
+    let mut first: std::collections::HashMap<&str, (usize, &[DirectiveRecord])> =
+        Default::default();
+    for (i, r) in cells.clone().enumerate() {
+        if &r.engine != reference || r.second.is_some() {
+            first
+                .entry(r.case.as_str())
+                .or_insert((i, r.directives.as_slice()));
         }
     }
+    cells
+        .enumerate()
+        .map(|(i, r)| match first.get(r.case.as_str()) {
+            Some(&(t, theirs)) if t < i => StoredRecords::Like {
+                like: t,
+                runs: stretches(theirs, &r.directives),
+            },
+            _ => StoredRecords::Full(r.directives.clone()),
+        })
+        .collect()
+}
+
+/// The stored form of `run`.
+fn store(run: &RunResults) -> StoredRun {
+    let records = compact(run.results.iter(), &run.reference);
     let results = run
         .results
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let directives = match first.get(r.case.as_str()) {
-                Some(&t) if t < i => StoredRecords::Like {
-                    like: t,
-                    runs: stretches(&run.results[t].directives, &r.directives),
-                },
-                _ => StoredRecords::Full(r.directives.clone()),
-            };
-            StoredCase {
-                engine: r.engine.clone(),
-                second: r.second.clone(),
-                case: r.case.clone(),
-                suite: r.suite.clone(),
-                status: r.status,
-                reason: r.reason.clone(),
-                duration_ms: r.duration_ms,
-                directives,
-            }
+        .zip(records)
+        .map(|(r, directives)| StoredCase {
+            engine: r.engine.clone(),
+            second: r.second.clone(),
+            case: r.case.clone(),
+            suite: r.suite.clone(),
+            status: r.status,
+            reason: r.reason.clone(),
+            duration_ms: r.duration_ms,
+            directives,
         })
         .collect();
     StoredRun {

@@ -24,7 +24,7 @@ use crate::results::{CaseResult, EngineEntry, RunResults, Status};
 use crate::summary::Tally;
 
 /// Version of the report JSON layout (see `docs/report-schema.md`).
-pub const REPORT_SCHEMA: u32 = 1;
+pub const REPORT_SCHEMA: u32 = 2;
 
 /// Identity of a cell across results files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -349,7 +349,22 @@ pub struct JsonCell<'a> {
     /// Its area (`spec/wasm-v2`, `cases/cache`).
     pub area: String,
     /// The result, with every directive's outcome.
-    pub result: &'a CaseResult,
+    pub result: JsonResult<'a>,
+}
+
+/// A cell's result in the JSON report; its records are stored as in the
+/// results file (in full, or relative to an earlier cell of the same case).
+#[derive(Debug, Serialize)]
+pub struct JsonResult<'a> {
+    /// The judgement.
+    pub status: Status,
+    /// Why, for anything but a pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Every directive's record.
+    pub directives: crate::results_file::StoredRecords,
 }
 
 /// Build the JSON report of `table`.
@@ -370,10 +385,19 @@ pub fn json(table: &Table) -> JsonReport<'_> {
         cells: table
             .cells
             .iter()
-            .map(|(key, result)| JsonCell {
+            .zip(crate::results_file::compact(
+                table.cells.values(),
+                &table.reference,
+            ))
+            .map(|((key, result), directives)| JsonCell {
                 key,
                 area: area_of(result),
-                result,
+                result: JsonResult {
+                    status: result.status,
+                    reason: result.reason.as_deref(),
+                    duration_ms: result.duration_ms,
+                    directives,
+                },
             })
             .collect(),
     }
@@ -585,6 +609,27 @@ mod tests {
         assert!(text.contains("1 of 2 case(s) differ"), "{text}");
         let same = diff::compare(&table, &id("e@1.0.0"), &id("e@1.0.0"));
         assert!(!same.differs());
+    }
+
+    #[test]
+    fn the_json_report_stores_repeated_records_as_references() {
+        let runs = vec![run(
+            1,
+            vec![
+                cell("e@2.0.0", "cases/area/a.wast", 1),
+                cell("f@1.0.0", "cases/area/a.wast", 1),
+                cell("g@1.0.0", "cases/area/a.wast", 2),
+            ],
+        )];
+        let table = Table::merge(&runs).unwrap();
+        let report = serde_json::to_value(json(&table)).unwrap();
+        assert_eq!(report["schema"], 2);
+        let cells = report["cells"].as_array().unwrap();
+        // e@2.0.0 is the reference: in full; f@1.0.0 the case's first other cell.
+        assert!(cells[0]["result"]["directives"].is_array());
+        assert!(cells[1]["result"]["directives"].is_array());
+        assert_eq!(cells[2]["result"]["directives"]["like"], 1);
+        assert_eq!(cells[2]["result"]["status"], "pass");
     }
 
     #[test]
