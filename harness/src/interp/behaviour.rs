@@ -34,7 +34,7 @@ impl<'e, 'd> Session<'e, 'd> {
             BehaviourKind::Observe(items) => self.items_in(items, self.active(), true),
             BehaviourKind::Timed { label, items } => self.timed(at, label, items),
             kind => {
-                if !self.skip_if_dead(at) {
+                if !self.skip_if_cannot_go_on(at) {
                     let (expect, step) = self.perform_behaviour(at, kind);
                     self.check(Assertion::new(at, expect), step);
                 }

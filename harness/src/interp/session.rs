@@ -412,10 +412,9 @@ impl<'e, 'd> Session<'e, 'd> {
         self.record(at, expected, actual, judged);
     }
 
-    /// Record a directive as not run when its side's process is gone.
     /// Record `at` as not run when the engine is gone, or as `unsupported`
     /// when a setting the case relies on is; true when it was.
-    pub(super) fn skip_if_dead(&mut self, at: At) -> bool {
+    pub(super) fn skip_if_cannot_go_on(&mut self, at: At) -> bool {
         if let Some(why) = self.side().lacking.clone() {
             self.flush();
             let judged = (Verdict::Unsupported, Some(why));

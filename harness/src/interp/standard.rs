@@ -32,7 +32,7 @@ impl<'e, 'd> Session<'e, 'd> {
         if !is_pipelined(d) {
             self.flush();
         }
-        if self.skip_if_dead(at) {
+        if self.skip_if_cannot_go_on(at) {
             return;
         }
         match d {
