@@ -78,7 +78,9 @@
 ;; `(serialize $m "name")` keeps module $m's compiled artifact under a name;
 ;; `(deserialize $m2 "name")` loads it back from bytes, `(deserialize_file ...)`
 ;; from a file the harness writes; `(assert_rejected (deserialize ...))` demands
-;; a refusal. `(artifact "new" SOURCE)` makes an artifact on the harness side:
+;; a refusal. `(via PATH)` after the name takes one of the engine's loading
+;; paths (`bytes`, `bytes-raw`, `bytes-unchecked`, `file`, `open-file`,
+;; `file-unchecked`; PROTOCOL.md), `(via every)` each of them, one record each. `(artifact "new" SOURCE)` makes an artifact on the harness side:
 ;; `(truncated "a")` (first half), `(bit_flipped "a" OFFSET)` (negative: from the
 ;; end), `(empty)`, `(module_bytes $m)` (a wasm binary), `(bytes "...")`.
 (module definition $def (func (export "seven") (result i32) (i32.const 7)))

@@ -54,7 +54,7 @@ impl Adapter for Fault {
         std::env::var("WASM_COMPAT_FAULT_VERSION").unwrap_or_else(|_| "1.0.0".into())
     }
 
-    fn features() -> Vec<&'static str> {
+    fn features(_settings: &wasm_compat_protocol::Settings) -> Vec<&'static str> {
         vec!["annotations"]
     }
 

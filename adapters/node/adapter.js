@@ -37,6 +37,24 @@ const HANDLERS = {
 
 const bad = (message) => ({ err: { kind: 'other', message: `bad request: ${message}` } });
 
+// settingsFrom reads the engine settings of a configuration from the command
+// line (`--setting KEY=VALUE`). This adapter has none: any setting is
+// refused, and every request is then answered `unsupported` naming it.
+function settingsFrom(args) {
+  const given = {};
+  for (let i = 0; i < args.length; i++) {
+    let pair = null;
+    if (args[i].startsWith('--setting=')) pair = args[i].slice('--setting='.length);
+    else if (args[i] === '--setting' && i + 1 < args.length) pair = args[++i];
+    if (pair === null || !pair.includes('=')) continue;
+    const at = pair.indexOf('=');
+    given[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const keys = Object.keys(given);
+  const refused = keys.length === 0 ? null : `the node adapter has no setting \`${keys[0]}\``;
+  return { given, refused };
+}
+
 // handle answers one request line with one response object.
 function handle(session, line) {
   let req;
@@ -48,6 +66,7 @@ function handle(session, line) {
   if (req === null || typeof req !== 'object' || Array.isArray(req)) return bad('a request is a JSON object');
   const entry = Object.prototype.hasOwnProperty.call(HANDLERS, req.op) ? HANDLERS[req.op] : null;
   if (!entry) return bad(`unknown op ${JSON.stringify(req.op)}`);
+  if (session.refused) return { err: { kind: 'unsupported', message: session.refused } };
   const [fn, required, optional] = entry;
   for (const f of required) if (!(f in req)) return bad(`\`${req.op}\` without \`${f}\``);
   for (const f of Object.keys(req)) {
@@ -85,6 +104,7 @@ function readChunk(buf) {
 
 function main() {
   const session = new Session();
+  session.refused = settingsFrom(process.argv.slice(2)).refused;
   const buf = Buffer.alloc(1 << 20);
   let pending = []; // chunks of the current line
   for (;;) {
@@ -109,4 +129,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { handle, HANDLERS };
+module.exports = { handle, HANDLERS, settingsFrom };

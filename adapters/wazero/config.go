@@ -5,7 +5,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -50,33 +49,42 @@ const (
 	interpreterEngine engineKind = "interpreter"
 )
 
-// configEnv names the environment variable that selects the engine kind.
-const configEnv = "WASM_COMPAT_WAZERO_CONFIG"
+// engineSettings is what the command line chose: the engine settings as given
+// (`--setting KEY=VALUE`, repeated in hello), the engine kind they select,
+// and why they cannot be honoured, if they cannot (then every request is
+// answered unsupported with that reason).
+type engineSettings struct {
+	given   map[string]string
+	kind    engineKind
+	refused string
+}
 
-// engineKindFrom reads the engine kind from the command line
-// (`--config=interpreter`, `--interpreter`) or the environment; the compiler
-// is the default.
-func engineKindFrom(args []string) (engineKind, error) {
-	choice := os.Getenv(configEnv)
-	for _, a := range args {
+// settingsFrom reads the engine settings from the command line. The one
+// setting is `compiler = compiler | interpreter` (wazero's compiler, the
+// default, or its interpreter).
+func settingsFrom(args []string) (engineSettings, error) {
+	out := engineSettings{given: map[string]string{}, kind: compilerEngine}
+	for i := 0; i < len(args); i++ {
+		pair, ok := strings.CutPrefix(args[i], "--setting=")
+		if !ok && args[i] == "--setting" && i+1 < len(args) {
+			i++
+			pair, ok = args[i], true
+		}
+		key, value, isPair := strings.Cut(pair, "=")
+		if !ok || !isPair {
+			return out, fmt.Errorf("unknown argument %q (known: --setting KEY=VALUE)", args[i])
+		}
+		out.given[key] = value
 		switch {
-		case a == "--interpreter":
-			choice = string(interpreterEngine)
-		case a == "--compiler":
-			choice = string(compilerEngine)
-		case strings.HasPrefix(a, "--config="):
-			choice = strings.TrimPrefix(a, "--config=")
+		case key == "compiler" && value == string(compilerEngine):
+			out.kind = compilerEngine
+		case key == "compiler" && value == string(interpreterEngine):
+			out.kind = interpreterEngine
 		default:
-			return "", fmt.Errorf("unknown argument %q (known: --config=compiler|interpreter, --compiler, --interpreter)", a)
+			out.refused = fmt.Sprintf("wazero %s has no setting `%s = %s` (known: compiler = compiler | interpreter)", wazeroVersion(), key, value)
 		}
 	}
-	switch engineKind(choice) {
-	case "", compilerEngine:
-		return compilerEngine, nil
-	case interpreterEngine:
-		return interpreterEngine, nil
-	}
-	return "", fmt.Errorf("unknown wazero configuration %q (compiler or interpreter)", choice)
+	return out, nil
 }
 
 // settings is everything a runtime is made from; drop-store makes its new

@@ -4,8 +4,8 @@
 //
 // One source builds against wazero 1.0.0 through the newest release; what
 // newer versions add sits in since_*.go behind `wazero_lt_X_Y` build tags
-// (README.md). `--config=interpreter` (or WASM_COMPAT_WAZERO_CONFIG=interpreter)
-// runs wazero's interpreter instead of its compiler.
+// (README.md). `--setting compiler=interpreter` runs wazero's interpreter
+// instead of its compiler.
 
 package main
 
@@ -99,6 +99,7 @@ func (a *adapter) hello(emptyReq) (Reply, *Failure) {
 		Features:     featureNames(),
 		Capabilities: capabilities,
 		Host:         "go " + runtime.Version(),
+		Settings:     a.settings,
 	}}, nil
 }
 
@@ -114,6 +115,9 @@ func (a *adapter) handle(line []byte) response {
 	if h == nil {
 		return response{Err: fail(kindOther, "bad request: unknown op %q", op.Op)}
 	}
+	if a.refused != "" {
+		return response{Err: fail(kindUnsupported, "%s", a.refused)}
+	}
 	// Before any configure, the default configuration is used.
 	if a.rt == nil && op.Op != "hello" && op.Op != "configure" {
 		if _, f := a.configure(configureReq{}); f != nil {
@@ -128,12 +132,13 @@ func (a *adapter) handle(line []byte) response {
 }
 
 func main() {
-	kind, err := engineKindFrom(os.Args[1:])
+	set, err := settingsFrom(os.Args[1:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wasm-compat-adapter-wazero: %v\n", err)
 		os.Exit(2)
 	}
-	a := newAdapter(kind)
+	a := newAdapter(set.kind)
+	a.settings, a.refused = set.given, set.refused
 	in := bufio.NewReaderSize(os.Stdin, 1<<20)
 	out := bufio.NewWriter(os.Stdout)
 	for {

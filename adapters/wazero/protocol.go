@@ -74,6 +74,8 @@ type engineInfo struct {
 	Features     []string `json:"features"`
 	Capabilities []string `json:"capabilities"`
 	Host         string   `json:"host,omitempty"`
+	// Settings repeats the engine settings the adapter was started with.
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 type helloReply struct {

@@ -31,8 +31,12 @@ import (
 type adapter struct {
 	ctx  context.Context
 	kind engineKind
-	set  *settings
-	rt   wazero.Runtime
+	// settings are the engine settings the adapter was started with (hello
+	// repeats them); refused says why they cannot be honoured, if so.
+	settings map[string]string
+	refused  string
+	set      *settings
+	rt       wazero.Runtime
 	// instantiated counts the harness's instantiations in rt (set-limits
 	// can only remake a runtime nobody instantiated in).
 	instantiated int

@@ -9,11 +9,11 @@
   (func (export "answer") (result i32) (i32.const 42)))
 (serialize $m "plain")
 (configure (features "threads"))
-(deserialize $a "plain")
+(deserialize $a "plain" (via every))
 (observe
   (module definition $t
     (memory (export "shared") 1 1 shared)
     (func (export "answer") (result i32) (i32.const 43))))
 (serialize $t "threaded")
 (configure)
-(deserialize $b "threaded")
+(deserialize $b "threaded" (via every))

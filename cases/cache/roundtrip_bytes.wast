@@ -1,5 +1,7 @@
 ;; A module serialized and loaded back from bytes on the same engine version runs
-;; exactly like a fresh compile of the same text.
+;; exactly like a fresh compile of the same text. It is loaded through every
+;; loading path the engine has (`(via every)`: bytes, raw bytes, file, open
+;; file, and the unchecked paths); `$loaded` is the last one that loaded it.
 
 (module definition $m
   (global $g (mut i64) (i64.const 40))
@@ -17,7 +19,7 @@
 (assert_return (invoke $fresh "bump") (i64.const 42))
 
 (serialize $m "art")
-(deserialize $loaded "art")
+(deserialize $loaded "art" (via every))
 (module instance $reloaded $loaded)
 (assert_return (invoke $reloaded "load") (i32.const 42))
 (assert_return (invoke $reloaded "bump") (i64.const 42))

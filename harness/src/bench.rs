@@ -133,10 +133,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 let dir = options
                     .native_dir
                     .join(format!("native-{}", spec.id.engine));
-                let native_spec = EngineSpec {
-                    id: spec.id.clone(),
-                    source: AdapterSource::Crate { dir },
-                };
+                let native_spec = EngineSpec::new(spec.id.clone(), AdapterSource::Crate { dir });
                 match builder.adapter(&native_spec) {
                     Err(e) => Err(format!("{:#}", e).lines().next().unwrap_or("").to_string()),
                     Ok(runner) => {

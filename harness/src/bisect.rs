@@ -448,10 +448,9 @@ impl Criterion {
 pub struct CaseEvaluator<'a> {
     /// Builds (or finds) adapters.
     pub builder: &'a crate::builder::Builder,
-    /// How the family's adapters are made.
-    pub source: crate::matrix::AdapterSource,
-    /// The engine family.
-    pub engine: String,
+    /// The engine in the configuration bisected, at any version (its
+    /// version is replaced by each probed one).
+    pub engine: crate::matrix::EngineSpec,
     /// The case.
     pub case: &'a crate::cases::Case,
     /// Where `snapshots/` is.
@@ -473,8 +472,11 @@ impl Evaluator for CaseEvaluator<'_> {
     fn evaluate(&mut self, version: &Version) -> Result<Evaluation> {
         use crate::results::Status;
         let spec = crate::matrix::EngineSpec {
-            id: crate::matrix::EngineId::new(&self.engine, version.clone()),
-            source: self.source.clone(),
+            id: crate::matrix::EngineId {
+                version: version.clone().into(),
+                ..self.engine.id.clone()
+            },
+            ..self.engine.clone()
         };
         let skip = |why: String| Evaluation {
             probe: Probe::Skip(why),
@@ -540,7 +542,11 @@ impl Evaluator for CaseEvaluator<'_> {
             Criterion::Command(argv) => {
                 let status = std::process::Command::new(&argv[0])
                     .args(&argv[1..])
-                    .env("WASM_COMPAT_ENGINE", &self.engine)
+                    .env("WASM_COMPAT_ENGINE", &self.engine.id.engine)
+                    .env(
+                        "WASM_COMPAT_CONFIG",
+                        self.engine.id.config.as_deref().unwrap_or(""),
+                    )
                     .env("WASM_COMPAT_VERSION", version.to_string())
                     .env("WASM_COMPAT_ADAPTER", &adapter)
                     .env(

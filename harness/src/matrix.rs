@@ -2,7 +2,8 @@
 //! which suites, and the limits each adapter runs under.
 //!
 //! The file is plain data; [`Matrix::engines`] expands it into one [`EngineSpec`]
-//! per `engine@version` with a plain loop.
+//! per `engine@version` and per `engine@version+config` (a named
+//! configuration: engine settings the adapter understands) with a plain loop.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -38,7 +39,23 @@ pub struct Family {
     pub versions: Vec<Version>,
     /// Where a release's changes are described; `{version}` is replaced.
     pub changelog: Option<String>,
+    /// Named configurations besides the engine's defaults, by name.
+    pub configs: BTreeMap<String, NamedConfig>,
 }
+
+/// One `[engines.NAME.configs.CONFIG]` table: engine settings the family's
+/// adapter understands (documented per adapter), and the versions that run
+/// with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedConfig {
+    /// The settings, passed to the adapter as `--setting KEY=VALUE`.
+    pub settings: Settings,
+    /// The family's versions that run in this configuration (all when absent).
+    pub versions: Option<Vec<Version>>,
+}
+
+/// Engine settings of a configuration, by the names an adapter documents.
+pub type Settings = BTreeMap<String, String>;
 
 /// Where an engine's adapter comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +240,7 @@ impl From<semver::Version> for Version {
     }
 }
 
-/// `engine@version`.
+/// `engine@version`, or `engine@version+config` in a named configuration.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -233,22 +250,50 @@ pub struct EngineId {
     pub engine: String,
     /// Which version.
     pub version: Version,
+    /// The named configuration; `None` is the engine's defaults.
+    pub config: Option<String>,
 }
 
 impl EngineId {
-    /// `engine@version` of a release.
+    /// `engine@version` of a release, in the default configuration.
     pub fn new(engine: &str, version: impl Into<Version>) -> EngineId {
         EngineId {
             engine: engine.to_string(),
             version: version.into(),
+            config: None,
+        }
+    }
+
+    /// The same engine version in configuration `config` (`None`: the defaults).
+    pub fn with_config(&self, config: Option<&str>) -> EngineId {
+        EngineId {
+            config: config.map(String::from),
+            ..self.clone()
+        }
+    }
+
+    /// The version part of the name, with its configuration: `48.0.8+winch`.
+    pub fn version_label(&self) -> String {
+        match &self.config {
+            None => self.version.to_string(),
+            Some(config) => format!("{}+{config}", self.version),
         }
     }
 }
 
 impl fmt::Display for EngineId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.engine, self.version)
+        write!(f, "{}@{}", self.engine, self.version_label())
     }
+}
+
+/// Whether `name` may name a configuration: lower-case letters, digits and
+/// `-`, starting with a letter (it becomes part of file and test names).
+fn is_config_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 impl From<EngineId> for String {
@@ -268,24 +313,52 @@ impl std::str::FromStr for EngineId {
     type Err = anyhow::Error;
     fn from_str(s: &str) -> Result<Self> {
         match s.split_once('@') {
-            Some((engine, version)) if !engine.is_empty() && !version.is_empty() => Ok(EngineId {
-                engine: engine.to_string(),
-                version: version
-                    .parse()
-                    .with_context(|| format!("`{s}`: the version"))?,
-            }),
-            _ => bail!("`{s}` is not of the form engine@version"),
+            Some((engine, rest)) if !engine.is_empty() && !rest.is_empty() => {
+                // Releases with semver build metadata (`1.0.0+x`) cannot be
+                // named: `+` introduces the configuration.
+                let (version, config) = match rest.split_once('+') {
+                    Some((version, config)) => {
+                        if !is_config_name(config) {
+                            bail!("`{s}`: `{config}` is not a configuration name (a-z, 0-9, -)");
+                        }
+                        (version, Some(config.to_string()))
+                    }
+                    None => (rest, None),
+                };
+                Ok(EngineId {
+                    engine: engine.to_string(),
+                    version: version
+                        .parse()
+                        .with_context(|| format!("`{s}`: the version"))?,
+                    config,
+                })
+            }
+            _ => bail!("`{s}` is not of the form engine@version or engine@version+config"),
         }
     }
 }
 
-/// One `engine@version` with how to get its adapter.
+/// One `engine@version` (or `engine@version+config`) with how to get its
+/// adapter and the settings it runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineSpec {
-    /// Which engine and version.
+    /// Which engine, version and configuration.
     pub id: EngineId,
-    /// How its adapter is obtained.
+    /// How its adapter is obtained (one build serves every configuration).
     pub source: AdapterSource,
+    /// The engine settings of its configuration (empty: the defaults).
+    pub settings: Settings,
+}
+
+impl EngineSpec {
+    /// The default configuration of `id`'s engine version from `source`.
+    pub fn new(id: EngineId, source: AdapterSource) -> EngineSpec {
+        EngineSpec {
+            id,
+            source,
+            settings: Settings::new(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -310,6 +383,59 @@ struct RawFamily {
     path: Option<String>,
     /// Arguments a Go or JavaScript adapter runs with.
     args: Option<Vec<String>>,
+    /// Named configurations.
+    #[serde(default)]
+    configs: BTreeMap<String, RawConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    /// Engine settings: strings, integers or booleans.
+    settings: BTreeMap<String, toml::Value>,
+    /// The versions running in this configuration (all when absent).
+    versions: Option<Vec<String>>,
+}
+
+impl RawConfig {
+    /// The checked configuration `name` of a family with `versions`.
+    fn check(&self, name: &str, versions: &[Version], here: &str) -> Result<NamedConfig> {
+        let here = format!("{here}: configuration `{name}`");
+        if !is_config_name(name) {
+            bail!("{here}: a configuration name is lower-case letters, digits and `-`");
+        }
+        if self.settings.is_empty() {
+            bail!("{here}: `settings` is empty (the defaults need no configuration)");
+        }
+        let mut settings = Settings::new();
+        for (key, value) in &self.settings {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => bail!(
+                    "{here}: setting `{key}` is a {}, not a string, integer or boolean",
+                    other.type_str()
+                ),
+            };
+            settings.insert(key.clone(), text);
+        }
+        let versions = match &self.versions {
+            None => None,
+            Some(listed) => {
+                let mut out = Vec::new();
+                for v in listed {
+                    let version: Version = v.parse().map_err(|e| anyhow::anyhow!("{here}: {e}"))?;
+                    if !versions.contains(&version) {
+                        bail!("{here}: version `{v}` is not one of the family's `versions`");
+                    }
+                    out.push(version);
+                }
+                Some(out)
+            }
+        };
+        Ok(NamedConfig { settings, versions })
+    }
 }
 
 impl RawFamily {
@@ -430,6 +556,10 @@ impl Matrix {
             }
             let source = RawFamily::source(&fam, &here, &base)?;
             let versions = fam.versions(&source, &here)?;
+            let mut configs = BTreeMap::new();
+            for (config, raw) in &fam.configs {
+                configs.insert(config.clone(), raw.check(config, &versions, &here)?);
+            }
             families.insert(
                 name.clone(),
                 Family {
@@ -437,6 +567,7 @@ impl Matrix {
                     source,
                     versions,
                     changelog: fam.changelog,
+                    configs,
                 },
             );
         }
@@ -444,9 +575,13 @@ impl Matrix {
             .reference
             .parse()
             .with_context(|| format!("{}: `reference`", path.display()))?;
-        let known = families
-            .get(&reference.engine)
-            .is_some_and(|f| f.versions.contains(&reference.version));
+        let known = families.get(&reference.engine).is_some_and(|f| {
+            f.versions.contains(&reference.version)
+                && reference
+                    .config
+                    .as_ref()
+                    .is_none_or(|c| f.configs.contains_key(c))
+        });
         if !known {
             bail!(
                 "{}: reference `{reference}` is not one of the engines listed in the matrix",
@@ -468,15 +603,24 @@ impl Matrix {
         })
     }
 
-    /// Every `engine@version`, sorted by family name, versions in the order written.
+    /// Every `engine@version` and `engine@version+config`, sorted by family
+    /// name, versions in the order written, each version's default
+    /// configuration first and then its named ones by name.
     pub fn engines(&self) -> Vec<EngineSpec> {
         let mut out = Vec::new();
         for family in self.families.values() {
             for version in &family.versions {
-                out.push(EngineSpec {
-                    id: EngineId::new(&family.name, version.clone()),
-                    source: family.source.clone(),
-                });
+                let id = EngineId::new(&family.name, version.clone());
+                out.push(EngineSpec::new(id.clone(), family.source.clone()));
+                for (name, config) in &family.configs {
+                    if config.versions.as_ref().is_none_or(|v| v.contains(version)) {
+                        out.push(EngineSpec {
+                            id: id.with_config(Some(name)),
+                            source: family.source.clone(),
+                            settings: config.settings.clone(),
+                        });
+                    }
+                }
             }
         }
         out
@@ -523,7 +667,8 @@ impl Matrix {
 
     /// An engine of one of the matrix's families at any version (for `diff`,
     /// `check` and `bisect`, which name versions the matrix may not list), from
-    /// `engine@X.Y.Z`, or `engine@path:DIR` for a local checkout of the engine crate.
+    /// `engine@X.Y.Z` or `engine@X.Y.Z+config` (a configuration the family
+    /// names), or `engine@path:DIR` for a local checkout of the engine crate.
     pub fn spec_for(&self, name: &str) -> Result<EngineSpec> {
         let (engine, version) = name
             .split_once('@')
@@ -542,18 +687,51 @@ impl Matrix {
             };
             let checkout = std::fs::canonicalize(path)
                 .with_context(|| format!("{path}: no such engine checkout"))?;
-            return Ok(EngineSpec {
-                id: EngineId::new(engine, Version::Local),
-                source: AdapterSource::Local {
+            return Ok(EngineSpec::new(
+                EngineId::new(engine, Version::Local),
+                AdapterSource::Local {
                     dir: dir.clone(),
                     engine: checkout,
                 },
-            });
+            ));
         }
+        let id: EngineId = name.parse()?;
+        let settings = match &id.config {
+            None => Settings::new(),
+            Some(config) => family
+                .configs
+                .get(config)
+                .map(|c| c.settings.clone())
+                .with_context(|| {
+                    format!(
+                        "{}: `{engine}` has no configuration `{config}` (known: {})",
+                        self.path.display(),
+                        family
+                            .configs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+        };
         Ok(EngineSpec {
-            id: name.parse()?,
+            id,
             source: family.source.clone(),
+            settings,
         })
+    }
+
+    /// The same engine as `spec` at `version`, in the same configuration
+    /// (for `bisect`, which walks versions within one configuration).
+    pub fn at_version(&self, spec: &EngineSpec, version: Version) -> EngineSpec {
+        EngineSpec {
+            id: EngineId {
+                version,
+                ..spec.id.clone()
+            },
+            ..spec.clone()
+        }
     }
 
     /// The folder the matrix file is in.
@@ -640,5 +818,91 @@ mod tests {
             format!("{err:#}").contains("not an exact version"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn configurations_expand_into_named_engines_with_their_settings() {
+        let p = repo_root().join("matrix.toml");
+        let text = r#"
+reference = "a@1.0.0"
+[engines.a]
+command = ["x"]
+versions = ["1.0.0", "2.0.0"]
+[engines.a.configs.fast]
+settings = { compiler = "fast", guard = 65536, lazy = true }
+versions = ["2.0.0"]
+[engines.a.configs.small]
+settings = { allocator = "pooling" }
+"#;
+        let m = Matrix::parse(text, &p).unwrap();
+        let ids: Vec<String> = m.engines().iter().map(|e| e.id.to_string()).collect();
+        assert_eq!(
+            ids,
+            [
+                "a@1.0.0",
+                "a@1.0.0+small",
+                "a@2.0.0",
+                "a@2.0.0+fast",
+                "a@2.0.0+small"
+            ]
+        );
+        let fast = &m.engines()[3];
+        assert_eq!(fast.settings["compiler"], "fast");
+        assert_eq!(fast.settings["guard"], "65536");
+        assert_eq!(fast.settings["lazy"], "true");
+        assert!(m.engines()[0].settings.is_empty());
+
+        // A configuration is part of the name everywhere, and parses back.
+        let id: EngineId = "a@2.0.0+fast".parse().unwrap();
+        assert_eq!(id, fast.id);
+        assert_eq!(id.version_label(), "2.0.0+fast");
+        assert_eq!(id.with_config(None).to_string(), "a@2.0.0");
+        assert!("a@2.0.0+Fast".parse::<EngineId>().is_err());
+
+        // Any version of a family in one of its configurations, for diff and bisect.
+        let spec = m.spec_for("a@3.1.0+small").unwrap();
+        assert_eq!(spec.settings["allocator"], "pooling");
+        let err = m.spec_for("a@1.0.0+slow").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("no configuration `slow`"),
+            "{err:#}"
+        );
+        assert_eq!(
+            m.at_version(&spec, "4.0.0".parse().unwrap()).id.to_string(),
+            "a@4.0.0+small"
+        );
+    }
+
+    #[test]
+    fn bad_configurations_are_errors_naming_the_table() {
+        let p = repo_root().join("matrix.toml");
+        let family =
+            "reference = \"a@1.0.0\"\n[engines.a]\ncommand = [\"x\"]\nversions = [\"1.0.0\"]\n";
+        for (config, wanted) in [
+            (
+                "[engines.a.configs.Fast]\nsettings = { a = \"b\" }\n",
+                "lower-case",
+            ),
+            (
+                "[engines.a.configs.x]\nsettings = {}\n",
+                "`settings` is empty",
+            ),
+            (
+                "[engines.a.configs.x]\nsettings = { a = [1] }\n",
+                "not a string",
+            ),
+            (
+                "[engines.a.configs.x]\nsettings = { a = \"b\" }\nversions = [\"9.0.0\"]\n",
+                "not one of the family's",
+            ),
+            (
+                "[engines.a.configs.x]\nsetting = { a = \"b\" }\n",
+                "unknown field",
+            ),
+        ] {
+            let err = Matrix::parse(&format!("{family}{config}"), &p).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(wanted) && msg.contains("matrix.toml"), "{msg}");
+        }
     }
 }

@@ -30,11 +30,12 @@ pub struct CellId {
 
 impl CellId {
     /// The engine part of the name, as the known-failure table matches it:
-    /// `wasmi@1.0.9`, or `wasmtime@24.0.13->48.0.8` for a pair.
+    /// `wasmi@1.0.9`, `wasmtime@48.0.8+winch`, or `wasmtime@24.0.13->48.0.8`
+    /// (`wasmer@7.4.2->7.4.2+singlepass`) for a pair.
     pub fn engine_label(&self) -> String {
         match &self.second {
             None => self.engine.to_string(),
-            Some(second) => format!("{}->{}", self.engine, second.version),
+            Some(second) => format!("{}->{}", self.engine, second.version_label()),
         }
     }
 }
@@ -271,12 +272,12 @@ mod tests {
     use crate::matrix::AdapterSource;
 
     fn spec(id: &str) -> EngineSpec {
-        EngineSpec {
-            id: id.parse().unwrap(),
-            source: AdapterSource::Command {
+        EngineSpec::new(
+            id.parse().unwrap(),
+            AdapterSource::Command {
                 argv: vec!["x".into()],
             },
-        }
+        )
     }
 
     fn case(name: &str, cross_version: bool) -> Arc<Case> {

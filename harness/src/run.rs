@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use wasm_compat_protocol::{EngineInfo, Reply, Request, Response};
+use wasm_compat_protocol::{EngineInfo, FailureKind, Reply, Request, Response};
 
 use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
 use crate::builder::{Builder, BuiltAdapter};
@@ -39,6 +39,10 @@ pub fn prepare_engine(
     let mut process = AdapterProcess::start(&adapter, Caps::request_only(timeout))?;
     let info = match process.request(&Request::Hello) {
         Exchange::Reply(Response::Ok(Reply::Hello(info))) => info,
+        // Settings the version cannot honour: its cells are unsupported.
+        Exchange::Reply(Response::Err(failure)) if failure.kind == FailureKind::Unsupported => {
+            return Err(crate::builder::Unavailable(failure.message).into())
+        }
         other => bail!(
             "{}: the adapter did not answer `hello` properly: {other:?}",
             spec.id
@@ -50,6 +54,16 @@ pub fn prepare_engine(
             spec.id,
             info.protocol,
             wasm_compat_protocol::PROTOCOL_VERSION
+        );
+    }
+    // An adapter that ignores `--setting` would run the defaults under a
+    // configuration's name.
+    if info.settings != spec.settings {
+        bail!(
+            "{}: the adapter runs with settings {:?}, not the configuration's {:?} (does it implement `--setting`?)",
+            spec.id,
+            info.settings,
+            spec.settings
         );
     }
     // A local checkout is named `local`; its hello says which version it is.

@@ -10,13 +10,14 @@ use wast::parser::{Parse, Parser, Result};
 use wast::token::{Id, Span};
 use wast::{WastArg, WastDirective};
 
-use wasm_compat_protocol::{HostFunc, StoreLimits, ValType, Value};
+use wasm_compat_protocol::{HostFunc, LoadPath, StoreLimits, ValType, Value};
 
 /// The behaviour directives' keywords.
 mod bkw {
     wast::custom_keyword!(serialize);
     wast::custom_keyword!(deserialize);
     wast::custom_keyword!(deserialize_file);
+    wast::custom_keyword!(via);
     wast::custom_keyword!(artifact);
     wast::custom_keyword!(truncated);
     wast::custom_keyword!(bit_flipped);
@@ -124,7 +125,9 @@ pub enum BehaviourKind<'a> {
         artifact: String,
     },
     /// `(deserialize $m "name")` / `(deserialize_file $m "name")`: load an
-    /// artifact from its bytes or from a file as module definition `$m`.
+    /// artifact from its bytes or from a file as module definition `$m`;
+    /// `(via PATH)` after the name takes one of the engine's loading paths,
+    /// `(via every)` each of them in turn.
     Deserialize {
         /// Name of the loaded module definition.
         module: Option<Id<'a>>,
@@ -132,6 +135,8 @@ pub enum BehaviourKind<'a> {
         artifact: String,
         /// Load from a file the harness writes, instead of from bytes.
         from_file: bool,
+        /// Which loading path.
+        via: Via,
     },
     /// `(assert_rejected (deserialize ...))`: the load must be refused.
     AssertRejected {
@@ -141,6 +146,8 @@ pub enum BehaviourKind<'a> {
         artifact: String,
         /// From a file instead of bytes.
         from_file: bool,
+        /// Which loading path.
+        via: Via,
     },
     /// `(artifact "name" SOURCE)`: make an artifact on the harness side.
     Artifact {
@@ -239,6 +246,51 @@ pub enum BehaviourKind<'a> {
         /// Largest allowed ratio.
         at_most: u32,
     },
+}
+
+/// Which of an engine's ways to load an artifact a `(deserialize ...)` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The engine's default for bytes or for files (no `(via ...)`).
+    Default,
+    /// `(via PATH)`: one path, e.g. `bytes-unchecked`.
+    Path(LoadPath),
+    /// `(via every)`: every path of both kinds, one record each; what an
+    /// engine version lacks is `unsupported` there.
+    Every,
+}
+
+impl Via {
+    /// The paths `(via every)` takes, in order: those that check the
+    /// artifact first, the unchecked ones last (an unchecked load of a
+    /// corrupt artifact may crash the engine, which ends the case).
+    pub const EVERY: [LoadPath; 6] = [
+        LoadPath::Bytes,
+        LoadPath::BytesRaw,
+        LoadPath::File,
+        LoadPath::OpenFile,
+        LoadPath::BytesUnchecked,
+        LoadPath::FileUnchecked,
+    ];
+
+    /// The record name of a load through `path` (under `(via every)`),
+    /// `rejected` for `assert_rejected`.
+    pub fn record_name(rejected: bool, path: LoadPath) -> &'static str {
+        match (rejected, path) {
+            (false, LoadPath::Bytes) => "deserialize via bytes",
+            (false, LoadPath::BytesUnchecked) => "deserialize via bytes-unchecked",
+            (false, LoadPath::BytesRaw) => "deserialize via bytes-raw",
+            (false, LoadPath::File) => "deserialize via file",
+            (false, LoadPath::OpenFile) => "deserialize via open-file",
+            (false, LoadPath::FileUnchecked) => "deserialize via file-unchecked",
+            (true, LoadPath::Bytes) => "assert_rejected via bytes",
+            (true, LoadPath::BytesUnchecked) => "assert_rejected via bytes-unchecked",
+            (true, LoadPath::BytesRaw) => "assert_rejected via bytes-raw",
+            (true, LoadPath::File) => "assert_rejected via file",
+            (true, LoadPath::OpenFile) => "assert_rejected via open-file",
+            (true, LoadPath::FileUnchecked) => "assert_rejected via file-unchecked",
+        }
+    }
 }
 
 impl<'a> BehaviourKind<'a> {
@@ -491,19 +543,21 @@ fn parse_module_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>
             artifact: string(p)?,
         }
     } else if p.peek::<bkw::deserialize>()? || p.peek::<bkw::deserialize_file>()? {
-        let (module, artifact, from_file) = parse_deserialize(p)?;
+        let (module, artifact, from_file, via) = parse_deserialize(p)?;
         BehaviourKind::Deserialize {
             module,
             artifact,
             from_file,
+            via,
         }
     } else if p.peek::<bkw::assert_rejected>()? {
         p.parse::<bkw::assert_rejected>()?;
-        let (module, artifact, from_file) = p.parens(parse_deserialize)?;
+        let (module, artifact, from_file, via) = p.parens(parse_deserialize)?;
         BehaviourKind::AssertRejected {
             module,
             artifact,
             from_file,
+            via,
         }
     } else if p.peek::<bkw::artifact>()? {
         p.parse::<bkw::artifact>()?;
@@ -630,7 +684,9 @@ fn parse_other_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>>
     Ok(Some(kind))
 }
 
-fn parse_deserialize<'a>(p: Parser<'a>) -> Result<(Option<Id<'a>>, String, bool)> {
+type Load<'a> = (Option<Id<'a>>, String, bool, Via);
+
+fn parse_deserialize<'a>(p: Parser<'a>) -> Result<Load<'a>> {
     let from_file = if p.peek::<bkw::deserialize_file>()? {
         p.parse::<bkw::deserialize_file>()?;
         true
@@ -638,7 +694,47 @@ fn parse_deserialize<'a>(p: Parser<'a>) -> Result<(Option<Id<'a>>, String, bool)
         p.parse::<bkw::deserialize>()?;
         false
     };
-    Ok((p.parse()?, string(p)?, from_file))
+    let (module, artifact) = (p.parse()?, string(p)?);
+    let via = if p.is_empty() {
+        Via::Default
+    } else {
+        p.parens(|p| {
+            p.parse::<bkw::via>()?;
+            let span = p.cur_span();
+            let name = p.step(|c| {
+                c.keyword()?
+                    .ok_or_else(|| c.error("expected a load path after `via`"))
+            })?;
+            if name == "every" {
+                return Ok(Via::Every);
+            }
+            let Some(path) = LoadPath::ALL.into_iter().find(|l| l.name() == name) else {
+                let names: Vec<&str> = LoadPath::ALL.iter().map(|l| l.name()).collect();
+                return Err(wast::Error::new(
+                    span,
+                    format!(
+                        "unknown load path `{name}` (known: every, {})",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            if path.from_file() != from_file {
+                return Err(wast::Error::new(
+                    span,
+                    format!(
+                        "load path `{name}` goes with `{}`",
+                        if path.from_file() {
+                            "deserialize_file"
+                        } else {
+                            "deserialize"
+                        }
+                    ),
+                ));
+            }
+            Ok(Via::Path(path))
+        })?
+    };
+    Ok((module, artifact, from_file, via))
 }
 
 /// Visit every standard directive, also those nested in blocks.
@@ -730,5 +826,42 @@ mod tests {
         assert!(err.contains("1:2"), "{err}");
         let err = parse_text("(store_limits (memory_bytes -1))").unwrap_err();
         assert!(err.contains("non-negative"), "{err}");
+    }
+
+    #[test]
+    fn a_load_names_its_path_or_every_path() {
+        let text = r#"
+            (deserialize $a "x" (via bytes-raw))
+            (deserialize_file $b "x" (via open-file))
+            (assert_rejected (deserialize $c "x" (via every)))
+        "#;
+        assert_eq!(parse_text(text), Ok(3));
+        let buf = ParseBuffer::new(text).unwrap();
+        let script = parse::<Script<'_>>(&buf).unwrap();
+        let vias: Vec<Via> = script
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Behaviour(Behaviour {
+                    kind:
+                        BehaviourKind::Deserialize { via, .. }
+                        | BehaviourKind::AssertRejected { via, .. },
+                    ..
+                }) => *via,
+                _ => panic!("not a load"),
+            })
+            .collect();
+        assert_eq!(
+            vias,
+            [
+                Via::Path(LoadPath::BytesRaw),
+                Via::Path(LoadPath::OpenFile),
+                Via::Every
+            ]
+        );
+        let err = parse_text("(deserialize $a \"x\" (via file))").unwrap_err();
+        assert!(err.contains("goes with `deserialize_file`"), "{err}");
+        let err = parse_text("(deserialize $a \"x\" (via mmap))").unwrap_err();
+        assert!(err.contains("unknown load path `mmap`"), "{err}");
     }
 }

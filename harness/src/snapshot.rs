@@ -270,14 +270,11 @@ pub fn grid<'e>(pairs: impl IntoIterator<Item = (&'e EngineId, &'e EngineId, Str
     let mut cells = BTreeMap::new();
     for (first, second, cell) in pairs {
         ids.push(first);
-        cells.insert(
-            (first.version.to_string(), second.version.to_string()),
-            cell,
-        );
+        cells.insert((first.version_label(), second.version_label()), cell);
     }
     ids.sort();
     ids.dedup();
-    let versions: Vec<String> = ids.iter().map(|id| id.version.to_string()).collect();
+    let versions: Vec<String> = ids.iter().map(|id| id.version_label()).collect();
     render_grid(&versions, &cells)
 }
 

@@ -17,12 +17,12 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 const MEMORY_CAP: u64 = 256 << 20;
 
 fn fault_engine() -> EngineSpec {
-    EngineSpec {
-        id: EngineId::new("fault", semver::Version::new(1, 0, 0)),
-        source: AdapterSource::Command {
+    EngineSpec::new(
+        EngineId::new("fault", semver::Version::new(1, 0, 0)),
+        AdapterSource::Command {
             argv: vec![env!("CARGO_BIN_EXE_wasm-compat-adapter-fault").to_string()],
         },
-    }
+    )
 }
 
 fn case(name: &str, body: &str) -> Case {
@@ -370,8 +370,7 @@ fn a_crash_on_the_case_is_a_bisect_outcome_not_a_skip() {
         let case = case("bisected", body);
         let mut evaluator = wasm_compat::bisect::CaseEvaluator {
             builder: &builder,
-            source: fault_engine().source,
-            engine: "fault".into(),
+            engine: fault_engine(),
             case: &case,
             root: std::env::temp_dir(),
             criterion,

@@ -15,7 +15,9 @@
 
 mod serve;
 
-pub use serve::{hello, serve, serve_lines, Adapter};
+pub use serve::{hello, serve, serve_lines, settings_from_args, Adapter};
+
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,9 @@ pub enum Request {
         module: ModuleId,
         /// The artifact bytes.
         bytes: Bytes,
+        /// The engine's loading path; absent is [`LoadPath::Bytes`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<LoadPath>,
     },
     /// Load the artifact stored in the file at `path` (as written by the harness
     /// from an earlier [`Request::Serialize`]) as `module`.
@@ -98,6 +103,9 @@ pub enum Request {
         module: ModuleId,
         /// Absolute path of the artifact file.
         path: String,
+        /// The engine's loading path; absent is [`LoadPath::File`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<LoadPath>,
     },
     /// Define a host function importable as `module`::`name` by later
     /// instantiations (it survives [`Request::DropStore`]). Every call is recorded
@@ -167,6 +175,81 @@ pub struct EngineConfig {
     /// A directory the engine may use as its on-disk compilation cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_dir: Option<String>,
+    /// The engine settings the adapter process was started with
+    /// (`--setting KEY=VALUE`, see [`Settings`]); never sent on the wire,
+    /// filled in by [`serve`] for every configuration.
+    #[serde(skip)]
+    pub settings: Settings,
+}
+
+/// Engine settings of one configuration (compiler, allocator, guard sizes,
+/// ...), by the names an adapter documents. An adapter is started with them
+/// as `--setting KEY=VALUE` arguments and keeps them for its whole life; its
+/// `hello` repeats them in [`EngineInfo::settings`], or is answered
+/// `unsupported` naming one it cannot honour.
+pub type Settings = BTreeMap<String, String>;
+
+/// One of an engine's ways to load a compiled artifact: they differ in the
+/// checks they make and in who owns the memory. An adapter maps each to its
+/// engine's API (see `adapters/README.md`) and answers `unsupported` for one
+/// its version lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadPath {
+    /// From bytes, copied, with the engine's checks (wasmtime
+    /// `Module::deserialize`, wasmer `Module::deserialize`).
+    Bytes,
+    /// From bytes, without the engine's checks (wasmer `deserialize_unchecked`).
+    BytesUnchecked,
+    /// From bytes the embedder keeps owning and unchanged, without a copy
+    /// (wasmtime `Module::deserialize_raw`).
+    BytesRaw,
+    /// From a file, mapped (wasmtime `deserialize_file`, wasmer
+    /// `deserialize_from_file`).
+    File,
+    /// From a file the embedder opened (wasmtime `deserialize_open_file`).
+    OpenFile,
+    /// From a file, without the engine's checks (wasmer
+    /// `deserialize_from_file_unchecked`).
+    FileUnchecked,
+}
+
+impl LoadPath {
+    /// Every path, bytes first.
+    pub const ALL: [LoadPath; 6] = [
+        LoadPath::Bytes,
+        LoadPath::BytesUnchecked,
+        LoadPath::BytesRaw,
+        LoadPath::File,
+        LoadPath::OpenFile,
+        LoadPath::FileUnchecked,
+    ];
+
+    /// Whether the path loads from a file ([`Request::DeserializeFile`]).
+    pub fn from_file(self) -> bool {
+        matches!(
+            self,
+            LoadPath::File | LoadPath::OpenFile | LoadPath::FileUnchecked
+        )
+    }
+
+    /// The name on the wire and in case files (`bytes-unchecked`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadPath::Bytes => "bytes",
+            LoadPath::BytesUnchecked => "bytes-unchecked",
+            LoadPath::BytesRaw => "bytes-raw",
+            LoadPath::File => "file",
+            LoadPath::OpenFile => "open-file",
+            LoadPath::FileUnchecked => "file-unchecked",
+        }
+    }
+}
+
+impl std::fmt::Display for LoadPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A host function defined by [`Request::DefineHost`].
@@ -275,6 +358,10 @@ pub struct EngineInfo {
     /// e.g. `v8 12.4.254.21-node.57` for Node; reported beside the version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The engine settings the adapter runs under, as it was started with
+    /// them (empty: the engine's defaults).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: Settings,
 }
 
 /// An optional part of the protocol, announced in [`EngineInfo::capabilities`]

@@ -12,8 +12,8 @@ use std::io::{BufRead, Write};
 
 use crate::{
     current_memory_usage, from_line, to_line, Capability, EngineConfig, EngineInfo, Failure,
-    FailureKind, HostFunc, InstanceId, ModuleId, Reply, Request, Response, StoreLimits, Value,
-    PROTOCOL_VERSION,
+    FailureKind, HostFunc, InstanceId, LoadPath, ModuleId, Reply, Request, Response, Settings,
+    StoreLimits, Value, PROTOCOL_VERSION,
 };
 
 /// One engine and store, configured, answering the harness's requests.
@@ -33,8 +33,23 @@ pub trait Adapter: Sized {
     /// Exact engine version reported by `hello`, e.g. `48.0.8`.
     fn version() -> String;
 
-    /// Proposals this engine version can enable (see [`EngineConfig::features`]).
-    fn features() -> Vec<&'static str>;
+    /// Proposals this engine version can enable under `settings` (see
+    /// [`EngineConfig::features`]).
+    fn features(settings: &Settings) -> Vec<&'static str>;
+
+    /// Check the engine settings the process was started with: `Ok` when
+    /// this version honours every one, otherwise an `unsupported` failure
+    /// naming the one it cannot (then every request is answered with it).
+    /// An adapter without settings refuses any.
+    fn check_settings(settings: &Settings) -> Result<(), Failure> {
+        match settings.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(Failure::new(
+                FailureKind::Unsupported,
+                format!("the {} adapter has no setting `{key}`", Self::ENGINE),
+            )),
+        }
+    }
 
     /// A fresh engine and store for `config`, or an `unsupported` failure naming
     /// what this engine cannot enable. `config.limits` is only set when
@@ -77,15 +92,28 @@ pub trait Adapter: Sized {
         Err(unsupported(Capability::Serialize))
     }
 
-    /// [`Capability::Deserialize`]: load an artifact as `module`.
-    fn deserialize(&mut self, module: ModuleId, bytes: Vec<u8>) -> Result<(), Failure> {
-        let _ = (module, bytes);
+    /// [`Capability::Deserialize`]: load an artifact as `module` through
+    /// the loading path `via` (one of bytes; an `unsupported` failure for a
+    /// path the engine version lacks).
+    fn deserialize(
+        &mut self,
+        module: ModuleId,
+        bytes: Vec<u8>,
+        via: LoadPath,
+    ) -> Result<(), Failure> {
+        let _ = (module, bytes, via);
         Err(unsupported(Capability::Deserialize))
     }
 
-    /// [`Capability::DeserializeFile`]: load the artifact file at `path` as `module`.
-    fn deserialize_file(&mut self, module: ModuleId, path: &str) -> Result<(), Failure> {
-        let _ = (module, path);
+    /// [`Capability::DeserializeFile`]: load the artifact file at `path` as
+    /// `module` through the loading path `via` (one of files).
+    fn deserialize_file(
+        &mut self,
+        module: ModuleId,
+        path: &str,
+        via: LoadPath,
+    ) -> Result<(), Failure> {
+        let _ = (module, path, via);
         Err(unsupported(Capability::DeserializeFile))
     }
 
@@ -124,6 +152,14 @@ pub trait Adapter: Sized {
     }
 }
 
+/// A load path of files asked of `deserialize`, or one of bytes of `deserialize-file`.
+fn wrong_kind(via: LoadPath) -> Failure {
+    Failure::new(
+        FailureKind::Other,
+        format!("bad request: load path `{via}` does not go with this request"),
+    )
+}
+
 fn unsupported(capability: Capability) -> Failure {
     Failure::new(
         FailureKind::Unsupported,
@@ -131,8 +167,8 @@ fn unsupported(capability: Capability) -> Failure {
     )
 }
 
-/// What `hello` answers for `A`.
-pub fn hello<A: Adapter>() -> EngineInfo {
+/// What `hello` answers for `A` under `settings`.
+pub fn hello<A: Adapter>(settings: &Settings) -> EngineInfo {
     let mut capabilities = A::CAPABILITIES.to_vec();
     if current_memory_usage().is_some() {
         capabilities.push(Capability::MemoryUsage);
@@ -143,27 +179,62 @@ pub fn hello<A: Adapter>() -> EngineInfo {
         engine: A::ENGINE.to_string(),
         version: A::version(),
         protocol: PROTOCOL_VERSION,
-        features: A::features().into_iter().map(String::from).collect(),
+        features: A::features(settings)
+            .into_iter()
+            .map(String::from)
+            .collect(),
         capabilities,
         host: None,
+        settings: settings.clone(),
     }
+}
+
+/// The engine settings in an adapter's command line: every `--setting
+/// KEY=VALUE` (or `--setting=KEY=VALUE`); other arguments are left alone.
+pub fn settings_from_args(args: impl IntoIterator<Item = String>) -> Result<Settings, String> {
+    let mut settings = Settings::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let pair = match arg.strip_prefix("--setting") {
+            Some("") => args.next().ok_or("`--setting` needs KEY=VALUE after it")?,
+            Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
+            _ => continue,
+        };
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("`--setting {pair}` is not KEY=VALUE"))?;
+        settings.insert(key.to_string(), value.to_string());
+    }
+    Ok(settings)
 }
 
 /// Serve requests on stdin and answer on stdout until stdin ends (or stdout
 /// closes), then return: the adapter's `main` is this one call.
 pub fn serve<A: Adapter>() {
+    let settings = match settings_from_args(std::env::args().skip(1)) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("{}: {e}", A::ENGINE);
+            std::process::exit(2);
+        }
+    };
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    if let Err(e) = serve_lines::<A>(stdin.lock(), stdout.lock()) {
+    if let Err(e) = serve_lines::<A>(&settings, stdin.lock(), stdout.lock()) {
         eprintln!("{}: {e}", A::ENGINE);
     }
 }
 
 /// Serve requests read from `input`, one per line, answering one line each on
-/// `output`, flushed after every answer. Returns at the end of `input`; an
-/// `output` that can no longer be written (the harness went away) also ends it.
-pub fn serve_lines<A: Adapter>(input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
-    let info = hello::<A>();
+/// `output`, flushed after every answer, with the engine `settings` of the
+/// process. Returns at the end of `input`; an `output` that can no longer be
+/// written (the harness went away) also ends it.
+pub fn serve_lines<A: Adapter>(
+    settings: &Settings,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    let info = A::check_settings(settings).map(|()| hello::<A>(settings));
     let mut adapter: Option<A> = None;
     for line in input.lines() {
         let line = line?;
@@ -187,12 +258,14 @@ pub fn serve_lines<A: Adapter>(input: impl BufRead, mut output: impl Write) -> s
     Ok(())
 }
 
-/// The answer to one parsed request.
+/// The answer to one parsed request (each one is the refusal of the
+/// settings when they cannot be honoured).
 fn answer<A: Adapter>(
-    info: &EngineInfo,
+    info: &Result<EngineInfo, Failure>,
     adapter: &mut Option<A>,
     request: Request,
 ) -> Result<Reply, Failure> {
+    let info = info.as_ref().map_err(Clone::clone)?;
     if let Some(missing) = request
         .capabilities()
         .into_iter()
@@ -213,7 +286,8 @@ fn answer<A: Adapter>(
                 .map(Reply::Memory)
                 .ok_or_else(|| unsupported(Capability::MemoryUsage))
         }
-        Request::Configure(config) => {
+        Request::Configure(mut config) => {
+            config.settings = info.settings.clone();
             // Drop everything of the previous configuration before making the next.
             *adapter = None;
             *adapter = Some(A::configure(&config)?);
@@ -224,7 +298,10 @@ fn answer<A: Adapter>(
     let adapter = match adapter {
         Some(adapter) => adapter,
         // Before any `configure`, the default configuration is used.
-        None => adapter.insert(A::configure(&EngineConfig::default())?),
+        None => adapter.insert(A::configure(&EngineConfig {
+            settings: info.settings.clone(),
+            ..EngineConfig::default()
+        })?),
     };
     let done = |result: Result<(), Failure>| result.map(|()| Reply::Done);
     match request {
@@ -250,8 +327,20 @@ fn answer<A: Adapter>(
         Request::Serialize { module } => adapter
             .serialize(module)
             .map(|bytes| Reply::Bytes(crate::Bytes(bytes))),
-        Request::Deserialize { module, bytes } => done(adapter.deserialize(module, bytes.0)),
-        Request::DeserializeFile { module, path } => done(adapter.deserialize_file(module, &path)),
+        Request::Deserialize { module, bytes, via } => {
+            let via = via.unwrap_or(LoadPath::Bytes);
+            if via.from_file() {
+                return Err(wrong_kind(via));
+            }
+            done(adapter.deserialize(module, bytes.0, via))
+        }
+        Request::DeserializeFile { module, path, via } => {
+            let via = via.unwrap_or(LoadPath::File);
+            if !via.from_file() {
+                return Err(wrong_kind(via));
+            }
+            done(adapter.deserialize_file(module, &path, via))
+        }
         Request::DefineHost(host) => done(adapter.define_host(host)),
         Request::HostCalls { module, name } => adapter.host_calls(&module, &name).map(Reply::Calls),
         Request::SetLimits(limits) => done(adapter.set_limits(limits)),
@@ -284,8 +373,14 @@ mod tests {
         fn version() -> String {
             "0.1.0".into()
         }
-        fn features() -> Vec<&'static str> {
+        fn features(_: &Settings) -> Vec<&'static str> {
             vec!["simd"]
+        }
+        fn check_settings(settings: &Settings) -> Result<(), Failure> {
+            match settings.get("mode").map(String::as_str) {
+                None | Some("fast") if settings.len() <= 1 => Ok(()),
+                _ => Err(Failure::new(FailureKind::Unsupported, "only mode=fast")),
+            }
         }
         fn configure(config: &EngineConfig) -> Result<Self, Failure> {
             if config.features.iter().any(|f| f != "simd") {
@@ -331,8 +426,13 @@ mod tests {
 
     /// The response lines `Echo` gives for `input`.
     fn served(input: &str) -> Vec<String> {
+        served_with(&Settings::new(), input)
+    }
+
+    /// The response lines `Echo` started with `settings` gives for `input`.
+    fn served_with(settings: &Settings, input: &str) -> Vec<String> {
         let mut out = Vec::new();
-        serve_lines::<Echo>(input.as_bytes(), &mut out).unwrap();
+        serve_lines::<Echo>(settings, input.as_bytes(), &mut out).unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()
@@ -401,5 +501,35 @@ mod tests {
             r#"{"err":{"kind":"unsupported","message":"only simd"}}"#
         );
         assert_eq!(out[4], r#"{"ok":{"values":[{"i32":"0x00000000"}]}}"#);
+    }
+
+    #[test]
+    fn settings_come_from_the_command_line_and_hello_repeats_them() {
+        let args = ["--interpreter", "--setting", "mode=fast", "--setting=b=x=y"];
+        let settings = settings_from_args(args.map(String::from)).unwrap();
+        assert_eq!(settings.get("mode").unwrap(), "fast");
+        assert_eq!(settings.get("b").unwrap(), "x=y");
+        assert!(settings_from_args(["--setting".to_string()]).is_err());
+        assert!(settings_from_args(["--setting=novalue".to_string()]).is_err());
+
+        let fast = Settings::from([("mode".to_string(), "fast".to_string())]);
+        let out = served_with(&fast, "{\"op\":\"hello\"}\n");
+        let Response::Ok(Reply::Hello(info)) = from_line(&out[0]).unwrap() else {
+            panic!("{out:?}")
+        };
+        assert_eq!(info.settings, fast);
+    }
+
+    #[test]
+    fn settings_an_adapter_cannot_honour_make_every_request_unsupported() {
+        let slow = Settings::from([("mode".to_string(), "slow".to_string())]);
+        let out = served_with(&slow, "{\"op\":\"hello\"}\n{\"op\":\"drop-store\"}\n");
+        assert_eq!(out.len(), 2);
+        for line in &out {
+            assert_eq!(
+                line,
+                r#"{"err":{"kind":"unsupported","message":"only mode=fast"}}"#
+            );
+        }
     }
 }

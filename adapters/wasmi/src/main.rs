@@ -114,7 +114,7 @@ impl Adapter for Session {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    fn features() -> Vec<&'static str> {
+    fn features(_settings: &wasm_compat_protocol::Settings) -> Vec<&'static str> {
         compat::supported_proposals()
     }
 

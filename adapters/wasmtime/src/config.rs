@@ -1,8 +1,116 @@
-//! Engine configuration: which proposals this wasmtime version can enable, and
+//! Engine configuration: which proposals this wasmtime version can enable, the
+//! engine settings of a configuration (compiler, allocator, guard size), and
 //! turning a protocol [`EngineConfig`] into a `wasmtime::Config` and store limits.
 
-use wasm_compat_protocol::{EngineConfig, Failure, FailureKind, StoreLimits as Limits};
+use wasm_compat_protocol::{
+    EngineConfig, Failure, FailureKind, Settings as Raw, StoreLimits as Limits,
+};
 use wasmtime::{Config, StoreLimits, StoreLimitsBuilder};
+
+/// Which code generator compiles modules (`compiler` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compiler {
+    /// `cranelift`: the optimising compiler, wasmtime's default.
+    Cranelift,
+    /// `winch`: the baseline compiler.
+    Winch,
+}
+
+/// How instances get their memories and tables (`allocator` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocator {
+    /// `on-demand`: allocate per instance, wasmtime's default.
+    OnDemand,
+    /// `pooling`: preallocated slots, wasmtime's pooling allocator with its
+    /// defaults (but up to 100 memories and tables per module, so that
+    /// multi-memory modules are not refused for a slot count).
+    Pooling,
+}
+
+/// The engine settings this adapter understands, typed; documented in
+/// `adapters/README.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineSettings {
+    /// `compiler = cranelift | winch`.
+    pub compiler: Compiler,
+    /// `allocator = on-demand | pooling`.
+    pub allocator: Allocator,
+    /// `memory-guard-size = BYTES`: the guard region after each linear memory.
+    pub memory_guard_size: Option<u64>,
+    /// `memory-reservation = BYTES`: the virtual reservation of each linear memory.
+    pub memory_reservation: Option<u64>,
+}
+
+impl EngineSettings {
+    /// The typed settings of `raw`, or an `unsupported` failure naming the
+    /// first one this version cannot honour.
+    pub fn parse(raw: &Raw) -> Result<EngineSettings, Failure> {
+        let mut out = EngineSettings {
+            compiler: Compiler::Cranelift,
+            allocator: Allocator::OnDemand,
+            memory_guard_size: None,
+            memory_reservation: None,
+        };
+        let version = env!("CARGO_PKG_VERSION");
+        for (key, value) in raw {
+            let bad = || {
+                unsupported(format!(
+                    "wasmtime {version} has no setting `{key} = {value}`"
+                ))
+            };
+            let bytes = || value.parse::<u64>().map_err(|_| bad());
+            match key.as_str() {
+                "compiler" => {
+                    out.compiler = match value.as_str() {
+                        "cranelift" => Compiler::Cranelift,
+                        "winch" => Compiler::Winch,
+                        _ => return Err(bad()),
+                    }
+                }
+                "allocator" => {
+                    out.allocator = match value.as_str() {
+                        "on-demand" => Allocator::OnDemand,
+                        "pooling" => Allocator::Pooling,
+                        _ => return Err(bad()),
+                    }
+                }
+                "memory-guard-size" => out.memory_guard_size = Some(bytes()?),
+                "memory-reservation" => out.memory_reservation = Some(bytes()?),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Apply the settings to `config`.
+    fn apply(&self, config: &mut Config) {
+        if self.compiler == Compiler::Winch {
+            config.strategy(wasmtime::Strategy::Winch);
+        }
+        if self.allocator == Allocator::Pooling {
+            let mut pooling = wasmtime::PoolingAllocationConfig::default();
+            pooling
+                .max_memories_per_module(100)
+                .max_tables_per_module(100);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+        }
+        if let Some(bytes) = self.memory_guard_size {
+            // Before 36 static and dynamic memories had a guard size each.
+            #[cfg(wasmtime_ge_36)]
+            config.memory_guard_size(bytes);
+            #[cfg(not(wasmtime_ge_36))]
+            config
+                .static_memory_guard_size(bytes)
+                .dynamic_memory_guard_size(bytes);
+        }
+        if let Some(bytes) = self.memory_reservation {
+            #[cfg(wasmtime_ge_36)]
+            config.memory_reservation(bytes);
+            #[cfg(not(wasmtime_ge_36))]
+            config.static_memory_maximum_size(bytes);
+        }
+    }
+}
 
 /// Proposals every supported version can enable (or always has on).
 const ALWAYS: &[&str] = &[
@@ -62,6 +170,7 @@ fn unsupported(msg: impl Into<String>) -> Failure {
 /// Build the wasmtime configuration for `cfg`.
 pub fn build(cfg: &EngineConfig) -> Result<(Config, Settings), Failure> {
     let mut config = Config::new();
+    EngineSettings::parse(&cfg.settings)?.apply(&mut config);
     let supported = supported_features();
     let mut settings = Settings {
         limits: cfg.limits.clone(),

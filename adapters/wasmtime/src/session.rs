@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use wasm_compat_protocol::{
     Adapter, Capability, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc, InstanceId,
-    ModuleId, Value,
+    LoadPath, ModuleId, Value,
 };
 use wasmtime::{
     Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
@@ -29,6 +29,56 @@ pub struct Session {
     hosts: Vec<HostFunc>,
     /// Every host function call's arguments, by (module, name).
     calls: HostCallLog,
+    /// The memory of artifacts loaded with `deserialize_raw`, which must
+    /// outlive every module made from it: kept until the session goes
+    /// (declared last, so dropped after the store and modules).
+    raw: Vec<RawArtifact>,
+}
+
+/// Page-aligned memory holding one artifact for `Module::deserialize_raw`
+/// (the embedder owns it and must keep it alive and unchanged).
+struct RawArtifact {
+    ptr: std::ptr::NonNull<u8>,
+    layout: std::alloc::Layout,
+}
+
+impl RawArtifact {
+    /// A page-aligned copy of `bytes`.
+    #[cfg_attr(not(wasmtime_ge_32), allow(dead_code))]
+    fn new(bytes: &[u8]) -> Result<RawArtifact, Failure> {
+        let layout = std::alloc::Layout::from_size_align(bytes.len().max(1), 1 << 16)
+            .map_err(|e| other(format!("raw artifact layout: {e}")))?;
+        // SAFETY: the layout has a non-zero size.
+        let ptr = std::ptr::NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
+            .ok_or_else(|| other("cannot allocate the raw artifact's memory"))?;
+        // SAFETY: `ptr` is valid for `layout.size() >= bytes.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
+        Ok(RawArtifact { ptr, layout })
+    }
+
+    /// The artifact as the slice `deserialize_raw` takes.
+    #[cfg_attr(not(wasmtime_ge_32), allow(dead_code))]
+    fn slice(&self, len: usize) -> std::ptr::NonNull<[u8]> {
+        std::ptr::NonNull::slice_from_raw_parts(self.ptr, len)
+    }
+}
+
+impl Drop for RawArtifact {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+    }
+}
+
+/// The answer for a loading path this version lacks.
+fn no_path(via: LoadPath) -> Failure {
+    Failure::new(
+        FailureKind::Unsupported,
+        format!(
+            "wasmtime {} has no loading path `{via}`",
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
 }
 
 /// The error a host function defined with `trap` returns; recognised as a host trap.
@@ -164,8 +214,12 @@ impl Adapter for Session {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    fn features() -> Vec<&'static str> {
+    fn features(_settings: &wasm_compat_protocol::Settings) -> Vec<&'static str> {
         config::supported_features()
+    }
+
+    fn check_settings(settings: &wasm_compat_protocol::Settings) -> Result<(), Failure> {
+        config::EngineSettings::parse(settings).map(|_| ())
     }
 
     fn configure(cfg: &EngineConfig) -> Result<Self, Failure> {
@@ -182,6 +236,7 @@ impl Adapter for Session {
             instances: HashMap::new(),
             hosts: Vec::new(),
             calls: HostCallLog::default(),
+            raw: Vec::new(),
         })
     }
 
@@ -302,21 +357,53 @@ impl Adapter for Session {
         m.serialize().map_err(|e| other(errors::message(&e)))
     }
 
-    fn deserialize(&mut self, module: ModuleId, bytes: Vec<u8>) -> Result<(), Failure> {
-        // SAFETY: wasmtime checks the artifact's header, engine version and
-        // configuration before using it; the harness only hands us artifacts
-        // produced by wasmtime (or deliberately corrupted ones, which the
-        // header checks reject).
-        let m = unsafe { Module::deserialize(&self.engine, &bytes) }
-            .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
+    fn deserialize(
+        &mut self,
+        module: ModuleId,
+        bytes: Vec<u8>,
+        via: LoadPath,
+    ) -> Result<(), Failure> {
+        // SAFETY (every path): wasmtime checks the artifact's header, engine
+        // version and configuration before using it; the harness only hands us
+        // artifacts produced by wasmtime (or deliberately corrupted ones, which
+        // the header checks reject).
+        let loaded = match via {
+            LoadPath::Bytes => unsafe { Module::deserialize(&self.engine, &bytes) },
+            // `deserialize_raw` appeared in 32.
+            #[cfg(wasmtime_ge_32)]
+            LoadPath::BytesRaw => {
+                let raw = RawArtifact::new(&bytes)?;
+                let loaded =
+                    unsafe { Module::deserialize_raw(&self.engine, raw.slice(bytes.len())) };
+                self.raw.push(raw);
+                loaded
+            }
+            other => return Err(no_path(other)),
+        };
+        let m = loaded.map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
         self.modules.insert(module, m);
         Ok(())
     }
 
-    fn deserialize_file(&mut self, module: ModuleId, path: &str) -> Result<(), Failure> {
+    fn deserialize_file(
+        &mut self,
+        module: ModuleId,
+        path: &str,
+        via: LoadPath,
+    ) -> Result<(), Failure> {
         // SAFETY: as for `deserialize`; the file is the harness's own copy.
-        let m = unsafe { Module::deserialize_file(&self.engine, path) }
-            .map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
+        let loaded = match via {
+            LoadPath::File => unsafe { Module::deserialize_file(&self.engine, path) },
+            // `deserialize_open_file` appeared in 28.
+            #[cfg(wasmtime_ge_28)]
+            LoadPath::OpenFile => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| other(format!("cannot open {path}: {e}")))?;
+                unsafe { Module::deserialize_open_file(&self.engine, file) }
+            }
+            other => return Err(no_path(other)),
+        };
+        let m = loaded.map_err(|e| Failure::new(FailureKind::Rejected, errors::message(&e)))?;
         self.modules.insert(module, m);
         Ok(())
     }

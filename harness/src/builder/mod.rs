@@ -203,8 +203,17 @@ impl Builder {
     }
 
     /// The adapter for `spec`, built now if no cached build matches.
+    ///
+    /// One build serves every configuration of a version: it is made for the
+    /// default configuration, and a named one adds its settings to the
+    /// adapter's arguments (`--setting KEY=VALUE`).
     pub fn adapter(&self, spec: &EngineSpec) -> Result<BuiltAdapter> {
-        source_of(&spec.source).adapter(self, &spec.id)
+        let mut adapter = source_of(&spec.source).adapter(self, &spec.id.with_config(None))?;
+        adapter.id = spec.id.clone();
+        for (key, value) in &spec.settings {
+            adapter.args.push(format!("--setting={key}={value}"));
+        }
+        Ok(adapter)
     }
 
     /// The releases `source` publishes.

@@ -23,7 +23,9 @@ enum Verdict {
 /// `bisect`'s arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The engine family, as named in matrix.toml (`wasmtime`, `wasmi`).
+    /// The engine family, as named in matrix.toml (`wasmtime`, `wasmi`), or
+    /// a family in one of its configurations (`wasmer+singlepass`): every
+    /// probe runs in that configuration.
     #[arg(long)]
     engine: String,
     /// A version where the case behaves as wanted.
@@ -86,12 +88,18 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let criterion = args.criterion()?;
     let matrix = args.matrix.load()?;
     let base = matrix.base_dir();
-    let family = matrix.families.get(&args.engine).with_context(|| {
-        format!(
-            "{}: no engine family `{}`",
-            matrix.path.display(),
-            args.engine
-        )
+    let (name, config) = match args.engine.split_once('+') {
+        Some((name, config)) => (name, Some(config)),
+        None => (args.engine.as_str(), None),
+    };
+    let family = matrix
+        .families
+        .get(name)
+        .with_context(|| format!("{}: no engine family `{name}`", matrix.path.display(),))?;
+    // The configuration's settings, checked against the family's names.
+    let engine = matrix.spec_for(&match config {
+        Some(config) => format!("{name}@{}+{config}", args.good),
+        None => format!("{name}@{}", args.good),
     })?;
     let case = cases::find_case(&base, &args.case)?;
     if case.cross_version {
@@ -114,8 +122,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let expectations = super::expectations_of(&matrix)?;
     let mut evaluator = CaseEvaluator {
         builder: &builder,
-        source: family.source.clone(),
-        engine: args.engine.clone(),
+        engine,
         case: &case,
         root: base.clone(),
         criterion: criterion.clone(),
@@ -127,8 +134,8 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let outcome = bisect::search(&candidates.versions, &mut evaluator, &mut |left, v| {
         eprintln!(
-            "wasm-compat: {left} version(s) left to decide; probing {}@{v}",
-            args.engine
+            "wasm-compat: {left} version(s) left to decide; probing {name}@{v}{}",
+            config.map(|c| format!("+{c}")).unwrap_or_default()
         );
     })?;
     print!(

@@ -72,10 +72,10 @@ fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode>
     let mut failed = 0;
     let mut toolchain = builder.rustc().to_string();
     for version in builder.published(&family.source)?.release_lines() {
-        let spec = EngineSpec {
-            id: EngineId::new(&family.name, version.clone()),
-            source: family.source.clone(),
-        };
+        let spec = EngineSpec::new(
+            EngineId::new(&family.name, version.clone()),
+            family.source.clone(),
+        );
         let row = match wasm_compat::run::prepare_engine(&builder, &spec, HELLO_TIMEOUT) {
             Ok(ready) => {
                 let r = ready

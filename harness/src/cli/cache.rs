@@ -147,10 +147,7 @@ fn cached_builds(builder: &Builder, matrix: &Matrix) -> Result<Vec<Cached>> {
         };
         // A build is current when its family's source would reuse it now.
         let current = matrix.families.get(engine).is_some_and(|f| {
-            let spec = EngineSpec {
-                id: id.clone(),
-                source: f.source.clone(),
-            };
+            let spec = EngineSpec::new(id.clone(), f.source.clone());
             builder
                 .current_key(&spec)
                 .is_ok_and(|k| k.as_deref() == Some(key))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wasm_compat_protocol::{Bytes, EngineConfig, FailureKind, ModuleId, Reply, Request};
+use wasm_compat_protocol::{Bytes, EngineConfig, FailureKind, LoadPath, ModuleId, Reply, Request};
 use wast::token::Id;
 
 use super::session::{At, Session};
@@ -106,9 +106,9 @@ impl<'e, 'd> Session<'e, 'd> {
         at: At,
         module: Option<Id<'_>>,
         artifact: &str,
-        from_file: bool,
+        via: (bool, Option<LoadPath>),
     ) -> Step {
-        let step = self.deserialize(module, artifact, from_file);
+        let step = self.deserialize(module, artifact, via);
         if !step.is_done() {
             self.lose_definition(at, module, &step);
         }
@@ -116,12 +116,13 @@ impl<'e, 'd> Session<'e, 'd> {
     }
 
     /// Load artifact `artifact` (from its bytes or from a file the harness
-    /// writes) as a module definition named `module`.
+    /// writes: `via` says which, and through which loading path, `None` for
+    /// the request's default) as a module definition named `module`.
     pub(super) fn deserialize(
         &mut self,
         module: Option<Id<'_>>,
         artifact: &str,
-        from_file: bool,
+        (from_file, via): (bool, Option<LoadPath>),
     ) -> Step {
         let bytes = match self.artifact(artifact) {
             Ok(bytes) => bytes,
@@ -130,13 +131,18 @@ impl<'e, 'd> Session<'e, 'd> {
         let id = self.side().new_module();
         let request = if from_file {
             match self.write_artifact(artifact, &bytes) {
-                Ok(path) => Request::DeserializeFile { module: id, path },
+                Ok(path) => Request::DeserializeFile {
+                    module: id,
+                    path,
+                    via,
+                },
                 Err(step) => return step,
             }
         } else {
             Request::Deserialize {
                 module: id,
                 bytes: Bytes(bytes),
+                via,
             }
         };
         let step = self.send(request);

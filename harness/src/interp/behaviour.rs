@@ -15,7 +15,15 @@ use super::session::{Assertion, At, Session, Side};
 use super::step::Step;
 use super::verdict::Expect;
 use crate::outcome::Actual;
-use crate::script::{Behaviour, BehaviourKind, Item};
+use crate::script::{Behaviour, BehaviourKind, Item, Via};
+
+/// The protocol's loading path for a single load (`None`: the request's default).
+fn load(from_file: bool, via: Via) -> (bool, Option<wasm_compat_protocol::LoadPath>) {
+    match via {
+        Via::Path(path) => (path.from_file(), Some(path)),
+        Via::Default | Via::Every => (from_file, None),
+    }
+}
 
 impl<'e, 'd> Session<'e, 'd> {
     pub(super) fn behaviour(&mut self, b: &'d Behaviour<'d>) {
@@ -33,12 +41,61 @@ impl<'e, 'd> Session<'e, 'd> {
             BehaviourKind::OnSecond(items) => self.items_in(items, 1, self.observing()),
             BehaviourKind::Observe(items) => self.items_in(items, self.active(), true),
             BehaviourKind::Timed { label, items } => self.timed(at, label, items),
+            BehaviourKind::Deserialize {
+                module,
+                artifact,
+                via: Via::Every,
+                ..
+            } => self.load_every_way(b.span, false, *module, artifact),
+            BehaviourKind::AssertRejected {
+                module,
+                artifact,
+                via: Via::Every,
+                ..
+            } => self.load_every_way(b.span, true, *module, artifact),
             kind => {
                 if !self.skip_if_cannot_go_on(at) {
                     let (expect, step) = self.perform_behaviour(at, kind);
                     self.check(Assertion::new(at, expect), step);
                 }
             }
+        }
+    }
+
+    /// `(deserialize ... (via every))` and its `assert_rejected`: the load
+    /// through each of the engine's loading paths in turn, one record each,
+    /// so that two paths of one version that disagree show. `$m` names the
+    /// last module a path loaded; it is lost when no path loads it.
+    fn load_every_way(
+        &mut self,
+        span: wast::token::Span,
+        rejected: bool,
+        module: Option<Id<'d>>,
+        artifact: &str,
+    ) {
+        let expect = || {
+            if rejected {
+                Expect::Rejected
+            } else {
+                Expect::Observed
+            }
+        };
+        let mut loaded = false;
+        for path in Via::EVERY {
+            let at = At {
+                span,
+                name: Via::record_name(rejected, path),
+            };
+            if self.skip_if_cannot_go_on(at) {
+                continue;
+            }
+            let step = self.deserialize(module, artifact, (path.from_file(), Some(path)));
+            loaded |= step.is_done();
+            // A later path that loads it names `$m` again.
+            if !rejected && !loaded {
+                self.lose_definition(at, module, &step);
+            }
+            self.check(Assertion::new(at, expect()), step);
         }
     }
 
@@ -65,14 +122,16 @@ impl<'e, 'd> Session<'e, 'd> {
                 module,
                 artifact,
                 from_file,
-            } => observed(self.deserialize_named(at, *module, artifact, *from_file)),
+                via,
+            } => observed(self.deserialize_named(at, *module, artifact, load(*from_file, *via))),
             B::AssertRejected {
                 module,
                 artifact,
                 from_file,
+                via,
             } => (
                 Expect::Rejected,
-                self.deserialize(*module, artifact, *from_file),
+                self.deserialize(*module, artifact, load(*from_file, *via)),
             ),
             B::Artifact { name, source } => observed(self.make_artifact(at, name, source)),
             B::CompilationCache { dir } => observed(self.compilation_cache(dir)),
