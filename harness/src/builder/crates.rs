@@ -188,12 +188,23 @@ fn pin_release_crates(
     }
     // `cargo update --precise` moves one crate at a time (yanked or not), and a
     // crate can only move back once the crates requiring its newer release
-    // have: retry in rounds until nothing moves.
+    // have: retry in rounds until nothing moves. Moving one crate may move
+    // another with it (`dynasmrt` requires its exact `dynasm`): a crate the
+    // lock file already holds at its pin, and no longer at the version cargo
+    // chose, is done.
     let mut pending: Vec<_> = moves.iter().collect();
     while !pending.is_empty() {
         let mut last_error = None;
         let before = pending.len();
+        let now = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
         pending.retain(|((name, locked), pin)| {
+            let holds = |v: &str| {
+                now.get(name.as_str())
+                    .is_some_and(|vs| vs.iter().any(|x| x.to_string() == v))
+            };
+            if holds(pin) && !holds(locked) {
+                return false;
+            }
             let spec = format!("{name}@{locked}");
             match cargo(build_dir, &["update", "-p", &spec, "--precise", pin], id) {
                 Ok(()) => false,
