@@ -402,3 +402,25 @@ func TestRenameImportsKeepsTheRest(t *testing.T) {
 		t.Errorf("exports changed: %v, was %v", again.Exports, shape.Exports)
 	}
 }
+
+// The engine settings come from `--setting KEY=VALUE`; the one this adapter
+// knows picks the interpreter, any other is refused (every request then
+// answers unsupported), and a bare argument is a startup error.
+func TestSettingsFromTheCommandLine(t *testing.T) {
+	set, err := settingsFrom([]string{"--setting", "compiler=interpreter"})
+	if err != nil || set.kind != interpreterEngine || set.refused != "" || set.given["compiler"] != "interpreter" {
+		t.Fatalf("interpreter: %+v, %v", set, err)
+	}
+	set, err = settingsFrom([]string{"--setting=tier=fast"})
+	if err != nil || set.refused == "" || set.kind != compilerEngine {
+		t.Fatalf("unknown setting: %+v, %v", set, err)
+	}
+	if _, err := settingsFrom([]string{"--interpreter"}); err == nil {
+		t.Fatal("a bare argument must be an error")
+	}
+	a := newAdapter(compilerEngine)
+	a.refused = "no such setting"
+	if r := a.handle([]byte(`{"op":"hello"}`)); r.Err == nil || r.Err.Kind != kindUnsupported {
+		t.Fatalf("hello with a refused setting: %+v", r)
+	}
+}

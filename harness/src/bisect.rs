@@ -471,13 +471,7 @@ pub struct CaseEvaluator<'a> {
 impl Evaluator for CaseEvaluator<'_> {
     fn evaluate(&mut self, version: &Version) -> Result<Evaluation> {
         use crate::results::Status;
-        let spec = crate::matrix::EngineSpec {
-            id: crate::matrix::EngineId {
-                version: version.clone().into(),
-                ..self.engine.id.clone()
-            },
-            ..self.engine.clone()
-        };
+        let spec = self.engine.at_version(version.clone().into());
         let skip = |why: String| Evaluation {
             probe: Probe::Skip(why),
             transcript: String::new(),

@@ -54,8 +54,9 @@ pub struct NamedConfig {
     pub versions: Option<Vec<Version>>,
 }
 
-/// Engine settings of a configuration, by the names an adapter documents.
-pub type Settings = BTreeMap<String, String>;
+/// Engine settings of a configuration, by the names an adapter documents
+/// (the protocol's type: they cross to the adapter as they are).
+pub use wasm_compat_protocol::Settings;
 
 /// Where an engine's adapter comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -357,6 +358,18 @@ impl EngineSpec {
             id,
             source,
             settings: Settings::new(),
+        }
+    }
+
+    /// The same engine and configuration at `version` (for `bisect`, which
+    /// walks versions within one configuration).
+    pub fn at_version(&self, version: Version) -> EngineSpec {
+        EngineSpec {
+            id: EngineId {
+                version,
+                ..self.id.clone()
+            },
+            ..self.clone()
         }
     }
 }
@@ -722,18 +735,6 @@ impl Matrix {
         })
     }
 
-    /// The same engine as `spec` at `version`, in the same configuration
-    /// (for `bisect`, which walks versions within one configuration).
-    pub fn at_version(&self, spec: &EngineSpec, version: Version) -> EngineSpec {
-        EngineSpec {
-            id: EngineId {
-                version,
-                ..spec.id.clone()
-            },
-            ..spec.clone()
-        }
-    }
-
     /// The folder the matrix file is in.
     pub fn base_dir(&self) -> PathBuf {
         let parent = self.path.parent().unwrap_or(Path::new("."));
@@ -868,7 +869,7 @@ settings = { allocator = "pooling" }
             "{err:#}"
         );
         assert_eq!(
-            m.at_version(&spec, "4.0.0".parse().unwrap()).id.to_string(),
+            spec.at_version("4.0.0".parse().unwrap()).id.to_string(),
             "a@4.0.0+small"
         );
     }

@@ -133,9 +133,9 @@ pub enum BehaviourKind<'a> {
         module: Option<Id<'a>>,
         /// The artifact's name.
         artifact: String,
-        /// Load from a file the harness writes, instead of from bytes.
-        from_file: bool,
-        /// Which loading path.
+        /// Which loading path (from a file the harness writes for a path of
+        /// files): `deserialize` is `bytes`, `deserialize_file` is `file`
+        /// unless `(via ...)` says otherwise.
         via: Via,
     },
     /// `(assert_rejected (deserialize ...))`: the load must be refused.
@@ -144,8 +144,6 @@ pub enum BehaviourKind<'a> {
         module: Option<Id<'a>>,
         /// The artifact's name.
         artifact: String,
-        /// From a file instead of bytes.
-        from_file: bool,
         /// Which loading path.
         via: Via,
     },
@@ -251,28 +249,15 @@ pub enum BehaviourKind<'a> {
 /// Which of an engine's ways to load an artifact a `(deserialize ...)` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
-    /// The engine's default for bytes or for files (no `(via ...)`).
-    Default,
-    /// `(via PATH)`: one path, e.g. `bytes-unchecked`.
-    Path(LoadPath),
+    /// One path: `bytes` for `deserialize`, `file` for `deserialize_file`,
+    /// or the one `(via PATH)` names, e.g. `bytes-unchecked`.
+    One(LoadPath),
     /// `(via every)`: every path of both kinds, one record each; what an
     /// engine version lacks is `unsupported` there.
     Every,
 }
 
 impl Via {
-    /// The paths `(via every)` takes, in order: those that check the
-    /// artifact first, the unchecked ones last (an unchecked load of a
-    /// corrupt artifact may crash the engine, which ends the case).
-    pub const EVERY: [LoadPath; 6] = [
-        LoadPath::Bytes,
-        LoadPath::BytesRaw,
-        LoadPath::File,
-        LoadPath::OpenFile,
-        LoadPath::BytesUnchecked,
-        LoadPath::FileUnchecked,
-    ];
-
     /// The record name of a load through `path` (under `(via every)`),
     /// `rejected` for `assert_rejected`.
     pub fn record_name(rejected: bool, path: LoadPath) -> &'static str {
@@ -299,11 +284,10 @@ impl<'a> BehaviourKind<'a> {
         match self {
             BehaviourKind::Serialize { .. } => "serialize",
             BehaviourKind::Deserialize {
-                from_file: false, ..
-            } => "deserialize",
-            BehaviourKind::Deserialize {
-                from_file: true, ..
-            } => "deserialize_file",
+                via: Via::One(path),
+                ..
+            } if path.from_file() => "deserialize_file",
+            BehaviourKind::Deserialize { .. } => "deserialize",
             BehaviourKind::AssertRejected { .. } => "assert_rejected",
             BehaviourKind::Artifact { .. } => "artifact",
             BehaviourKind::CompilationCache { .. } => "compilation_cache",
@@ -543,20 +527,18 @@ fn parse_module_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>
             artifact: string(p)?,
         }
     } else if p.peek::<bkw::deserialize>()? || p.peek::<bkw::deserialize_file>()? {
-        let (module, artifact, from_file, via) = parse_deserialize(p)?;
+        let (module, artifact, via) = parse_deserialize(p)?;
         BehaviourKind::Deserialize {
             module,
             artifact,
-            from_file,
             via,
         }
     } else if p.peek::<bkw::assert_rejected>()? {
         p.parse::<bkw::assert_rejected>()?;
-        let (module, artifact, from_file, via) = p.parens(parse_deserialize)?;
+        let (module, artifact, via) = p.parens(parse_deserialize)?;
         BehaviourKind::AssertRejected {
             module,
             artifact,
-            from_file,
             via,
         }
     } else if p.peek::<bkw::artifact>()? {
@@ -684,7 +666,7 @@ fn parse_other_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>>
     Ok(Some(kind))
 }
 
-type Load<'a> = (Option<Id<'a>>, String, bool, Via);
+type Load<'a> = (Option<Id<'a>>, String, Via);
 
 fn parse_deserialize<'a>(p: Parser<'a>) -> Result<Load<'a>> {
     let from_file = if p.peek::<bkw::deserialize_file>()? {
@@ -696,7 +678,11 @@ fn parse_deserialize<'a>(p: Parser<'a>) -> Result<Load<'a>> {
     };
     let (module, artifact) = (p.parse()?, string(p)?);
     let via = if p.is_empty() {
-        Via::Default
+        Via::One(if from_file {
+            LoadPath::File
+        } else {
+            LoadPath::Bytes
+        })
     } else {
         p.parens(|p| {
             p.parse::<bkw::via>()?;
@@ -731,10 +717,10 @@ fn parse_deserialize<'a>(p: Parser<'a>) -> Result<Load<'a>> {
                     ),
                 ));
             }
-            Ok(Via::Path(path))
+            Ok(Via::One(path))
         })?
     };
-    Ok((module, artifact, from_file, via))
+    Ok((module, artifact, via))
 }
 
 /// Visit every standard directive, also those nested in blocks.
@@ -854,8 +840,8 @@ mod tests {
         assert_eq!(
             vias,
             [
-                Via::Path(LoadPath::BytesRaw),
-                Via::Path(LoadPath::OpenFile),
+                Via::One(LoadPath::BytesRaw),
+                Via::One(LoadPath::OpenFile),
                 Via::Every
             ]
         );

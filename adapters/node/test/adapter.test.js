@@ -317,3 +317,11 @@ test('a long line (a multi-MB module) is read whole', () => {
   const { responses } = exchange([{ op: 'compile', module: 0, bytes: b64(big) }, { op: 'instantiate', module: 0, instance: 0 }]);
   assert.deepStrictEqual(responses, [DONE, DONE]);
 });
+
+test('engine settings come from --setting; this adapter refuses any', () => {
+  const { settingsFrom } = require('../adapter');
+  assert.deepStrictEqual(settingsFrom(['--expose-gc']), { given: {}, refused: null });
+  const set = settingsFrom(['--setting', 'tier=liftoff', '--setting=x=a=b']);
+  assert.deepStrictEqual(set.given, { tier: 'liftoff', x: 'a=b' });
+  assert.match(set.refused, /no setting `tier`/);
+});

@@ -15,7 +15,7 @@
 
 mod serve;
 
-pub use serve::{hello, serve, serve_lines, settings_from_args, Adapter};
+pub use serve::{hello, serve, serve_lines, setting_arg, settings_from_args, Adapter};
 
 use std::collections::BTreeMap;
 
@@ -215,15 +215,24 @@ pub enum LoadPath {
 }
 
 impl LoadPath {
-    /// Every path, bytes first.
+    /// Every path: those that check the artifact first, the unchecked ones
+    /// last (an unchecked load of a corrupt artifact may crash the engine,
+    /// which ends a case's run; `(via every)` takes them in this order).
     pub const ALL: [LoadPath; 6] = [
         LoadPath::Bytes,
-        LoadPath::BytesUnchecked,
         LoadPath::BytesRaw,
         LoadPath::File,
         LoadPath::OpenFile,
+        LoadPath::BytesUnchecked,
         LoadPath::FileUnchecked,
     ];
+
+    /// Whether the path is its request's default (`bytes` for
+    /// [`Request::Deserialize`], `file` for [`Request::DeserializeFile`]),
+    /// which goes unnamed on the wire.
+    pub fn is_default(self) -> bool {
+        matches!(self, LoadPath::Bytes | LoadPath::File)
+    }
 
     /// Whether the path loads from a file ([`Request::DeserializeFile`]).
     pub fn from_file(self) -> bool {

@@ -189,6 +189,12 @@ pub fn hello<A: Adapter>(settings: &Settings) -> EngineInfo {
     }
 }
 
+/// The command-line argument that starts an adapter with the engine setting
+/// `key = value` (what [`settings_from_args`] reads back).
+pub fn setting_arg(key: &str, value: &str) -> String {
+    format!("--setting={key}={value}")
+}
+
 /// The engine settings in an adapter's command line: every `--setting
 /// KEY=VALUE` (or `--setting=KEY=VALUE`); other arguments are left alone.
 pub fn settings_from_args(args: impl IntoIterator<Item = String>) -> Result<Settings, String> {
@@ -505,7 +511,12 @@ mod tests {
 
     #[test]
     fn settings_come_from_the_command_line_and_hello_repeats_them() {
-        let args = ["--interpreter", "--setting", "mode=fast", "--setting=b=x=y"];
+        let args = [
+            "--interpreter",
+            "--setting",
+            "mode=fast",
+            &setting_arg("b", "x=y"),
+        ];
         let settings = settings_from_args(args.map(String::from)).unwrap();
         assert_eq!(settings.get("mode").unwrap(), "fast");
         assert_eq!(settings.get("b").unwrap(), "x=y");

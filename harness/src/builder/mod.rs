@@ -211,7 +211,9 @@ impl Builder {
         let mut adapter = source_of(&spec.source).adapter(self, &spec.id.with_config(None))?;
         adapter.id = spec.id.clone();
         for (key, value) in &spec.settings {
-            adapter.args.push(format!("--setting={key}={value}"));
+            adapter
+                .args
+                .push(wasm_compat_protocol::setting_arg(key, value));
         }
         Ok(adapter)
     }

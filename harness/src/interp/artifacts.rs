@@ -106,7 +106,7 @@ impl<'e, 'd> Session<'e, 'd> {
         at: At,
         module: Option<Id<'_>>,
         artifact: &str,
-        via: (bool, Option<LoadPath>),
+        via: LoadPath,
     ) -> Step {
         let step = self.deserialize(module, artifact, via);
         if !step.is_done() {
@@ -116,25 +116,28 @@ impl<'e, 'd> Session<'e, 'd> {
     }
 
     /// Load artifact `artifact` (from its bytes or from a file the harness
-    /// writes: `via` says which, and through which loading path, `None` for
-    /// the request's default) as a module definition named `module`.
+    /// writes, for a path of files) through the loading path `via`, as a
+    /// module definition named `module`.
     pub(super) fn deserialize(
         &mut self,
         module: Option<Id<'_>>,
         artifact: &str,
-        (from_file, via): (bool, Option<LoadPath>),
+        via: LoadPath,
     ) -> Step {
         let bytes = match self.artifact(artifact) {
             Ok(bytes) => bytes,
             Err(step) => return step,
         };
         let id = self.side().new_module();
-        let request = if from_file {
+        // The requests' own defaults go unnamed, so adapters that predate
+        // loading paths keep working.
+        let named = (!via.is_default()).then_some(via);
+        let request = if via.from_file() {
             match self.write_artifact(artifact, &bytes) {
                 Ok(path) => Request::DeserializeFile {
                     module: id,
                     path,
-                    via,
+                    via: named,
                 },
                 Err(step) => return step,
             }
@@ -142,7 +145,7 @@ impl<'e, 'd> Session<'e, 'd> {
             Request::Deserialize {
                 module: id,
                 bytes: Bytes(bytes),
-                via,
+                via: named,
             }
         };
         let step = self.send(request);

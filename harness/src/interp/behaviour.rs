@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use wasm_compat_protocol::{
-    Capability, EngineConfig, FailureKind, InstanceId, Reply, Request, StoreLimits,
+    Capability, EngineConfig, FailureKind, InstanceId, LoadPath, Reply, Request, StoreLimits,
 };
 use wast::token::Id;
 
@@ -16,14 +16,6 @@ use super::step::Step;
 use super::verdict::Expect;
 use crate::outcome::Actual;
 use crate::script::{Behaviour, BehaviourKind, Item, Via};
-
-/// The protocol's loading path for a single load (`None`: the request's default).
-fn load(from_file: bool, via: Via) -> (bool, Option<wasm_compat_protocol::LoadPath>) {
-    match via {
-        Via::Path(path) => (path.from_file(), Some(path)),
-        Via::Default | Via::Every => (from_file, None),
-    }
-}
 
 impl<'e, 'd> Session<'e, 'd> {
     pub(super) fn behaviour(&mut self, b: &'d Behaviour<'d>) {
@@ -81,7 +73,7 @@ impl<'e, 'd> Session<'e, 'd> {
             }
         };
         let mut loaded = false;
-        for path in Via::EVERY {
+        for path in LoadPath::ALL {
             let at = At {
                 span,
                 name: Via::record_name(rejected, path),
@@ -89,7 +81,7 @@ impl<'e, 'd> Session<'e, 'd> {
             if self.skip_if_cannot_go_on(at) {
                 continue;
             }
-            let step = self.deserialize(module, artifact, (path.from_file(), Some(path)));
+            let step = self.deserialize(module, artifact, path);
             loaded |= step.is_done();
             // A later path that loads it names `$m` again.
             if !rejected && !loaded {
@@ -121,18 +113,13 @@ impl<'e, 'd> Session<'e, 'd> {
             B::Deserialize {
                 module,
                 artifact,
-                from_file,
-                via,
-            } => observed(self.deserialize_named(at, *module, artifact, load(*from_file, *via))),
+                via: Via::One(path),
+            } => observed(self.deserialize_named(at, *module, artifact, *path)),
             B::AssertRejected {
                 module,
                 artifact,
-                from_file,
-                via,
-            } => (
-                Expect::Rejected,
-                self.deserialize(*module, artifact, load(*from_file, *via)),
-            ),
+                via: Via::One(path),
+            } => (Expect::Rejected, self.deserialize(*module, artifact, *path)),
             B::Artifact { name, source } => observed(self.make_artifact(at, name, source)),
             B::CompilationCache { dir } => observed(self.compilation_cache(dir)),
             B::CacheEntries { dir } => observed(self.cache_entries(dir)),
