@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::boundaries;
 use crate::proposal::Proposal;
 
 /// The pinned version of the spec corpus.
@@ -281,31 +282,69 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         let name = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading case {}", path.display()))?;
-        let (header, broken) = match parse_header(&text, &name) {
-            Ok(header) => (header, None),
-            Err(e) => (CaseHeader::default(), Some(format!("{e:#}"))),
-        };
-        // The suite of a local case is its folder: `cases/memory-growth`, or `cases`.
-        let suite = rel
-            .parent()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "cases".to_string());
-        out.push(Case {
-            name,
-            suite,
-            text,
-            features: header.proposals(),
-            path: Some(path),
-            cross_version: header.cross_version,
-            unsupported: header.refused(),
-            broken,
-        });
+        if path
+            .file_name()
+            .is_some_and(|f| f == boundaries::TABLE_FILE)
+        {
+            out.extend(generated_cases(&name, &text, &path));
+        } else {
+            out.push(local_case(name, text, &path));
+        }
     }
     if out.is_empty() {
         bail!("no .wast case found under {}", dir.display());
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// One local case from its name and text.
+fn local_case(name: String, text: String, path: &Path) -> Case {
+    let (header, broken) = match parse_header(&text, &name) {
+        Ok(header) => (header, None),
+        Err(e) => (CaseHeader::default(), Some(format!("{e:#}"))),
+    };
+    // The suite of a local case is its folder: `cases/memory-growth`, or `cases`.
+    let suite = name
+        .rsplit_once('/')
+        .map(|(folder, _)| folder.to_string())
+        .unwrap_or_else(|| "cases".to_string());
+    Case {
+        name,
+        suite,
+        text,
+        features: header.proposals(),
+        path: Some(path.to_path_buf()),
+        cross_version: header.cross_version,
+        unsupported: header.refused(),
+        broken,
+    }
+}
+
+/// The cases a `boundaries.toml` (named `table`) generates, named under the
+/// `boundaries/` folder beside it; a table that does not parse is one broken
+/// case named after the table.
+fn generated_cases(table: &str, text: &str, path: &Path) -> Vec<Case> {
+    let folder = match table.rsplit_once('/') {
+        Some((parent, _)) => format!("{parent}/{}", boundaries::FOLDER),
+        None => boundaries::FOLDER.to_string(),
+    };
+    match boundaries::parse(text, table) {
+        Ok(parsed) => boundaries::generate(&parsed)
+            .into_iter()
+            .map(|g| {
+                let mut case = local_case(format!("{folder}/{}", g.name), g.text, path);
+                // One area for every generated case, not one per resource.
+                case.suite = folder.clone();
+                case
+            })
+            .collect(),
+        Err(e) => {
+            let mut case = local_case(table.to_string(), String::new(), path);
+            case.broken = Some(format!("{e:#}"));
+            vec![case]
+        }
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -313,7 +352,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "wast") {
+        } else if path.extension().is_some_and(|e| e == "wast")
+            || path
+                .file_name()
+                .is_some_and(|f| f == boundaries::TABLE_FILE)
+        {
             out.push(path);
         }
     }
@@ -335,6 +378,9 @@ pub fn find_case(root: &Path, name: &str) -> Result<Case> {
     } else {
         root.join(name)
     };
+    if let Some(case) = find_generated(root, &path)? {
+        return Ok(case);
+    }
     let dir = path
         .parent()
         .with_context(|| format!("{name}: not a case file"))?;
@@ -348,6 +394,38 @@ pub fn find_case(root: &Path, name: &str) -> Result<Case> {
                 .is_some_and(|p| p.canonicalize().unwrap_or(p.clone()) == wanted)
         })
         .with_context(|| format!("no case file {}", path.display()))
+}
+
+/// A generated case by its path (`<folder>/boundaries/<resource>/<probe>.wast`,
+/// with `<folder>/boundaries.toml` on disk), if `path` is one.
+fn find_generated(root: &Path, path: &Path) -> Result<Option<Case>> {
+    if path.exists() {
+        return Ok(None);
+    }
+    let Some(generated) = path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|f| f == boundaries::FOLDER))
+    else {
+        return Ok(None);
+    };
+    let Some(folder) = generated.parent() else {
+        return Ok(None);
+    };
+    let table = folder.join(boundaries::TABLE_FILE);
+    if !table.is_file() {
+        return Ok(None);
+    }
+    let tail = path
+        .strip_prefix(folder)
+        .map(|t| t.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let found = local_cases(root, folder)?
+        .into_iter()
+        .find(|c| c.path.as_deref() == Some(table.as_path()) && c.name.ends_with(&tail));
+    match found {
+        Some(case) => Ok(Some(case)),
+        None => bail!("{} generates no case {tail}", table.display()),
+    }
 }
 
 /// All cases the matrix's `[suites]` names: spec suites, then local case folders.
@@ -445,6 +523,39 @@ mod tests {
         );
         assert_eq!(cases[1].broken, None);
         assert_eq!(cases[1].features, vec![Proposal::Simd]);
+    }
+
+    #[test]
+    fn a_boundary_table_generates_cases_found_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases_dir = dir.path().join("cases");
+        std::fs::create_dir(&cases_dir).unwrap();
+        std::fs::write(
+            cases_dir.join("boundaries.toml"),
+            "[[memory]]\nindex = \"i64\"\ninitial = 1\nmaximum = 2\n",
+        )
+        .unwrap();
+        let cases = local_cases(dir.path(), &cases_dir).unwrap();
+        let name = "cases/boundaries/memory64-1-max2/grow-wasm.wast";
+        let grow = cases.iter().find(|c| c.name == name).expect("generated");
+        assert_eq!(grow.suite, "cases/boundaries");
+        assert_eq!(grow.features, vec![Proposal::Memory64]);
+        assert_eq!(grow.broken, None);
+        let found = find_case(dir.path(), name).unwrap();
+        assert_eq!(found.text, grow.text);
+        let err =
+            find_case(dir.path(), "cases/boundaries/memory64-1-max2/nothing.wast").unwrap_err();
+        assert!(format!("{err:#}").contains("generates no case"), "{err:#}");
+
+        std::fs::write(cases_dir.join("boundaries.toml"), "[[memroy]]\n").unwrap();
+        let cases = local_cases(dir.path(), &cases_dir).unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].name, "cases/boundaries.toml");
+        let why = cases[0].broken.as_deref().unwrap();
+        assert!(
+            why.contains("cases/boundaries.toml") && why.contains("memroy"),
+            "{why}"
+        );
     }
 
     #[test]

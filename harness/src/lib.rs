@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod bench;
 pub mod bisect;
+pub mod boundaries;
 pub mod builder;
 pub mod cases;
 pub mod expect;
