@@ -1,6 +1,7 @@
 ;; Create a store, instantiate a module with a 16 MiB memory it fills, drop the
 ;; store, 40 times over: the adapter's resident memory stays bounded (a leak of
-;; one memory per round would be 640 MiB; a garbage-collected host holds a few).
+;; one memory per round would be 640 MiB; a garbage-collected host holds a few,
+;; up to 97 MiB on Node on a busy machine).
 
 (module definition $big
   (memory (export "mem") 256)
@@ -14,4 +15,4 @@
   (invoke $i "touch")
   (drop_store))
 (memory_usage "after")
-(assert_memory_growth "before" "after" (at_most 96 mib))
+(assert_memory_growth "before" "after" (at_most 160 mib))
