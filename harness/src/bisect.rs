@@ -424,6 +424,10 @@ pub enum Criterion {
     Differs,
     /// The case's transcript differs from the good version's reviewed snapshot.
     Snapshot,
+    /// An engine message differs from the good version's (normalised as
+    /// `diff` does: paths, addresses and temporary names removed), whatever
+    /// the outcomes: for embedders that match on error text.
+    Message,
     /// An external command's exit status, as in `git bisect run`: 0 good, 125
     /// skip, 1..=127 bad, anything else stops the bisection. It gets
     /// `WASM_COMPAT_ENGINE`, `WASM_COMPAT_VERSION`, `WASM_COMPAT_ADAPTER` (the
@@ -438,6 +442,7 @@ impl Criterion {
             Criterion::Fails => "the case fails".into(),
             Criterion::Differs => "the transcript differs from the good version's".into(),
             Criterion::Snapshot => "the transcript differs from the good version's snapshot".into(),
+            Criterion::Message => "an engine message differs from the good version's".into(),
             Criterion::Command(argv) => format!("`{}` exits non-zero", argv.join(" ")),
         }
     }
@@ -511,6 +516,7 @@ impl Evaluator for CaseEvaluator<'_> {
                     crate::snapshot::stored(&folder, &spec.id.to_string())
                         .unwrap_or_else(|| crate::snapshot::render(&result.directives))
                 }
+                Criterion::Message => crate::report::diff::messages(&result.directives),
                 _ => transcript.clone(),
             });
         }
@@ -522,9 +528,10 @@ impl Evaluator for CaseEvaluator<'_> {
                     Probe::Bad
                 }
             }
-            Criterion::Differs | Criterion::Snapshot => {
+            Criterion::Differs | Criterion::Snapshot | Criterion::Message => {
                 let mine = match self.criterion {
                     Criterion::Snapshot => crate::snapshot::render(&result.directives),
+                    Criterion::Message => crate::report::diff::messages(&result.directives),
                     _ => transcript.clone(),
                 };
                 if Some(&mine) == self.reference.as_ref() {

@@ -15,6 +15,9 @@ enum Verdict {
     Differs,
     /// It differs from the good version's reviewed snapshot.
     Snapshot,
+    /// An engine message differs from the good version's (normalised as
+    /// `diff` does), even where the outcomes agree.
+    Message,
     /// The command after `--`, as in `git bisect run`: exit 0 good, 125 skip,
     /// 1-127 bad.
     Command,
@@ -57,6 +60,7 @@ impl Args {
             (Verdict::Fails, true) => Criterion::Fails,
             (Verdict::Differs, true) => Criterion::Differs,
             (Verdict::Snapshot, true) => Criterion::Snapshot,
+            (Verdict::Message, true) => Criterion::Message,
             (Verdict::Command, false) => Criterion::Command(self.command.clone()),
             (Verdict::Command, true) => bail!("--verdict command needs the command after `--`"),
             (_, false) => bail!("a command after `--` goes with --verdict command"),

@@ -109,6 +109,25 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
 
 /// The directives of `case` that have the same outcome on both sides and
 /// different (normalised) messages.
+/// Every engine message of a run, normalised, one line per directive that
+/// has one (`line:col directive: message`): what `bisect --verdict message`
+/// compares.
+pub fn messages(records: &[DirectiveRecord]) -> String {
+    records
+        .iter()
+        .filter_map(|r| match &r.actual {
+            Actual::Failure(f) => Some(format!(
+                "{}:{} {}: {}\n",
+                r.line,
+                r.col,
+                r.directive,
+                normalise_message(&f.message)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 fn message_changes(case: &str, a: &CaseResult, b: &CaseResult) -> Vec<MessageChange> {
     let same_place = |x: &DirectiveRecord, y: &DirectiveRecord| {
         (x.line, x.col, x.second, &x.directive) == (y.line, y.col, y.second, &y.directive)
@@ -256,5 +275,41 @@ mod tests {
             normalise_message("out of bounds memory access"),
             normalise_message("memory access out of bounds")
         );
+    }
+
+    #[test]
+    fn the_messages_of_a_run_are_normalised_and_only_failures_have_one() {
+        let record = |line, actual| DirectiveRecord {
+            line,
+            col: 2,
+            directive: "module".into(),
+            second: false,
+            expected: String::new(),
+            actual,
+            verdict: crate::outcome::Verdict::Pass,
+            why: None,
+            agrees_with_reference: None,
+        };
+        let failure = |message: &str| {
+            Actual::Failure(wasm_compat_protocol::Failure {
+                kind: wasm_compat_protocol::FailureKind::Compile,
+                message: message.into(),
+            })
+        };
+        let run = |temp: &str, word: &str| {
+            vec![
+                record(1, Actual::Ok),
+                record(
+                    2,
+                    failure(&format!(
+                        "cannot read /tmp/wasm-compat-case-{temp}/a: {word}"
+                    )),
+                ),
+            ]
+        };
+        let first = messages(&run("Ab12", "bad header"));
+        assert_eq!(first, "2:2 module: cannot read <temp>: bad header\n");
+        assert_eq!(first, messages(&run("Zz99", "bad header")));
+        assert_ne!(first, messages(&run("Ab12", "unknown header")));
     }
 }
