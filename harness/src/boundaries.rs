@@ -745,7 +745,7 @@ impl Declare {
 }
 
 /// `(module binary "...")` with every byte escaped, 64 to a line.
-fn binary_module(bytes: &[u8]) -> String {
+pub fn binary_module(bytes: &[u8]) -> String {
     let mut out = String::from("(module binary");
     for chunk in bytes.chunks(64) {
         out.push_str("\n  \"");

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod expect;
 pub mod expectations;
 pub mod fsutil;
+pub mod fuzz;
 pub mod index;
 pub mod interp;
 pub mod matrix;

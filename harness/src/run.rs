@@ -137,6 +137,12 @@ pub fn run_cell(cell: &Cell, engines: &Engines, caps: Caps) -> Ran {
     }
 }
 
+/// Run `case` on one engine in a fresh process, judged by the case alone
+/// (no snapshot, no expectations): what `fuzz` compares.
+pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
+    run_on(&[engine], case, caps)
+}
+
 /// Run `case` on one engine, or on a cross-version pair, each in a fresh process.
 fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
     let processes: Result<Vec<AdapterProcess>> = ready

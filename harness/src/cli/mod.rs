@@ -7,6 +7,7 @@ mod build;
 mod cache;
 mod check;
 mod diff;
+mod fuzz;
 mod report;
 mod run;
 
@@ -58,6 +59,11 @@ pub enum Command {
     /// fails (or crashes the engine), 125 if it cannot be tested there (no
     /// build, unsupported): usable as a `git bisect run` script.
     Check(check::Args),
+    /// Differential fuzzing: modules generated from seeds (wasm-smith), their
+    /// exports called on every engine; a difference between versions of a
+    /// family or with the reference is confirmed, shrunk and written as a
+    /// case. Exits 1 when one was found.
+    Fuzz(fuzz::Args),
     /// Show or free the adapter build cache.
     Cache(cache::Args),
     /// Build (or find in the cache) the adapters of the matrix's engines.
@@ -74,6 +80,7 @@ impl Command {
             Command::Diff(args) => diff::run(args, progress),
             Command::Bisect(args) => bisect::run(args, progress),
             Command::Check(args) => check::run(args, progress),
+            Command::Fuzz(args) => fuzz::run(args, progress),
             Command::Cache(args) => cache::run(args),
             Command::Build(args) => build::run(args, progress),
         }

@@ -1,0 +1,299 @@
+//! `wasm-compat fuzz`: differential fuzzing across the matrix's engine
+//! versions, time-boxed and reproducible from a seed (see `wasm_compat::fuzz`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use wasm_compat::fsutil;
+use wasm_compat::fuzz::{self, Finding, Summary, Transcript};
+use wasm_compat::matrix::EngineId;
+use wasm_compat::proposal::Proposal;
+use wasm_compat::run::ReadyEngine;
+
+/// `fuzz`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    engines: super::EngineArgs,
+    /// How long to generate modules: `90s`, `10m`, `1h`.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    time: Duration,
+    /// The first module's seed (module N of the run has seed SEED + N).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Stop after this many modules even if time is left.
+    #[arg(long)]
+    modules: Option<u64>,
+    /// Where confirmed findings are written as cases (cwd-relative).
+    #[arg(long, default_value = "cases/fuzz")]
+    out: PathBuf,
+    /// The summary, as JSON (cwd-relative).
+    #[arg(long, default_value = "results/fuzz.json")]
+    json: PathBuf,
+    /// Shrinking attempts per finding (each runs both engines once).
+    #[arg(long, default_value_t = 100)]
+    shrink_attempts: u32,
+}
+
+/// The `bisect` that finds which release made `good` into `bad`: for two
+/// releases of one family in one configuration.
+fn bisect_command(good: &EngineId, bad: &EngineId, case: &std::path::Path) -> Option<String> {
+    let (Some(from), Some(to)) = (good.version.release(), bad.version.release()) else {
+        return None;
+    };
+    if good.engine != bad.engine || good.config != bad.config || from == to {
+        return None;
+    }
+    let engine = match &good.config {
+        Some(config) => format!("{}+{config}", good.engine),
+        None => good.engine.clone(),
+    };
+    Some(format!(
+        "wasm-compat bisect --engine {engine} --good {from} --bad {to} --case {}",
+        case.display()
+    ))
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a number and s, m or h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}`: expected a number and s, m or h")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// Run the fuzzer; exit 1 when a confirmed difference was found.
+pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
+    let started = Instant::now();
+    let matrix = args.engines.matrix.load()?;
+    let specs = matrix.matching(&args.engines.engines);
+    if specs.is_empty() {
+        bail!("no engine of the matrix matches {:?}", args.engines.engines);
+    }
+    let builder = super::builder(progress)?;
+    let timeout = matrix.limits.request_timeout();
+    let caps = matrix.limits.caps();
+    let mut engines: Vec<(EngineId, ReadyEngine)> = Vec::new();
+    let mut summary = Summary {
+        seed: args.seed,
+        ..Summary::default()
+    };
+    for spec in &specs {
+        match wasm_compat::run::prepare_engine(&builder, spec, timeout) {
+            Ok(ready) => engines.push((spec.id.clone(), ready)),
+            Err(e) => {
+                eprintln!("fuzz: {} left out: {e:#}", spec.id);
+                summary.errors.push(format!("{}: {e:#}", spec.id));
+            }
+        }
+    }
+    let common: Vec<Proposal> = fuzz::SMITH_PROPOSALS
+        .iter()
+        .copied()
+        .filter(|p| {
+            engines
+                .iter()
+                .all(|(_, e)| e.info.features.iter().any(|f| f == p.name()))
+        })
+        .collect();
+    let ids: Vec<EngineId> = engines.iter().map(|(id, _)| id.clone()).collect();
+    summary.engines = ids.iter().map(|id| id.to_string()).collect();
+    summary.proposals = common.iter().map(|p| p.name().to_string()).collect();
+    let pairs = fuzz::pairs(&ids, &matrix.reference);
+    eprintln!(
+        "fuzz: {} engines, proposals [{}], {} pairs compared, seed {}, for {:?}",
+        ids.len(),
+        summary.proposals.join(", "),
+        pairs.len(),
+        args.seed,
+        args.time
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let out_dir = std::env::current_dir()?.join(&args.out);
+    let fuzz_started = Instant::now();
+    let mut n = 0u64;
+    while fuzz_started.elapsed() < args.time && args.modules.is_none_or(|m| n < m) {
+        let seed = args.seed + n;
+        n += 1;
+        let bytes = match fuzz::module(seed, &common) {
+            Ok(b) => b,
+            Err(e) => {
+                summary.errors.push(format!("{e:#}"));
+                continue;
+            }
+        };
+        let case = fuzz::module_case(seed, &bytes, &common);
+        let calls = fuzz::calls(&bytes, seed).len() as u64;
+        let transcripts: Vec<Transcript> = engines
+            .par_iter()
+            .map(|(_, e)| fuzz::transcript(e, &case, caps))
+            .collect();
+        summary.modules += 1;
+        summary.calls += calls * engines.len() as u64;
+        for t in &transcripts {
+            if let Transcript::Error(why) = t {
+                summary.errors.push(format!("seed {seed}: {why}"));
+            }
+        }
+        for &(a, b) in &pairs {
+            let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) else {
+                continue;
+            };
+            // One finding per distinct pair of behaviours and engine pair.
+            // Within a family, per pair of versions; across families, per
+            // family (Node 18, 20 and 22 differing alike from the reference
+            // are one finding).
+            let key = if ids[a].engine == ids[b].engine {
+                (ids[a].to_string(), ids[b].to_string())
+            } else {
+                (ids[a].engine.clone(), ids[b].engine.clone())
+            };
+            if !seen.insert((key, fuzz::difference_class(&outcomes))) {
+                continue;
+            }
+            let again = (
+                fuzz::transcript(&engines[a].1, &case, caps),
+                fuzz::transcript(&engines[b].1, &case, caps),
+            );
+            let confirmed = fuzz::first_difference(&again.0, &again.1).as_ref() == Some(&outcomes);
+            let mut finding = Finding {
+                seed,
+                engines: (ids[a].to_string(), ids[b].to_string()),
+                outcomes: outcomes.clone(),
+                confirmed,
+                bytes: (bytes.len(), bytes.len()),
+                case: None,
+            };
+            if !confirmed {
+                eprintln!(
+                    "fuzz: seed {seed}: {} vs {}: did not repeat (flaky)",
+                    ids[a], ids[b]
+                );
+                summary.flaky.push(finding);
+                continue;
+            }
+            let shrunk = fuzz::shrink(
+                &bytes,
+                seed,
+                &common,
+                (&engines[a].1, &engines[b].1),
+                &outcomes,
+                args.shrink_attempts,
+                caps,
+                fuzz_started + args.time,
+            );
+            finding.bytes.1 = shrunk.len();
+            let file_name = format!("{}-{seed}-{}.wast", ids[b].engine, summary.findings.len());
+            let file = out_dir.join(&file_name);
+            let bisect = bisect_command(&ids[a], &ids[b], &args.out.join(&file_name));
+            let text = fuzz::finding_text(&finding, &shrunk, bisect.clone());
+            std::fs::create_dir_all(&out_dir)
+                .with_context(|| format!("making {}", out_dir.display()))?;
+            fsutil::write_atomic(&file, text.as_bytes())?;
+            finding.case = Some(file.display().to_string());
+            eprintln!(
+                "fuzz: seed {seed}: {} `{}` vs {} `{}`; shrunk {} -> {} bytes; written to {}{}",
+                ids[a],
+                outcomes.0,
+                ids[b],
+                outcomes.1,
+                finding.bytes.0,
+                finding.bytes.1,
+                file.display(),
+                bisect
+                    .map(|c| format!("\n  bisect: {c}"))
+                    .unwrap_or_default()
+            );
+            summary.findings.push(finding);
+        }
+        if progress && n % 10 == 0 {
+            eprintln!(
+                "fuzz: {n} modules, {} calls, {} findings, {} flaky, {:.0?} of {:?}",
+                summary.calls,
+                summary.findings.len(),
+                summary.flaky.len(),
+                fuzz_started.elapsed(),
+                args.time
+            );
+        }
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    let json_path = std::env::current_dir()?.join(&args.json);
+    if let Some(parent) = json_path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    fsutil::write_atomic(
+        &json_path,
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
+    println!(
+        "fuzz: {} modules ({} calls) on {} engines in {:.0} s: {} confirmed differences, {} flaky, {} errors; summary in {}",
+        summary.modules,
+        summary.calls,
+        summary.engines.len(),
+        summary.seconds,
+        summary.findings.len(),
+        summary.flaky.len(),
+        summary.errors.len(),
+        json_path.display()
+    );
+    if summary.findings.is_empty() {
+        println!("fuzz: no difference in {} modules", summary.modules);
+    } else {
+        println!(
+            "fuzz: review the cases under {} and accept their snapshots with `INSTA_UPDATE=always cargo test --release -- {}`",
+            args.out.display(),
+            args.out.display()
+        );
+    }
+    Ok(super::exit(summary.findings.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bisect_is_offered_between_releases_of_one_configuration() {
+        let id = |s: &str| s.parse::<EngineId>().unwrap();
+        let case = std::path::Path::new("cases/fuzz/x.wast");
+        assert_eq!(
+            bisect_command(&id("wasmer@6.1.0+singlepass"), &id("wasmer@7.4.2+singlepass"), case).as_deref(),
+            Some("wasm-compat bisect --engine wasmer+singlepass --good 6.1.0 --bad 7.4.2 --case cases/fuzz/x.wast")
+        );
+        assert_eq!(
+            bisect_command(
+                &id("wasmtime@48.0.8+pooling"),
+                &id("wasmtime@48.0.8+winch"),
+                case
+            ),
+            None
+        );
+        assert_eq!(
+            bisect_command(&id("wasmtime@48.0.8"), &id("wasmi@2.0.0"), case),
+            None
+        );
+    }
+
+    #[test]
+    fn durations_read_seconds_minutes_and_hours() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+}
