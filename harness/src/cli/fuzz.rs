@@ -1,6 +1,7 @@
 //! `wasm-compat fuzz`: differential fuzzing across the matrix's engine
 //! versions, time-boxed and reproducible from a seed (see `wasm_compat::fuzz`).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -77,158 +78,31 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Run the fuzzer; exit 1 when a confirmed difference was found.
 pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let started = Instant::now();
-    let matrix = args.engines.matrix.load()?;
-    let specs = matrix.matching(&args.engines.engines);
-    if specs.is_empty() {
-        bail!("no engine of the matrix matches {:?}", args.engines.engines);
-    }
-    let builder = super::builder(progress)?;
-    let timeout = matrix.limits.request_timeout();
-    let caps = matrix.limits.caps();
-    let mut engines: Vec<(EngineId, ReadyEngine)> = Vec::new();
-    let mut summary = Summary {
-        seed: args.seed,
-        ..Summary::default()
-    };
-    for spec in &specs {
-        match wasm_compat::run::prepare_engine(&builder, spec, timeout) {
-            Ok(ready) => engines.push((spec.id.clone(), ready)),
-            Err(e) => {
-                eprintln!("fuzz: {} left out: {e:#}", spec.id);
-                summary.errors.push(format!("{}: {e:#}", spec.id));
-            }
-        }
-    }
-    let common: Vec<Proposal> = fuzz::SMITH_PROPOSALS
-        .iter()
-        .copied()
-        .filter(|p| {
-            engines
-                .iter()
-                .all(|(_, e)| e.info.features.iter().any(|f| f == p.name()))
-        })
-        .collect();
-    let ids: Vec<EngineId> = engines.iter().map(|(id, _)| id.clone()).collect();
-    summary.engines = ids.iter().map(|id| id.to_string()).collect();
-    summary.proposals = common.iter().map(|p| p.name().to_string()).collect();
-    let pairs = fuzz::pairs(&ids, &matrix.reference);
+    let mut fuzzer = Fuzzer::new(&args, progress)?;
     eprintln!(
         "fuzz: {} engines, proposals [{}], {} pairs compared, seed {}, for {:?}",
-        ids.len(),
-        summary.proposals.join(", "),
-        pairs.len(),
+        fuzzer.ids.len(),
+        fuzzer.summary.proposals.join(", "),
+        fuzzer.pairs.len(),
         args.seed,
         args.time
     );
-    let mut seen = std::collections::BTreeSet::new();
-    let out_dir = std::env::current_dir()?.join(&args.out);
-    let fuzz_started = Instant::now();
     let mut n = 0u64;
-    while fuzz_started.elapsed() < args.time && args.modules.is_none_or(|m| n < m) {
-        let seed = args.seed + n;
+    while Instant::now() < fuzzer.deadline && args.modules.is_none_or(|m| n < m) {
+        fuzzer.module(args.seed + n)?;
         n += 1;
-        let bytes = match fuzz::module(seed, &common) {
-            Ok(b) => b,
-            Err(e) => {
-                summary.errors.push(format!("{e:#}"));
-                continue;
-            }
-        };
-        let case = fuzz::module_case(seed, &bytes, &common);
-        let calls = fuzz::calls(&bytes, seed).len() as u64;
-        let transcripts: Vec<Transcript> = engines
-            .par_iter()
-            .map(|(_, e)| fuzz::transcript(e, &case, caps))
-            .collect();
-        summary.modules += 1;
-        summary.calls += calls * engines.len() as u64;
-        for t in &transcripts {
-            if let Transcript::Error(why) = t {
-                summary.errors.push(format!("seed {seed}: {why}"));
-            }
-        }
-        for &(a, b) in &pairs {
-            let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) else {
-                continue;
-            };
-            // One finding per distinct pair of behaviours and engine pair.
-            // Within a family, per pair of versions; across families, per
-            // family (Node 18, 20 and 22 differing alike from the reference
-            // are one finding).
-            let key = if ids[a].engine == ids[b].engine {
-                (ids[a].to_string(), ids[b].to_string())
-            } else {
-                (ids[a].engine.clone(), ids[b].engine.clone())
-            };
-            if !seen.insert((key, fuzz::difference_class(&outcomes))) {
-                continue;
-            }
-            let again = (
-                fuzz::transcript(&engines[a].1, &case, caps),
-                fuzz::transcript(&engines[b].1, &case, caps),
-            );
-            let confirmed = fuzz::first_difference(&again.0, &again.1).as_ref() == Some(&outcomes);
-            let mut finding = Finding {
-                seed,
-                engines: (ids[a].to_string(), ids[b].to_string()),
-                outcomes: outcomes.clone(),
-                confirmed,
-                bytes: (bytes.len(), bytes.len()),
-                case: None,
-            };
-            if !confirmed {
-                eprintln!(
-                    "fuzz: seed {seed}: {} vs {}: did not repeat (flaky)",
-                    ids[a], ids[b]
-                );
-                summary.flaky.push(finding);
-                continue;
-            }
-            let shrunk = fuzz::shrink(
-                &bytes,
-                seed,
-                &common,
-                (&engines[a].1, &engines[b].1),
-                &outcomes,
-                args.shrink_attempts,
-                caps,
-                fuzz_started + args.time,
-            );
-            finding.bytes.1 = shrunk.len();
-            let file_name = format!("{}-{seed}-{}.wast", ids[b].engine, summary.findings.len());
-            let file = out_dir.join(&file_name);
-            let bisect = bisect_command(&ids[a], &ids[b], &args.out.join(&file_name));
-            let text = fuzz::finding_text(&finding, &shrunk, bisect.clone());
-            std::fs::create_dir_all(&out_dir)
-                .with_context(|| format!("making {}", out_dir.display()))?;
-            fsutil::write_atomic(&file, text.as_bytes())?;
-            finding.case = Some(file.display().to_string());
-            eprintln!(
-                "fuzz: seed {seed}: {} `{}` vs {} `{}`; shrunk {} -> {} bytes; written to {}{}",
-                ids[a],
-                outcomes.0,
-                ids[b],
-                outcomes.1,
-                finding.bytes.0,
-                finding.bytes.1,
-                file.display(),
-                bisect
-                    .map(|c| format!("\n  bisect: {c}"))
-                    .unwrap_or_default()
-            );
-            summary.findings.push(finding);
-        }
         if progress && n % 10 == 0 {
             eprintln!(
                 "fuzz: {n} modules, {} calls, {} findings, {} flaky, {:.0?} of {:?}",
-                summary.calls,
-                summary.findings.len(),
-                summary.flaky.len(),
-                fuzz_started.elapsed(),
+                fuzzer.summary.calls,
+                fuzzer.summary.findings.len(),
+                fuzzer.summary.flaky.len(),
+                started.elapsed(),
                 args.time
             );
         }
     }
+    let mut summary = fuzzer.summary;
     summary.seconds = started.elapsed().as_secs_f64();
     let json_path = std::env::current_dir()?.join(&args.json);
     if let Some(parent) = json_path.parent() {
@@ -259,6 +133,179 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         );
     }
     Ok(super::exit(summary.findings.is_empty()))
+}
+
+/// A fuzzing run's engines and what it found so far.
+struct Fuzzer<'a> {
+    args: &'a Args,
+    engines: Vec<ReadyEngine>,
+    ids: Vec<EngineId>,
+    pairs: Vec<(usize, usize)>,
+    common: Vec<Proposal>,
+    caps: wasm_compat::adapter::Caps,
+    deadline: Instant,
+    /// Findings already made (so one difference is written once).
+    seen: BTreeSet<((String, String), (String, String))>,
+    summary: Summary,
+}
+
+impl<'a> Fuzzer<'a> {
+    /// Prepare every engine the arguments select; one that cannot be is
+    /// left out and named.
+    fn new(args: &'a Args, progress: bool) -> Result<Fuzzer<'a>> {
+        let matrix = args.engines.matrix.load()?;
+        let specs = matrix.matching(&args.engines.engines);
+        if specs.is_empty() {
+            bail!("no engine of the matrix matches {:?}", args.engines.engines);
+        }
+        let builder = super::builder(progress)?;
+        let timeout = matrix.limits.request_timeout();
+        let mut summary = Summary {
+            seed: args.seed,
+            ..Summary::default()
+        };
+        let (mut ids, mut engines) = (Vec::new(), Vec::new());
+        for spec in &specs {
+            match wasm_compat::run::prepare_engine(&builder, spec, timeout) {
+                Ok(ready) => {
+                    ids.push(spec.id.clone());
+                    engines.push(ready);
+                }
+                Err(e) => {
+                    eprintln!("fuzz: {} left out: {e:#}", spec.id);
+                    summary.errors.push(format!("{}: {e:#}", spec.id));
+                }
+            }
+        }
+        let common: Vec<Proposal> = fuzz::SMITH_PROPOSALS
+            .iter()
+            .copied()
+            .filter(|p| {
+                engines
+                    .iter()
+                    .all(|e: &ReadyEngine| e.info.features.iter().any(|f| f == p.name()))
+            })
+            .collect();
+        summary.engines = ids.iter().map(|id| id.to_string()).collect();
+        summary.proposals = common.iter().map(|p| p.name().to_string()).collect();
+        Ok(Fuzzer {
+            args,
+            pairs: fuzz::pairs(&ids, &matrix.reference),
+            engines,
+            ids,
+            common,
+            caps: matrix.limits.caps(),
+            deadline: Instant::now() + args.time,
+            seen: BTreeSet::new(),
+            summary,
+        })
+    }
+
+    /// Generate the module of `seed`, run it everywhere, and examine every
+    /// pair that differs.
+    fn module(&mut self, seed: u64) -> Result<()> {
+        let bytes = match fuzz::module(seed, &self.common) {
+            Ok(b) => b,
+            Err(e) => {
+                self.summary.errors.push(format!("{e:#}"));
+                return Ok(());
+            }
+        };
+        let case = fuzz::module_case(seed, &bytes, &self.common);
+        let caps = self.caps;
+        let transcripts: Vec<Transcript> = self
+            .engines
+            .par_iter()
+            .map(|e| fuzz::transcript(e, &case, caps))
+            .collect();
+        self.summary.modules += 1;
+        self.summary.calls += (fuzz::calls(&bytes, seed).len() * self.engines.len()) as u64;
+        for t in &transcripts {
+            if let Transcript::Error(why) = t {
+                self.summary.errors.push(format!("seed {seed}: {why}"));
+            }
+        }
+        for (a, b) in self.pairs.clone() {
+            if let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) {
+                self.examine(seed, &bytes, &case, (a, b), outcomes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A difference between engines `a` and `b`: unless already found,
+    /// confirm it, shrink it and write it as a case.
+    fn examine(
+        &mut self,
+        seed: u64,
+        bytes: &[u8],
+        case: &wasm_compat::cases::Case,
+        (a, b): (usize, usize),
+        outcomes: (String, String),
+    ) -> Result<()> {
+        let (ia, ib) = (&self.ids[a], &self.ids[b]);
+        // Within a family, per pair of versions; across families, per family
+        // (Node 18, 20 and 22 differing alike from the reference are one).
+        let key = if ia.engine == ib.engine {
+            (ia.to_string(), ib.to_string())
+        } else {
+            (ia.engine.clone(), ib.engine.clone())
+        };
+        if !self.seen.insert((key, fuzz::difference_class(&outcomes))) {
+            return Ok(());
+        }
+        let (ea, eb) = (&self.engines[a], &self.engines[b]);
+        let again = (
+            fuzz::transcript(ea, case, self.caps),
+            fuzz::transcript(eb, case, self.caps),
+        );
+        let mut finding = Finding {
+            seed,
+            engines: (ia.to_string(), ib.to_string()),
+            confirmed: fuzz::first_difference(&again.0, &again.1).as_ref() == Some(&outcomes),
+            outcomes,
+            bytes: (bytes.len(), bytes.len()),
+            case: None,
+        };
+        if !finding.confirmed {
+            eprintln!("fuzz: seed {seed}: {ia} vs {ib}: did not repeat (flaky)");
+            self.summary.flaky.push(finding);
+            return Ok(());
+        }
+        let shrunk = fuzz::shrink(
+            bytes,
+            seed,
+            &self.common,
+            (ea, eb),
+            &finding.outcomes,
+            self.args.shrink_attempts,
+            self.caps,
+            self.deadline,
+        );
+        finding.bytes.1 = shrunk.len();
+        let file_name = format!("{}-{seed}-{}.wast", ib.engine, self.summary.findings.len());
+        let bisect = bisect_command(ia, ib, &self.args.out.join(&file_name));
+        let out_dir = std::env::current_dir()?.join(&self.args.out);
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("making {}", out_dir.display()))?;
+        let file = out_dir.join(&file_name);
+        let text = fuzz::finding_text(&finding, &shrunk, bisect.clone());
+        fsutil::write_atomic(&file, text.as_bytes())?;
+        finding.case = Some(file.display().to_string());
+        eprintln!(
+            "fuzz: seed {seed}: {ia} `{}` vs {ib} `{}`; shrunk {} -> {} bytes; written to {}{}",
+            finding.outcomes.0,
+            finding.outcomes.1,
+            finding.bytes.0,
+            finding.bytes.1,
+            file.display(),
+            bisect
+                .map(|c| format!("\n  bisect: {c}"))
+                .unwrap_or_default()
+        );
+        self.summary.findings.push(finding);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
