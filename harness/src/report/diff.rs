@@ -107,8 +107,25 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
     }
 }
 
-/// The directives of `case` that have the same outcome on both sides and
-/// different (normalised) messages.
+/// Message drift across a table: for each two consecutive versions of one
+/// family in one configuration, the directives whose outcome stayed and
+/// whose message changed.
+pub fn message_drift(table: &Table) -> Vec<(EngineId, EngineId, Vec<MessageChange>)> {
+    let order = table.engine_order();
+    order
+        .windows(2)
+        .filter(|w| w[0].engine == w[1].engine && w[0].config == w[1].config)
+        .filter_map(|w| {
+            let changes: Vec<MessageChange> = compare(table, &w[0], &w[1])
+                .areas
+                .into_values()
+                .flat_map(|area| area.messages)
+                .collect();
+            (!changes.is_empty()).then(|| (w[0].clone(), w[1].clone(), changes))
+        })
+        .collect()
+}
+
 /// Every engine message of a run, normalised, one line per directive that
 /// has one (`line:col directive: message`): what `bisect --verdict message`
 /// compares.
@@ -128,6 +145,8 @@ pub fn messages(records: &[DirectiveRecord]) -> String {
         .collect()
 }
 
+/// The directives of `case` that have the same outcome on both sides and
+/// different (normalised) messages.
 fn message_changes(case: &str, a: &CaseResult, b: &CaseResult) -> Vec<MessageChange> {
     let same_place = |x: &DirectiveRecord, y: &DirectiveRecord| {
         (x.line, x.col, x.second, &x.directive) == (y.line, y.col, y.second, &y.directive)

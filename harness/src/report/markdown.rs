@@ -28,6 +28,9 @@ pub fn table_head(s: &mut String, first: &str, engines: &[impl std::fmt::Display
     s.push('\n');
 }
 
+/// Message changes listed per pair of versions before the rest are counted.
+const MESSAGE_ROWS: usize = 20;
+
 /// Render the Markdown report.
 pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
     let engines = table.engine_order().to_vec();
@@ -94,6 +97,41 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         );
         for ((case, family), text) in grids {
             let _ = writeln!(s, "\n### `{case}` on {family}\n\n```text\n{text}\n```");
+        }
+    }
+
+    let drift = super::diff::message_drift(table);
+    if !drift.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Message drift\n\nSame outcome, different message, between consecutive \
+             versions of a family (messages normalised: paths, addresses and temporary \
+             names removed); `wasm-compat diff A B` lists them all.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| versions | case | directive | from | to |\n|---|---|---|---|---|"
+        );
+        for (a, b, changes) in &drift {
+            for c in changes.iter().take(MESSAGE_ROWS) {
+                let _ = writeln!(
+                    s,
+                    "| `{a}` → `{b}` | `{}` | {}:{} {} | {} | {} |",
+                    cell_text(&c.case),
+                    c.line,
+                    c.col,
+                    c.directive,
+                    cell_text(&c.from),
+                    cell_text(&c.to)
+                );
+            }
+            if changes.len() > MESSAGE_ROWS {
+                let _ = writeln!(
+                    s,
+                    "| `{a}` → `{b}` | … and {} more | | | |",
+                    changes.len() - MESSAGE_ROWS
+                );
+            }
         }
     }
 

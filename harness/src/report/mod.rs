@@ -673,6 +673,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1 message(s) changed"), "{text}");
+        // The Markdown report lists the drift between consecutive versions.
+        let markdown = markdown::render(&table, &[]);
+        assert!(markdown.contains("## Message drift"), "{markdown}");
+        assert!(
+            markdown.contains("`e@2.0.0` → `e@3.0.0` | `cases/area/t.wast` | 2:1"),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("`e@1.0.0` → `e@2.0.0`"), "{markdown}");
     }
 
     #[test]
