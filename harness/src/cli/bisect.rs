@@ -79,6 +79,9 @@ impl Args {
         if self.pre_releases {
             command.push_str(" --pre-releases");
         }
+        if let Some(matrix) = &self.matrix.matrix {
+            command.push_str(&format!(" --matrix {}", matrix.display()));
+        }
         if !self.command.is_empty() {
             command.push_str(" -- ");
             command.push_str(&self.command.join(" "));
@@ -105,7 +108,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         Some(config) => format!("{name}@{}+{config}", args.good),
         None => format!("{name}@{}", args.good),
     })?;
-    let case = cases::find_case(&base, &args.case)?;
+    let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
     if case.cross_version {
         bail!(
             "{} is a cross-version case; bisect runs single-engine cases",
@@ -150,7 +153,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
             &candidates.left_out,
             family.changelog.as_deref(),
             &criterion.describe(),
-            &args.repeat_command(&case.name),
+            &args.repeat_command(&args.case),
         )
     );
     println!("bisection took {:.1}s", started.elapsed().as_secs_f64());

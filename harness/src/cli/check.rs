@@ -25,7 +25,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let matrix = args.matrix.load()?;
     let base = matrix.base_dir();
     let spec = matrix.spec_for(&args.engine)?;
-    let case = cases::find_case(&base, &args.case)?;
+    let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
     let expectations = super::expectations_of(&matrix)?;
     let builder = super::builder(progress)?;
     let timeout = matrix.limits.request_timeout();

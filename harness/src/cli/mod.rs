@@ -126,6 +126,20 @@ pub fn expectations_of(matrix: &Matrix) -> Result<Expectations> {
     Expectations::load(&matrix.base_dir().join("expectations.toml"))
 }
 
+/// A case argument: a file that exists relative to the current directory
+/// becomes its absolute path (every relative path on the command line is
+/// relative to where the command runs); anything else (`spec/...`, a path
+/// under the matrix's folder) is left as written.
+pub fn cwd_relative(case: &str) -> String {
+    let path = std::path::Path::new(case);
+    match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() && cwd.join(path).is_file() => {
+            cwd.join(path).display().to_string()
+        }
+        _ => case.to_string(),
+    }
+}
+
 /// The number of cores, the default worker count.
 pub fn cores() -> usize {
     std::thread::available_parallelism()
