@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use arbitrary::Unstructured;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_compat_protocol::{FailureKind, Value};
 use wasmparser::{Parser, Payload, ValType};
 
@@ -386,7 +386,7 @@ pub fn pairs(engines: &[EngineId], reference: &EngineId) -> Vec<(usize, usize)> 
 }
 
 /// One difference found, confirmed or not.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// The module's seed.
     pub seed: u64,
@@ -403,7 +403,7 @@ pub struct Finding {
 }
 
 /// `wasm-compat fuzz`'s summary, also written as JSON.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// The first seed.
     pub seed: u64,
@@ -423,6 +423,61 @@ pub struct Summary {
     pub flaky: Vec<Finding>,
     /// Modules `wasm-smith` could not make, or cases that could not run.
     pub errors: Vec<String>,
+}
+
+impl Summary {
+    /// Read a summary `fuzz` wrote.
+    pub fn load(path: &std::path::Path) -> Result<Summary> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the fuzz summary {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a fuzz summary", path.display()))
+    }
+
+    /// The summary as a Markdown section (for `report --fuzz`).
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "\n## Differential fuzzing\n\n{} modules from seed {} ({} calls) on {} engines in {:.0} s, \
+             proposals [{}]: {} confirmed differences, {} flaky, {} errors.\n",
+            self.modules,
+            self.seed,
+            self.calls,
+            self.engines.len(),
+            self.seconds,
+            self.proposals.join(", "),
+            self.findings.len(),
+            self.flaky.len(),
+            self.errors.len()
+        );
+        if !self.findings.is_empty() || !self.flaky.is_empty() {
+            let _ = writeln!(
+                s,
+                "| seed | engines | outcomes | bytes | case |\n|---|---|---|---|---|"
+            );
+        }
+        for f in self.findings.iter().chain(&self.flaky) {
+            let cell = |t: &str| t.replace('|', "\\|");
+            let _ = writeln!(
+                s,
+                "| {} | `{}` vs `{}`{} | {} / {} | {} → {} | {} |",
+                f.seed,
+                f.engines.0,
+                f.engines.1,
+                if f.confirmed { "" } else { " (flaky)" },
+                cell(&f.outcomes.0),
+                cell(&f.outcomes.1),
+                f.bytes.0,
+                f.bytes.1,
+                f.case
+                    .as_deref()
+                    .map(|c| format!("`{c}`"))
+                    .unwrap_or_default()
+            );
+        }
+        s
+    }
 }
 
 /// Shrink `bytes` while `engines` still show the difference `outcomes`.
@@ -522,6 +577,43 @@ mod tests {
             calls_seen += calls(&bytes, seed).len();
         }
         assert!(calls_seen > 10, "{calls_seen}");
+    }
+
+    #[test]
+    fn a_summary_reads_back_and_renders_each_finding() {
+        let summary = Summary {
+            seed: 5,
+            engines: vec!["e@1.0.0".into(), "e@2.0.0".into()],
+            modules: 3,
+            calls: 12,
+            findings: vec![Finding {
+                seed: 6,
+                engines: ("e@1.0.0".into(), "e@2.0.0".into()),
+                outcomes: (
+                    "invoke: [i32:0x00000001]".into(),
+                    "invoke: trap unreachable".into(),
+                ),
+                confirmed: true,
+                bytes: (300, 40),
+                case: Some("cases/fuzz/e-6-0.wast".into()),
+            }],
+            ..Summary::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fuzz.json");
+        std::fs::write(&path, serde_json::to_string(&summary).unwrap()).unwrap();
+        let back = Summary::load(&path).unwrap();
+        let text = back.markdown();
+        assert!(
+            text.contains("3 modules from seed 5 (12 calls) on 2 engines"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| 6 | `e@1.0.0` vs `e@2.0.0` | invoke: [i32:0x00000001] / invoke: trap unreachable | 300 → 40 | `cases/fuzz/e-6-0.wast` |"),
+            "{text}"
+        );
+        std::fs::write(&path, "{}x").unwrap();
+        assert!(format!("{:#}", Summary::load(&path).unwrap_err()).contains("not a fuzz summary"));
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl<'a> Fuzzer<'a> {
         let file = out_dir.join(&file_name);
         let text = fuzz::finding_text(&finding, &shrunk, bisect.clone());
         fsutil::write_atomic(&file, text.as_bytes())?;
-        finding.case = Some(file.display().to_string());
+        finding.case = Some(self.args.out.join(&file_name).display().to_string());
         eprintln!(
             "fuzz: seed {seed}: {ia} `{}` vs {ib} `{}`; shrunk {} -> {} bytes; written to {}{}",
             finding.outcomes.0,

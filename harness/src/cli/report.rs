@@ -23,6 +23,10 @@ pub struct Args {
     /// Folder to write the reports into (default: target/wasm-compat/report).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Summaries `wasm-compat fuzz` wrote, added to the Markdown report
+    /// (repeatable).
+    #[arg(long, value_name = "FUZZ_JSON")]
+    fuzz: Vec<PathBuf>,
     /// Instead, regenerate COMPATIBILITY.md from the committed snapshots.
     #[arg(long)]
     compatibility: bool,
@@ -54,9 +58,19 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     } else {
         args.format
     };
+    let fuzzed: Vec<wasm_compat::fuzz::Summary> = args
+        .fuzz
+        .iter()
+        .map(|p| wasm_compat::fuzz::Summary::load(p))
+        .collect::<Result<_>>()?;
     for format in formats {
         let path = format.path_in(&out);
-        let text = render(format, &table, &history, progress)?;
+        let mut text = render(format, &table, &history, progress)?;
+        if format == Format::Markdown {
+            for summary in &fuzzed {
+                text.push_str(&summary.markdown());
+            }
+        }
         fsutil::write_atomic(&path, text.as_bytes())?;
         println!("{:<8} {}", format.name(), path.display());
     }
