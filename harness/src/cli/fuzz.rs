@@ -91,7 +91,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     while Instant::now() < fuzzer.deadline && args.modules.is_none_or(|m| n < m) {
         fuzzer.module(args.seed + n)?;
         n += 1;
-        if progress && n % 10 == 0 {
+        if progress && n.is_multiple_of(10) {
             eprintln!(
                 "fuzz: {n} modules, {} calls, {} findings, {} flaky, {:.0?} of {:?}",
                 fuzzer.summary.calls,

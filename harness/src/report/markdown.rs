@@ -100,40 +100,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
 
-    let drift = super::diff::message_drift(table);
-    if !drift.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n## Message drift\n\nSame outcome, different message, between consecutive \
-             versions of a family (messages normalised: paths, addresses and temporary \
-             names removed); `wasm-compat diff A B` lists them all.\n"
-        );
-        let _ = writeln!(
-            s,
-            "| versions | case | directive | from | to |\n|---|---|---|---|---|"
-        );
-        for (a, b, changes) in &drift {
-            for c in changes.iter().take(MESSAGE_ROWS) {
-                let _ = writeln!(
-                    s,
-                    "| `{a}` → `{b}` | `{}` | {}:{} {} | {} | {} |",
-                    cell_text(&c.case),
-                    c.line,
-                    c.col,
-                    c.directive,
-                    cell_text(&c.from),
-                    cell_text(&c.to)
-                );
-            }
-            if changes.len() > MESSAGE_ROWS {
-                let _ = writeln!(
-                    s,
-                    "| `{a}` → `{b}` | … and {} more | | | |",
-                    changes.len() - MESSAGE_ROWS
-                );
-            }
-        }
-    }
+    message_drift(&mut s, table);
 
     if !history.is_empty() {
         let _ = writeln!(
@@ -156,4 +123,44 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
     s
+}
+
+/// The "Message drift" section: same outcome, different message, between
+/// consecutive versions of each family.
+fn message_drift(s: &mut String, table: &Table) {
+    let drift = super::diff::message_drift(table);
+    if drift.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Message drift\n\nSame outcome, different message, between consecutive \
+         versions of a family (messages normalised: paths, addresses and temporary \
+         names removed); `wasm-compat diff A B` lists them all.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| versions | case | directive | from | to |\n|---|---|---|---|---|"
+    );
+    for (a, b, changes) in &drift {
+        for c in changes.iter().take(MESSAGE_ROWS) {
+            let _ = writeln!(
+                s,
+                "| `{a}` → `{b}` | `{}` | {}:{} {} | {} | {} |",
+                cell_text(&c.case),
+                c.line,
+                c.col,
+                c.directive,
+                cell_text(&c.from),
+                cell_text(&c.to)
+            );
+        }
+        if changes.len() > MESSAGE_ROWS {
+            let _ = writeln!(
+                s,
+                "| `{a}` → `{b}` | … and {} more | | | |",
+                changes.len() - MESSAGE_ROWS
+            );
+        }
+    }
 }
