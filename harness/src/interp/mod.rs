@@ -163,20 +163,21 @@ fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<String> {
         if unsupported.is_some() {
             return;
         }
-        let (line, col) = d.span().linecol_in(&case.text);
-        let at = format!("{}:{}:{}", case.name, line + 1, col + 1);
-        unsupported = match d {
-            WastDirective::Thread(_) | WastDirective::Wait { .. } => Some(format!(
-                "{at}: uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
-            )),
-            WastDirective::AssertSuspension { .. } => Some(format!(
-                "{at}: `assert_suspension` (stack switching) is not run by wasm-compat yet"
-            )),
-            d if holds_component(d) => Some(format!(
-                "{at}: a component, which core engines do not run (wasm-compat runs core modules only)"
-            )),
-            _ => None,
+        let why = match d {
+            WastDirective::Thread(_) | WastDirective::Wait { .. } => {
+                "uses `thread`/`wait` directives, which need concurrent execution that wasm-compat does not run yet"
+            }
+            WastDirective::AssertSuspension { .. } => {
+                "`assert_suspension` (stack switching) is not run by wasm-compat yet"
+            }
+            d if holds_component(d) => {
+                "a component, which core engines do not run (wasm-compat runs core modules only)"
+            }
+            _ => return,
         };
+        // Located only when needed: finding a line scans the text from its start.
+        let (line, col) = d.span().linecol_in(&case.text);
+        unsupported = Some(format!("{}:{}:{}: {why}", case.name, line + 1, col + 1));
     });
     unsupported
 }
