@@ -18,6 +18,8 @@ use crate::builder::BuiltAdapter;
 const STDERR_TAIL: usize = 8 * 1024;
 /// Longest response line accepted; longer means a broken adapter.
 const MAX_LINE: usize = 256 * 1024 * 1024;
+/// Unwritten request bytes that are written without waiting for an answer.
+const OUTBOX_FLUSH: usize = 64 * 1024;
 /// Bytes read from an adapter's stdout at a time (a pipe holds 64 KiB by default).
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -103,6 +105,60 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
+/// Idle adapter processes, kept for the next case of the same adapter: a case
+/// made only of standard wast directives runs in one of them (after its
+/// `configure`, which clears everything a case leaves; see PROTOCOL.md), so a
+/// spec suite does not pay one process start per file.
+static IDLE: Mutex<Vec<AdapterProcess>> = Mutex::new(Vec::new());
+/// How many idle processes are kept at most; the oldest goes first. Cells run
+/// engine by engine, so a worker needs one per engine it is on.
+const IDLE_MAX: usize = 8;
+/// A process holding more resident memory than this after a case is not
+/// reused: what the next case measures or is capped by starts from a small
+/// process.
+const REUSE_MAX_RSS: u64 = 256 * 1024 * 1024;
+
+/// An adapter process for one case: an idle one of `adapter` under `caps`
+/// when there is one, otherwise a new one.
+pub fn lease(adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
+    let idle = {
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        idle.iter()
+            .rposition(|p| {
+                p.caps == caps && p.command.0 == adapter.program && p.command.1 == adapter.args
+            })
+            .map(|at| idle.remove(at))
+    };
+    match idle {
+        Some(mut process) if !stopping() => {
+            process.begin_case();
+            Ok(process)
+        }
+        _ => AdapterProcess::start(adapter, caps),
+    }
+}
+
+/// Give back a process whose case ended normally, for [`lease`] to hand out
+/// again; one that cannot run another case is ended instead.
+pub fn give_back(mut process: AdapterProcess) {
+    if stopping() || !process.reusable() {
+        return;
+    }
+    let evicted = {
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        idle.push(process);
+        (idle.len() > IDLE_MAX).then(|| idle.remove(0))
+    };
+    // Dropped outside the lock: ending a process waits for it.
+    drop(evicted);
+}
+
+/// End every idle process (at the end of a run).
+pub fn end_idle() {
+    let idle = std::mem::take(&mut *IDLE.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(idle);
+}
+
 /// How often a waiting read looks at the adapter's resident memory.
 const MEMORY_CHECK: Duration = Duration::from_millis(50);
 
@@ -143,6 +199,13 @@ pub struct AdapterProcess {
     /// quick answers cost no `/proc` read).
     memory_checked: Instant,
     dead: Option<Exchange>,
+    /// Requests sent and not yet answered.
+    in_flight: usize,
+    /// Requests sent and not yet written to the process.
+    outbox: Vec<u8>,
+    /// What started it: program and arguments (a pooled process is only
+    /// handed out again for the same).
+    command: (std::path::PathBuf, Vec<String>),
 }
 
 impl AdapterProcess {
@@ -202,7 +265,38 @@ impl AdapterProcess {
             case_deadline: caps.case.map(|c| Instant::now() + c),
             memory_checked: Instant::now(),
             dead: None,
+            in_flight: 0,
+            outbox: Vec::new(),
+            command: (adapter.program.clone(), adapter.args.clone()),
         })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process can run another case: alive, every answer read,
+    /// and not holding more memory than [`REUSE_MAX_RSS`].
+    fn reusable(&mut self) -> bool {
+        self.dead.is_none()
+            && self.stdin.is_some()
+            && self.outbox.is_empty()
+            && self.in_flight == 0
+            && matches!(self.child.try_wait(), Ok(None))
+            && wasm_compat_protocol::memory_usage_of(self.child.id())
+                .is_some_and(|m| m.rss_bytes <= REUSE_MAX_RSS)
+    }
+
+    /// Make a pooled process ready for its next case: the case's time and
+    /// what it writes to stderr start again.
+    fn begin_case(&mut self) {
+        self.case_deadline = self.caps.case.map(|c| Instant::now() + c);
+        self.memory_checked = Instant::now();
+        self.stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     fn stderr_tail(&self) -> String {
@@ -348,22 +442,38 @@ fn line_text(line: Vec<u8>) -> String {
     text
 }
 
+impl AdapterProcess {
+    /// Write the requests sent so far in one go.
+    fn write_outbox(&mut self) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let wrote = match self.stdin.as_mut() {
+            Some(stdin) => stdin.write_all(&self.outbox),
+            None => Err(std::io::Error::other("stdin closed")),
+        };
+        self.outbox.clear();
+        if wrote.is_err() {
+            // The process is going or gone, but answers to earlier requests may
+            // still be in the pipe: `receive` reads them, then sees the end.
+            self.stdin = None;
+        }
+    }
+}
+
 impl Engine for AdapterProcess {
     fn send(&mut self, request: &Request) {
         if self.dead.is_some() {
             return;
         }
-        let mut line = to_line(request);
-        line.push('\n');
-        // One write per request: the pipe is unbuffered.
-        let wrote = match self.stdin.as_mut() {
-            Some(stdin) => stdin.write_all(line.as_bytes()),
-            None => Err(std::io::Error::other("stdin closed")),
-        };
-        if wrote.is_err() {
-            // The process is going or gone, but answers to earlier requests may
-            // still be in the pipe: `receive` reads them, then sees the end.
-            self.stdin = None;
+        self.outbox.extend_from_slice(to_line(request).as_bytes());
+        self.outbox.push(b'\n');
+        self.in_flight += 1;
+        // Requests go out together when an answer is awaited (one write and
+        // one wake-up of the adapter for a pipelined batch), or when many
+        // bytes wait.
+        if self.outbox.len() >= OUTBOX_FLUSH {
+            self.write_outbox();
         }
     }
 
@@ -371,6 +481,7 @@ impl Engine for AdapterProcess {
         if let Some(dead) = &self.dead {
             return dead.clone();
         }
+        self.write_outbox();
         let request_deadline = Instant::now() + self.caps.request;
         let deadline = match self.case_deadline {
             Some(case) if case < request_deadline => case,
@@ -378,7 +489,10 @@ impl Engine for AdapterProcess {
         };
         let outcome = match self.read_line(deadline) {
             Ok(Line::Text(text)) => match from_line::<Response>(&text) {
-                Ok(response) => return Exchange::Reply(response),
+                Ok(response) => {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    return Exchange::Reply(response);
+                }
                 Err(e) => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();

@@ -143,27 +143,39 @@ pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
     run_on(&[engine], case, caps)
 }
 
-/// Run `case` on one engine, or on a cross-version pair, each in a fresh process.
+/// Run `case` on one engine, or on a cross-version pair: a case of standard
+/// wast directives in a process that may have run other cases (it is reset by
+/// the case's `configure`), anything else in a fresh one.
 fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
+    let shared = crate::script::only_standard_directives(&case.text);
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
-        .map(|e| AdapterProcess::start(&e.adapter, caps))
+        .map(|e| match shared {
+            true => crate::adapter::lease(&e.adapter, caps),
+            false => AdapterProcess::start(&e.adapter, caps),
+        })
         .collect();
-    match processes {
-        Ok(mut processes) => run_case(
-            processes
-                .iter_mut()
-                .zip(ready)
-                .map(|(process, e)| Participant {
-                    engine: process as &mut dyn Engine,
-                    features: &e.info.features,
-                    capabilities: &e.info.capabilities,
-                })
-                .collect(),
-            case,
-        ),
-        Err(e) => CaseRun::Error(format!("{e:#}")),
+    let mut processes = match processes {
+        Ok(processes) => processes,
+        Err(e) => return CaseRun::Error(format!("{e:#}")),
+    };
+    let run = run_case(
+        processes
+            .iter_mut()
+            .zip(ready)
+            .map(|(process, e)| Participant {
+                engine: process as &mut dyn Engine,
+                features: &e.info.features,
+                capabilities: &e.info.capabilities,
+            })
+            .collect(),
+        case,
+    );
+    // Only a process whose case ran (its `configure` was accepted) is reused.
+    if shared && matches!(run, CaseRun::Ran(_)) {
+        processes.into_iter().for_each(crate::adapter::give_back);
     }
+    run
 }
 
 /// Run one unit and judge its cells: a single cell against its snapshot, a
@@ -281,6 +293,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
             .collect()
     });
     bar.finish_and_clear();
+    crate::adapter::end_idle();
     let mut results: Vec<CaseResult> = results.into_iter().flatten().collect();
     results.extend(job.done.iter().cloned());
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
