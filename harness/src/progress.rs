@@ -11,10 +11,21 @@ pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
-/// A bar for one adapter build of about `units` `what` (crates, steps).
-pub fn build_bar(enabled: bool, id: &EngineId, units: u64, what: &str) -> ProgressBar {
+/// A bar for one adapter build of about `units` `what` (crates, steps);
+/// `estimate` is what earlier builds of the family took, in seconds.
+pub fn build_bar(
+    enabled: bool,
+    id: &EngineId,
+    units: u64,
+    what: &str,
+    estimate: Option<f64>,
+) -> ProgressBar {
+    let expected = match estimate {
+        Some(secs) => format!("earlier {} builds took about {secs:.0} s", id.engine),
+        None => "this can take minutes".to_string(),
+    };
     if !enabled {
-        eprintln!("wasm-compat: building adapter {id} ({units} {what}, this can take minutes)");
+        eprintln!("wasm-compat: building adapter {id} ({units} {what}, {expected})");
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(units), ProgressDrawTarget::stderr());
@@ -24,7 +35,17 @@ pub fn build_bar(enabled: bool, id: &EngineId, units: u64, what: &str) -> Progre
             .progress_chars("=> "),
     );
     bar.set_prefix(format!("building {id}"));
+    bar.set_message(expected);
     bar
+}
+
+/// Say that an adapter build finished, and how long it took (on a terminal
+/// too: the build's bar is cleared when it ends).
+pub fn build_done(record: &crate::builder::BuildRecord) {
+    eprintln!(
+        "wasm-compat: built adapter {}@{} in {:.0} s",
+        record.engine, record.version, record.build_secs
+    );
 }
 
 /// A bar for running `total` trials.

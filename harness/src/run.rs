@@ -1,8 +1,10 @@
-//! Running planned units: preparing engines (build + hello), running each cell
-//! in fresh adapter processes, in parallel, and handing what ran to
-//! [`crate::results::decide`] together with the snapshot it is checked against.
+//! Running planned units: preparing engines (build + hello) while the units of
+//! those already prepared run, each cell in an adapter process of its own or a
+//! reused one (see [`crate::adapter::lease`]), in parallel, and handing what
+//! ran to [`crate::results::decide`] together with the snapshot it is checked
+//! against.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,17 +86,43 @@ pub fn prepare_engine(
 pub fn prepare_all(builder: &Builder, specs: &[EngineSpec], timeout: Duration) -> Engines {
     specs
         .iter()
-        .map(|spec| {
-            let ready =
-                prepare_engine(builder, spec, timeout).map_err(|e| match e
-                    .downcast_ref::<crate::builder::Unavailable>(
-                ) {
-                    Some(why) => NotReady::Unavailable(format!("{}: {why}", spec.id)),
-                    None => NotReady::Failed(format!("{e:#}")),
-                });
-            (spec.id.clone(), ready)
-        })
+        .map(|spec| (spec.id.clone(), prepare_one(builder, spec, timeout)))
         .collect()
+}
+
+/// Prepare one engine: ready, or why not.
+fn prepare_one(
+    builder: &Builder,
+    spec: &EngineSpec,
+    timeout: Duration,
+) -> Result<ReadyEngine, NotReady> {
+    prepare_engine(builder, spec, timeout).map_err(|e| {
+        match e.downcast_ref::<crate::builder::Unavailable>() {
+            Some(why) => NotReady::Unavailable(format!("{}: {why}", spec.id)),
+            None => NotReady::Failed(format!("{e:#}")),
+        }
+    })
+}
+
+/// The order in which a run prepares its engines: those already in the
+/// adapter cache first (their results come at once), then the rest by how
+/// long earlier builds of their family took, quickest first.
+fn preparation_order<'s>(builder: &Builder, specs: &'s [EngineSpec]) -> Vec<&'s EngineSpec> {
+    let mut order: Vec<(bool, f64, usize, &EngineSpec)> = specs
+        .iter()
+        .enumerate()
+        .map(|(at, spec)| {
+            let cached = builder.is_cached(spec);
+            let estimate = builder.estimate(&spec.id.engine).unwrap_or(f64::MAX);
+            (!cached, if cached { 0.0 } else { estimate }, at, spec)
+        })
+        .collect();
+    order.sort_by(|a, b| {
+        (a.0, a.1, a.2)
+            .partial_cmp(&(b.0, b.1, b.2))
+            .expect("no NaN")
+    });
+    order.into_iter().map(|(_, _, _, spec)| spec).collect()
 }
 
 /// Whether and where a run compares cells with their reviewed snapshots.
@@ -258,43 +286,57 @@ impl Job<'_> {
 }
 
 /// Prepare every engine, run every unit of the job, compare with the reference.
+///
+/// Builds and runs overlap: engines are prepared one after the other on a
+/// thread of their own, and the units of an engine run as soon as every
+/// engine they need is ready. While builds go on, only cases of standard wast
+/// directives run; cases that measure time or memory wait until the last
+/// build is done, so a build's load on the cores does not decide them.
 pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
     let started = Instant::now();
     let started_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let ready = prepare_all(builder, &job.engines, job.caps.request);
-    let engines = entries(&ready);
-    let units = job.units();
-    let cells: usize = units.iter().map(|u| u.cells().len()).sum();
+    let mut waiting = job.units();
+    let cells: usize = waiting.iter().map(|u| u.cells().len()).sum();
     let bar = crate::progress::run_bar(job.progress, cells as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(job.jobs.max(1))
         .build()
         .context("starting worker threads")?;
-    let results: Vec<Vec<CaseResult>> = pool.install(|| {
-        units
-            .par_iter()
-            .map(|unit| {
-                if crate::adapter::stopping() {
-                    return Vec::new();
+    let mut ready = Engines::new();
+    let mut results: Vec<CaseResult> = Vec::new();
+    std::thread::scope(|scope| {
+        let (prepared, arrivals) = std::sync::mpsc::channel();
+        let order = preparation_order(builder, &job.engines);
+        scope.spawn(move || {
+            for spec in order {
+                let engine = prepare_one(builder, spec, job.caps.request);
+                if crate::adapter::stopping() || prepared.send((spec.id.clone(), engine)).is_err() {
+                    break;
                 }
-                let results = run_unit(unit, &ready, job.caps, job.expectations, &job.snapshots);
-                bar.set_message(unit.name());
-                bar.inc(results.len() as u64);
-                // A unit cut short by an interruption is not a result.
-                if crate::adapter::stopping() {
-                    Vec::new()
-                } else {
-                    results
-                }
-            })
-            .collect()
+            }
+        });
+        let mut left = job.engines.len();
+        for (id, engine) in arrivals {
+            ready.insert(id.clone(), engine);
+            left -= 1;
+            let (now, later): (Vec<Unit>, Vec<Unit>) = waiting.into_iter().partition(|u| {
+                u.engines().iter().all(|e| ready.contains_key(*e))
+                    && (left == 0 || crate::script::only_standard_directives(&u.case().text))
+            });
+            waiting = later;
+            let batch = pool.install(|| run_units(&now, &ready, job, &bar));
+            if !batch.is_empty() {
+                bar.suspend(|| eprintln!("wasm-compat: {}", batch_summary(&id, &batch, left)));
+            }
+            results.extend(batch);
+        }
     });
     bar.finish_and_clear();
     crate::adapter::end_idle();
-    let mut results: Vec<CaseResult> = results.into_iter().flatten().collect();
+    let engines = entries(&ready);
     results.extend(job.done.iter().cloned());
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
     compare_with_reference(&mut results, &job.reference);
@@ -309,6 +351,54 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         results,
         interrupted: crate::adapter::stopping(),
     })
+}
+
+/// Run `units` on the current thread pool; a unit cut short by an
+/// interruption is not a result.
+fn run_units(
+    units: &[Unit],
+    ready: &Engines,
+    job: &Job<'_>,
+    bar: &indicatif::ProgressBar,
+) -> Vec<CaseResult> {
+    let results: Vec<Vec<CaseResult>> = units
+        .par_iter()
+        .map(|unit| {
+            if crate::adapter::stopping() {
+                return Vec::new();
+            }
+            let results = run_unit(unit, ready, job.caps, job.expectations, &job.snapshots);
+            bar.set_message(unit.name());
+            bar.inc(results.len() as u64);
+            if crate::adapter::stopping() {
+                Vec::new()
+            } else {
+                results
+            }
+        })
+        .collect();
+    results.into_iter().flatten().collect()
+}
+
+/// One line on what ran once `engine` was ready: cells per status, and how
+/// many engines are still being prepared.
+fn batch_summary(engine: &EngineId, batch: &[CaseResult], left: usize) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in batch {
+        *counts
+            .entry(format!("{:?}", r.status).to_lowercase())
+            .or_default() += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let rest = match left {
+        0 => " (every engine prepared)".to_string(),
+        n => format!(" ({n} engine(s) still being prepared)"),
+    };
+    format!(
+        "{engine} ready; {} cell(s) ran: {}{rest}",
+        batch.len(),
+        counts.join(", ")
+    )
 }
 
 /// The results file's entry of every prepared engine; one that could not be

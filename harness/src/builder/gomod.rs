@@ -147,7 +147,13 @@ impl GoModule<'_> {
         key: &str,
     ) -> Result<BuiltAdapter> {
         let started = Instant::now();
-        let bar = crate::progress::build_bar(builder.progress, id, 3, "steps");
+        let bar = crate::progress::build_bar(
+            builder.progress,
+            id,
+            3,
+            "steps",
+            builder.estimate(&id.engine),
+        );
         let dir = builder
             .cache
             .join("builds")

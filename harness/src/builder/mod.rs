@@ -233,6 +233,36 @@ impl Builder {
         source_of(&spec.source).key(self, &spec.id)
     }
 
+    /// Whether the adapter of `spec` is in the cache under its current key
+    /// (so preparing it builds nothing).
+    pub fn is_cached(&self, spec: &EngineSpec) -> bool {
+        let id = spec.id.with_config(None);
+        matches!(self.current_key(spec), Ok(Some(key)) if self.out_dir(&id, &key).join("build.json").is_file())
+    }
+
+    /// How long a build of an `engine` adapter takes, from the builds of that
+    /// family in the cache (the median of their `build_secs`), if there are any.
+    pub fn estimate(&self, engine: &str) -> Option<f64> {
+        let folders = std::fs::read_dir(self.cache.join("adapters")).ok()?;
+        let mut secs: Vec<f64> = folders
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.strip_prefix(engine)
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .filter_map(|entry| std::fs::read(entry.path().join("build.json")).ok())
+            .filter_map(|bytes| serde_json::from_slice::<BuildRecord>(&bytes).ok())
+            .filter(|record| record.engine == engine && record.build_secs > 0.0)
+            .map(|record| record.build_secs)
+            .collect();
+        if secs.is_empty() {
+            return None;
+        }
+        secs.sort_by(f64::total_cmp);
+        Some(secs[secs.len() / 2])
+    }
+
     /// The crate registry's index copy.
     fn index(&self) -> &Index {
         &self.index
@@ -284,7 +314,9 @@ impl Builder {
         let staged = staging.keep();
         let _ = std::fs::remove_dir_all(out);
         std::fs::rename(&staged, out)
-            .with_context(|| format!("moving the build into {}", out.display()))
+            .with_context(|| format!("moving the build into {}", out.display()))?;
+        crate::progress::build_done(record);
+        Ok(())
     }
 }
 
