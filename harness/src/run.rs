@@ -385,9 +385,12 @@ fn run_units(
 fn batch_summary(engine: &EngineId, batch: &[CaseResult], left: usize) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in batch {
-        *counts
-            .entry(format!("{:?}", r.status).to_lowercase())
-            .or_default() += 1;
+        // The status as the results file spells it (`known-failure`, ...).
+        let status = serde_json::to_value(r.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("{:?}", r.status));
+        *counts.entry(status).or_default() += 1;
     }
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let rest = match left {
