@@ -76,6 +76,52 @@ impl Caps {
     }
 }
 
+/// Where every adapter process started from now on writes the requests it is
+/// sent (see [`record_requests`]).
+static RECORDING: Mutex<Option<Recording>> = Mutex::new(None);
+
+/// Set when a transcript could not be written: a replay of it would be short.
+static RECORDING_BROKEN: AtomicBool = AtomicBool::new(false);
+
+/// A folder receiving one transcript per adapter process.
+struct Recording {
+    dir: std::path::PathBuf,
+    next: usize,
+}
+
+/// From now on, every adapter process started writes the requests it is sent,
+/// byte for byte, to `dir/<n>.requests` (and its program and arguments to
+/// `dir/<n>.command`), so that the same requests can be replayed into the
+/// adapter alone (`bench`'s baseline for engines without an in-process wast
+/// runner); `None` stops recording. Fails when a transcript of the recording
+/// that ends could not be written in full.
+pub fn record_requests(dir: Option<&std::path::Path>) -> Result<()> {
+    if RECORDING_BROKEN.swap(false, Ordering::SeqCst) {
+        anyhow::bail!("a request transcript could not be written in full");
+    }
+    *RECORDING.lock().unwrap_or_else(|p| p.into_inner()) = dir.map(|dir| Recording {
+        dir: dir.to_path_buf(),
+        next: 0,
+    });
+    Ok(())
+}
+
+/// The transcript file of a process starting now, when recording.
+fn transcript_for(adapter: &BuiltAdapter) -> Result<Option<std::fs::File>> {
+    let mut recording = RECORDING.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(rec) = recording.as_mut() else {
+        return Ok(None);
+    };
+    rec.next += 1;
+    let base = rec.dir.join(format!("{:06}", rec.next));
+    let command = serde_json::json!({ "program": adapter.program, "args": adapter.args });
+    std::fs::write(base.with_extension("command"), command.to_string())
+        .with_context(|| format!("writing {}", base.display()))?;
+    let file = std::fs::File::create(base.with_extension("requests"))
+        .with_context(|| format!("writing {}", base.display()))?;
+    Ok(Some(file))
+}
+
 /// Adapter processes alive now, so an interrupted run can stop them all.
 static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 /// Set once the run is interrupted: no adapter starts after it.
@@ -206,6 +252,8 @@ pub struct AdapterProcess {
     /// What started it: program and arguments (a pooled process is only
     /// handed out again for the same).
     command: (std::path::PathBuf, Vec<String>),
+    /// Where the requests written are copied, when recording.
+    transcript: Option<std::fs::File>,
 }
 
 impl AdapterProcess {
@@ -214,6 +262,7 @@ impl AdapterProcess {
         if stopping() {
             anyhow::bail!("the run was interrupted");
         }
+        let transcript = transcript_for(adapter)?;
         let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
         let mut child = Command::new(&adapter.program)
             .args(&adapter.args)
@@ -268,6 +317,7 @@ impl AdapterProcess {
             in_flight: 0,
             outbox: Vec::new(),
             command: (adapter.program.clone(), adapter.args.clone()),
+            transcript,
         })
     }
 
@@ -447,6 +497,11 @@ impl AdapterProcess {
     fn write_outbox(&mut self) {
         if self.outbox.is_empty() {
             return;
+        }
+        if let Some(transcript) = self.transcript.as_mut() {
+            if transcript.write_all(&self.outbox).is_err() {
+                RECORDING_BROKEN.store(true, Ordering::SeqCst);
+            }
         }
         let wrote = match self.stdin.as_mut() {
             Some(stdin) => stdin.write_all(&self.outbox),
