@@ -4,7 +4,7 @@
 //! ran to [`crate::results::decide`] together with the snapshot it is checked
 //! against.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
 use crate::builder::{Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::Expectations;
-use crate::interp::{run_case, CaseRun, Participant};
+use crate::interp::{run_case, run_prepared, CaseRun, Participant, Prepared};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::results::{compare_with_reference, decide, CaseResult, EngineEntry, Ran, RunResults};
@@ -125,6 +125,11 @@ fn preparation_order<'s>(builder: &Builder, specs: &'s [EngineSpec]) -> Vec<&'s 
     order.into_iter().map(|(_, _, _, spec)| spec).collect()
 }
 
+/// The cases of a run, each parsed, checked and encoded once
+/// ([`crate::interp::prepare`]), by name; a case not in it is prepared when
+/// it runs.
+pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
+
 /// Whether and where a run compares cells with their reviewed snapshots.
 #[derive(Debug, Clone)]
 pub enum Snapshots {
@@ -148,14 +153,14 @@ impl Snapshots {
 
 /// Run one planned cell, each of its engines in a fresh adapter process;
 /// a cell that cannot run says why instead.
-pub fn run_cell(cell: &Cell, engines: &Engines, caps: Caps) -> Ran {
+pub fn run_cell(cell: &Cell, engines: &Engines, parsed: &Parsed<'_>, caps: Caps) -> Ran {
     let started = Instant::now();
     let run = match plan::readiness(cell, engines) {
         Err(Blocked::Unsupported(why)) => CaseRun::Unsupported(why),
         Err(Blocked::NotPrepared(_)) => CaseRun::Error(
             "the engine's adapter could not be prepared (see engines[].error)".into(),
         ),
-        Ok(ready) => run_on(&ready, &cell.case, caps),
+        Ok(ready) => run_on(&ready, &cell.case, parsed, caps),
     };
     Ran {
         cell: cell.id.clone(),
@@ -168,13 +173,13 @@ pub fn run_cell(cell: &Cell, engines: &Engines, caps: Caps) -> Ran {
 /// Run `case` on one engine in a fresh process, judged by the case alone
 /// (no snapshot, no expectations): what `fuzz` compares.
 pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
-    run_on(&[engine], case, caps)
+    run_on(&[engine], case, &Parsed::new(), caps)
 }
 
 /// Run `case` on one engine, or on a cross-version pair: a case of standard
 /// wast directives in a process that may have run other cases (it is reset by
 /// the case's `configure`), anything else in a fresh one.
-fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
+fn run_on(ready: &[&ReadyEngine], case: &Case, parsed: &Parsed<'_>, caps: Caps) -> CaseRun {
     let shared = crate::script::only_standard_directives(&case.text);
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
@@ -187,18 +192,19 @@ fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
         Ok(processes) => processes,
         Err(e) => return CaseRun::Error(format!("{e:#}")),
     };
-    let run = run_case(
-        processes
-            .iter_mut()
-            .zip(ready)
-            .map(|(process, e)| Participant {
-                engine: process as &mut dyn Engine,
-                features: &e.info.features,
-                capabilities: &e.info.capabilities,
-            })
-            .collect(),
-        case,
-    );
+    let participants = processes
+        .iter_mut()
+        .zip(ready)
+        .map(|(process, e)| Participant {
+            engine: process as &mut dyn Engine,
+            features: &e.info.features,
+            capabilities: &e.info.capabilities,
+        })
+        .collect();
+    let run = match parsed.get(case.name.as_str()) {
+        Some(prepared) => run_prepared(participants, case, prepared.as_ref(), None),
+        None => run_case(participants, case),
+    };
     // Only a process whose case ran (its `configure` was accepted) is reused.
     if shared && matches!(run, CaseRun::Ran(_)) {
         processes.into_iter().for_each(crate::adapter::give_back);
@@ -211,13 +217,14 @@ fn run_on(ready: &[&ReadyEngine], case: &Case, caps: Caps) -> CaseRun {
 pub fn run_unit(
     unit: &Unit,
     engines: &Engines,
+    parsed: &Parsed<'_>,
     caps: Caps,
     expectations: &Expectations,
     snapshots: &Snapshots,
 ) -> Vec<CaseResult> {
     match unit {
         Unit::Single(cell) => {
-            let ran = run_cell(cell, engines, caps);
+            let ran = run_cell(cell, engines, parsed, caps);
             let problem = match &ran.run {
                 CaseRun::Ran(records) => snapshots.problem(
                     &cell.case,
@@ -235,7 +242,7 @@ pub fn run_unit(
         } => {
             let runs: Vec<Ran> = pairs
                 .par_iter()
-                .map(|cell| run_cell(cell, engines, caps))
+                .map(|cell| run_cell(cell, engines, parsed, caps))
                 .collect();
             let grid = crate::snapshot::grid_of_runs(&runs);
             let problem = snapshots
@@ -307,6 +314,20 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         .context("starting worker threads")?;
     let mut ready = Engines::new();
     let mut results: Vec<CaseResult> = Vec::new();
+    // Parsed once for every engine: the buffers first, since what is parsed
+    // borrows them.
+    let buffers: Vec<_> = job.cases.iter().map(crate::interp::buffer).collect();
+    let parsed: Parsed<'_> = job
+        .cases
+        .iter()
+        .zip(&buffers)
+        .map(|(case, buf)| {
+            (
+                case.name.as_str(),
+                crate::interp::prepare(buf.as_ref(), case),
+            )
+        })
+        .collect();
     std::thread::scope(|scope| {
         let (prepared, arrivals) = std::sync::mpsc::channel();
         let order = preparation_order(builder, &job.engines);
@@ -327,7 +348,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
                     && (left == 0 || crate::script::only_standard_directives(&u.case().text))
             });
             waiting = later;
-            let batch = pool.install(|| run_units(&now, &ready, job, &bar));
+            let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &bar));
             if !batch.is_empty() {
                 bar.suspend(|| eprintln!("wasm-compat: {}", batch_summary(&id, &batch, left)));
             }
@@ -358,6 +379,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
 fn run_units(
     units: &[Unit],
     ready: &Engines,
+    parsed: &Parsed<'_>,
     job: &Job<'_>,
     bar: &indicatif::ProgressBar,
 ) -> Vec<CaseResult> {
@@ -367,7 +389,14 @@ fn run_units(
             if crate::adapter::stopping() {
                 return Vec::new();
             }
-            let results = run_unit(unit, ready, job.caps, job.expectations, &job.snapshots);
+            let results = run_unit(
+                unit,
+                ready,
+                parsed,
+                job.caps,
+                job.expectations,
+                &job.snapshots,
+            );
             bar.set_message(unit.name());
             bar.inc(results.len() as u64);
             if crate::adapter::stopping() {
@@ -455,6 +484,13 @@ pub fn run_single(
     let unit = units
         .first()
         .expect("a single-engine case plans exactly one cell");
-    let mut results = run_unit(unit, &engines, caps, expectations, &Snapshots::Skip);
+    let mut results = run_unit(
+        unit,
+        &engines,
+        &Parsed::new(),
+        caps,
+        expectations,
+        &Snapshots::Skip,
+    );
     results.remove(0)
 }

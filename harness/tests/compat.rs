@@ -24,7 +24,7 @@ use wasm_compat::expectations::Expectations;
 use wasm_compat::matrix::Matrix;
 use wasm_compat::plan::{self, Engines, Unit};
 use wasm_compat::results::{CaseResult, Status};
-use wasm_compat::run::{prepare_all, run_unit, Snapshots};
+use wasm_compat::run::{prepare_all, run_unit, Parsed, Snapshots};
 use wasm_compat::{fsutil, snapshot};
 
 /// What every trial shares.
@@ -33,6 +33,8 @@ struct Context {
     root: PathBuf,
     expectations: Expectations,
     engines: Engines,
+    /// The selected cases, each parsed once for every engine.
+    parsed: Parsed<'static>,
 }
 
 /// Assert `text` against the insta snapshot `name` of local case `case`;
@@ -95,7 +97,14 @@ fn failures(results: &[CaseResult]) -> Result<(), Failed> {
 /// Run one unit, then assert its snapshot: the engine's records, or the grid.
 fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
     let caps = cx.matrix.limits.caps();
-    let results = run_unit(unit, &cx.engines, caps, &cx.expectations, &Snapshots::Skip);
+    let results = run_unit(
+        unit,
+        &cx.engines,
+        &cx.parsed,
+        caps,
+        &cx.expectations,
+        &Snapshots::Skip,
+    );
     failures(&results)?;
     let case = unit.case();
     if !snapshot::is_snapshotted(&case.name) {
@@ -204,6 +213,7 @@ fn main() -> ExitCode {
         matrix,
         expectations,
         engines,
+        parsed: parse_once(&cases, &units, &args),
     });
     let mut trials: Vec<Trial> = units
         .into_iter()
@@ -222,6 +232,36 @@ fn main() -> ExitCode {
         trials.push(compatibility_md_is_current(&cx, &cases));
     }
     libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// The cases of the selected units, parsed and encoded once for every engine
+/// that runs them; kept (leaked) for the trials, which live as long as the
+/// process.
+fn parse_once(cases: &[Arc<Case>], units: &[Unit], args: &Arguments) -> Parsed<'static> {
+    let selected: BTreeSet<&str> = units
+        .iter()
+        .filter(|u| !args.list && passes_filter(args, &u.name()))
+        .map(|u| u.case().name.as_str())
+        .collect();
+    let cases: &'static [Arc<Case>] = cases
+        .iter()
+        .filter(|c| selected.contains(c.name.as_str()))
+        .cloned()
+        .collect::<Vec<_>>()
+        .leak();
+    let buffers = cases
+        .iter()
+        .map(|c| wasm_compat::interp::buffer(c))
+        .collect::<Vec<_>>()
+        .leak();
+    cases
+        .iter()
+        .zip(buffers.iter())
+        .map(|(case, buf)| {
+            let prepared = wasm_compat::interp::prepare(buf.as_ref(), case);
+            (case.name.as_str(), prepared)
+        })
+        .collect()
 }
 
 /// The known-failure table names only engines and cases that exist.

@@ -76,6 +76,38 @@ pub fn parse_script<'a>(buf: &'a ParseBuffer<'a>, case: &Case) -> Result<Script<
     }
 }
 
+/// A case parsed, checked and with every module encoded: what does not
+/// depend on the engine, done once however many engines run the case.
+pub struct Prepared<'a> {
+    script: Script<'a>,
+    encoded: HashMap<usize, Result<Vec<u8>, String>>,
+}
+
+/// The lexer's buffer of `case` (what a [`Prepared`] case borrows).
+pub fn buffer(case: &Case) -> Result<ParseBuffer<'_>, String> {
+    let mut lexer = wast::lexer::Lexer::new(&case.text);
+    lexer.allow_confusing_unicode(true);
+    ParseBuffer::new_with_lexer(lexer).map_err(|e| located(e, case))
+}
+
+/// Parse `case` from `buf`, refuse what no engine can run, encode its modules;
+/// or how every cell of the case ends without running.
+pub fn prepare<'a>(
+    buf: Result<&'a ParseBuffer<'a>, &String>,
+    case: &Case,
+) -> Result<Prepared<'a>, CaseRun> {
+    if let Some(why) = &case.broken {
+        return Err(CaseRun::Error(why.clone()));
+    }
+    let buf = buf.map_err(|e| CaseRun::Error(e.clone()))?;
+    let mut script = parse_script(buf, case).map_err(CaseRun::Error)?;
+    if let Some(refused) = refuse(&script, case) {
+        return Err(refused);
+    }
+    let encoded = encode_modules(&mut script.items);
+    Ok(Prepared { script, encoded })
+}
+
 /// Run `case` on `engines` (one, or two for a cross-version case) with the
 /// case's features enabled.
 pub fn run_case(engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
@@ -84,7 +116,20 @@ pub fn run_case(engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
 
 /// [`run_case`] with the case's work folder (artifact files, compilation
 /// caches) given, or a fresh temporary one when `None`.
-fn run_case_in(mut engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path>) -> CaseRun {
+fn run_case_in(engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path>) -> CaseRun {
+    let buf = buffer(case);
+    let prepared = prepare(buf.as_ref(), case);
+    run_prepared(engines, case, prepared.as_ref(), workdir)
+}
+
+/// Run a case prepared by [`prepare`] on `engines`; in a fresh temporary
+/// work folder when `workdir` is `None`.
+pub fn run_prepared(
+    mut engines: Vec<Participant<'_>>,
+    case: &Case,
+    prepared: Result<&Prepared<'_>, &CaseRun>,
+    workdir: Option<&Path>,
+) -> CaseRun {
     if let Some(why) = &case.broken {
         return CaseRun::Error(why.clone());
     }
@@ -93,21 +138,17 @@ fn run_case_in(mut engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&
             return CaseRun::Unsupported(why);
         }
     }
-    let mut lexer = wast::lexer::Lexer::new(&case.text);
-    lexer.allow_confusing_unicode(true);
-    let buf = match ParseBuffer::new_with_lexer(lexer) {
-        Ok(b) => b,
-        Err(e) => return CaseRun::Error(located(e, case)),
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(ends) => return ends.clone(),
     };
-    let mut script = match parse_script(&buf, case) {
-        Ok(s) => s,
-        Err(e) => return CaseRun::Error(e),
-    };
-    if let Some(refused) = refuse(&script, case, engines.len()) {
-        return refused;
+    if case.cross_version && engines.len() != 2 {
+        return CaseRun::Error(format!(
+            "{}: a cross-version case runs on a pair of engine versions",
+            case.name
+        ));
     }
     engines.truncate(if case.cross_version { 2 } else { 1 });
-    let encoded = encode_modules(&mut script.items);
     let temporary;
     let workdir = match workdir {
         Some(dir) => dir,
@@ -132,24 +173,18 @@ fn run_case_in(mut engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&
         Ok(sides) => sides,
         Err(refused) => return refused,
     };
-    let inputs = CaseInputs::new(base, &encoded, workdir, &case.text);
-    CaseRun::Ran(Session::new(sides, inputs).run(&script.items))
+    let inputs = CaseInputs::new(base, &prepared.encoded, workdir, &case.text);
+    CaseRun::Ran(Session::new(sides, inputs).run(&prepared.script.items))
 }
 
-/// Why a parsed case cannot run on `engines` engines, if it cannot.
-fn refuse(script: &Script<'_>, case: &Case, engines: usize) -> Option<CaseRun> {
+/// Why a parsed case cannot run, if it cannot.
+fn refuse(script: &Script<'_>, case: &Case) -> Option<CaseRun> {
     if let Some(why) = unsupported_directive(script, case) {
         return Some(CaseRun::Unsupported(why));
     }
     if script::uses_second(&script.items) != case.cross_version {
         return Some(CaseRun::Error(format!(
             "{}: a case uses `(on second ...)` exactly when its header says `cross-version = true`",
-            case.name
-        )));
-    }
-    if case.cross_version && engines != 2 {
-        return Some(CaseRun::Error(format!(
-            "{}: a cross-version case runs on a pair of engine versions",
             case.name
         )));
     }
