@@ -35,6 +35,34 @@ pub struct Case {
     pub broken: Option<String>,
 }
 
+impl Case {
+    /// A case of `text` named `name` in `suite`, with no header: what tests
+    /// and generated cases make.
+    pub fn from_text(
+        name: impl Into<String>,
+        suite: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Case {
+        Case {
+            name: name.into(),
+            suite: suite.into(),
+            text: text.into(),
+            features: Vec::new(),
+            path: None,
+            cross_version: false,
+            unsupported: None,
+            broken: None,
+        }
+    }
+}
+
+/// Lets a run take its cases as `Case`s or as shared `Arc<Case>`s alike.
+impl AsRef<Case> for Case {
+    fn as_ref(&self) -> &Case {
+        self
+    }
+}
+
 /// Defines [`CaseHeader`]: wasm-compat's own keys, and the keys of
 /// wasmtime's `TestConfig` (the `;;!` headers of its `misc_testsuite`), each
 /// either a proposal, accepted with nothing to change, or refused (the case is

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use wasm_compat_protocol::{EngineInfo, FailureKind, Reply, Request, Response};
+use wast::parser::ParseBuffer;
 
 use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
 use crate::builder::{Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::Expectations;
-use crate::interp::{run_case, run_prepared, CaseRun, Participant, Prepared};
+use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::results::{compare_with_reference, decide, CaseResult, EngineEntry, Ran, RunResults};
@@ -130,6 +131,32 @@ fn preparation_order<'s>(builder: &Builder, specs: &'s [EngineSpec]) -> Vec<&'s 
 /// it runs.
 pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
 
+/// The lexer buffer of each of `cases`: what [`parse_cases`] borrows.
+pub fn buffers<'a, C: AsRef<Case>>(cases: &'a [C]) -> Vec<Result<ParseBuffer<'a>, String>> {
+    cases
+        .iter()
+        .map(|c| crate::interp::buffer(c.as_ref()))
+        .collect()
+}
+
+/// Every one of `cases` prepared once, from its buffer in `buffers`.
+pub fn parse_cases<'a, C: AsRef<Case>>(
+    cases: &'a [C],
+    buffers: &'a [Result<ParseBuffer<'a>, String>],
+) -> Parsed<'a> {
+    cases
+        .iter()
+        .zip(buffers)
+        .map(|(case, buf)| {
+            let case = case.as_ref();
+            (
+                case.name.as_str(),
+                crate::interp::prepare(buf.as_ref(), case),
+            )
+        })
+        .collect()
+}
+
 /// Whether and where a run compares cells with their reviewed snapshots.
 #[derive(Debug, Clone)]
 pub enum Snapshots {
@@ -180,7 +207,24 @@ pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
 /// wast directives in a process that may have run other cases (it is reset by
 /// the case's `configure`), anything else in a fresh one.
 fn run_on(ready: &[&ReadyEngine], case: &Case, parsed: &Parsed<'_>, caps: Caps) -> CaseRun {
-    let shared = crate::script::only_standard_directives(&case.text);
+    match parsed.get(case.name.as_str()) {
+        Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps),
+        None => {
+            let buf = crate::interp::buffer(case);
+            let prepared = crate::interp::prepare(buf.as_ref(), case);
+            run_on_prepared(ready, case, prepared.as_ref(), caps)
+        }
+    }
+}
+
+/// [`run_on`] for a case already prepared.
+fn run_on_prepared(
+    ready: &[&ReadyEngine],
+    case: &Case,
+    prepared: Result<&Prepared<'_>, &CaseRun>,
+    caps: Caps,
+) -> CaseRun {
+    let shared = prepared.is_ok_and(Prepared::only_standard_directives);
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
         .map(|e| match shared {
@@ -201,10 +245,7 @@ fn run_on(ready: &[&ReadyEngine], case: &Case, parsed: &Parsed<'_>, caps: Caps) 
             capabilities: &e.info.capabilities,
         })
         .collect();
-    let run = match parsed.get(case.name.as_str()) {
-        Some(prepared) => run_prepared(participants, case, prepared.as_ref(), None),
-        None => run_case(participants, case),
-    };
+    let run = run_prepared(participants, case, prepared, None);
     // Only a process whose case ran (its `configure` was accepted) is reused.
     if shared && matches!(run, CaseRun::Ran(_)) {
         processes.into_iter().for_each(crate::adapter::give_back);
@@ -314,20 +355,8 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         .context("starting worker threads")?;
     let mut ready = Engines::new();
     let mut results: Vec<CaseResult> = Vec::new();
-    // Parsed once for every engine: the buffers first, since what is parsed
-    // borrows them.
-    let buffers: Vec<_> = job.cases.iter().map(crate::interp::buffer).collect();
-    let parsed: Parsed<'_> = job
-        .cases
-        .iter()
-        .zip(&buffers)
-        .map(|(case, buf)| {
-            (
-                case.name.as_str(),
-                crate::interp::prepare(buf.as_ref(), case),
-            )
-        })
-        .collect();
+    let buffers = buffers(&job.cases);
+    let parsed = parse_cases(&job.cases, &buffers);
     std::thread::scope(|scope| {
         let (prepared, arrivals) = std::sync::mpsc::channel();
         let order = preparation_order(builder, &job.engines);
@@ -345,7 +374,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
             left -= 1;
             let (now, later): (Vec<Unit>, Vec<Unit>) = waiting.into_iter().partition(|u| {
                 u.engines().iter().all(|e| ready.contains_key(*e))
-                    && (left == 0 || crate::script::only_standard_directives(&u.case().text))
+                    && (left == 0 || measures_nothing(&parsed, u.case()))
             });
             waiting = later;
             let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &bar));
@@ -372,6 +401,14 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         results,
         interrupted: crate::adapter::stopping(),
     })
+}
+
+/// Whether `case` may run while builds still load the cores: a case of
+/// standard wast directives, or one that ends before running anything.
+fn measures_nothing(parsed: &Parsed<'_>, case: &Case) -> bool {
+    parsed
+        .get(case.name.as_str())
+        .is_some_and(|p| p.as_ref().map_or(true, Prepared::only_standard_directives))
 }
 
 /// Run `units` on the current thread pool; a unit cut short by an

@@ -723,64 +723,6 @@ fn parse_deserialize<'a>(p: Parser<'a>) -> Result<Load<'a>> {
     Ok((module, artifact, via))
 }
 
-/// The top-level directives of the standard wast grammar.
-const STANDARD_DIRECTIVES: &[&str] = &[
-    "module",
-    "register",
-    "invoke",
-    "get",
-    "assert_return",
-    "assert_trap",
-    "assert_exhaustion",
-    "assert_malformed",
-    "assert_invalid",
-    "assert_unlinkable",
-    "assert_exception",
-    "assert_suspension",
-    "assert_malformed_custom",
-    "assert_invalid_custom",
-    "thread",
-    "wait",
-];
-
-/// Whether `text` holds only standard wast directives (found by lexing, not
-/// parsing: cheap enough for every cell). Such a case keeps nothing in its
-/// adapter that `configure` does not clear, so it may run in a process that
-/// ran another case; anything else (a behaviour directive, text that does not
-/// lex, a module's fields at the top level) gets a fresh process.
-pub fn only_standard_directives(text: &str) -> bool {
-    use wast::lexer::{Lexer, TokenKind};
-    let lexer = Lexer::new(text);
-    let mut at = 0;
-    let mut depth = 0usize;
-    let mut opened_directive = false;
-    loop {
-        let token = match lexer.parse(&mut at) {
-            Ok(Some(token)) => token,
-            Ok(None) => return depth == 0,
-            Err(_) => return false,
-        };
-        match token.kind {
-            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment => continue,
-            TokenKind::LParen => {
-                opened_directive = depth == 0;
-                depth += 1;
-                continue;
-            }
-            TokenKind::RParen if depth == 0 => return false,
-            TokenKind::RParen => depth -= 1,
-            TokenKind::Keyword if opened_directive => {
-                if !STANDARD_DIRECTIVES.contains(&token.keyword(text)) {
-                    return false;
-                }
-            }
-            _ if opened_directive || depth == 0 => return false,
-            _ => {}
-        }
-        opened_directive = false;
-    }
-}
-
 /// Visit every standard directive, also those nested in blocks.
 pub fn for_each_wast<'s, 'a>(items: &'s [Item<'a>], f: &mut impl FnMut(&'s WastDirective<'a>)) {
     for item in items {
@@ -836,31 +778,6 @@ mod tests {
         let buf = ParseBuffer::new(text).map_err(|e| e.to_string())?;
         let script = parse::<Script<'_>>(&buf).map_err(|e| e.to_string())?;
         Ok(script.items.len())
-    }
-
-    #[test]
-    fn only_standard_directives_is_told_apart_from_anything_else() {
-        let standard = r#";;! features = ["simd"]
-            (module $m (func (export "f") (result i32) (i32.const 1)))
-            (register "m" $m) ;; comment (drop_store)
-            (; block (memory_usage "x") ;)
-            (assert_return (invoke "f") (i32.const 1))
-            (assert_trap (module (func (start 0) unreachable)) "unreachable")"#;
-        assert!(only_standard_directives(standard));
-        assert!(only_standard_directives(""));
-        for other in [
-            "(module)\n(drop_store)",
-            "(module)\n(repeat 2 (invoke \"f\"))",
-            "(module)\n(on second (module))",
-            "(func)",
-            "(module",
-            "(module))",
-            "\"text\"",
-            "(\"module\")",
-            "(module) \"unterminated",
-        ] {
-            assert!(!only_standard_directives(other), "{other:?}");
-        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use wasm_compat::expectations::Expectations;
 use wasm_compat::matrix::Matrix;
 use wasm_compat::plan::{self, Engines, Unit};
 use wasm_compat::results::{CaseResult, Status};
-use wasm_compat::run::{prepare_all, run_unit, Parsed, Snapshots};
+use wasm_compat::run::{buffers, parse_cases, prepare_all, run_unit, Parsed, Snapshots};
 use wasm_compat::{fsutil, snapshot};
 
 /// What every trial shares.
@@ -249,19 +249,7 @@ fn parse_once(cases: &[Arc<Case>], units: &[Unit], args: &Arguments) -> Parsed<'
         .cloned()
         .collect::<Vec<_>>()
         .leak();
-    let buffers = cases
-        .iter()
-        .map(|c| wasm_compat::interp::buffer(c))
-        .collect::<Vec<_>>()
-        .leak();
-    cases
-        .iter()
-        .zip(buffers.iter())
-        .map(|(case, buf)| {
-            let prepared = wasm_compat::interp::prepare(buf.as_ref(), case);
-            (case.name.as_str(), prepared)
-        })
-        .collect()
+    parse_cases(cases, buffers(cases).leak())
 }
 
 /// The known-failure table names only engines and cases that exist.

@@ -113,47 +113,29 @@ fn leftovers_after_configure(engine: &ReadyEngine) -> Vec<String> {
     if invoked.is_ok() {
         leftovers.push("an instance handle of the previous configuration still answers".into());
     }
-    let importer = module(r#"(module (import "leak" "g" (global i32)))"#);
-    ask(Request::Compile {
-        module: 1,
-        bytes: importer,
-    })
-    .unwrap();
-    if ask(Request::Instantiate {
-        module: 1,
-        instance: 1,
-    })
-    .is_ok()
-    {
+    // Compile `text` as module `at`, then instantiate it as instance `at`.
+    let mut link = |at: u32, text: &str| {
+        ask(Request::Compile {
+            module: at,
+            bytes: module(text),
+        })
+        .unwrap();
+        ask(Request::Instantiate {
+            module: at,
+            instance: at,
+        })
+    };
+    if link(1, r#"(module (import "leak" "g" (global i32)))"#).is_ok() {
         leftovers.push("a name registered before `configure` still resolves imports".into());
     }
     if has(Capability::HostFunctions) {
-        let importer = module(r#"(module (import "env" "h" (func (param i32))))"#);
-        ask(Request::Compile {
-            module: 2,
-            bytes: importer,
-        })
-        .unwrap();
-        if ask(Request::Instantiate {
-            module: 2,
-            instance: 2,
-        })
-        .is_ok()
-        {
+        if link(2, r#"(module (import "env" "h" (func (param i32))))"#).is_ok() {
             leftovers
                 .push("a host function defined before `configure` still resolves imports".into());
         }
     }
     if limited {
-        ask(Request::Compile {
-            module: 3,
-            bytes: module("(module (memory 4))"),
-        })
-        .unwrap();
-        if let Err(kind) = ask(Request::Instantiate {
-            module: 3,
-            instance: 3,
-        }) {
+        if let Err(kind) = link(3, "(module (memory 4))") {
             leftovers.push(format!(
                 "a store limit set before `configure` still applies ({kind})"
             ));
@@ -174,16 +156,7 @@ fn configure_clears_what_the_previous_case_left() {
 }
 
 fn case(name: &str, text: &str) -> Case {
-    Case {
-        name: format!("reuse/{name}.wast"),
-        suite: "reuse".into(),
-        text: text.into(),
-        features: Vec::new(),
-        path: None,
-        cross_version: false,
-        unsupported: None,
-        broken: None,
-    }
+    Case::from_text(format!("reuse/{name}.wast"), "reuse", text)
 }
 
 /// The case's records as a snapshot renders them, and whether every directive passed.

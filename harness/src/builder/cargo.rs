@@ -248,13 +248,7 @@ pub(super) fn cargo(dir: &Path, args: &[&str], id: &EngineId) -> Result<()> {
 /// `cargo build --release` of the package in `dir`, into the shared target
 /// folder, with a progress bar over its `units` crates.
 fn cargo_build(b: &Builder, dir: &Path, id: &EngineId, units: usize) -> Result<()> {
-    let bar = crate::progress::build_bar(
-        b.progress,
-        id,
-        units as u64,
-        "crates",
-        b.estimate(&id.engine),
-    );
+    let bar = b.build_bar(id, units as u64, "crates");
     let mut child = cargo_command()
         .args([
             "build",

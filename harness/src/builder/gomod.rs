@@ -147,13 +147,7 @@ impl GoModule<'_> {
         key: &str,
     ) -> Result<BuiltAdapter> {
         let started = Instant::now();
-        let bar = crate::progress::build_bar(
-            builder.progress,
-            id,
-            3,
-            "steps",
-            builder.estimate(&id.engine),
-        );
+        let bar = builder.build_bar(id, 3, "steps");
         let dir = builder
             .cache
             .join("builds")

@@ -263,6 +263,12 @@ impl Builder {
         Some(secs[secs.len() / 2])
     }
 
+    /// The progress bar of one build of `id` of about `units` `what`, saying
+    /// what earlier builds of its family took.
+    fn build_bar(&self, id: &EngineId, units: u64, what: &str) -> indicatif::ProgressBar {
+        crate::progress::build_bar(self.progress, id, units, what, self.estimate(&id.engine))
+    }
+
     /// The crate registry's index copy.
     fn index(&self) -> &Index {
         &self.index

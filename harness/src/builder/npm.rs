@@ -194,13 +194,7 @@ fn fetch(
 ) -> Result<BuiltAdapter> {
     let started = Instant::now();
     let npm_used = npm_version()?;
-    let bar = crate::progress::build_bar(
-        builder.progress,
-        id,
-        3,
-        "steps",
-        builder.estimate(&id.engine),
-    );
+    let bar = builder.build_bar(id, 3, "steps");
     bar.set_message(format!("npm pack {package}@{version}"));
     let staging = builder.staging()?;
     let download = tempfile::tempdir_in(staging.path()).context("creating a download folder")?;

@@ -83,6 +83,15 @@ pub struct Prepared<'a> {
     encoded: HashMap<usize, Result<Vec<u8>, String>>,
 }
 
+impl Prepared<'_> {
+    /// Whether the case holds only standard wast directives: it keeps nothing
+    /// in its adapter that `configure` does not clear, so it may run in a
+    /// process that ran another case; anything else gets a fresh process.
+    pub fn only_standard_directives(&self) -> bool {
+        self.script.items.iter().all(|i| matches!(i, Item::Wast(_)))
+    }
+}
+
 /// The lexer's buffer of `case` (what a [`Prepared`] case borrows).
 pub fn buffer(case: &Case) -> Result<ParseBuffer<'_>, String> {
     let mut lexer = wast::lexer::Lexer::new(&case.text);

@@ -12,16 +12,7 @@ use crate::cases::Case;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
 
 fn case(text: &str) -> Case {
-    Case {
-        name: "cases/test.wast".into(),
-        suite: "cases".into(),
-        text: text.into(),
-        features: Vec::new(),
-        path: None,
-        cross_version: false,
-        unsupported: None,
-        broken: None,
-    }
+    Case::from_text("cases/test.wast", "cases", text)
 }
 
 fn run(engine: &mut ScriptedEngine, text: &str) -> Vec<DirectiveRecord> {
@@ -540,4 +531,30 @@ fn a_component_makes_the_case_unsupported_before_anything_is_sent() {
         other => panic!("{other:?}"),
     }
     assert!(engine.requests.is_empty(), "{:?}", engine.requests);
+}
+
+#[test]
+fn only_a_case_of_standard_directives_may_share_a_process() {
+    let standard_only = |text: &str| {
+        let case = case(text);
+        let buf = super::buffer(&case);
+        let prepared = super::prepare(buf.as_ref(), &case).map_err(|_| ()).unwrap();
+        prepared.only_standard_directives()
+    };
+    assert!(standard_only(
+        "(module $m (func (export \"f\") (result i32) (i32.const 1)))\n\
+         (register \"m\" $m) ;; (drop_store)\n\
+         (assert_return (invoke \"f\") (i32.const 1))"
+    ));
+    assert!(
+        standard_only("(func)"),
+        "a bare module is one standard module"
+    );
+    for other in [
+        "(module)\n(drop_store)",
+        "(module (func (export \"f\")))\n(repeat 2 (invoke \"f\"))",
+        "(module)\n(collect)",
+    ] {
+        assert!(!standard_only(other), "{other:?}");
+    }
 }
