@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bisect;
 pub mod boundaries;
 pub mod builder;
+pub mod builtin;
 pub mod cases;
 pub mod expect;
 pub mod expectations;

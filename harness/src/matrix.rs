@@ -453,12 +453,9 @@ impl RawConfig {
 
 impl RawFamily {
     /// Where the family's adapters come from; `here` names the table in errors.
-    fn source(fam: &RawFamily, here: &str, base: &Path) -> Result<AdapterSource> {
-        let has = |file: &str| {
-            fam.adapter
-                .as_ref()
-                .is_some_and(|dir| base.join(dir).join(file).is_file())
-        };
+    fn source(fam: &RawFamily, name: &str, here: &str, base: &Path) -> Result<AdapterSource> {
+        let adapter = fam.adapter_dir(name, here, base)?;
+        let has = |file: &str| adapter.as_ref().is_some_and(|dir| dir.join(file).is_file());
         let (go, npm) = (has("go.mod"), has("package.json"));
         if fam.args.is_some() && !go && !npm {
             bail!("{here}: `args` is for Go and JavaScript adapters (a command takes its arguments in `command`)");
@@ -466,17 +463,16 @@ impl RawFamily {
         if fam.path.is_some() && (go || npm) {
             bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
         }
-        let source = match (fam.adapter.clone(), fam.command.clone()) {
+        let source = match (adapter, fam.command.clone()) {
             (Some(dir), None) if npm => AdapterSource::NpmRuntime {
-                dir: base.join(dir),
+                dir,
                 args: fam.args.clone().unwrap_or_default(),
             },
             (Some(dir), None) if go => AdapterSource::GoModule {
-                dir: base.join(dir),
+                dir,
                 args: fam.args.clone().unwrap_or_default(),
             },
             (Some(dir), None) => {
-                let dir = base.join(dir);
                 if !dir.join("Cargo.toml").is_file() {
                     bail!(
                     "{here}: adapter folder {} has no Cargo.toml (a Rust adapter), go.mod (a Go adapter) or package.json (a JavaScript adapter)",
@@ -510,10 +506,39 @@ impl RawFamily {
             }
             (Some(_), Some(_)) => bail!("{here}: give either `adapter` or `command`, not both"),
             (None, None) => bail!(
-                "{here}: needs `adapter` (an adapter crate folder) or `command` (an executable)"
+                "{here}: needs `adapter` (an adapter folder) or `command` (an executable); only {} have built-in adapters",
+                crate::builtin::FAMILIES.join(", ")
             ),
         };
         Ok(source)
+    }
+
+    /// The family's adapter folder: `adapter` relative to the matrix file;
+    /// the built-in adapter of the family's name when neither `adapter` nor
+    /// `command` is given; and the built-in adapter of the folder's name when
+    /// `adapter = "adapters/<family>"` names a folder that is not there (a
+    /// matrix copied out of the wasm-compat repository).
+    fn adapter_dir(&self, name: &str, here: &str, base: &Path) -> Result<Option<PathBuf>> {
+        let builtin = |family: &str| {
+            crate::builtin::adapter_dir(&crate::fsutil::cache_dir(), family)
+                .with_context(|| format!("{here}: the built-in {family} adapter"))
+        };
+        match (&self.adapter, &self.command) {
+            (None, None) if crate::builtin::FAMILIES.contains(&name) => builtin(name).map(Some),
+            (Some(dir), _) => {
+                let path = base.join(dir);
+                let family = Path::new(dir).file_name().and_then(|f| f.to_str());
+                match family {
+                    Some(family)
+                        if !path.exists() && crate::builtin::FAMILIES.contains(&family) =>
+                    {
+                        builtin(family).map(Some)
+                    }
+                    _ => Ok(Some(path)),
+                }
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The family's versions, checked against its source.
@@ -567,7 +592,7 @@ impl Matrix {
             if name.contains('@') || name.contains('/') || name.is_empty() {
                 bail!("{here}: engine names may not contain `@` or `/`");
             }
-            let source = RawFamily::source(&fam, &here, &base)?;
+            let source = RawFamily::source(&fam, &name, &here, &base)?;
             let versions = fam.versions(&source, &here)?;
             let mut configs = BTreeMap::new();
             for (config, raw) in &fam.configs {

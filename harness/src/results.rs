@@ -17,6 +17,7 @@ use crate::interp::CaseRun;
 use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
+use crate::snapshot::Check;
 
 /// How a case went on one engine (or pair), judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -119,14 +120,10 @@ pub struct Ran {
 }
 
 /// The one judgement of a cell: the run, judged against the known-failure
-/// table, then against `snapshot_problem` (why the cell's, or its grid's,
-/// reviewed snapshot does not match, when it does not; `None` when it matches
-/// or the cell has none).
-pub fn decide(
-    ran: Ran,
-    expectations: &Expectations,
-    snapshot_problem: Option<String>,
-) -> CaseResult {
+/// table, then against what its (or its grid's) reviewed snapshot says: a
+/// good cell that differs from it fails; a failing cell whose failure the
+/// reviewed snapshot records is a known failure (reviewed and accepted).
+pub fn decide(ran: Ran, expectations: &Expectations, snapshot: Check) -> CaseResult {
     let (status, reason, directives) = match ran.run {
         CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
         CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
@@ -136,8 +133,15 @@ pub fn decide(
                 Some(why) => (Status::Error, Some(why)),
                 None => (status, reason),
             };
-            match snapshot_problem {
-                Some(problem) if status.is_good() => (Status::Fail, Some(problem), records),
+            match snapshot {
+                Check::Differs(problem) if status.is_good() => {
+                    (Status::Fail, Some(problem), records)
+                }
+                Check::Matches if status == Status::Fail => {
+                    let why = reason.unwrap_or_default();
+                    let why = format!("{why} (recorded in the reviewed snapshot)");
+                    (Status::KnownFailure, Some(why), records)
+                }
                 _ => (status, reason, records),
             }
         }
@@ -305,24 +309,27 @@ mod tests {
     fn a_status_is_decided_once_from_every_source() {
         let none = Expectations::default();
         assert_eq!(
-            decide(ran(vec![rec(Verdict::Pass)]), &none, None).status,
+            decide(ran(vec![rec(Verdict::Pass)]), &none, Check::NotKept).status,
             Status::Pass
         );
-        let snap = decide(ran(vec![rec(Verdict::Pass)]), &none, Some("differs".into()));
+        let differs = || Check::Differs("differs".into());
+        let snap = decide(ran(vec![rec(Verdict::Pass)]), &none, differs());
         assert_eq!(
             (snap.status, snap.reason.as_deref()),
             (Status::Fail, Some("differs"))
         );
         // A snapshot does not hide a crash behind a plain failure.
-        let crash = decide(
-            ran(vec![rec(Verdict::Crash)]),
-            &none,
-            Some("differs".into()),
-        );
+        let crash = decide(ran(vec![rec(Verdict::Crash)]), &none, differs());
         assert_eq!(crash.status, Status::Crash);
+        // A failure the reviewed snapshot records is known; one it does not,
+        // or one with no snapshot, is not.
+        let reviewed = decide(ran(vec![rec(Verdict::Fail)]), &none, Check::Matches);
+        assert_eq!(reviewed.status, Status::KnownFailure);
+        let fresh = decide(ran(vec![rec(Verdict::Fail)]), &none, Check::NotKept);
+        assert_eq!(fresh.status, Status::Fail);
         let mut unsupported = ran(Vec::new());
         unsupported.run = CaseRun::Unsupported("needs gc".into());
-        let u = decide(unsupported, &none, Some("differs".into()));
+        let u = decide(unsupported, &none, differs());
         assert_eq!(
             (u.status, u.reason.as_deref()),
             (Status::Unsupported, Some("needs gc"))

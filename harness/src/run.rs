@@ -22,6 +22,7 @@ use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::results::{compare_with_reference, decide, CaseResult, EngineEntry, Ran, RunResults};
+use crate::snapshot::{Check, Written};
 
 /// An engine ready to run: its adapter and what it said about itself.
 #[derive(Debug, Clone)]
@@ -160,20 +161,57 @@ pub fn parse_cases<'a, C: AsRef<Case>>(
 /// Whether and where a run compares cells with their reviewed snapshots.
 #[derive(Debug, Clone)]
 pub enum Snapshots {
-    /// Cases under `cases/` are compared with `snapshots/` in this folder.
+    /// Local cases inside this folder (the matrix's) are compared with its
+    /// `snapshots/`; a missing or different one is written beside as
+    /// `.snap.new`, for `wasm-compat review`.
     Compare(PathBuf),
+    /// As `Compare`, but a missing or different snapshot is written as the
+    /// reviewed one (`run --accept`).
+    Accept(PathBuf),
+    /// As `Compare`, writing nothing (`diff`, which may run versions the
+    /// matrix does not list).
+    Read(PathBuf),
     /// Not here (the test binary asserts them with insta itself).
     Skip,
 }
 
 impl Snapshots {
-    /// Why `text`, the snapshot `name` of `case`, differs from the reviewed one.
-    fn problem(&self, case: &Case, name: &str, text: &str) -> Option<String> {
-        match self {
-            Snapshots::Compare(root) if crate::snapshot::is_snapshotted(&case.name) => {
-                crate::snapshot::problem(&crate::snapshot::folder(root, &case.name), name, text)
+    /// What the snapshot `name` of `case` says of `text`; writes it (pending,
+    /// or accepted) when it differs.
+    fn check(&self, case: &Case, name: &str, text: &str, messages: &[String]) -> Check {
+        let (root, write, accept) = match self {
+            Snapshots::Compare(root) => (root, true, false),
+            Snapshots::Accept(root) => (root, true, true),
+            Snapshots::Read(root) => (root, false, false),
+            Snapshots::Skip => return Check::NotKept,
+        };
+        if !crate::snapshot::is_kept(root, case) {
+            return Check::NotKept;
+        }
+        let folder = crate::snapshot::folder(root, &case.name);
+        let hint = match write {
+            true => crate::snapshot::RUN_HINT,
+            false => "`wasm-compat run` writes the new one beside it for review",
+        };
+        let Some(problem) = crate::snapshot::problem(&folder, name, text, hint) else {
+            if write {
+                let _ = std::fs::remove_file(crate::snapshot::pending(&folder, name));
             }
-            _ => None,
+            return Check::Matches;
+        };
+        if !write {
+            return Check::Differs(problem);
+        }
+        let snap = Written {
+            case,
+            name,
+            text,
+            messages,
+        };
+        match crate::snapshot::write(root, &folder, &snap, !accept) {
+            Ok(()) if accept => Check::Matches,
+            Ok(()) => Check::Differs(problem),
+            Err(e) => Check::Differs(format!("{problem}\n{e:#}")),
         }
     }
 }
@@ -266,15 +304,16 @@ pub fn run_unit(
     match unit {
         Unit::Single(cell) => {
             let ran = run_cell(cell, engines, parsed, caps);
-            let problem = match &ran.run {
-                CaseRun::Ran(records) => snapshots.problem(
+            let check = match &ran.run {
+                CaseRun::Ran(records) => snapshots.check(
                     &cell.case,
                     &cell.id.engine.to_string(),
                     &crate::snapshot::render(records),
+                    &crate::snapshot::messages(records),
                 ),
-                _ => None,
+                _ => Check::NotKept,
             };
-            vec![decide(ran, expectations, problem)]
+            vec![decide(ran, expectations, check)]
         }
         Unit::Grid {
             family,
@@ -286,11 +325,12 @@ pub fn run_unit(
                 .map(|cell| run_cell(cell, engines, parsed, caps))
                 .collect();
             let grid = crate::snapshot::grid_of_runs(&runs);
-            let problem = snapshots
-                .problem(case, family, &grid)
-                .map(|p| format!("the {family} grid {p}"));
+            let check = match snapshots.check(case, family, &grid, &[]) {
+                Check::Differs(p) => Check::Differs(format!("the {family} grid {p}")),
+                other => other,
+            };
             runs.into_iter()
-                .map(|ran| decide(ran, expectations, problem.clone()))
+                .map(|ran| decide(ran, expectations, check.clone()))
                 .collect()
         }
     }

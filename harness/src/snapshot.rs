@@ -11,25 +11,49 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
+
+use crate::cases::Case;
 use crate::interp::CaseRun;
 use crate::matrix::EngineId;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
 use crate::results::{CaseResult, Ran, Status};
 
-/// How to accept changed snapshots; printed with every mismatch.
+/// How to accept changed snapshots in this repository's test binary;
+/// printed with every mismatch there.
 pub const UPDATE_HINT: &str =
     "review the change with `cargo insta review` (after `cargo install cargo-insta`), \
 or accept every change with `INSTA_UPDATE=always cargo test --release`";
 
-/// Whether case `name` has reviewed snapshots: the project's own cases under
-/// `cases/`, which `snapshots/` mirrors (spec cases and case folders elsewhere
-/// have none).
-pub fn is_snapshotted(name: &str) -> bool {
-    name.starts_with("cases/")
+/// How to accept changed snapshots after `wasm-compat run`; printed with
+/// every mismatch there.
+pub const RUN_HINT: &str = "the new snapshot is written beside it as `.snap.new`; \
+review each with `wasm-compat review`, or accept every one with `wasm-compat run --accept`";
+
+/// What a cell's snapshot says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The case keeps no snapshots (a spec case, a folder outside the project).
+    NotKept,
+    /// The reviewed snapshot is what the cell did.
+    Matches,
+    /// Missing or different: why, with the diff and how to accept it.
+    Differs(String),
+}
+
+/// Whether `case` keeps reviewed snapshots: every local case inside `root`,
+/// the folder of the matrix (spec cases, and case folders elsewhere run with
+/// `--cases`, are judged by their wast expectations alone).
+pub fn is_kept(root: &Path, case: &Case) -> bool {
+    let Some(path) = &case.path else {
+        return false;
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    canonical(path).starts_with(canonical(root))
 }
 
 /// The folder holding the snapshots of local case `case` (`cases/a/b.wast` ->
-/// `snapshots/a/b`).
+/// `snapshots/a/b`; `tests/wasm/c.wast` -> `snapshots/tests/wasm/c`).
 pub fn folder(root: &Path, case: &str) -> PathBuf {
     let rel = case.strip_prefix("cases/").unwrap_or(case);
     let rel = rel.strip_suffix(".wast").unwrap_or(rel);
@@ -212,23 +236,130 @@ pub fn render_grid(versions: &[String], cells: &BTreeMap<(String, String), Strin
 }
 
 /// Why `text` is not the stored snapshot `name` in `folder`, if it is not:
-/// missing, or different (with the diff and the update switch).
-pub fn problem(folder: &Path, name: &str, text: &str) -> Option<String> {
+/// missing, or different (with the diff and `hint`, how to accept it).
+pub fn problem(folder: &Path, name: &str, text: &str, hint: &str) -> Option<String> {
     let shown = folder.join(format!("{name}.snap"));
     match stored(folder, name) {
-        None => Some(format!(
-            "no reviewed snapshot {}; {UPDATE_HINT}",
-            shown.display()
-        )),
+        None => {
+            let kin = match kin(folder, name) {
+                Some((other, old)) if old == text.trim_end() => {
+                    format!(" (it would be the same as {other}'s)")
+                }
+                Some((other, old)) => format!(
+                    "; against the reviewed snapshot of {other}:\n{}",
+                    transcript_diff(&old, text.trim_end(), &other, name)
+                ),
+                None => String::new(),
+            };
+            Some(format!(
+                "no reviewed snapshot {}{kin}; {hint}",
+                shown.display()
+            ))
+        }
         Some(old) if old == text.trim_end() => None,
         Some(old) => {
             let diff = transcript_diff(&old, text.trim_end(), "reviewed", "now");
             Some(format!(
-                "differs from the reviewed snapshot {}:\n{diff}{UPDATE_HINT}",
+                "differs from the reviewed snapshot {}:\n{diff}{hint}",
                 shown.display()
             ))
         }
     }
+}
+
+/// The reviewed snapshot of the newest other version of `name`'s family
+/// and configuration in `folder` (what a version new to the matrix is best
+/// compared with), and its body.
+fn kin(folder: &Path, name: &str) -> Option<(String, String)> {
+    let id: EngineId = name.parse().ok()?;
+    let newest = std::fs::read_dir(folder)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let other: EngineId = file.strip_suffix(".snap")?.parse().ok()?;
+            (other.engine == id.engine && other.config == id.config && other != id).then_some(other)
+        })
+        .max_by(|a, b| a.version.cmp(&b.version))?;
+    let other = newest.to_string();
+    let body = stored(folder, &other)?;
+    Some((other, body))
+}
+
+/// One snapshot to write: what it is of, and the engines' words kept in its
+/// metadata (not compared).
+pub struct Written<'a> {
+    /// The case.
+    pub case: &'a Case,
+    /// The engine (or family, for a grid) it is of: the file's name.
+    pub name: &'a str,
+    /// The body.
+    pub text: &'a str,
+    /// The engines' messages (see [`messages`]).
+    pub messages: &'a [String],
+}
+
+/// The path of the pending (not yet reviewed) snapshot `name` in `folder`.
+pub fn pending(folder: &Path, name: &str) -> PathBuf {
+    folder.join(format!("{name}.snap.new"))
+}
+
+/// Write `snap` into `folder` in insta's file format, as the reviewed
+/// snapshot, or as the pending one (`.snap.new`) when `pending` is set.
+/// Accepting removes a pending file left from before. Atomic.
+pub fn write(root: &Path, folder: &Path, snap: &Written<'_>, as_pending: bool) -> Result<()> {
+    let quoted = |s: &str| serde_json::to_string(s).expect("a string serialises");
+    let mut text = format!(
+        "---\nsource: wasm-compat run\ndescription: {}\n",
+        quoted(&format!("{} on {}", snap.case.name, snap.name))
+    );
+    if !snap.messages.is_empty() {
+        text.push_str("info:\n");
+        for m in snap.messages {
+            text.push_str(&format!("  - {}\n", quoted(m)));
+        }
+    }
+    if let Some(input) = snap.case.path.as_deref() {
+        let input = input.strip_prefix(root).unwrap_or(input);
+        text.push_str(&format!(
+            "input_file: {}\n",
+            quoted(&input.to_string_lossy())
+        ));
+    }
+    text.push_str(&format!("---\n{}\n", snap.text.trim_end()));
+    let reviewed = folder.join(format!("{}.snap", snap.name));
+    let target = if as_pending {
+        pending(folder, snap.name)
+    } else {
+        reviewed
+    };
+    crate::fsutil::write_atomic(&target, text.as_bytes())
+        .with_context(|| format!("writing the snapshot {}", target.display()))?;
+    if !as_pending {
+        let _ = std::fs::remove_file(pending(folder, snap.name));
+    }
+    Ok(())
+}
+
+/// Every pending snapshot under `root`'s `snapshots/` folder, sorted.
+pub fn all_pending(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.to_string_lossy().ends_with(".snap.new") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("snapshots"), &mut out);
+    out.sort();
+    out
 }
 
 /// A unified diff of two transcripts (empty when they are equal).

@@ -41,7 +41,7 @@ fn report_and_diff_find_the_results_of_a_run_with_another_matrix() {
     let work = tempfile::tempdir().unwrap();
     let cwd = work.path();
     setup(&cwd.join("elsewhere"));
-    let run = wasm_compat(cwd, &["run", "--matrix", "elsewhere/m.toml"]);
+    let run = wasm_compat(cwd, &["run", "--accept", "--matrix", "elsewhere/m.toml"]);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
         run.status.success(),
@@ -98,7 +98,7 @@ fn without_the_go_toolchain_the_go_family_is_unsupported_and_the_rest_runs() {
     std::fs::write(dir.join("m.toml"), matrix).unwrap();
     let run = Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
         .current_dir(cwd)
-        .args(["run", "--matrix", "elsewhere/m.toml"])
+        .args(["run", "--accept", "--matrix", "elsewhere/m.toml"])
         .env("WASM_COMPAT_CACHE", cwd.join("cache"))
         .env("PATH", path_without_go())
         .output()

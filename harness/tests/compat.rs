@@ -107,7 +107,7 @@ fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
     );
     failures(&results)?;
     let case = unit.case();
-    if !snapshot::is_snapshotted(&case.name) {
+    if !snapshot::is_kept(&cx.root, case) {
         return Ok(());
     }
     match unit {

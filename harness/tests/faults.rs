@@ -277,7 +277,7 @@ fn a_real_fault_is_a_crash_of_its_case_only(
     .unwrap();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
         .current_dir(work.path())
-        .args(["run", "--matrix", "m.toml", "-j", "1"])
+        .args(["run", "--accept", "--matrix", "m.toml", "-j", "1"])
         .envs(env.iter().copied())
         .output()
         .unwrap();

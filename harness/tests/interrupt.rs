@@ -59,7 +59,7 @@ fn setup(dir: &Path) {
 fn run(dir: &Path, resume: bool) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-compat"));
     cmd.current_dir(dir)
-        .args(["run", "-j", "2", "--matrix"])
+        .args(["run", "--accept", "-j", "2", "--matrix"])
         .arg(dir.join("matrix.toml"))
         .arg("--results")
         .arg(dir.join("results.json"))

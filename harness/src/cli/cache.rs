@@ -32,6 +32,12 @@ enum Action {
         #[command(flatten)]
         matrix: super::MatrixArg,
     },
+    /// A key for a CI cache of the adapter builds: it changes when the
+    /// matrix file, the built-in adapter sources or wasm-compat do.
+    Key {
+        #[command(flatten)]
+        matrix: super::MatrixArg,
+    },
 }
 
 /// One cached build.
@@ -48,13 +54,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (matrix, all) = match &args.action {
         Action::List { matrix } => (matrix.load()?, false),
         Action::Prune { matrix, all } => (matrix.load()?, *all),
+        Action::Key { matrix } => {
+            println!("{}", key(&matrix.load()?)?);
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let builds = cached_builds(&builder, &matrix)?;
     match args.action {
         Action::List { .. } => list(&builder, &builds),
         Action::Prune { .. } => prune(&builder, &builds, all)?,
+        Action::Key { .. } => unreachable!("answered above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CI cache key of `matrix`: its file's digest, the built-in adapter
+/// sources' digest and wasm-compat's version.
+fn key(matrix: &Matrix) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let text = std::fs::read(&matrix.path)
+        .with_context(|| format!("reading {}", matrix.path.display()))?;
+    let digest = Sha256::digest(&text);
+    let matrix_digest: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{matrix_digest}",
+        env!("CARGO_PKG_VERSION"),
+        wasm_compat::builtin::digest()
+    ))
 }
 
 fn list(builder: &Builder, builds: &[Cached]) {

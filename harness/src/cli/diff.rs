@@ -97,7 +97,7 @@ fn run_missing(
         expectations: &expectations,
         jobs: super::cores(),
         progress,
-        snapshots: Snapshots::Compare(base.clone()),
+        snapshots: Snapshots::Read(base.clone()),
         shard: None,
         done: Vec::new(),
     };

@@ -8,13 +8,15 @@ mod cache;
 mod check;
 mod diff;
 mod fuzz;
+mod init;
 mod report;
+mod review;
 mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wasm_compat::builder::Builder;
 use wasm_compat::expectations::Expectations;
@@ -64,8 +66,14 @@ pub enum Command {
     /// family or with the reference is confirmed, shrunk and written as a
     /// case. Exits 1 when one was found.
     Fuzz(fuzz::Args),
-    /// Show or free the adapter build cache.
+    /// Show or free the adapter build cache, or print its CI cache key.
     Cache(cache::Args),
+    /// Review the pending snapshots `run` wrote where outcomes changed: each
+    /// diff shown, then accepted, rejected or skipped.
+    Review(review::Args),
+    /// Start using wasm-compat in a repository: write a matrix.toml, a
+    /// cases/ folder with one example, and a CI workflow.
+    Init(init::Args),
     /// Build (or find in the cache) the adapters of the matrix's engines.
     Build(build::Args),
 }
@@ -82,6 +90,8 @@ impl Command {
             Command::Check(args) => check::run(args, progress),
             Command::Fuzz(args) => fuzz::run(args, progress),
             Command::Cache(args) => cache::run(args),
+            Command::Init(args) => init::run(args),
+            Command::Review(args) => review::run(args),
             Command::Build(args) => build::run(args, progress),
         }
     }
@@ -90,19 +100,34 @@ impl Command {
 /// `--matrix`.
 #[derive(clap::Args, Clone)]
 pub struct MatrixArg {
-    /// The matrix file (default: matrix.toml at the repository root).
+    /// The matrix file (default: the nearest matrix.toml in the current
+    /// directory or above it).
     #[arg(long)]
     pub matrix: Option<PathBuf>,
 }
 
 impl MatrixArg {
-    /// The matrix file named, or the repository's own `matrix.toml`.
+    /// The matrix file named, or the nearest `matrix.toml`.
     pub fn load(&self) -> Result<Matrix> {
         match &self.matrix {
             Some(p) => Matrix::load(p),
-            None => Matrix::load(&fsutil::repo_root().join("matrix.toml")),
+            None => Matrix::load(&nearest_matrix()?),
         }
     }
+}
+
+/// The `matrix.toml` in the current directory or the closest folder above it.
+fn nearest_matrix() -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("the current directory")?;
+    cwd.ancestors()
+        .map(|dir| dir.join("matrix.toml"))
+        .find(|m| m.is_file())
+        .with_context(|| {
+            format!(
+                "no matrix.toml in {} or above it: `wasm-compat init` writes one, or pass --matrix",
+                cwd.display()
+            )
+        })
 }
 
 /// `--matrix` and `--engine`.

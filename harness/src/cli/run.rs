@@ -54,6 +54,10 @@ pub struct Args {
     /// folder behind, and that the harness's own memory stays stable.
     #[arg(long, value_name = "N")]
     soak: Option<usize>,
+    /// Write every snapshot that is missing or differs as the reviewed one
+    /// (snapshots/ beside the matrix), instead of failing for it.
+    #[arg(long)]
+    accept: bool,
     /// The known-failure table (default: expectations.toml beside the matrix).
     #[arg(long)]
     expectations: Option<PathBuf>,
@@ -109,7 +113,10 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         expectations: &expectations,
         jobs: args.jobs.unwrap_or_else(super::cores),
         progress,
-        snapshots: Snapshots::Compare(matrix.base_dir()),
+        snapshots: match args.accept {
+            true => Snapshots::Accept(matrix.base_dir()),
+            false => Snapshots::Compare(matrix.base_dir()),
+        },
         shard: args.shard,
         done,
     };
@@ -125,6 +132,15 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let outcome = execute(&builder, &job)?;
     print!("{}", wasm_compat::summary::render(&outcome));
     write_results(&path, &outcome)?;
+    let pending = wasm_compat::snapshot::all_pending(&matrix.base_dir());
+    if !pending.is_empty() {
+        eprintln!(
+            "wasm-compat: {} snapshot(s) pending review (`.snap.new`) under {}: \
+review each with `wasm-compat review`, or accept every one with `wasm-compat run --accept`",
+            pending.len(),
+            matrix.base_dir().join("snapshots").display(),
+        );
+    }
     if outcome.interrupted {
         eprintln!(
             "wasm-compat: interrupted; {} finished cell(s) written; `run --resume` runs the rest",

@@ -352,7 +352,7 @@ fn an_artifact_file_the_harness_cannot_write_is_a_harness_error_and_the_case_goe
         duration_ms: 0,
     };
     let expectations = crate::expectations::Expectations::default();
-    let result = crate::results::decide(ran, &expectations, None);
+    let result = crate::results::decide(ran, &expectations, crate::snapshot::Check::NotKept);
     assert_eq!(result.status, crate::results::Status::Error);
     assert!(result
         .reason

@@ -36,7 +36,7 @@ pub fn render(root: &Path, matrix: &Matrix, cases: &[Case]) -> Result<String> {
     super::markdown::table_head(&mut s, "case", &engines, ":-:");
     let mut details = String::new();
     let mut grids = String::new();
-    for case in cases.iter().filter(|c| snapshot::is_snapshotted(&c.name)) {
+    for case in cases.iter().filter(|c| snapshot::is_kept(root, c)) {
         let folder = snapshot::folder(root, &case.name);
         if case.cross_version {
             for family in matrix.families.keys() {

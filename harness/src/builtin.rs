@@ -1,0 +1,127 @@
+//! The adapters this binary carries: the sources of `adapters/` embedded at
+//! build time, written out once per content under the cache
+//! (`<cache>/sources/<digest>/`), so an installed `wasm-compat` builds its
+//! adapters in any folder, without this repository checked out beside the
+//! user's files. Builds are keyed by content, so a build from the embedded
+//! sources and one from a checkout of the same sources are the same build.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result};
+use include_dir::{include_dir, Dir, DirEntry};
+use sha2::{Digest, Sha256};
+
+static ADAPTERS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../adapters");
+
+/// The engine families with an adapter of their own here.
+pub const FAMILIES: [&str; 5] = ["wasmtime", "wasmi", "wasmer", "wazero", "node"];
+
+/// The CI workflow `init` writes (also `docs/ci/github-actions.yml`).
+pub const CI_WORKFLOW: &str = include_str!("../../docs/ci/github-actions.yml");
+
+/// Every embedded file, by its path under `adapters/`.
+fn files() -> Vec<(&'static Path, &'static [u8])> {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<(&'static Path, &'static [u8])>) {
+        for entry in dir.entries() {
+            match entry {
+                DirEntry::Dir(d) => walk(d, out),
+                DirEntry::File(f) => out.push((f.path(), f.contents())),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ADAPTERS, &mut out);
+    out.sort();
+    out
+}
+
+/// The digest of the embedded sources: the name of their folder.
+pub fn digest() -> &'static str {
+    static DIGEST: OnceLock<String> = OnceLock::new();
+    DIGEST.get_or_init(|| {
+        let mut hasher = Sha256::new();
+        for (path, contents) in files() {
+            hasher.update(path.to_string_lossy().as_bytes());
+            hasher.update(b"\0");
+            hasher.update(contents);
+            hasher.update(b"\0");
+        }
+        hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+/// The folder of `family`'s built-in adapter, written under `cache` if it is
+/// not there yet (atomically: a whole folder appears, or none).
+pub fn adapter_dir(cache: &Path, family: &str) -> Result<PathBuf> {
+    anyhow::ensure!(
+        FAMILIES.contains(&family),
+        "`{family}` has no built-in adapter (built in: {})",
+        FAMILIES.join(", ")
+    );
+    let root = cache.join("sources").join(digest());
+    if !root.is_dir() {
+        extract(&root).with_context(|| {
+            format!("writing the built-in adapter sources to {}", root.display())
+        })?;
+    }
+    Ok(root.join(family))
+}
+
+/// Write every embedded file under a temporary folder beside `root`, then
+/// move it into place (another process doing the same at once is fine).
+fn extract(root: &Path) -> Result<()> {
+    let parent = root.parent().context("sources folder has a parent")?;
+    std::fs::create_dir_all(parent)?;
+    let tmp = tempfile::tempdir_in(parent)?;
+    for (path, contents) in files() {
+        let to = tmp.path().join(path);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&to, contents)?;
+    }
+    match std::fs::rename(tmp.keep(), root) {
+        Ok(()) => Ok(()),
+        Err(_) if root.is_dir() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_is_written_out_once_with_its_manifest() {
+        let cache = tempfile::tempdir().unwrap();
+        for (family, manifest) in [
+            ("wasmtime", "Cargo.toml"),
+            ("wasmi", "Cargo.toml"),
+            ("wasmer", "Cargo.toml"),
+            ("wazero", "go.mod"),
+            ("node", "package.json"),
+        ] {
+            let dir = adapter_dir(cache.path(), family).unwrap();
+            assert!(dir.join(manifest).is_file(), "{}", dir.display());
+        }
+        // The Rust adapters find the protocol crate beside them.
+        let wasmi = adapter_dir(cache.path(), "wasmi").unwrap();
+        assert!(wasmi.join("../protocol/src/lib.rs").is_file());
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/wasmi/src/main.rs");
+        assert_eq!(
+            std::fs::read(wasmi.join("src/main.rs")).unwrap(),
+            std::fs::read(repo).unwrap(),
+            "the embedded sources are the repository's"
+        );
+        let sources: Vec<_> = std::fs::read_dir(cache.path().join("sources"))
+            .unwrap()
+            .collect();
+        assert_eq!(sources.len(), 1, "one folder, no temporary left");
+        let err = adapter_dir(cache.path(), "v8").unwrap_err().to_string();
+        assert!(err.contains("no built-in adapter"), "{err}");
+    }
+}
