@@ -145,3 +145,11 @@
 (compilation_cache "c")
 (cache_entries "c")
 (configure)
+
+;; `(module_file $m "modules/answer.wasm")` compiles and instantiates the
+;; binary module in that file (relative to the case's folder) as `$m`, like
+;; `(module $m binary ...)` with its bytes. A `.wasm` file in a case folder is
+;; also a case of its own: a smoke test that instantiates it with its imports
+;; stubbed and links to each export (see the README, "Your own modules").
+(module_file $answer "modules/answer.wasm")
+(assert_return (invoke $answer "answer") (i32.const 42))

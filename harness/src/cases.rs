@@ -291,7 +291,8 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
     Ok(out)
 }
 
-/// The `.wast` files under `dir`, named by their path relative to `root`, or
+/// The `.wast` files under `dir` (and the smoke cases of its `.wasm`
+/// files), named by their path relative to `root`, or
 /// for a folder outside `root` relative to the folder's parent (`misc/a.wast`
 /// for `/elsewhere/misc/a.wast`): a case's name is never an absolute path.
 /// A folder that is missing or holds no case is an error: an empty corpus must be loud.
@@ -308,6 +309,10 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
     for path in files {
         let rel = path.strip_prefix(base).unwrap_or(&path);
         let name = rel.to_string_lossy().replace('\\', "/");
+        if path.extension().is_some_and(|e| e == "wasm") {
+            out.push(smoke_case(name, &path));
+            continue;
+        }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading case {}", path.display()))?;
         if path
@@ -320,7 +325,7 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         }
     }
     if out.is_empty() {
-        bail!("no .wast case found under {}", dir.display());
+        bail!("no .wast or .wasm case found under {}", dir.display());
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
@@ -346,6 +351,28 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         cross_version: header.cross_version,
         unsupported: header.refused(),
         broken,
+    }
+}
+
+/// The smoke case of a plain `.wasm` file (see [`crate::smoke`]); a file
+/// that cannot be read is one broken case.
+fn smoke_case(name: String, path: &Path) -> Case {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let smoke = crate::smoke::case(&file, &bytes);
+            let mut case = local_case(name, smoke.text, path);
+            case.features = smoke.features;
+            case
+        }
+        Err(e) => {
+            let mut case = local_case(name, String::new(), path);
+            case.broken = Some(format!("{}: {e}", path.display()));
+            case
+        }
     }
 }
 
@@ -380,7 +407,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "wast")
+        } else if path.extension().is_some_and(|e| e == "wast" || e == "wasm")
             || path
                 .file_name()
                 .is_some_and(|f| f == boundaries::TABLE_FILE)
@@ -590,6 +617,6 @@ mod tests {
     fn an_empty_case_folder_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let err = local_cases(dir.path(), dir.path()).unwrap_err();
-        assert!(err.to_string().contains("no .wast case"), "{err}");
+        assert!(err.to_string().contains("no .wast or .wasm case"), "{err}");
     }
 }

@@ -244,11 +244,12 @@ fn float_text(nan: bool, negative: bool, payload: u64, decimal: impl Fn() -> Str
     }
 }
 
-/// A string as a wast string literal, every byte that is not plain escaped.
-fn quoted(s: &str) -> String {
+/// A string as a wast string literal: printable ASCII as it is, every other
+/// byte (and `"` and `\`) escaped.
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ' {
+        if (b.is_ascii_graphic() || b == b' ') && b != b'"' && b != b'\\' {
             out.push(b as char);
         } else {
             let _ = write!(out, "\\{b:02x}");

@@ -28,5 +28,6 @@ pub mod results;
 pub mod results_file;
 pub mod run;
 pub mod script;
+pub mod smoke;
 pub mod snapshot;
 pub mod summary;

@@ -23,6 +23,7 @@ mod bkw {
     wast::custom_keyword!(bit_flipped);
     wast::custom_keyword!(empty);
     wast::custom_keyword!(module_bytes);
+    wast::custom_keyword!(module_file);
     wast::custom_keyword!(bytes);
     wast::custom_keyword!(compilation_cache);
     wast::custom_keyword!(cache_entries);
@@ -117,6 +118,15 @@ pub enum Bound {
 
 /// The behaviour directives.
 pub enum BehaviourKind<'a> {
+    /// `(module_file $m "plugin.wasm")`: compile and instantiate the binary
+    /// module in that file (relative to the case's folder), like
+    /// `(module $m binary ...)` with the file's bytes.
+    ModuleFile {
+        /// Name of the instance.
+        module: Option<Id<'a>>,
+        /// The file, relative to the case's folder.
+        file: String,
+    },
     /// `(serialize $m "name")`: serialize module `$m` into the artifact `name`.
     Serialize {
         /// The module (a definition, or the module of an instance).
@@ -282,6 +292,7 @@ impl<'a> BehaviourKind<'a> {
     /// The directive's keyword.
     pub fn keyword(&self) -> &'static str {
         match self {
+            BehaviourKind::ModuleFile { .. } => "module_file",
             BehaviourKind::Serialize { .. } => "serialize",
             BehaviourKind::Deserialize {
                 via: Via::One(path),
@@ -520,7 +531,13 @@ fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
 /// A behaviour directive about modules, artifacts, caches and drops, if the
 /// item is one.
 fn parse_module_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>> {
-    let kind = if p.peek::<bkw::serialize>()? {
+    let kind = if p.peek::<bkw::module_file>()? {
+        p.parse::<bkw::module_file>()?;
+        BehaviourKind::ModuleFile {
+            module: p.parse()?,
+            file: string(p)?,
+        }
+    } else if p.peek::<bkw::serialize>()? {
         p.parse::<bkw::serialize>()?;
         BehaviourKind::Serialize {
             module: p.parse()?,

@@ -2,7 +2,7 @@
 //! passed, failed, were unsupported or crashed, the assertion pass rate, and how
 //! often the engine agreed with the reference.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::matrix::EngineId;
@@ -175,11 +175,7 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     behaviour_areas(results, &mut s);
-    let unexpected: Vec<&CaseResult> = results
-        .results
-        .iter()
-        .filter(|r| r.status.is_unexpected())
-        .collect();
+    let unexpected = unexpected_lines(&results.results);
     if unexpected.is_empty() {
         let _ = writeln!(
             s,
@@ -188,17 +184,8 @@ pub fn render(results: &RunResults) -> String {
         );
     } else {
         let _ = writeln!(s, "\n{} unexpected result(s):", unexpected.len());
-        for r in unexpected.iter().take(30) {
-            let first = r
-                .reason
-                .as_deref()
-                .unwrap_or("")
-                .lines()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" | ");
-            let first: String = first.chars().take(160).collect();
-            let _ = writeln!(s, "  {:?} {}/{}: {}", r.status, r.engine, r.case, first);
+        for line in unexpected.iter().take(30) {
+            let _ = writeln!(s, "  {line}");
         }
         if unexpected.len() > 30 {
             let _ = writeln!(
@@ -209,6 +196,53 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     s
+}
+
+/// One line per unexpected result, except that a case that is broken (the
+/// same error on every engine it ran on: it does not parse, a file it loads
+/// is missing) is one line, counted once.
+fn unexpected_lines(results: &[CaseResult]) -> Vec<String> {
+    let first_lines = |reason: Option<&str>| -> String {
+        let first = reason
+            .unwrap_or("")
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        first.chars().take(160).collect()
+    };
+    let mut errors: BTreeMap<(&str, Option<&str>), usize> = BTreeMap::new();
+    for r in results.iter().filter(|r| r.status == Status::Error) {
+        *errors.entry((&r.case, r.reason.as_deref())).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    let mut told: BTreeSet<(&str, Option<&str>)> = BTreeSet::new();
+    for r in results.iter().filter(|r| r.status.is_unexpected()) {
+        let key = (r.case.as_str(), r.reason.as_deref());
+        let same = if r.status == Status::Error {
+            errors[&key]
+        } else {
+            1
+        };
+        if same > 1 {
+            if told.insert(key) {
+                out.push(format!(
+                    "Error {} (the same on {same} engines): {}",
+                    r.case,
+                    first_lines(r.reason.as_deref())
+                ));
+            }
+            continue;
+        }
+        out.push(format!(
+            "{:?} {}/{}: {}",
+            r.status,
+            r.engine,
+            r.case,
+            first_lines(r.reason.as_deref())
+        ));
+    }
+    out
 }
 
 /// The behaviour areas (local case folders): per area and engine, how the
@@ -283,5 +317,58 @@ fn behaviour_areas(results: &RunResults, s: &mut String) {
         for line in grid.lines() {
             let _ = writeln!(s, "    {}", line.chars().take(96).collect::<String>());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(engine: &str, case: &str, status: Status, reason: &str) -> CaseResult {
+        CaseResult {
+            engine: engine.parse().unwrap(),
+            second: None,
+            case: case.into(),
+            suite: "cases".into(),
+            status,
+            reason: Some(reason.into()),
+            duration_ms: 0,
+            directives: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_broken_case_is_one_unexpected_result() {
+        let results = vec![
+            result(
+                "a@1.0.0",
+                "cases/bad.wast",
+                Status::Error,
+                "bad.wast:3:1: expected `(`",
+            ),
+            result(
+                "b@1.0.0",
+                "cases/bad.wast",
+                Status::Error,
+                "bad.wast:3:1: expected `(`",
+            ),
+            result("a@1.0.0", "cases/x.wast", Status::Fail, "differs"),
+            result(
+                "b@1.0.0",
+                "cases/x.wast",
+                Status::Error,
+                "adapter could not start",
+            ),
+            result("b@1.0.0", "cases/ok.wast", Status::Pass, ""),
+        ];
+        let lines = unexpected_lines(&results);
+        assert_eq!(
+            lines,
+            vec![
+                "Error cases/bad.wast (the same on 2 engines): bad.wast:3:1: expected `(`",
+                "Fail a@1.0.0/cases/x.wast: differs",
+                "Error b@1.0.0/cases/x.wast: adapter could not start",
+            ]
+        );
     }
 }

@@ -33,6 +33,12 @@ impl<'e, 'd> Session<'e, 'd> {
             BehaviourKind::OnSecond(items) => self.items_in(items, 1, self.observing()),
             BehaviourKind::Observe(items) => self.items_in(items, self.active(), true),
             BehaviourKind::Timed { label, items } => self.timed(at, label, items),
+            BehaviourKind::ModuleFile { module, .. } => {
+                if !self.skip_if_cannot_go_on(at) {
+                    let step = self.perform_module(at, b.span.offset(), *module);
+                    self.check(Assertion::new(at, Expect::Success), step);
+                }
+            }
             BehaviourKind::Deserialize {
                 module,
                 artifact,

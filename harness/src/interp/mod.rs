@@ -113,7 +113,8 @@ pub fn prepare<'a>(
     if let Some(refused) = refuse(&script, case) {
         return Err(refused);
     }
-    let encoded = encode_modules(&mut script.items);
+    let mut encoded = encode_modules(&mut script.items);
+    read_module_files(&script.items, case, &mut encoded).map_err(CaseRun::Error)?;
     Ok(Prepared { script, encoded })
 }
 
@@ -301,6 +302,38 @@ fn encode_modules(items: &mut [Item<'_>]) -> HashMap<usize, Result<Vec<u8>, Stri
         out.insert(offset, encoded.map_err(|e| e.to_string()));
     });
     out
+}
+
+/// The bytes of every `(module_file ...)`, read from beside the case and
+/// keyed like [`encode_modules`]; a file that cannot be read breaks the
+/// case, naming the directive and the file.
+fn read_module_files(
+    items: &[Item<'_>],
+    case: &Case,
+    out: &mut HashMap<usize, Result<Vec<u8>, String>>,
+) -> Result<(), String> {
+    use crate::script::BehaviourKind as B;
+    for item in items {
+        let Item::Behaviour(b) = item else { continue };
+        match &b.kind {
+            B::ModuleFile { file, .. } => {
+                let (line, col) = b.span.linecol_in(&case.text);
+                let at = format!("{}:{}:{}: module_file", case.name, line + 1, col + 1);
+                let dir = case.path.as_deref().and_then(Path::parent);
+                let dir =
+                    dir.ok_or_else(|| format!("{at}: a case with no folder loads no file"))?;
+                let bytes = std::fs::read(dir.join(file))
+                    .map_err(|e| format!("{at}: {}: {e}", dir.join(file).display()))?;
+                out.insert(b.span.offset(), Ok(bytes));
+            }
+            B::Repeat { items, .. }
+            | B::OnSecond(items)
+            | B::Observe(items)
+            | B::Timed { items, .. } => read_module_files(items, case, out)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn located(mut e: wast::Error, case: &Case) -> String {

@@ -140,7 +140,7 @@ impl<'e, 'd> Session<'e, 'd> {
     }
 
     /// `(module $m ...)`: compile and instantiate; `$m` names the instance.
-    fn perform_module(&mut self, at: At, offset: usize, name: Option<Id<'_>>) -> Step {
+    pub(super) fn perform_module(&mut self, at: At, offset: usize, name: Option<Id<'_>>) -> Step {
         let made = self.instantiate_at(offset);
         self.keep_instance(at, name, made)
     }
