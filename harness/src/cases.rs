@@ -33,6 +33,44 @@ pub struct Case {
     /// Why it is broken (a `;;!` header that does not parse), if it is: every
     /// cell of it is an error saying so, and the rest of the run goes on.
     pub broken: Option<String>,
+    /// The conventions of the runner its folder was written for.
+    pub conventions: Conventions,
+}
+
+/// The file in a case folder that declares the conventions of the runner
+/// its cases were written for; it applies to every case below it (the
+/// nearest one wins).
+pub const CONVENTIONS_FILE: &str = "conventions.toml";
+
+/// A folder's runner conventions ([`CONVENTIONS_FILE`]): TOML, unknown keys
+/// rejected. The spec suites and folders without the file keep the spec's
+/// own rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Conventions {
+    /// `(module $m ...)` is registered as `m` too, so later modules import
+    /// from it without a `register` (wasmtime's runner does this).
+    #[serde(default)]
+    pub register_named_modules: bool,
+    /// An `assert_trap`, `assert_exhaustion`, `assert_invalid`,
+    /// `assert_malformed`, `assert_unlinkable` or `assert_exception` also
+    /// passes when the engine failed with a message containing the expected
+    /// text, whatever kind it gave (wasmtime's runner matches messages);
+    /// the one place a message decides a verdict, and only where asked.
+    #[serde(default)]
+    pub match_messages: bool,
+    /// A folder named after a proposal (`simd`, `memory64`, `multi-memory`
+    /// or `multi_memory`) enables it for the cases below it.
+    #[serde(default)]
+    pub features_by_folder: bool,
+    /// Proposals enabled for every case here.
+    #[serde(default)]
+    pub features: Vec<Proposal>,
+    /// Proposals the corpus's runner switches off although engines have them
+    /// on: the protocol can only enable proposals, so every case here is
+    /// `unsupported`, naming this key.
+    #[serde(default)]
+    pub disabled: Vec<Proposal>,
 }
 
 impl Case {
@@ -52,6 +90,7 @@ impl Case {
             cross_version: false,
             unsupported: None,
             broken: None,
+            conventions: Conventions::default(),
         }
     }
 }
@@ -284,6 +323,7 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
                 cross_version: false,
                 unsupported: None,
                 broken: None,
+                conventions: Conventions::default(),
             });
         }
     }
@@ -306,11 +346,15 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         dir.parent().unwrap_or(dir)
     };
     let mut out = Vec::new();
+    let mut folders = FolderConventions::default();
     for path in files {
+        let before = out.len();
         let rel = path.strip_prefix(base).unwrap_or(&path);
         let name = rel.to_string_lossy().replace('\\', "/");
         if path.extension().is_some_and(|e| e == "wasm") {
             out.push(smoke_case(name, &path));
+            let found = folders.of(dir, &path);
+            apply(out.last_mut().expect("just pushed"), dir, &path, &found);
             continue;
         }
         let text = std::fs::read_to_string(&path)
@@ -323,12 +367,96 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         } else {
             out.push(local_case(name, text, &path));
         }
+        let found = folders.of(dir, &path);
+        for case in &mut out[before..] {
+            apply(case, dir, &path, &found);
+        }
     }
     if out.is_empty() {
         bail!("no .wast or .wasm case found under {}", dir.display());
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The conventions file that applies to each folder, read once each.
+#[derive(Default)]
+struct FolderConventions {
+    read: std::collections::HashMap<PathBuf, Result<Option<(PathBuf, Conventions)>, String>>,
+}
+
+impl FolderConventions {
+    /// The nearest conventions file between `file`'s folder and `root`
+    /// (the case folder), parsed; or why it does not parse.
+    fn of(&mut self, root: &Path, file: &Path) -> Result<Option<(PathBuf, Conventions)>, String> {
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            let found = self
+                .read
+                .entry(d.to_path_buf())
+                .or_insert_with(|| read_conventions(&d.join(CONVENTIONS_FILE)))
+                .clone();
+            if !matches!(found, Ok(None)) || d == root || !d.starts_with(root) {
+                return found;
+            }
+            dir = d.parent();
+        }
+        Ok(None)
+    }
+}
+
+fn read_conventions(path: &Path) -> Result<Option<(PathBuf, Conventions)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    toml::from_str(&text)
+        .map(|c| Some((path.to_path_buf(), c)))
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+}
+
+/// Give `case` (from `file` under the case folder `root`) its folder's
+/// conventions: features by folder and for the folder, switched-off
+/// proposals as a reason it cannot run; a file that does not parse breaks it.
+fn apply(
+    case: &mut Case,
+    root: &Path,
+    file: &Path,
+    found: &Result<Option<(PathBuf, Conventions)>, String>,
+) {
+    let (at, conventions) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return,
+        Err(why) => {
+            case.broken.get_or_insert_with(|| why.clone());
+            return;
+        }
+    };
+    let mut features = conventions.features.clone();
+    if conventions.features_by_folder {
+        let rel = file.parent().and_then(|p| p.strip_prefix(root).ok());
+        for part in rel.into_iter().flat_map(|r| r.iter()) {
+            let name = part.to_string_lossy().replace('_', "-");
+            if let Ok(p) = name.parse::<Proposal>() {
+                features.push(p);
+            }
+        }
+    }
+    for p in features {
+        if !case.features.contains(&p) {
+            case.features.push(p);
+        }
+    }
+    if !conventions.disabled.is_empty() && case.unsupported.is_none() {
+        let names: Vec<String> = conventions.disabled.iter().map(|p| p.to_string()).collect();
+        case.unsupported = Some(format!(
+            "`disabled = [{}]` in {}: the protocol enables proposals and cannot switch one off",
+            names.join(", "),
+            at.display()
+        ));
+    }
+    case.conventions = conventions.clone();
 }
 
 /// One local case from its name and text.
@@ -351,6 +479,7 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         cross_version: header.cross_version,
         unsupported: header.refused(),
         broken,
+        conventions: Conventions::default(),
     }
 }
 
@@ -611,6 +740,70 @@ mod tests {
             why.contains("cases/boundaries.toml") && why.contains("memroy"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn a_conventions_file_applies_below_it_and_the_nearest_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("misc");
+        for sub in ["simd", "multi_memory/deep", "plain", "off", "bad"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        let case = "(module)\n";
+        for file in [
+            "simd/a.wast",
+            "multi_memory/deep/b.wast",
+            "plain/c.wast",
+            "off/d.wast",
+            "bad/e.wast",
+            "top.wast",
+        ] {
+            std::fs::write(root.join(file), case).unwrap();
+        }
+        std::fs::write(
+            root.join(CONVENTIONS_FILE),
+            "register-named-modules = true\nmatch-messages = true\nfeatures-by-folder = true\nfeatures = [\"tail-call\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("off").join(CONVENTIONS_FILE),
+            "disabled = [\"simd\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("bad").join(CONVENTIONS_FILE),
+            "match-messagez = true\n",
+        )
+        .unwrap();
+        let cases = local_cases(dir.path(), &root).unwrap();
+        let get = |name: &str| cases.iter().find(|c| c.name == name).unwrap();
+        let simd = get("misc/simd/a.wast");
+        assert_eq!(simd.features, vec![Proposal::TailCall, Proposal::Simd]);
+        assert!(simd.conventions.register_named_modules && simd.conventions.match_messages);
+        assert_eq!(
+            get("misc/multi_memory/deep/b.wast").features,
+            vec![Proposal::TailCall, Proposal::MultiMemory]
+        );
+        assert_eq!(get("misc/plain/c.wast").features, vec![Proposal::TailCall]);
+        assert_eq!(get("misc/top.wast").features, vec![Proposal::TailCall]);
+        let off = get("misc/off/d.wast");
+        let why = off.unsupported.as_deref().unwrap();
+        assert!(
+            why.contains("disabled = [simd]") && why.contains("off/conventions.toml"),
+            "{why}"
+        );
+        assert!(
+            !off.conventions.match_messages,
+            "the nearest file wins, whole"
+        );
+        let bad = get("misc/bad/e.wast").broken.as_deref().unwrap();
+        assert!(
+            bad.contains("bad/conventions.toml") && bad.contains("match-messagez"),
+            "{bad}"
+        );
+        // Without the file, the spec's rules.
+        let plain = local_cases(dir.path(), &root.join("simd")).unwrap();
+        assert_eq!(plain[0].conventions, Conventions::default());
     }
 
     #[test]

@@ -283,14 +283,8 @@ pub fn case_text(header: &[String], bytes: &[u8], calls: &[Call]) -> String {
 /// A case for `text`, named `name`, needing `features`.
 fn case_of(name: &str, text: String, features: &[Proposal]) -> Case {
     Case {
-        name: name.to_string(),
-        suite: "fuzz".into(),
-        text,
         features: features.to_vec(),
-        path: None,
-        cross_version: false,
-        unsupported: None,
-        broken: None,
+        ..Case::from_text(name, "fuzz", text)
     }
 }
 

@@ -282,14 +282,8 @@ mod tests {
 
     fn case(name: &str, cross_version: bool) -> Arc<Case> {
         Arc::new(Case {
-            name: name.into(),
-            suite: "cases".into(),
-            text: String::new(),
-            features: Vec::new(),
-            path: None,
             cross_version,
-            unsupported: None,
-            broken: None,
+            ..Case::from_text(name, "cases", "")
         })
     }
 

@@ -26,21 +26,16 @@ fn fault_engine() -> EngineSpec {
 }
 
 fn case(name: &str, body: &str) -> Case {
-    Case {
-        name: format!("faults/{name}.wast"),
-        suite: "faults".into(),
-        text: format!(
+    Case::from_text(
+        format!("faults/{name}.wast"),
+        "faults",
+        format!(
             "(module (func (export \"id\") (param i32) (result i32) local.get 0))\n\
              (assert_return (invoke \"id\" (i32.const 7)) (i32.const 7))\n\
              {body}\n\
              (assert_return (invoke \"id\" (i32.const 8)) (i32.const 8))\n"
         ),
-        features: Vec::new(),
-        path: None,
-        cross_version: false,
-        unsupported: None,
-        broken: None,
-    }
+    )
 }
 
 fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {

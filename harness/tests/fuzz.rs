@@ -93,16 +93,7 @@ fn the_case_parser_never_panics_and_errors_have_a_location() {
         let Ok(buf) = wast::parser::ParseBuffer::new_with_lexer(lexer) else {
             return;
         };
-        let case = wasm_compat::cases::Case {
-            name: "fuzz.wast".into(),
-            suite: "fuzz".into(),
-            text: text.clone(),
-            features: Vec::new(),
-            path: None,
-            cross_version: false,
-            unsupported: None,
-            broken: None,
-        };
+        let case = wasm_compat::cases::Case::from_text("fuzz.wast", "fuzz", text.clone());
         if let Err(e) = wasm_compat::interp::parse_script(&buf, &case) {
             assert!(e.contains("fuzz.wast:"), "no location in {e:?}");
         }

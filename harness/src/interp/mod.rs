@@ -183,7 +183,7 @@ pub fn run_prepared(
         Ok(sides) => sides,
         Err(refused) => return refused,
     };
-    let inputs = CaseInputs::new(base, &prepared.encoded, workdir, &case.text);
+    let inputs = CaseInputs::new(base, &prepared.encoded, workdir, case);
     CaseRun::Ran(Session::new(sides, inputs).run(&prepared.script.items))
 }
 

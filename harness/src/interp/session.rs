@@ -13,9 +13,10 @@ use wast::token::{Id, Span};
 use super::handles::Handles;
 use super::measure::Measures;
 use super::step::{missing, Step};
-use super::verdict::{verdict, Expect, Judged};
+use super::verdict::{message_verdict, verdict, Expect, Judged};
 use super::window::Window;
 use crate::adapter::{Engine, Exchange};
+use crate::cases::{Case, Conventions};
 use crate::outcome::{Actual, DirectiveRecord, Verdict, OBSERVED};
 use crate::script::Item;
 
@@ -33,6 +34,8 @@ pub(super) struct Assertion<'r> {
     expect: Expect<'r>,
     /// `expect` in words, with the case's message.
     expected: String,
+    /// The case's text for the failure it expects (empty when none).
+    message: &'r str,
 }
 
 impl<'r> Assertion<'r> {
@@ -41,12 +44,13 @@ impl<'r> Assertion<'r> {
     }
 
     /// An assertion whose words include the case's `message` for the failure.
-    pub(super) fn with_message(at: At, expect: Expect<'r>, message: &str) -> Self {
+    pub(super) fn with_message(at: At, expect: Expect<'r>, message: &'r str) -> Self {
         let expected = expect.describe(message);
         Assertion {
             at,
             expect,
             expected,
+            message,
         }
     }
 }
@@ -218,6 +222,8 @@ pub(super) struct CaseInputs<'d> {
     pub encoded: &'d HashMap<usize, Result<Vec<u8>, String>>,
     /// The case's scratch folder: artifact files, compilation caches.
     pub workdir: PathBuf,
+    /// The conventions of the runner the case's folder was written for.
+    pub conventions: Conventions,
     lines: LineIndex,
 }
 
@@ -226,13 +232,14 @@ impl<'d> CaseInputs<'d> {
         base: EngineConfig,
         encoded: &'d HashMap<usize, Result<Vec<u8>, String>>,
         workdir: &Path,
-        text: &str,
+        case: &Case,
     ) -> Self {
         CaseInputs {
             base,
             encoded,
             workdir: workdir.to_path_buf(),
-            lines: LineIndex::new(text),
+            conventions: case.conventions.clone(),
+            lines: LineIndex::new(&case.text),
         }
     }
 
@@ -395,6 +402,7 @@ impl<'e, 'd> Session<'e, 'd> {
             at,
             expect,
             expected,
+            message,
         } = assertion;
         let actual = match step.into_actual() {
             Ok(actual) => actual,
@@ -408,7 +416,11 @@ impl<'e, 'd> Session<'e, 'd> {
             _ if self.observing => (Expect::Observed, OBSERVED.to_string()),
             expect => (expect, expected),
         };
-        let judged = verdict(&expect, &actual);
+        let by_message = self.case.conventions.match_messages;
+        let judged = match by_message.then(|| message_verdict(&expect, &actual, message)) {
+            Some(Some(judged)) => judged,
+            _ => verdict(&expect, &actual),
+        };
         self.record(at, expected, actual, judged);
     }
 

@@ -140,9 +140,17 @@ impl<'e, 'd> Session<'e, 'd> {
     }
 
     /// `(module $m ...)`: compile and instantiate; `$m` names the instance.
+    /// Under a folder's `register-named-modules` convention, `$m` is also
+    /// registered as `m`.
     pub(super) fn perform_module(&mut self, at: At, offset: usize, name: Option<Id<'_>>) -> Step {
         let made = self.instantiate_at(offset);
-        self.keep_instance(at, name, made)
+        let step = self.keep_instance(at, name, made);
+        match name {
+            Some(id) if step.is_done() && self.case.conventions.register_named_modules => {
+                self.perform_register(Some(id), id.name())
+            }
+            _ => step,
+        }
     }
 
     /// `(module definition $m ...)`: compile only.

@@ -388,8 +388,6 @@ fn on_second_runs_on_the_second_engine_and_the_first_goes_on_after() {
 (assert_return (invoke \"f\") (i32.const 7))";
     let case = Case {
         cross_version: true,
-        unsupported: None,
-        broken: None,
         ..case(text)
     };
     let answer = |n| calls_answer(ok(Reply::Values(vec![Value::I32(n)])));
@@ -557,4 +555,53 @@ fn only_a_case_of_standard_directives_may_share_a_process() {
     ] {
         assert!(!standard_only(other), "{other:?}");
     }
+}
+
+/// A folder's runner conventions: wasmtime's message rule passes a trap
+/// expectation met by an exhaustion with the expected text (the spec rule
+/// does not), and named modules are registered under their names.
+#[test]
+fn folder_conventions_match_messages_and_register_named_modules() {
+    let text = "(module $lib (func (export \"f\")))\n\
+                (assert_trap (invoke \"f\") \"call stack exhausted\")";
+    let exhausted = || {
+        let failure = Failure::new(FailureKind::Exhaustion, "wasm trap: call stack exhausted");
+        calls_answer(Exchange::Reply(Response::Err(failure)))
+    };
+    let strict = case(text);
+    let wasmtime_rules = Case {
+        conventions: crate::cases::Conventions {
+            match_messages: true,
+            register_named_modules: true,
+            ..Default::default()
+        },
+        ..case(text)
+    };
+    let mut engine = exhausted();
+    let records = ran(run_case(participants(&mut engine), &strict));
+    assert_eq!(records.last().unwrap().verdict, Verdict::Fail);
+    assert!(!engine
+        .requests
+        .iter()
+        .any(|r| matches!(r, Request::Register { .. })));
+
+    let mut engine = exhausted();
+    let records = ran(run_case(participants(&mut engine), &wasmtime_rules));
+    assert_eq!(
+        verdicts(&records),
+        vec![("module", Verdict::Pass), ("assert_trap", Verdict::Pass)]
+    );
+    assert!(engine
+        .requests
+        .iter()
+        .any(|r| matches!(r, Request::Register { name, .. } if name == "lib")));
+    // Another message still fails, by kind.
+    let other = "(module $lib (func (export \"f\")))\n(assert_trap (invoke \"f\") \"unreachable\")";
+    let mut engine = exhausted();
+    let other = Case {
+        text: other.into(),
+        ..wasmtime_rules.clone()
+    };
+    let records = ran(run_case(participants(&mut engine), &other));
+    assert_eq!(records.last().unwrap().verdict, Verdict::Fail);
 }

@@ -115,6 +115,35 @@ pub(super) fn verdict(expect: &Expect<'_>, actual: &Actual) -> Judged {
     }
 }
 
+/// Under a folder's `match-messages` convention: a pass when the directive
+/// expects the engine to fail and it failed with a message containing the
+/// case's text, whatever kind it gave; `None` leaves the verdict to kinds.
+pub(super) fn message_verdict(
+    expect: &Expect<'_>,
+    actual: &Actual,
+    message: &str,
+) -> Option<Judged> {
+    let expects_failure = matches!(
+        expect,
+        Expect::Trap(_)
+            | Expect::Exhaustion
+            | Expect::Exception
+            | Expect::CompileFailure
+            | Expect::Unlinkable
+    );
+    match actual {
+        Actual::Failure(f)
+            if expects_failure
+                && !message.is_empty()
+                && f.kind != FailureKind::Unsupported
+                && f.message.contains(message) =>
+        {
+            Some(PASS)
+        }
+        _ => None,
+    }
+}
+
 /// The verdict of outcomes judged alike whatever the directive expected: the
 /// engine or the harness broke, nothing ran, or the engine cannot do it.
 fn whatever_was_expected(actual: &Actual) -> Option<Judged> {
