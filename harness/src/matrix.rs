@@ -273,6 +273,15 @@ impl EngineId {
         }
     }
 
+    /// The family and configuration, without the version: `wasmtime`,
+    /// `wasmtime+winch` (the line of versions a table follows).
+    pub fn family_label(&self) -> String {
+        match &self.config {
+            None => self.engine.clone(),
+            Some(config) => format!("{}+{config}", self.engine),
+        }
+    }
+
     /// The version part of the name, with its configuration: `48.0.8+winch`.
     pub fn version_label(&self) -> String {
         match &self.config {

@@ -49,6 +49,11 @@ impl Outputs {
         self.dir.join("report")
     }
 
+    /// Where `site` publishes by default.
+    pub fn site_dir(&self) -> PathBuf {
+        self.dir.join("site")
+    }
+
     /// The benchmark's Markdown table.
     pub fn bench(&self) -> PathBuf {
         self.dir.join("bench.md")

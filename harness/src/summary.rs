@@ -66,6 +66,39 @@ impl Tally {
         self.count(Status::Crash) + self.count(Status::Timeout)
     }
 
+    /// The one outcome a heatmap square is coloured by, the worst present:
+    /// `crash` (or hang), `fail` (or xpass, error), `differs` (went as
+    /// expected, but some directive disagrees with the reference), `known`
+    /// (a known failure), `unsup` (nothing could run), else `pass`.
+    pub fn heat(&self) -> &'static str {
+        if self.crashed() > 0 {
+            "crash"
+        } else if self.failed() > 0 {
+            "fail"
+        } else if self.compared > self.agreed {
+            "differs"
+        } else if self.count(Status::KnownFailure) > 0 {
+            "known"
+        } else if self.passed() == 0 && self.count(Status::Unsupported) > 0 {
+            "unsup"
+        } else {
+            "pass"
+        }
+    }
+
+    /// The few characters a heatmap square shows: the count behind its
+    /// colour (failures, crashes, known failures), nothing for a pass.
+    pub fn mark(&self) -> String {
+        match self.heat() {
+            "crash" => self.crashed().to_string(),
+            "fail" => self.failed().to_string(),
+            "known" => self.count(Status::KnownFailure).to_string(),
+            "differs" => "≠".to_string(),
+            "unsup" => "–".to_string(),
+            _ => String::new(),
+        }
+    }
+
     /// The counts in short words for a table cell: `9 pass · 1 unsup · 98.6% =ref`.
     pub fn short(&self) -> String {
         let mut parts = vec![format!("{} pass", self.passed())];
@@ -335,6 +368,44 @@ mod tests {
             duration_ms: 0,
             directives: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_square_is_coloured_by_its_worst_outcome() {
+        let tally = |results: &[CaseResult]| {
+            let mut t = Tally::default();
+            results.iter().for_each(|r| t.add(r));
+            t
+        };
+        let pass = result("a@1.0.0", "x", Status::Pass, "");
+        let known = result("a@1.0.0", "y", Status::KnownFailure, "");
+        let fail = result("a@1.0.0", "z", Status::Fail, "");
+        let crash = result("a@1.0.0", "w", Status::Timeout, "");
+        let unsup = result("a@1.0.0", "v", Status::Unsupported, "");
+        assert_eq!(tally(&[pass.clone()]).heat(), "pass");
+        assert_eq!(tally(&[pass.clone()]).mark(), "");
+        assert_eq!(tally(&[pass.clone(), known.clone()]).heat(), "known");
+        assert_eq!(
+            tally(&[pass.clone(), known.clone(), fail.clone()]).heat(),
+            "fail"
+        );
+        let worst = tally(&[fail.clone(), fail, crash]);
+        assert_eq!((worst.heat(), worst.mark()), ("crash", "1".to_string()));
+        assert_eq!(tally(&[unsup.clone()]).heat(), "unsup");
+        assert_eq!(tally(&[unsup, pass.clone()]).heat(), "pass");
+        let mut differs = pass;
+        differs.directives = vec![crate::outcome::DirectiveRecord {
+            line: 1,
+            col: 1,
+            directive: "assert_return".into(),
+            second: false,
+            expected: String::new(),
+            actual: crate::outcome::Actual::Ok,
+            verdict: Verdict::Pass,
+            why: None,
+            agrees_with_reference: Some(false),
+        }];
+        assert_eq!(tally(&[differs]).heat(), "differs");
     }
 
     #[test]

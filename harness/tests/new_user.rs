@@ -99,6 +99,7 @@ fn init_run_accept_run_change_a_version_review() {
 
     let green = wasm_compat(dir, &["run"], "");
     assert!(green.status.success(), "{}", text(&green));
+    keep_in_history(dir, "1");
 
     // Another wasmi version: no reviewed snapshot of its own; compared with
     // the family's newest, pending, then accepted in review.
@@ -126,8 +127,42 @@ fn init_run_accept_run_change_a_version_review() {
     assert!(snaps(dir, ".snap.new").is_empty());
     let green = wasm_compat(dir, &["run"], "");
     assert!(green.status.success(), "{}", text(&green));
+    keep_in_history(dir, "2");
+
+    // The two runs as a site, published twice: the second replaces the first whole.
+    for _ in 0..2 {
+        let site = wasm_compat(dir, &["site", "history"], "");
+        assert!(site.status.success(), "{}", text(&site));
+    }
+    let out = dir.join("target/wasm-compat");
+    for page in [
+        "site/index.html",
+        "site/runs/1.html",
+        "site/runs/2.html",
+        "site/firsts.json",
+    ] {
+        assert!(out.join(page).is_file(), "no {page}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".site-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let firsts = std::fs::read_to_string(out.join("site/firsts.json")).unwrap();
+    assert!(firsts.contains("\"cases/example.wast\""), "{firsts}");
 
     ci_recipe(dir);
+}
+
+/// Keep the latest run's results in `history/` under `name`.
+fn keep_in_history(dir: &Path, name: &str) {
+    std::fs::create_dir_all(dir.join("history")).unwrap();
+    std::fs::copy(
+        dir.join("target/wasm-compat/results.json.gz"),
+        dir.join(format!("history/{name}.json.gz")),
+    )
+    .unwrap();
 }
 
 /// The `run:` commands of the CI workflow that call wasm-compat, in order,

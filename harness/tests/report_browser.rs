@@ -4,7 +4,7 @@
 //! transcript, and the test reads the outcome and the console from the dumped
 //! page. `.ci/run` installs Debian's `chromium` when it is missing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wasm_compat::matrix::EngineId;
@@ -106,24 +106,9 @@ fn chromium() -> PathBuf {
     );
 }
 
-#[test]
-fn the_html_report_works_in_headless_chromium() {
-    let mut run = fixture();
-    wasm_compat::results::compare_with_reference(&mut run.results, &id("demo@2.0.0"));
-    let table = Table::merge(&[LoadedRun {
-        path: PathBuf::from("fixture.json"),
-        run,
-    }])
-    .unwrap();
-    let page = html::render(&table, &[], &|| {});
-    assert!(
-        !page.contains(HOSTILE),
-        "a fixture string reached the page unescaped"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.html");
-    std::fs::write(&file, &page).unwrap();
-    let profile = dir.path().join("profile");
+/// Open `file` with `#selftest` in headless Chromium: the page's checks,
+/// Chromium's stderr and the dumped page.
+fn selftest(file: &Path, profile: &Path) -> (Vec<String>, String, String) {
     let out = Command::new(chromium())
         .args([
             "--headless",
@@ -139,21 +124,48 @@ fn the_html_report_works_in_headless_chromium() {
         .arg(format!("file://{}#selftest", file.display()))
         .output()
         .expect("starting chromium");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let selftest = dom
         .split("<pre id=\"selftest-result\">")
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
         .unwrap_or_else(|| panic!("the page did not run its selftest:\n{stderr}"));
-    let checks: Vec<&str> = selftest.lines().skip(1).collect();
-    assert_eq!(checks.len(), 7, "{selftest}");
-    assert!(checks.iter().all(|c| c.starts_with("ok ")), "{selftest}");
-    // No console message of level error, and the hostile strings stayed text.
+    let checks = selftest.lines().skip(1).map(str::to_string).collect();
+    // No console message of level error.
     assert!(
         !stderr.lines().any(|l| l.contains(":ERROR:CONSOLE")),
         "console errors:\n{stderr}"
     );
+    (checks, stderr, dom)
+}
+
+fn table_of(runs: &[LoadedRun]) -> Table {
+    Table::merge(runs).unwrap()
+}
+
+fn loaded(mut run: RunResults, name: &str) -> LoadedRun {
+    wasm_compat::results::compare_with_reference(&mut run.results, &id("demo@2.0.0"));
+    LoadedRun {
+        path: PathBuf::from(name),
+        run,
+    }
+}
+
+#[test]
+fn the_html_report_works_in_headless_chromium() {
+    let table = table_of(&[loaded(fixture(), "fixture.json")]);
+    let page = html::render(&table, &[], &|| {});
+    assert!(
+        !page.contains(HOSTILE),
+        "a fixture string reached the page unescaped"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &page).unwrap();
+    let (checks, _, dom) = selftest(&file, &dir.path().join("profile"));
+    assert_eq!(checks.len(), 10, "{checks:#?}");
+    assert!(checks.iter().all(|c| c.starts_with("ok ")), "{checks:#?}");
     assert!(
         !dom.contains("<script>window.hacked"),
         "a fixture string became markup"
@@ -161,5 +173,67 @@ fn the_html_report_works_in_headless_chromium() {
     assert!(
         !dom.contains("<img src=\"x\""),
         "a fixture string became markup"
+    );
+}
+
+/// The static site of two runs, the second with one cell changed: every
+/// view works from disk, and the first passing version per family is right.
+#[test]
+fn the_site_works_in_headless_chromium() {
+    let first = fixture();
+    let mut second = fixture();
+    second.started_unix += 86_400;
+    for r in &mut second.results {
+        if r.engine == id("demo@1.0.0") && r.case == "cases/area/one.wast" {
+            r.status = Status::Fail;
+            r.reason = Some(format!("now fails {HOSTILE}"));
+        }
+    }
+    let runs = [loaded(first, "a.json"), loaded(second, "b.json")];
+    let files = wasm_compat::report::site::render(&runs).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in &files {
+        // Pages escape; firsts.json is data, its strings as they are.
+        assert!(
+            rel.ends_with(".json") || !text.contains(HOSTILE),
+            "{rel}: a fixture string reached the page unescaped"
+        );
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    for page in ["index.html", "runs/1.html", "runs/2.html", "firsts.json"] {
+        assert!(dir.path().join(page).is_file(), "no {page}");
+    }
+    let (checks, _, dom) = selftest(&dir.path().join("index.html"), &dir.path().join("profile"));
+    assert_eq!(checks.len(), 11, "{checks:#?}");
+    assert!(checks.iter().all(|c| c.starts_with("ok ")), "{checks:#?}");
+    assert!(
+        dom.contains("1 cell(s) changed"),
+        "the diff of the two runs names one change"
+    );
+    assert!(
+        !dom.contains("<script>window.hacked"),
+        "a fixture string became markup"
+    );
+    let firsts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("firsts.json")).unwrap())
+            .unwrap();
+    // In the merged table (the later run wins), demo@1.0.0 fails one.wast, so
+    // 2.0.0 is demo's first passing version; the hostile case passes on 1.0.0 only.
+    assert_eq!(
+        firsts["cases"]["cases/area/one.wast"]["demo"], "2.0.0",
+        "{firsts}"
+    );
+    assert_eq!(
+        firsts["cases"]["cases/area/one.wast"]["other"], "0.1.0",
+        "{firsts}"
+    );
+    let hostile = format!("cases/area/{HOSTILE}.wast");
+    assert_eq!(firsts["cases"][&hostile]["demo"], "1.0.0", "{firsts}");
+    assert_eq!(
+        firsts["cases"][&hostile]["other"],
+        serde_json::Value::Null,
+        "{firsts}"
     );
 }

@@ -12,6 +12,7 @@ mod init;
 mod report;
 mod review;
 mod run;
+mod site;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,10 @@ pub enum Command {
     /// family or with the reference is confirmed, shrunk and written as a
     /// case. Exits 1 when one was found.
     Fuzz(fuzz::Args),
+    /// Turn results of successive runs into a static site: heatmap per
+    /// engine version and area, per-case history, diff between any two runs,
+    /// first passing version per family (also as JSON).
+    Site(site::Args),
     /// Show or free the adapter build cache, or print its CI cache key.
     Cache(cache::Args),
     /// Review the pending snapshots `run` wrote where outcomes changed: each
@@ -91,6 +96,7 @@ impl Command {
             Command::Fuzz(args) => fuzz::run(args, progress),
             Command::Cache(args) => cache::run(args),
             Command::Init(args) => init::run(args),
+            Command::Site(args) => site::run(args),
             Command::Review(args) => review::run(args),
             Command::Build(args) => build::run(args, progress),
         }

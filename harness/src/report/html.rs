@@ -38,8 +38,12 @@ struct Area {
 
 #[derive(Serialize)]
 struct SquareView {
+    /// The counts in words, shown on hover.
     text: String,
-    bad: bool,
+    /// The outcome the square is coloured by (`Tally::heat`).
+    heat: &'static str,
+    /// The few characters it shows.
+    mark: String,
 }
 
 #[derive(Serialize)]
@@ -67,7 +71,7 @@ struct Grid {
 }
 
 /// JSON made safe to sit inside a `<script>` element.
-fn script_json<T: Serialize>(value: &T) -> String {
+pub(super) fn script_json<T: Serialize>(value: &T) -> String {
     let text = serde_json::to_string(value).expect("report data serializes");
     text.replace('<', "\\u003c")
         .replace('>', "\\u003e")
@@ -134,7 +138,8 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
                     .map(|(e, t)| {
                         let view = SquareView {
                             text: t.short(),
-                            bad: t.failed() > 0 || t.crashed() > 0,
+                            heat: t.heat(),
+                            mark: t.mark(),
                         };
                         (e.to_string(), view)
                     })
@@ -176,7 +181,55 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
             .collect(),
         history,
     };
-    TEMPLATE.replace("__DATA__", &script_json(&page))
+    page_text(TEMPLATE, &script_json(&page))
+}
+
+/// The look both pages share: the heatmap's colours, the grid, the legend.
+const STYLE: &str = r#"body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; }
+th { background: #f4f4f4; position: sticky; top: 0; }
+th.engine { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 500; font-size: 12px; padding: 4px 2px; }
+td.area { cursor: pointer; font-weight: 600; white-space: nowrap; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
+td.area::before { content: "▸ "; } tr.open td.area::before { content: "▾ "; }
+td.file { padding-left: 1.6em; font-family: ui-monospace, monospace; white-space: nowrap; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
+td.sq, td.cell { width: 1.7em; min-width: 1.7em; text-align: center; font-size: 11px; padding: 2px 1px; white-space: nowrap; }
+.pass { background: #a5d6a7; } .known { background: #dce775; } .differs { background: #ffcc80; }
+.fail, .xpass, .error { background: #ef9a9a; } .crash, .timeout { background: #ce93d8; } .unsup { background: #eeeeee; color: #777; } .none { background: #fff; }
+#legend span { display: inline-block; padding: 1px 8px; margin-right: 4px; border: 1px solid #ccc; }
+pre { background: #f8f8f8; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 30em; }"#;
+
+/// What both pages (this report and the site) start their script with:
+/// console errors kept for `#selftest`, the embedded data, and `el`, the one
+/// way a string reaches the page (as text).
+const PRELUDE: &str = r#""use strict";
+const consoleErrors = [];
+window.addEventListener("error", (e) => consoleErrors.push(String(e.message)));
+const originalError = console.error;
+console.error = function (...args) { consoleErrors.push(args.join(" ")); originalError.apply(console, args); };
+
+const data = JSON.parse(document.getElementById("data").textContent);
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+// The end of a `#selftest`: a clean console is its last check.
+function selftestDone(results) {
+  results.push((consoleErrors.length === 0 ? "ok " : "FAIL ") + "no console error");
+  const out = document.getElementById("selftest-result");
+  out.hidden = false;
+  out.textContent = "selftest\n" + results.join("\n") + (consoleErrors.length ? "\nerrors: " + consoleErrors.join(" | ") : "");
+}"#;
+
+/// A page `template` with its script's prelude and its `data` in place.
+pub(super) fn page_text(template: &str, data: &str) -> String {
+    template
+        .replace("__STYLE__", STYLE)
+        .replace("__PRELUDE__", PRELUDE)
+        .replace("__DATA__", data)
 }
 
 const TEMPLATE: &str = r##"<!DOCTYPE html>
@@ -186,19 +239,9 @@ const TEMPLATE: &str = r##"<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wasm-compat report</title>
 <style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-table { border-collapse: collapse; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; }
-th { background: #f4f4f4; position: sticky; top: 0; }
-td.area { cursor: pointer; font-weight: 600; white-space: nowrap; }
-td.area::before { content: "▸ "; } tr.open td.area::before { content: "▾ "; }
-td.file { padding-left: 1.6em; font-family: ui-monospace, monospace; white-space: nowrap; }
-td.cell { cursor: pointer; white-space: nowrap; }
-.pass { background: #e8f5e9; } .known { background: #f1f8e9; } .unsup { color: #777; }
-.fail, .xpass, .error { background: #ffebee; } .crash, .timeout { background: #fce4ec; }
-.bad { background: #ffebee; } .differs::after { content: " ≠ref"; color: #b26a00; }
-pre { background: #f8f8f8; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 30em; }
+__STYLE__
+td.cell { cursor: pointer; }
+td.cell.differs-ref { box-shadow: inset 0 -3px 0 #e65100; }
 #filter label { margin-right: 1em; white-space: nowrap; }
 #detail { border-top: 2px solid #888; margin-top: 1.5em; }
 dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { margin-left: 9em; }
@@ -210,7 +253,8 @@ dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { m
 <h2>Engines</h2>
 <div id="filter"></div>
 <h2>Summary</h2>
-<p>Click an area to list its files; click a cell for its transcript.</p>
+<p id="legend"><span class="pass">pass</span><span class="known">known failure</span><span class="differs">differs from the reference</span><span class="fail">fail</span><span class="crash">crash or hang</span><span class="unsup">unsupported</span></p>
+<p>A square is coloured by its worst outcome and shows its count; hover for the numbers. Click an area to list its files; click a cell for its transcript.</p>
 <table id="grid"><thead><tr id="head"><th>area / file</th></tr></thead><tbody id="body"></tbody></table>
 <section id="detail" hidden>
 <h2 id="detail-title"></h2>
@@ -224,19 +268,7 @@ dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { m
 <pre id="selftest-result" hidden></pre>
 <script type="application/json" id="data">__DATA__</script>
 <script>
-"use strict";
-const consoleErrors = [];
-window.addEventListener("error", (e) => consoleErrors.push(String(e.message)));
-const originalError = console.error;
-console.error = function (...args) { consoleErrors.push(args.join(" ")); originalError.apply(console, args); };
-
-const data = JSON.parse(document.getElementById("data").textContent);
-function el(tag, attrs, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+__PRELUDE__
 document.title = data.title;
 document.getElementById("title").textContent = data.title;
 const meta = document.getElementById("meta");
@@ -259,7 +291,7 @@ function setColumn(i, shown) {
 }
 
 const head = document.getElementById("head");
-data.engines.forEach((engine, i) => head.appendChild(el("th", { "data-column": String(i) }, engine)));
+data.engines.forEach((engine, i) => head.appendChild(el("th", { "data-column": String(i), class: "engine", title: engine }, engine)));
 const body = document.getElementById("body");
 data.areas.forEach((area, a) => {
   const row = el("tr", { "data-area": String(a) });
@@ -267,11 +299,14 @@ data.areas.forEach((area, a) => {
   row.appendChild(name);
   data.engines.forEach((engine, i) => {
     const square = area.squares[engine];
-    row.appendChild(el("td", { "data-column": String(i), class: square && square.bad ? "bad" : "" }, square ? square.text : "-"));
+    const td = el("td", { "data-column": String(i), class: "sq " + (square ? square.heat : "none") }, square ? square.mark : "");
+    td.title = engine + ": " + (square ? square.text : "no cell");
+    row.appendChild(td);
   });
   name.addEventListener("click", () => toggleArea(a, row));
   body.appendChild(row);
 });
+const SYMBOLS = { pass: "✓", known: "k", fail: "✗", xpass: "!", error: "E", unsup: "–", crash: "✕", timeout: "T" };
 function toggleArea(a, row) {
   const open = !row.classList.contains("open");
   row.classList.toggle("open", open);
@@ -284,7 +319,8 @@ function toggleArea(a, row) {
     tr.appendChild(el("td", { class: "file" }, file.case));
     data.engines.forEach((engine, i) => {
       const cell = file.cells[engine];
-      const td = el("td", { "data-column": String(i), class: cell ? "cell " + cell.status + (cell.differs ? " differs" : "") : "" }, cell ? cell.status : "-");
+      const td = el("td", { "data-column": String(i), class: cell ? "cell " + cell.status + (cell.differs ? " differs-ref" : "") : "" }, cell ? SYMBOLS[cell.status] || "?" : "");
+      td.title = engine + ": " + (cell ? cell.status + (cell.differs ? ", differs from the reference" : "") + (cell.reason ? " (" + cell.reason.split("\n")[0] + ")" : "") : "no cell");
       if (cell) td.addEventListener("click", () => showCell(file.case, engine, cell));
       const box = document.querySelector('input[data-column="' + i + '"]');
       if (box && !box.checked) td.style.display = "none";
@@ -335,10 +371,12 @@ function selftest() {
   if (cell) cell.click();
   const transcriptText = document.getElementById("detail-transcript").textContent;
   check("a cell opens its transcript", !document.getElementById("detail").hidden && transcriptText.length > 0);
-  check("no console error", consoleErrors.length === 0);
-  const out = document.getElementById("selftest-result");
-  out.hidden = false;
-  out.textContent = "selftest\n" + results.join("\n") + (consoleErrors.length ? "\nerrors: " + consoleErrors.join(" | ") : "");
+  const squares = body.querySelectorAll("td.sq");
+  const heats = ["pass", "known", "differs", "fail", "crash", "unsup", "none"];
+  check("every square is coloured by an outcome", squares.length > 0 && [...squares].every((td) => heats.some((h) => td.classList.contains(h))));
+  check("a square shows its numbers on hover", [...squares].every((td) => td.title.length > 0));
+  check("the grid fits a laptop screen", document.getElementById("grid").getBoundingClientRect().width <= 1366);
+  selftestDone(results);
 }
 if (location.hash === "#selftest") selftest();
 </script>

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod site;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

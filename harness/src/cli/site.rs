@@ -1,0 +1,73 @@
+//! `wasm-compat site`: a folder of results from successive runs into a
+//! static site, published atomically (the whole new site replaces the old
+//! one by renames; a reader never sees a half-written one).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use wasm_compat::outputs::Outputs;
+use wasm_compat::report;
+
+/// `site`'s arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Results files, or folders of them (a history of runs); default:
+    /// target/wasm-compat/results.json.gz.
+    results: Vec<PathBuf>,
+    /// The folder the site is published to (default: target/wasm-compat/site).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Render and publish.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let outputs = Outputs::from_env();
+    let inputs = if args.results.is_empty() {
+        vec![outputs.results(None)]
+    } else {
+        args.results
+    };
+    let runs = report::load(&inputs)?;
+    let files = report::site::render(&runs)?;
+    let out = args.out.unwrap_or_else(|| outputs.site_dir());
+    publish(&out, &files)?;
+    println!(
+        "site of {} run(s): {} (open index.html)",
+        runs.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write `files` into a fresh folder beside `out`, then put it in `out`'s
+/// place: the old site is renamed away first and deleted after.
+fn publish(out: &Path, files: &[(String, String)]) -> Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    let fresh = tempfile::Builder::new()
+        .prefix(".site-new-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("a temporary folder in {}", parent.display()))?;
+    for (rel, text) in files {
+        let path = fresh.path().join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let old = parent.join(format!(".site-old-{}", std::process::id()));
+    let had_old = out.exists();
+    if had_old {
+        std::fs::rename(out, &old)
+            .with_context(|| format!("moving the old {} aside", out.display()))?;
+    }
+    std::fs::rename(fresh.keep(), out).with_context(|| format!("publishing {}", out.display()))?;
+    if had_old {
+        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! `wasm-compat site`: a static site from the results of successive runs
+//! (no server; it works from disk and from any static host). `index.html`
+//! holds every run's status of every cell, compactly, and draws from it the
+//! heatmap per engine version and area, a case's history across runs, the
+//! diff between any two runs, "passed by N engines", filters by area and
+//! proposal, and the first version of each family that passes each proposal
+//! and behaviour case (also `firsts.json`); `runs/<n>.html` is each run's
+//! full report, with transcripts. Opening `index.html#selftest` makes the
+//! page exercise itself, as the report does.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{area_of, disagrees, html, utc_date, LoadedRun, Table};
+use crate::matrix::EngineId;
+use crate::results::{CaseResult, Status};
+
+/// The files of a site: path relative to its folder, contents.
+pub type Files = Vec<(String, String)>;
+
+/// Per family (`wasmtime`, `wasmtime+winch`): the first version that
+/// passes, or `None` when none of those run does.
+pub type FirstByFamily = BTreeMap<String, Option<String>>;
+
+/// The first passing version per family of each spec proposal (every case of
+/// `proposals/<name>` passes) and of each behaviour case.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct Firsts {
+    /// Proposal name -> family -> first version.
+    pub proposals: BTreeMap<String, FirstByFamily>,
+    /// Behaviour case -> family -> first version.
+    pub cases: BTreeMap<String, FirstByFamily>,
+}
+
+#[derive(Serialize)]
+struct RunView {
+    label: String,
+    source: String,
+    page: String,
+}
+
+#[derive(Serialize)]
+struct CaseView {
+    name: String,
+    area: String,
+    proposal: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SiteData<'a> {
+    title: String,
+    reference: String,
+    runs: Vec<RunView>,
+    engines: Vec<String>,
+    cases: Vec<CaseView>,
+    /// `[run][engine]`: one character per case (see [`status_char`]).
+    statuses: Vec<Vec<String>>,
+    firsts: &'a Firsts,
+}
+
+/// One character for a cell's status, upper case when a directive
+/// disagrees with the reference; `.` for no cell.
+fn status_char(r: Option<&CaseResult>) -> char {
+    let Some(r) = r else { return '.' };
+    let c = match r.status {
+        Status::Pass => 'p',
+        Status::KnownFailure => 'k',
+        Status::Fail => 'f',
+        Status::Xpass => 'x',
+        Status::Error => 'e',
+        Status::Unsupported => 'u',
+        Status::Crash => 'c',
+        Status::Timeout => 't',
+    };
+    if disagrees(r) {
+        c.to_ascii_uppercase()
+    } else {
+        c
+    }
+}
+
+/// The proposal a case belongs to: the spec suite `proposals/<name>`.
+fn proposal_of(r: &CaseResult) -> Option<String> {
+    r.case
+        .starts_with("spec/")
+        .then(|| r.suite.strip_prefix("proposals/").map(str::to_string))
+        .flatten()
+}
+
+/// The site of `runs` (oldest first): its files.
+pub fn render(runs: &[LoadedRun]) -> Result<Files> {
+    let merged = Table::merge(runs)?;
+    let tables: Vec<Table> = runs
+        .iter()
+        .map(|run| Table::merge(std::slice::from_ref(run)))
+        .collect::<Result<_>>()?;
+    let engines: Vec<EngineId> = merged.engine_order().to_vec();
+    let names = merged.case_names();
+    let cases: Vec<CaseView> = names
+        .iter()
+        .map(|name| {
+            let any = engines.iter().find_map(|e| merged.cell(e, name));
+            CaseView {
+                name: name.clone(),
+                area: any.map(area_of).unwrap_or_default(),
+                proposal: any.and_then(proposal_of),
+            }
+        })
+        .collect();
+    let statuses = tables
+        .iter()
+        .map(|t| {
+            engines
+                .iter()
+                .map(|e| names.iter().map(|c| status_char(t.cell(e, c))).collect())
+                .collect()
+        })
+        .collect();
+    let firsts = firsts(&merged);
+    let mut files: Files = Vec::new();
+    let mut run_views = Vec::new();
+    for (i, (run, table)) in runs.iter().zip(&tables).enumerate() {
+        let page = format!("runs/{}.html", i + 1);
+        files.push((page.clone(), html::render(table, &[], &|| {})));
+        run_views.push(RunView {
+            label: utc_date(run.run.started_unix),
+            source: run.path.display().to_string(),
+            page,
+        });
+    }
+    let data = SiteData {
+        title: format!(
+            "wasm-compat: {} run(s), latest {}",
+            runs.len(),
+            utc_date(merged.started_unix)
+        ),
+        reference: merged.reference.to_string(),
+        runs: run_views,
+        engines: engines.iter().map(|e| e.to_string()).collect(),
+        cases,
+        statuses,
+        firsts: &firsts,
+    };
+    files.push((
+        "index.html".into(),
+        html::page_text(TEMPLATE, &html::script_json(&data)),
+    ));
+    files.push((
+        "firsts.json".into(),
+        serde_json::to_string_pretty(&firsts)? + "\n",
+    ));
+    Ok(files)
+}
+
+/// The first passing version per family, over the merged cells.
+pub fn firsts(table: &Table) -> Firsts {
+    // family -> versions in order
+    let mut families: BTreeMap<String, Vec<&EngineId>> = BTreeMap::new();
+    for e in table.engine_order() {
+        families.entry(e.family_label()).or_default().push(e);
+    }
+    let good = |r: Option<&CaseResult>| r.is_some_and(|r| r.status == Status::Pass);
+    let mut by_proposal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut behaviour: Vec<String> = Vec::new();
+    for case in table.case_names() {
+        let any = table
+            .engine_order()
+            .iter()
+            .find_map(|e| table.cell(e, &case));
+        match any.and_then(proposal_of) {
+            Some(p) => {
+                by_proposal.entry(p).or_default().insert(case);
+            }
+            None if !case.starts_with("spec/") => behaviour.push(case),
+            None => {}
+        }
+    }
+    let first = |passes: &dyn Fn(&EngineId) -> bool| -> FirstByFamily {
+        families
+            .iter()
+            .map(|(family, versions)| {
+                let v = versions
+                    .iter()
+                    .find(|e| passes(e))
+                    .map(|e| e.version.to_string());
+                (family.clone(), v)
+            })
+            .collect()
+    };
+    Firsts {
+        proposals: by_proposal
+            .iter()
+            .map(|(p, cases)| {
+                let passes = |e: &EngineId| cases.iter().all(|c| good(table.cell(e, c)));
+                (p.clone(), first(&passes))
+            })
+            .collect(),
+        cases: behaviour
+            .iter()
+            .map(|c| {
+                let passes = |e: &EngineId| good(table.cell(e, c));
+                (c.clone(), first(&passes))
+            })
+            .collect(),
+    }
+}
+
+const TEMPLATE: &str = include_str!("site.html");
