@@ -193,6 +193,7 @@ case_header! {
     accepted {
         hogs_memory,
         spec_test,
+        branch_hinting,
     }
     refused {
         nan_canonicalization => "NaN canonicalisation is an engine setting the protocol has no request for",
@@ -206,6 +207,7 @@ case_header! {
         component_model_gc => "components are not run by wasm-compat (core engines only)",
         component_model_map => "components are not run by wasm-compat (core engines only)",
         component_model_fixed_length_lists => "components are not run by wasm-compat (core engines only)",
+        component_model_implements => "components are not run by wasm-compat (core engines only)",
         compact_imports => "the compact-imports proposal is not one wasm-compat can enable",
     }
 }
