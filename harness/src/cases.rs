@@ -66,6 +66,11 @@ pub struct Conventions {
     /// Proposals enabled for every case here.
     #[serde(default)]
     pub features: Vec<Proposal>,
+    /// Host functions the corpus's runner provides (wasmtime's: `[[host-functions]]
+    /// module = "wasmtime"`, `name = "gc"`), defined before each case here
+    /// runs; a call returns `returns` (nothing by default) and does nothing else.
+    #[serde(default)]
+    pub host_functions: Vec<wasm_compat_protocol::HostFunc>,
     /// Proposals the corpus's runner switches off although engines have them
     /// on: the protocol can only enable proposals, so every case here is
     /// `unsupported`, naming this key.

@@ -605,3 +605,53 @@ fn folder_conventions_match_messages_and_register_named_modules() {
     let records = ran(run_case(participants(&mut engine), &other));
     assert_eq!(records.last().unwrap().verdict, Verdict::Fail);
 }
+
+/// Host functions a folder's runner provides are defined right after
+/// `configure`; an adapter without host functions cannot run such a case.
+#[test]
+fn folder_host_functions_are_defined_before_the_case() {
+    let gc = wasm_compat_protocol::HostFunc {
+        module: "wasmtime".into(),
+        name: "gc".into(),
+        params: Vec::new(),
+        results: Vec::new(),
+        returns: Vec::new(),
+        trap: None,
+    };
+    let case = Case {
+        conventions: crate::cases::Conventions {
+            host_functions: vec![gc.clone()],
+            ..Default::default()
+        },
+        ..case("(module (import \"wasmtime\" \"gc\" (func)))")
+    };
+    let mut engine = ScriptedEngine::done();
+    ran(run_case(participants(&mut engine), &case));
+    assert!(matches!(engine.requests[0], Request::Configure(_)));
+    assert_eq!(engine.requests[1], Request::DefineHost(gc));
+    let mut engine = ScriptedEngine::done();
+    let bare = vec![Participant {
+        engine: &mut engine,
+        features: &[],
+        capabilities: &[],
+    }];
+    assert!(matches!(run_case(bare, &case), CaseRun::Unsupported(_)));
+}
+
+/// A component whose text the wast crate no longer parses is unsupported,
+/// not an error; a core module that does not parse stays an error.
+#[test]
+fn a_component_that_does_not_parse_is_unsupported() {
+    let component = ";; (component in a comment)\n(component (core module $m) (export \"x\" (core module $m) oops))";
+    let mut engine = ScriptedEngine::done();
+    match run_case(participants(&mut engine), &case(component)) {
+        CaseRun::Unsupported(why) => assert!(why.contains("a component"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let core = ";; (component in a comment)\n(module (func oops))";
+    let mut engine = ScriptedEngine::done();
+    assert!(matches!(
+        run_case(participants(&mut engine), &case(core)),
+        CaseRun::Error(_)
+    ));
+}
