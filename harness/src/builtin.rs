@@ -84,10 +84,18 @@ fn extract(root: &Path) -> Result<()> {
         }
         std::fs::write(&to, contents)?;
     }
-    match std::fs::rename(tmp.keep(), root) {
+    let written = tmp.keep();
+    match std::fs::rename(&written, root) {
         Ok(()) => Ok(()),
-        Err(_) if root.is_dir() => Ok(()),
-        Err(e) => Err(e.into()),
+        // Another process put the same sources in place first.
+        Err(_) if root.is_dir() => {
+            let _ = std::fs::remove_dir_all(&written);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&written);
+            Err(e.into())
+        }
     }
 }
 

@@ -71,6 +71,9 @@ pub struct Conventions {
     /// runs; a call returns `returns` (nothing by default) and does nothing else.
     #[serde(default)]
     pub host_functions: Vec<wasm_compat_protocol::HostFunc>,
+    /// The file these were read from (for messages).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
     /// Proposals the corpus's runner switches off although engines have them
     /// on: the protocol can only enable proposals, so every case here is
     /// `unsupported`, naming this key.
@@ -344,6 +347,13 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
 /// for `/elsewhere/misc/a.wast`): a case's name is never an absolute path.
 /// A folder that is missing or holds no case is an error: an empty corpus must be loud.
 pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
+    local_cases_under(root, dir, dir)
+}
+
+/// [`local_cases`], with conventions files looked for up to `top` (an
+/// ancestor of `dir`): one case found by its path takes the conventions of
+/// the folders above it, as it would in a run of its whole case folder.
+fn local_cases_under(root: &Path, dir: &Path, top: &Path) -> Result<Vec<Case>> {
     let mut files = Vec::new();
     walk(dir, &mut files).with_context(|| format!("reading cases from {}", dir.display()))?;
     files.sort();
@@ -360,8 +370,8 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         let name = rel.to_string_lossy().replace('\\', "/");
         if path.extension().is_some_and(|e| e == "wasm") {
             out.push(smoke_case(name, &path));
-            let found = folders.of(dir, &path);
-            apply(out.last_mut().expect("just pushed"), dir, &path, &found);
+            let found = folders.of(top, &path);
+            apply(out.last_mut().expect("just pushed"), &path, &found);
             continue;
         }
         let text = std::fs::read_to_string(&path)
@@ -374,9 +384,9 @@ pub fn local_cases(root: &Path, dir: &Path) -> Result<Vec<Case>> {
         } else {
             out.push(local_case(name, text, &path));
         }
-        let found = folders.of(dir, &path);
+        let found = folders.of(top, &path);
         for case in &mut out[before..] {
-            apply(case, dir, &path, &found);
+            apply(case, &path, &found);
         }
     }
     if out.is_empty() {
@@ -423,15 +433,11 @@ fn read_conventions(path: &Path) -> Result<Option<(PathBuf, Conventions)>, Strin
         .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
 }
 
-/// Give `case` (from `file` under the case folder `root`) its folder's
-/// conventions: features by folder and for the folder, switched-off
-/// proposals as a reason it cannot run; a file that does not parse breaks it.
-fn apply(
-    case: &mut Case,
-    root: &Path,
-    file: &Path,
-    found: &Result<Option<(PathBuf, Conventions)>, String>,
-) {
+/// Give `case` (from `file`) its folder's conventions: features by the
+/// folders between the conventions file and `file`, and for the folder;
+/// switched-off proposals as a reason it cannot run; a file that does not
+/// parse breaks it.
+fn apply(case: &mut Case, file: &Path, found: &Result<Option<(PathBuf, Conventions)>, String>) {
     let (at, conventions) = match found {
         Ok(Some(found)) => found,
         Ok(None) => return,
@@ -442,7 +448,8 @@ fn apply(
     };
     let mut features = conventions.features.clone();
     if conventions.features_by_folder {
-        let rel = file.parent().and_then(|p| p.strip_prefix(root).ok());
+        let top = at.parent().unwrap_or(at);
+        let rel = file.parent().and_then(|p| p.strip_prefix(top).ok());
         for part in rel.into_iter().flat_map(|r| r.iter()) {
             let name = part.to_string_lossy().replace('_', "-");
             if let Ok(p) = name.parse::<Proposal>() {
@@ -463,7 +470,10 @@ fn apply(
             at.display()
         ));
     }
-    case.conventions = conventions.clone();
+    case.conventions = Conventions {
+        file: Some(at.clone()),
+        ..conventions.clone()
+    };
 }
 
 /// One local case from its name and text.
@@ -575,7 +585,13 @@ pub fn find_case(root: &Path, name: &str) -> Result<Case> {
     let dir = path
         .parent()
         .with_context(|| format!("{name}: not a case file"))?;
-    let cases = local_cases(root, dir)?;
+    // Conventions files above the case count, up to the matrix's folder (or
+    // all the way up for a case outside it).
+    let top = match dir.starts_with(root) {
+        true => root,
+        false => dir.ancestors().last().unwrap_or(dir),
+    };
+    let cases = local_cases_under(root, dir, top)?;
     let wanted = path.canonicalize().unwrap_or(path.clone());
     cases
         .into_iter()
@@ -808,9 +824,13 @@ mod tests {
             bad.contains("bad/conventions.toml") && bad.contains("match-messagez"),
             "{bad}"
         );
-        // Without the file, the spec's rules.
+        // A run of a subfolder alone does not see the file above it; one
+        // case found by its path (`check`, `bisect`) does, as in a whole run.
         let plain = local_cases(dir.path(), &root.join("simd")).unwrap();
         assert_eq!(plain[0].conventions, Conventions::default());
+        let one = find_case(dir.path(), "misc/simd/a.wast").unwrap();
+        assert_eq!(one.features, simd.features);
+        assert_eq!(one.conventions, simd.conventions);
     }
 
     #[test]

@@ -100,6 +100,11 @@ fn init_run_accept_run_change_a_version_review() {
     let green = wasm_compat(dir, &["run"], "");
     assert!(green.status.success(), "{}", text(&green));
     keep_in_history(dir, "1");
+    // From a subfolder, `../cases` names the same cases, with the same snapshots.
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let below = wasm_compat(&dir.join("sub"), &["run", "--cases", "../cases"], "");
+    assert!(below.status.success(), "{}", text(&below));
+    assert!(snaps(dir, ".snap.new").is_empty(), "{}", text(&below));
 
     // Another wasmi version: no reviewed snapshot of its own; compared with
     // the family's newest, pending, then accepted in review.

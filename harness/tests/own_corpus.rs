@@ -17,7 +17,7 @@ fn setup(dir: &Path) {
         dir.join("matrix.toml"),
         "reference = \"wasmtime@48.0.8\"\n\
          [engines.wasmtime]\nversions = [\"48.0.8\"]\n\
-         [engines.wasmi]\nversions = [\"2.0.0\"]\n\
+         [engines.wasmi]\nversions = [\"1.0.9\", \"2.0.0\"]\n\
          [suites]\nspec = []\ncases = [\"plugins\", \"cases\"]\n",
     )
     .unwrap();
@@ -52,6 +52,29 @@ fn setup(dir: &Path) {
         "(module_file \"nowhere.wasm\")\n",
     )
     .unwrap();
+    std::fs::write(
+        cases.join("cross.wast"),
+        ";;! cross-version = true\n(module (func (export \"f\") (result i32) (i32.const 1)))\n\
+         (on second (module (func (export \"f\") (result i32) (i32.const 1))) \
+         (assert_return (invoke \"f\") (i32.const 1)))\n",
+    )
+    .unwrap();
+}
+
+/// Run wasm-compat in `dir`: whether it exited 0, and what it printed.
+fn run(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("WASM_COMPAT_OUT")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }
 
 #[test]
@@ -59,16 +82,10 @@ fn wasm_files_run_as_smoke_cases_and_a_broken_case_counts_once() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     setup(dir);
-    let run = Command::new(env!("CARGO_BIN_EXE_wasm-compat"))
-        .current_dir(dir)
-        .args(["run", "--accept"])
-        .env_remove("WASM_COMPAT_OUT")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    let (_, out) = run(dir, &["run", "--accept"]);
     let path = dir.join("target/wasm-compat/results.json.gz");
-    let results = wasm_compat::results::RunResults::read(&path)
-        .unwrap_or_else(|e| panic!("{e:#}\n{out}{}", String::from_utf8_lossy(&run.stderr)));
+    let results =
+        wasm_compat::results::RunResults::read(&path).unwrap_or_else(|e| panic!("{e:#}\n{out}"));
     let status = |engine: &str, case: &str| {
         let r = results
             .results
@@ -90,7 +107,7 @@ fn wasm_files_run_as_smoke_cases_and_a_broken_case_counts_once() {
     }
     assert!(
         out.contains("1 unexpected result(s)")
-            && out.contains("Error cases/missing.wast (the same on 2 engines)")
+            && out.contains("Error cases/missing.wast (the same on 3 engines)")
             && out.contains("nowhere.wasm"),
         "{out}"
     );
@@ -104,4 +121,24 @@ fn wasm_files_run_as_smoke_cases_and_a_broken_case_counts_once() {
         3,
         "the stubs of \"env\" and two export links: {snap}"
     );
+
+    // The wasmi grid of the cross-version case: written whole by --accept;
+    // a run of one wasmi version neither judges nor rewrites it.
+    let grid = dir.join("snapshots/cross/wasmi.snap");
+    let whole = std::fs::read_to_string(&grid).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert!(
+        whole.contains("1.0.9") && whole.contains("2.0.0"),
+        "{whole}"
+    );
+    let (_, out) = run(
+        dir,
+        &["run", "--accept", "-e", "wasmi@2.0.0", "-c", "cross"],
+    );
+    assert_eq!(std::fs::read_to_string(&grid).unwrap(), whole, "{out}");
+    assert!(
+        !dir.join("snapshots/cross/wasmi.snap.new").exists(),
+        "{out}"
+    );
+    let (ok, out) = run(dir, &["run", "-e", "wasmi@2.0.0", "-c", "cross"]);
+    assert!(ok, "a partial grid is not a difference: {out}");
 }

@@ -69,6 +69,12 @@ fn fixture() -> RunResults {
             1 + i as u32,
         ));
         results.push(cell(e, "spec/wasm-v2/i32.wast", "wasm-v2", 1));
+        results.push(cell(
+            e,
+            "spec/proposals/simd/simd_lane.wast",
+            "proposals/simd",
+            1,
+        ));
     }
     RunResults {
         schema: 1,
@@ -236,4 +242,6 @@ fn the_site_works_in_headless_chromium() {
         serde_json::Value::Null,
         "{firsts}"
     );
+    assert_eq!(firsts["proposals"]["simd"]["demo"], "1.0.0", "{firsts}");
+    assert!(dom.contains("passed by"), "the grid counts passes");
 }

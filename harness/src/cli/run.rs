@@ -113,9 +113,15 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         expectations: &expectations,
         jobs: args.jobs.unwrap_or_else(super::cores),
         progress,
-        snapshots: match args.accept {
-            true => Snapshots::Accept(matrix.base_dir()),
-            false => Snapshots::Compare(matrix.base_dir()),
+        snapshots: {
+            let snapshots = match args.accept {
+                true => Snapshots::Accept(matrix.base_dir()),
+                false => Snapshots::Compare(matrix.base_dir()),
+            };
+            match args.engines.engines.is_empty() {
+                true => snapshots,
+                false => Snapshots::Partial(Box::new(snapshots)),
+            }
         },
         shard: args.shard,
         done,
@@ -159,12 +165,18 @@ fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
     }
     if !args.case_dirs.is_empty() {
         // On the command line a folder is relative to the current directory.
+        // Resolved, so that `../cases` from a subfolder names cases (and
+        // their snapshots) as `cases/...` does from the top.
         let here = std::env::current_dir().context("reading the current directory")?;
         suites.cases = args
             .case_dirs
             .iter()
-            .map(|d| here.join(d).display().to_string())
-            .collect();
+            .map(|d| {
+                std::fs::canonicalize(here.join(d))
+                    .map(|d| d.display().to_string())
+                    .with_context(|| format!("case folder {}", d.display()))
+            })
+            .collect::<Result<_>>()?;
     }
     let mut all = cases::all_cases(&matrix.base_dir(), &suites)?;
     if !args.case_filters.is_empty() {

@@ -1,6 +1,7 @@
 //! `wasm-compat site`: a folder of results from successive runs into a
-//! static site, published atomically (the whole new site replaces the old
-//! one by renames; a reader never sees a half-written one).
+//! static site, published whole: written beside the old one, then swapped in
+//! by two renames (a reader sees the old site, the new one, or for that
+//! instant none, never half of one; a failed swap puts the old one back).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,7 +66,20 @@ fn publish(out: &Path, files: &[(String, String)]) -> Result<()> {
         std::fs::rename(out, &old)
             .with_context(|| format!("moving the old {} aside", out.display()))?;
     }
-    std::fs::rename(fresh.keep(), out).with_context(|| format!("publishing {}", out.display()))?;
+    let written = fresh.keep();
+    if let Err(e) = std::fs::rename(&written, out) {
+        // Put the old site back; the new one stays beside it for a look.
+        if had_old {
+            let _ = std::fs::rename(&old, out);
+        }
+        return Err(e).with_context(|| {
+            format!(
+                "publishing {} (the new site is in {})",
+                out.display(),
+                written.display()
+            )
+        });
+    }
     if had_old {
         std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
     }

@@ -10,12 +10,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use wasm_compat_protocol::{Capability, EngineConfig, FailureKind, HostFunc, Request, Response};
+use wasm_compat_protocol::{Capability, EngineConfig, FailureKind, Request, Response};
 use wast::parser::{self, ParseBuffer};
 use wast::{WastDirective, WastExecute};
 
 use crate::adapter::{Engine, Exchange};
-use crate::cases::Case;
+use crate::cases::{Case, Conventions};
 use crate::outcome::DirectiveRecord;
 use crate::script::{self, Item, Script};
 
@@ -188,7 +188,7 @@ pub fn run_prepared(
         features: crate::proposal::wire_names(&case.features),
         ..Default::default()
     };
-    let sides = match configure(engines, &base, &case.conventions.host_functions) {
+    let sides = match configure(engines, &base, &case.conventions) {
         Ok(sides) => sides,
         Err(refused) => return refused,
     };
@@ -284,14 +284,20 @@ fn holds_component(d: &WastDirective<'_>) -> bool {
 fn configure<'e>(
     engines: Vec<Participant<'e>>,
     base: &EngineConfig,
-    hosts: &[HostFunc],
+    conventions: &Conventions,
 ) -> Result<Vec<Side<'e>>, CaseRun> {
+    let hosts = &conventions.host_functions;
     let mut sides = Vec::new();
     for p in engines {
         if !hosts.is_empty() && !p.capabilities.contains(&Capability::HostFunctions) {
-            return Err(CaseRun::Unsupported(
-                "its folder's conventions define host functions, and this adapter has none".into(),
-            ));
+            let file = conventions
+                .file
+                .as_deref()
+                .unwrap_or(Path::new("conventions.toml"));
+            return Err(CaseRun::Unsupported(format!(
+                "{} defines host functions, and this adapter has none",
+                file.display()
+            )));
         }
         let requests = std::iter::once(Request::Configure(base.clone()))
             .chain(hosts.iter().cloned().map(Request::DefineHost));
