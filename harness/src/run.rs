@@ -267,7 +267,12 @@ fn run_on_prepared(
     prepared: Result<&Prepared<'_>, &CaseRun>,
     caps: Caps,
 ) -> CaseRun {
-    let shared = prepared.is_ok_and(Prepared::only_standard_directives);
+    // A case that cannot run (broken, refused) needs no adapter process.
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(ends) => return ends.clone(),
+    };
+    let shared = prepared.only_standard_directives();
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
         .map(|e| match shared {
@@ -288,7 +293,7 @@ fn run_on_prepared(
             capabilities: &e.info.capabilities,
         })
         .collect();
-    let run = run_prepared(participants, case, prepared, None);
+    let run = run_prepared(participants, case, Ok(prepared), None);
     // Only a process whose case ran (its `configure` was accepted) is reused.
     if shared && matches!(run, CaseRun::Ran(_)) {
         processes.into_iter().for_each(crate::adapter::give_back);
