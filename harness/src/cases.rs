@@ -639,7 +639,11 @@ fn find_generated(root: &Path, path: &Path) -> Result<Option<Case>> {
 pub fn all_cases(root: &Path, suites: &crate::matrix::Suites) -> Result<Vec<Case>> {
     let mut cases = spec_cases(&suites.spec)?;
     for dir in &suites.cases {
-        cases.extend(local_cases(root, &root.join(dir))?);
+        // Resolved, so that a folder beside the matrix's (`../cases`) is
+        // named as one outside it, never with `..` in its cases' names.
+        let dir = root.join(dir);
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        cases.extend(local_cases(root, &dir)?);
     }
     Ok(cases)
 }
