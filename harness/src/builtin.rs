@@ -75,16 +75,7 @@ pub fn adapter_dir(cache: &Path, family: &str) -> Result<PathBuf> {
 /// move it into place (another process doing the same at once is fine).
 fn extract(root: &Path) -> Result<()> {
     let parent = root.parent().context("sources folder has a parent")?;
-    std::fs::create_dir_all(parent)?;
-    let tmp = tempfile::tempdir_in(parent)?;
-    for (path, contents) in files() {
-        let to = tmp.path().join(path);
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&to, contents)?;
-    }
-    let written = tmp.keep();
+    let written = crate::fsutil::staged_folder(parent, files())?;
     match std::fs::rename(&written, root) {
         Ok(()) => Ok(()),
         // Another process put the same sources in place first.

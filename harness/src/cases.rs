@@ -365,28 +365,12 @@ fn local_cases_under(root: &Path, dir: &Path, top: &Path) -> Result<Vec<Case>> {
     let mut out = Vec::new();
     let mut folders = FolderConventions::default();
     for path in files {
-        let before = out.len();
         let rel = path.strip_prefix(base).unwrap_or(&path);
         let name = rel.to_string_lossy().replace('\\', "/");
-        if path.extension().is_some_and(|e| e == "wasm") {
-            out.push(smoke_case(name, &path));
-            let found = folders.of(top, &path);
-            apply(out.last_mut().expect("just pushed"), &path, &found);
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading case {}", path.display()))?;
-        if path
-            .file_name()
-            .is_some_and(|f| f == boundaries::TABLE_FILE)
-        {
-            out.extend(generated_cases(&name, &text, &path));
-        } else {
-            out.push(local_case(name, text, &path));
-        }
         let found = folders.of(top, &path);
-        for case in &mut out[before..] {
-            apply(case, &path, &found);
+        for mut case in cases_of_file(name, &path) {
+            apply(&mut case, &path, &found);
+            out.push(case);
         }
     }
     if out.is_empty() {
@@ -394,6 +378,32 @@ fn local_cases_under(root: &Path, dir: &Path, top: &Path) -> Result<Vec<Case>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The cases of one file named `name`: a `.wasm` file's smoke case, the
+/// cases a `boundaries.toml` generates, or a `.wast` case; a file that
+/// cannot be read is one broken case (the rest of the folder still runs).
+fn cases_of_file(name: String, path: &Path) -> Vec<Case> {
+    if path.extension().is_some_and(|e| e == "wasm") {
+        return vec![smoke_case(name, path)];
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            return vec![broken_case(
+                name,
+                path,
+                format!("reading case {}: {e}", path.display()),
+            )]
+        }
+    };
+    match path
+        .file_name()
+        .is_some_and(|f| f == boundaries::TABLE_FILE)
+    {
+        true => generated_cases(&name, &text, path),
+        false => vec![local_case(name, text, path)],
+    }
 }
 
 /// The conventions file that applies to each folder, read once each.
@@ -514,11 +524,16 @@ fn smoke_case(name: String, path: &Path) -> Case {
             case.features = smoke.features;
             case
         }
-        Err(e) => {
-            let mut case = local_case(name, String::new(), path);
-            case.broken = Some(format!("{}: {e}", path.display()));
-            case
-        }
+        Err(e) => broken_case(name, path, format!("{}: {e}", path.display())),
+    }
+}
+
+/// The one case of a file that cannot be made into cases: every cell of it
+/// is an error saying `why`.
+fn broken_case(name: String, path: &Path, why: String) -> Case {
+    Case {
+        broken: Some(why),
+        ..local_case(name, String::new(), path)
     }
 }
 
@@ -540,11 +555,7 @@ fn generated_cases(table: &str, text: &str, path: &Path) -> Vec<Case> {
                 case
             })
             .collect(),
-        Err(e) => {
-            let mut case = local_case(table.to_string(), String::new(), path);
-            case.broken = Some(format!("{e:#}"));
-            vec![case]
-        }
+        Err(e) => vec![broken_case(table.to_string(), path, format!("{e:#}"))],
     }
 }
 
@@ -734,6 +745,18 @@ mod tests {
         );
         assert_eq!(cases[1].broken, None);
         assert_eq!(cases[1].features, vec![Proposal::Simd]);
+    }
+
+    #[test]
+    fn an_unreadable_case_file_breaks_that_case_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("latin1.wast"), b"(module) ;; caf\xe9\n").unwrap();
+        std::fs::write(dir.path().join("good.wast"), "(module)\n").unwrap();
+        let cases = local_cases(dir.path(), dir.path()).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].broken, None, "good.wast");
+        let why = cases[1].broken.as_deref().expect("latin1.wast is broken");
+        assert!(why.contains("latin1.wast"), "{why}");
     }
 
     #[test]

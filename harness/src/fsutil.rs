@@ -5,6 +5,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+/// Write `files` (paths relative to the folder, and contents) into a new
+/// folder made in `parent`, for the caller to rename into place whole: what
+/// a whole-folder atomic publish starts with. Removed again when a write fails.
+pub fn staged_folder<P: AsRef<Path>, C: AsRef<[u8]>>(
+    parent: &Path,
+    files: impl IntoIterator<Item = (P, C)>,
+) -> Result<PathBuf> {
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let staged = tempfile::Builder::new()
+        .prefix(".staged-")
+        .tempdir_in(parent)
+        .with_context(|| format!("a temporary folder in {}", parent.display()))?;
+    for (rel, contents) in files {
+        let path = staged.path().join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(staged.keep())
+}
+
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, then a
 /// rename, so a reader (or a kill at any moment) sees the old file or the new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -195,10 +195,13 @@ impl Snapshots {
         }
         let folder = crate::snapshot::folder(root, &case.name);
         let hint = match write {
-            true => crate::snapshot::RUN_HINT,
-            false => "`wasm-compat run` writes the new one beside it for review",
+            true => format!(
+                "the new snapshot is written beside it as `.snap.new`; {}",
+                crate::snapshot::ACCEPT_HINT
+            ),
+            false => "`wasm-compat run` writes the new one beside it for review".to_string(),
         };
-        let Some(problem) = crate::snapshot::problem(&folder, name, text, hint) else {
+        let Some(problem) = crate::snapshot::problem(&folder, name, text, &hint) else {
             if write {
                 let _ = std::fs::remove_file(crate::snapshot::pending(&folder, name));
             }

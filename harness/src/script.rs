@@ -289,6 +289,18 @@ impl Via {
 }
 
 impl<'a> BehaviourKind<'a> {
+    /// The items of a block (`repeat`, `on second`, `observe`, `timed`): the
+    /// one list of which directives hold others.
+    pub fn block(&self) -> Option<&[Item<'a>]> {
+        match self {
+            BehaviourKind::Repeat { items, .. }
+            | BehaviourKind::OnSecond(items)
+            | BehaviourKind::Observe(items)
+            | BehaviourKind::Timed { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
     /// The directive's keyword.
     pub fn keyword(&self) -> &'static str {
         match self {
@@ -745,13 +757,23 @@ pub fn for_each_wast<'s, 'a>(items: &'s [Item<'a>], f: &mut impl FnMut(&'s WastD
     for item in items {
         match item {
             Item::Wast(d) => f(d),
-            Item::Behaviour(b) => match &b.kind {
-                BehaviourKind::Repeat { items, .. }
-                | BehaviourKind::OnSecond(items)
-                | BehaviourKind::Observe(items)
-                | BehaviourKind::Timed { items, .. } => for_each_wast(items, f),
-                _ => {}
-            },
+            Item::Behaviour(b) => {
+                if let Some(items) = b.kind.block() {
+                    for_each_wast(items, f)
+                }
+            }
+        }
+    }
+}
+
+/// Visit every behaviour directive, blocks and those nested in them.
+pub fn for_each_behaviour<'s, 'a>(items: &'s [Item<'a>], f: &mut impl FnMut(&'s Behaviour<'a>)) {
+    for item in items {
+        if let Item::Behaviour(b) = item {
+            f(b);
+            if let Some(items) = b.kind.block() {
+                for_each_behaviour(items, f)
+            }
         }
     }
 }
@@ -774,16 +796,11 @@ pub fn for_each_wast_mut<'a>(items: &mut [Item<'a>], f: &mut impl FnMut(&mut Was
 
 /// Whether any item (at any depth) is an `(on second ...)` block.
 pub fn uses_second(items: &[Item<'_>]) -> bool {
-    items.iter().any(|item| match item {
-        Item::Behaviour(b) => match &b.kind {
-            BehaviourKind::OnSecond(_) => true,
-            BehaviourKind::Repeat { items, .. }
-            | BehaviourKind::Timed { items, .. }
-            | BehaviourKind::Observe(items) => uses_second(items),
-            _ => false,
-        },
-        Item::Wast(_) => false,
-    })
+    let mut found = false;
+    for_each_behaviour(items, &mut |b| {
+        found |= matches!(b.kind, BehaviourKind::OnSecond(_));
+    });
+    found
 }
 
 #[cfg(test)]

@@ -87,14 +87,21 @@ pub fn case(file: &str, bytes: &[u8]) -> Smoke {
 
 /// The proposals beyond WebAssembly 2.0 without which `bytes` does not validate.
 fn needed(bytes: &[u8]) -> Vec<Proposal> {
+    // Most modules are plain WebAssembly 2.0: one validation says so.
+    let valid = |features| {
+        Validator::new_with_features(features)
+            .validate_all(bytes)
+            .is_ok()
+    };
+    if valid(WasmFeatures::WASM2) {
+        return Vec::new();
+    }
     PROPOSAL_FEATURES
         .iter()
         .filter(|(_, feature)| {
             let mut without = WasmFeatures::all();
             without.remove(*feature);
-            Validator::new_with_features(without)
-                .validate_all(bytes)
-                .is_err()
+            !valid(without)
         })
         .map(|(p, _)| *p)
         .collect()
@@ -159,33 +166,33 @@ fn exports(types: &TypesRef<'_>, text: &mut String) {
     }
 }
 
-/// The kind and text of a stub defining an item of type `ty`.
-fn definition(types: &TypesRef<'_>, ty: &EntityType) -> Result<(&'static str, String), String> {
+/// The kind and type of an item of type `ty`, as an import or a definition
+/// writes them: `("func", "(param i32) (result i64)")`.
+fn kind_and_type(types: &TypesRef<'_>, ty: &EntityType) -> Result<(&'static str, String), String> {
     Ok(match ty {
-        EntityType::Func(id) | EntityType::FuncExact(id) => {
-            ("func", format!("{} unreachable", signature(types, *id)?))
-        }
+        EntityType::Func(id) | EntityType::FuncExact(id) => ("func", signature(types, *id)?),
         EntityType::Memory(m) => ("memory", memory(m)?),
         EntityType::Table(t) => ("table", table(t)?),
-        EntityType::Global(g) => (
-            "global",
-            format!("{} ({})", global(g)?, zero(g.content_type)?),
-        ),
+        EntityType::Global(g) => ("global", global(g)?),
         EntityType::Tag(id) => ("tag", signature(types, *id)?),
     })
 }
 
+/// The kind and text of a stub defining an item of type `ty`: its type, and
+/// for a function a body that traps, for a global its zero.
+fn definition(types: &TypesRef<'_>, ty: &EntityType) -> Result<(&'static str, String), String> {
+    let (kind, mut text) = kind_and_type(types, ty)?;
+    match ty {
+        EntityType::Func(_) | EntityType::FuncExact(_) => text.push_str(" unreachable"),
+        EntityType::Global(g) => text.push_str(&format!(" ({})", zero(g.content_type)?)),
+        _ => {}
+    }
+    Ok((kind, text))
+}
+
 /// The text of an import of an item of type `ty`.
 fn import(types: &TypesRef<'_>, ty: &EntityType) -> Result<String, String> {
-    Ok(match ty {
-        EntityType::Func(id) | EntityType::FuncExact(id) => {
-            format!("func {}", signature(types, *id)?)
-        }
-        EntityType::Memory(m) => format!("memory {}", memory(m)?),
-        EntityType::Table(t) => format!("table {}", table(t)?),
-        EntityType::Global(g) => format!("global {}", global(g)?),
-        EntityType::Tag(id) => format!("tag {}", signature(types, *id)?),
-    })
+    kind_and_type(types, ty).map(|(kind, text)| format!("{kind} {text}"))
 }
 
 fn signature(types: &TypesRef<'_>, id: CoreTypeId) -> Result<String, String> {
@@ -203,15 +210,17 @@ fn signature(types: &TypesRef<'_>, id: CoreTypeId) -> Result<String, String> {
     Ok(out.trim_end().to_string())
 }
 
+/// The index type and limits of a memory or table: `i64 1 4`.
+fn limits(is64: bool, initial: u64, maximum: Option<u64>) -> String {
+    let index = if is64 { "i64 " } else { "" };
+    match maximum {
+        Some(max) => format!("{index}{initial} {max}"),
+        None => format!("{index}{initial}"),
+    }
+}
+
 fn memory(m: &MemoryType) -> Result<String, String> {
-    let mut out = String::new();
-    if m.memory64 {
-        out.push_str("i64 ");
-    }
-    let _ = write!(out, "{}", m.initial);
-    if let Some(max) = m.maximum {
-        let _ = write!(out, " {max}");
-    }
+    let mut out = limits(m.memory64, m.initial, m.maximum);
     if m.shared {
         out.push_str(" shared");
     }
@@ -225,16 +234,11 @@ fn table(t: &TableType) -> Result<String, String> {
     if t.shared {
         return Err("a shared table".into());
     }
-    let mut out = String::new();
-    if t.table64 {
-        out.push_str("i64 ");
-    }
-    let _ = write!(out, "{}", t.initial);
-    if let Some(max) = t.maximum {
-        let _ = write!(out, " {max}");
-    }
-    let _ = write!(out, " {}", ref_type(t.element_type)?);
-    Ok(out)
+    let element = ref_type(t.element_type)?;
+    Ok(format!(
+        "{} {element}",
+        limits(t.table64, t.initial, t.maximum)
+    ))
 }
 
 fn global(g: &GlobalType) -> Result<String, String> {

@@ -27,8 +27,8 @@ or accept every change with `INSTA_UPDATE=always cargo test --release`";
 
 /// How to accept changed snapshots after `wasm-compat run`; printed with
 /// every mismatch there.
-pub const RUN_HINT: &str = "the new snapshot is written beside it as `.snap.new`; \
-review each with `wasm-compat review`, or accept every one with `wasm-compat run --accept`";
+pub const ACCEPT_HINT: &str =
+    "review each with `wasm-compat review`, or accept every one with `wasm-compat run --accept`";
 
 /// What a cell's snapshot says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,13 @@ pub fn folder(root: &Path, case: &str) -> PathBuf {
 
 /// The stored body of the snapshot `name` in `folder`, without insta's header.
 pub fn stored(folder: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join(format!("{name}.snap"))).ok()?;
+    body(&folder.join(format!("{name}.snap")))
+}
+
+/// The body of the snapshot file at `path` (reviewed or pending), without
+/// insta's header; `None` when it cannot be read.
+pub fn body(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
     // insta's header is a `---` line, metadata, and a closing `---` line.
     let body = match text.strip_prefix("---\n") {
         Some(rest) => rest.split_once("\n---\n").map(|(_, body)| body)?,

@@ -32,6 +32,26 @@ fn wasm_compat(cwd: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Run wasm-compat in `cwd`, assert it exited 0, and give what it printed.
+fn succeeds(cwd: &Path, args: &[&str], stdin: &str) -> String {
+    let out = wasm_compat(cwd, args, stdin);
+    assert!(out.status.success(), "`{}`: {}", args.join(" "), text(&out));
+    text(&out)
+}
+
+/// Run wasm-compat in `cwd`, assert it exited 1, and give what it printed.
+fn fails(cwd: &Path, args: &[&str], stdin: &str) -> String {
+    let out = wasm_compat(cwd, args, stdin);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "`{}`: {}",
+        args.join(" "),
+        text(&out)
+    );
+    text(&out)
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}\n{}",
@@ -57,8 +77,7 @@ fn snaps(dir: &Path, suffix: &str) -> Vec<String> {
 fn init_run_accept_run_change_a_version_review() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    let init = wasm_compat(dir, &["init"], "");
-    assert!(init.status.success(), "{}", text(&init));
+    succeeds(dir, &["init"], "");
     for file in [
         "matrix.toml",
         "cases/example.wast",
@@ -70,18 +89,12 @@ fn init_run_accept_run_change_a_version_review() {
     assert!(!again.status.success() && text(&again).contains("--force"));
 
     // No snapshot yet: every cell fails, and each is written as pending.
-    let first = wasm_compat(dir, &["run"], "");
-    assert_eq!(first.status.code(), Some(1), "{}", text(&first));
-    assert!(
-        text(&first).contains("wasm-compat run --accept"),
-        "{}",
-        text(&first)
-    );
-    assert_eq!(snaps(dir, ".snap.new").len(), 4, "{}", text(&first));
+    let first = fails(dir, &["run"], "");
+    assert!(first.contains("wasm-compat run --accept"), "{}", first);
+    assert_eq!(snaps(dir, ".snap.new").len(), 4, "{}", first);
     assert!(snaps(dir, ".snap").is_empty());
 
-    let accept = wasm_compat(dir, &["run", "--accept"], "");
-    assert!(accept.status.success(), "{}", text(&accept));
+    succeeds(dir, &["run", "--accept"], "");
     assert_eq!(snaps(dir, ".snap").len(), 4);
     assert!(
         snaps(dir, ".snap.new").is_empty(),
@@ -97,14 +110,12 @@ fn init_run_accept_run_change_a_version_review() {
         "names are relative: {wasmi}"
     );
 
-    let green = wasm_compat(dir, &["run"], "");
-    assert!(green.status.success(), "{}", text(&green));
+    succeeds(dir, &["run"], "");
     keep_in_history(dir, "1");
     // From a subfolder, `../cases` names the same cases, with the same snapshots.
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    let below = wasm_compat(&dir.join("sub"), &["run", "--cases", "../cases"], "");
-    assert!(below.status.success(), "{}", text(&below));
-    assert!(snaps(dir, ".snap.new").is_empty(), "{}", text(&below));
+    let below = succeeds(&dir.join("sub"), &["run", "--cases", "../cases"], "");
+    assert!(snaps(dir, ".snap.new").is_empty(), "{}", below);
 
     // Another wasmi version: no reviewed snapshot of its own; compared with
     // the family's newest, pending, then accepted in review.
@@ -112,32 +123,20 @@ fn init_run_accept_run_change_a_version_review() {
     let changed = matrix.replace("versions = [\"2.0.0\"]", "versions = [\"1.0.9\"]");
     assert_ne!(matrix, changed, "init's matrix lists wasmi 2.0.0: {matrix}");
     std::fs::write(dir.join("matrix.toml"), changed).unwrap();
-    let moved = wasm_compat(dir, &["run"], "");
-    assert_eq!(moved.status.code(), Some(1), "{}", text(&moved));
-    assert!(
-        text(&moved).contains("wasmi@1.0.9.snap"),
-        "{}",
-        text(&moved)
-    );
-    assert!(text(&moved).contains("wasmi@2.0.0"), "{}", text(&moved));
+    let moved = fails(dir, &["run"], "");
+    assert!(moved.contains("wasmi@1.0.9.snap"), "{}", moved);
+    assert!(moved.contains("wasmi@2.0.0"), "{}", moved);
     assert_eq!(snaps(dir, ".snap.new"), vec!["wasmi@1.0.9.snap.new"]);
-    let review = wasm_compat(dir, &["review"], "what\na\n");
-    assert!(review.status.success(), "{}", text(&review));
-    assert!(
-        text(&review).contains("answer a, r or s"),
-        "{}",
-        text(&review)
-    );
-    assert!(text(&review).contains("1 accepted"), "{}", text(&review));
+    let review = succeeds(dir, &["review"], "what\na\n");
+    assert!(review.contains("answer a, r or s"), "{}", review);
+    assert!(review.contains("1 accepted"), "{}", review);
     assert!(snaps(dir, ".snap.new").is_empty());
-    let green = wasm_compat(dir, &["run"], "");
-    assert!(green.status.success(), "{}", text(&green));
+    succeeds(dir, &["run"], "");
     keep_in_history(dir, "2");
 
     // The two runs as a site, published twice: the second replaces the first whole.
     for _ in 0..2 {
-        let site = wasm_compat(dir, &["site", "history"], "");
-        assert!(site.status.success(), "{}", text(&site));
+        succeeds(dir, &["site", "history"], "");
     }
     let out = dir.join("target/wasm-compat");
     for page in [
@@ -151,7 +150,10 @@ fn init_run_accept_run_change_a_version_review() {
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".site-"))
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with(".site-")
+                || e.file_name().to_string_lossy().starts_with(".staged-")
+        })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let firsts = std::fs::read_to_string(out.join("site/firsts.json")).unwrap();

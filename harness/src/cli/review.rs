@@ -79,21 +79,9 @@ fn show(root: &Path, new: &Path, at: usize, of: usize) -> Result<()> {
         .file_stem()
         .and_then(|n| n.to_str())
         .context("a snapshot has a name")?;
-    let text = |path: &Path| -> Result<Option<String>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let body =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let body = match body.strip_prefix("---\n") {
-            Some(rest) => rest.split_once("\n---\n").map_or(rest, |(_, b)| b),
-            None => body.as_str(),
-        };
-        Ok(Some(body.trim_end().to_string()))
-    };
     let shown = reviewed.strip_prefix(root).unwrap_or(&reviewed);
     println!("\n[{at}/{of}] {} ({name})", shown.display());
-    let now = text(new)?.unwrap_or_default();
+    let now = snapshot::body(new).with_context(|| format!("reading {}", new.display()))?;
     match snapshot::stored(folder, name) {
         Some(old) => print!(
             "{}",

@@ -48,25 +48,14 @@ fn publish(out: &Path, files: &[(String, String)]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    let fresh = tempfile::Builder::new()
-        .prefix(".site-new-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("a temporary folder in {}", parent.display()))?;
-    for (rel, text) in files {
-        let path = fresh.path().join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    }
+    let written =
+        wasm_compat::fsutil::staged_folder(&parent, files.iter().map(|(rel, text)| (rel, text)))?;
     let old = parent.join(format!(".site-old-{}", std::process::id()));
     let had_old = out.exists();
     if had_old {
         std::fs::rename(out, &old)
             .with_context(|| format!("moving the old {} aside", out.display()))?;
     }
-    let written = fresh.keep();
     if let Err(e) = std::fs::rename(&written, out) {
         // Put the old site back; the new one stays beside it for a look.
         if had_old {

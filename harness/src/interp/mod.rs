@@ -360,28 +360,29 @@ fn read_module_files(
     case: &Case,
     out: &mut HashMap<usize, Result<Vec<u8>, String>>,
 ) -> Result<(), String> {
-    use crate::script::BehaviourKind as B;
-    for item in items {
-        let Item::Behaviour(b) = item else { continue };
-        match &b.kind {
-            B::ModuleFile { file, .. } => {
-                let (line, col) = b.span.linecol_in(&case.text);
-                let at = format!("{}:{}:{}: module_file", case.name, line + 1, col + 1);
-                let dir = case.path.as_deref().and_then(Path::parent);
-                let dir =
-                    dir.ok_or_else(|| format!("{at}: a case with no folder loads no file"))?;
-                let bytes = std::fs::read(dir.join(file))
-                    .map_err(|e| format!("{at}: {}: {e}", dir.join(file).display()))?;
+    let mut failed = None;
+    script::for_each_behaviour(items, &mut |b| {
+        let script::BehaviourKind::ModuleFile { file, .. } = &b.kind else {
+            return;
+        };
+        if failed.is_some() {
+            return;
+        }
+        let (line, col) = b.span.linecol_in(&case.text);
+        let at = format!("{}:{}:{}: module_file", case.name, line + 1, col + 1);
+        let read = match case.path.as_deref().and_then(Path::parent) {
+            None => Err(format!("{at}: a case with no folder loads no file")),
+            Some(dir) => std::fs::read(dir.join(file))
+                .map_err(|e| format!("{at}: {}: {e}", dir.join(file).display())),
+        };
+        match read {
+            Ok(bytes) => {
                 out.insert(b.span.offset(), Ok(bytes));
             }
-            B::Repeat { items, .. }
-            | B::OnSecond(items)
-            | B::Observe(items)
-            | B::Timed { items, .. } => read_module_files(items, case, out)?,
-            _ => {}
+            Err(why) => failed = Some(why),
         }
-    }
-    Ok(())
+    });
+    failed.map_or(Ok(()), Err)
 }
 
 fn located(mut e: wast::Error, case: &Case) -> String {
