@@ -182,6 +182,10 @@ pub struct Builder {
 impl Builder {
     /// A builder using `cache` for builds and the index copy; `progress` draws bars.
     pub fn new(cache: &Path, progress: bool) -> Result<Builder> {
+        // Every later step (a registry listing run inside it, a build, the
+        // index copy) may assume the folder exists, also on a fresh machine.
+        std::fs::create_dir_all(cache)
+            .with_context(|| format!("creating the cache folder {}", cache.display()))?;
         let rustc = rustc_version()?;
         Ok(Builder {
             cache: cache.to_path_buf(),
