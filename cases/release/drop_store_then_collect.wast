@@ -2,11 +2,14 @@
 ;; is the memory back at once, or only after the host's garbage collector
 ;; runs? Measured after the drop and again after a full collection
 ;; (`collect`; nothing to do where the host has no collector). An engine
-;; that frees on drop passes both bounds; in a garbage-collected host the
-;; memory stays until a collection, so the first bound fails and the second
-;; holds: the snapshot pins which. Finding: wasmtime and wasmi return it at
-;; the drop; Node (V8) returns nothing and wazero under 0.4 MiB until the
-;; collection, then all of it.
+;; that frees on drop passes both bounds. In a garbage-collected host, how
+;; much is back right after the drop depends on whether its collector
+;; happened to run in between (it has been seen both ways on Node and on
+;; wazero, under load), so that bound is `collector_timed`: checked where the
+;; host has no collector, recorded as not guaranteed where it has one. After a
+;; full collection all of it is back everywhere. Finding: wasmtime, wasmi and
+;; wasmer return it at the drop; Node (V8) and wazero (Go) at the latest at a
+;; collection.
 
 (module definition $big
   (memory (export "mem") 256)
@@ -21,8 +24,8 @@
 (assert_memory_growth "empty" "full" (at_least 96 mib))
 (drop_store)
 (memory_usage "dropped")
-;; Returned by the drop itself.
-(assert_memory_growth "full" "dropped" (at_most -96 mib))
+;; Returned by the drop itself (where no collector decides when).
+(assert_memory_growth "full" "dropped" (at_most -96 mib) (collector_timed))
 (collect)
 (memory_usage "collected")
 ;; Returned once a collection has run.

@@ -3,7 +3,9 @@
 ;; the store is dropped. Finding: so it is in wasmtime and wasmi; in the
 ;; garbage-collected hosts (wazero in Go, V8 in Node) a dropped instance's
 ;; memory is garbage the collector frees, so it neither stays nor comes back
-;; at the drop of the store (expectations.toml).
+;; at the drop of the store (expectations.toml). What a collected host has
+;; returned right after the drop depends on when its collector ran, so that
+;; bound is `collector_timed` (not guaranteed there).
 
 (module definition $m
   (memory (export "mem") 64)
@@ -22,4 +24,4 @@
 (drop_store)
 (memory_usage "released")
 ;; At least 64 MiB of it is returned to the operating system.
-(assert_memory_growth "full" "released" (at_most -64 mib))
+(assert_memory_growth "full" "released" (at_most -64 mib) (collector_timed))

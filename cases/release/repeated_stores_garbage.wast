@@ -2,9 +2,11 @@
 ;; them: instantiate, touch one 64 KiB page, drop the store; 2000 of them,
 ;; 125 MiB in all. A host that frees on drop stays flat; a garbage-collected
 ;; host keeps dropped stores until its collector runs (on its own, from
-;; memory pressure, or on `collect`): its collector must keep up (Node holds
-;; 24 to 38 MiB at the end, depending on V8's pacing), and after a full
-;; collection less is left.
+;; memory pressure, or on `collect`): how much it holds at the end depends on
+;; its pacing (Node has held 24 to 38 MiB), so that bound is
+;; `collector_timed` (checked where the host has no collector, recorded as not
+;; guaranteed where it has one); after a full collection less than 32 MiB is
+;; left everywhere.
 
 (module definition $m
   (memory (export "mem") 1)
@@ -17,7 +19,7 @@
   (drop_store))
 (memory_usage "after requests")
 ;; Half of it would mean dropped stores pile up with nothing collecting them.
-(assert_memory_growth "start" "after requests" (at_most 64 mib))
+(assert_memory_growth "start" "after requests" (at_most 64 mib) (collector_timed))
 (collect)
 (memory_usage "collected")
 (assert_memory_growth "start" "collected" (at_most 32 mib))

@@ -45,6 +45,17 @@ pub enum Actual {
         /// Whether the bound holds.
         within: bool,
     },
+    /// A memory change the case marks `(collector_timed)`, measured in a host
+    /// with a garbage collector: how much came back depends on when that
+    /// collector ran by itself, so it is not guaranteed either way. The figure
+    /// and the bound's answer are kept in the results, never judged or
+    /// snapshotted.
+    CollectorTimed {
+        /// Bytes, `to - from`.
+        bytes: i64,
+        /// Whether the bound held this time.
+        within: bool,
+    },
     /// Wall time of a timed block (kept in results, never in snapshots).
     Timed {
         /// Milliseconds.
@@ -141,6 +152,7 @@ impl Actual {
             Actual::Memory { .. } => "measured".into(),
             Actual::Growth { within: true, .. } => "within bound".into(),
             Actual::Growth { within: false, .. } => "beyond bound".into(),
+            Actual::CollectorTimed { .. } => "not guaranteed (collector-timed)".into(),
             Actual::Timed { .. } => "timed".into(),
             Actual::Slowdown { within: true, .. } => "within bound".into(),
             Actual::Slowdown { within: false, .. } => "beyond bound".into(),
@@ -280,6 +292,7 @@ pub fn agree(a: &DirectiveRecord, b: &DirectiveRecord) -> bool {
         // Figures differ from run to run; their classification is what counts.
         (Actual::Memory { .. }, Actual::Memory { .. }) => true,
         (Actual::Timed { .. }, Actual::Timed { .. }) => true,
+        (Actual::CollectorTimed { .. }, Actual::CollectorTimed { .. }) => true,
         (Actual::Growth { within: x, .. }, Actual::Growth { within: y, .. }) => x == y,
         (Actual::Slowdown { within: x, .. }, Actual::Slowdown { within: y, .. }) => x == y,
         (x @ Actual::Pages { .. }, y @ Actual::Pages { .. })

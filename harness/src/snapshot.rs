@@ -109,7 +109,7 @@ fn outcome(r: &DirectiveRecord) -> String {
         // The status of a crash is stable; its stderr is not.
         Actual::Crash { status, .. } => format!("crash ({status})"),
         // A measurement enters only as its classification against the case's bound.
-        Actual::Growth { .. } | Actual::Slowdown { .. } => {
+        Actual::Growth { .. } | Actual::Slowdown { .. } | Actual::CollectorTimed { .. } => {
             format!("{} ({})", r.actual.summary(), r.expected)
         }
         other => other.summary(),

@@ -129,10 +129,18 @@ impl<'e, 'd> Session<'e, 'd> {
             B::Artifact { name, source } => observed(self.make_artifact(at, name, source)),
             B::CompilationCache { dir } => observed(self.compilation_cache(dir)),
             B::CacheEntries { dir } => observed(self.cache_entries(dir)),
-            B::AssertMemoryGrowth { from, to, bound } => (
-                Expect::WithinBound(describe_bound(bound)),
-                self.measures.growth(from, to, bound),
-            ),
+            B::AssertMemoryGrowth {
+                from,
+                to,
+                bound,
+                collector_timed,
+            } => {
+                let timed = *collector_timed && self.has_collector();
+                (
+                    Expect::WithinBound(describe_bound(bound)),
+                    self.measures.growth(from, to, bound, timed),
+                )
+            }
             B::AssertSlowdown {
                 first,
                 later,
@@ -267,10 +275,16 @@ impl<'e, 'd> Session<'e, 'd> {
         step
     }
 
+    /// Whether the engine's host has a garbage collector (its adapter
+    /// announces `collect`).
+    fn has_collector(&mut self) -> bool {
+        self.side().capabilities.contains(&Capability::Collect)
+    }
+
     /// `(collect)`: a full collection where the host has a collector; where it
     /// has none, dropped memory is already freed and there is nothing to do.
     fn collect(&mut self) -> Step {
-        if self.side().capabilities.contains(&Capability::Collect) {
+        if self.has_collector() {
             self.send(Request::Collect)
         } else {
             Step::ok()

@@ -479,6 +479,41 @@ fn collect_reaches_only_an_engine_whose_host_has_a_collector() {
 }
 
 #[test]
+fn a_collector_timed_bound_is_checked_only_where_the_host_has_no_collector() {
+    // Memory grows by 100 MiB between the two measurements: beyond the bound.
+    let text = "(memory_usage \"a\")\n(memory_usage \"b\")\n\
+                (assert_memory_growth \"a\" \"b\" (at_most 1 mib) (collector_timed))\n\
+                (assert_memory_growth \"a\" \"b\" (at_most 1 mib))\n";
+    for (capabilities, timed_verdict) in [
+        (&[Capability::MemoryUsage][..], Verdict::Fail),
+        (
+            &[Capability::MemoryUsage, Capability::Collect][..],
+            Verdict::Pass,
+        ),
+    ] {
+        let mut rss = 0;
+        let mut engine = ScriptedEngine::new(move |_| {
+            rss += 100 << 20;
+            ok(Reply::Memory(wasm_compat_protocol::MemoryUsage {
+                rss_bytes: rss,
+            }))
+        });
+        let participants = vec![Participant {
+            engine: &mut engine,
+            features: &[],
+            capabilities,
+        }];
+        let records = ran(run_case(participants, &case(text)));
+        assert_eq!(records[2].verdict, timed_verdict, "{records:?}");
+        // An unmarked bound is judged in every host.
+        assert_eq!(records[3].verdict, Verdict::Fail, "{records:?}");
+        let timed = matches!(records[2].actual, Actual::CollectorTimed { bytes, within: false } if bytes == 100 << 20);
+        let has_collector = capabilities.contains(&Capability::Collect);
+        assert_eq!(timed, has_collector, "{records:?}");
+    }
+}
+
+#[test]
 fn what_follows_unsupported_store_limits_is_unsupported_and_not_sent() {
     let mut engine = ScriptedEngine::done();
     let text = "(module $a)\n(store_limits (instances 1))\n(module $b)\n(module $c)\n";
