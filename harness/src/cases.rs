@@ -289,9 +289,12 @@ fn spec_files(suite: &str) -> Result<Vec<(String, String)>> {
         "wasm-latest" => spec(SpecVersion::Latest).collect(),
         other => match other.strip_prefix("proposals/") {
             Some(name) => {
-                let p: Proposal = name
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("unknown spec suite `{other}`"))?;
+                let p: Proposal = name.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "unknown spec suite `{other}` (known: {})",
+                        spec_suite_names().join(", ")
+                    )
+                })?;
                 proposal(p).collect()
             }
             None => bail!(

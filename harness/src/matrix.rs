@@ -5,7 +5,7 @@
 //! per `engine@version` and per `engine@version+config` (a named
 //! configuration: engine settings the adapter understands) with a plain loop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -673,23 +673,37 @@ impl Matrix {
         out
     }
 
-    /// Engines whose `engine@version` contains one of `filters` (all engines when
-    /// `filters` is empty).
-    pub fn matching(&self, filters: &[String]) -> Vec<EngineSpec> {
-        self.engines()
+    /// The engines whose `engine@version[+config]` contains one of
+    /// `filters` (every engine without filters). A filter that matches no
+    /// engine is an error naming it and the families there are: a typo must
+    /// not run less and pass.
+    pub fn matching(&self, filters: &[String]) -> Result<Vec<EngineSpec>> {
+        let engines = self.engines();
+        let names: Vec<String> = engines.iter().map(|e| e.id.to_string()).collect();
+        if let Some(unmatched) = filters
+            .iter()
+            .find(|f| !names.iter().any(|n| n.contains(f.as_str())))
+        {
+            let families: BTreeSet<&str> = engines.iter().map(|e| e.id.engine.as_str()).collect();
+            bail!(
+                "--engine {unmatched:?} matches no engine of {} (its families: {})",
+                self.path.display(),
+                families.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
+        Ok(engines
             .into_iter()
-            .filter(|e| {
-                filters.is_empty()
-                    || filters
-                        .iter()
-                        .any(|f| e.id.to_string().contains(f.as_str()))
+            .zip(names)
+            .filter(|(_, name)| {
+                filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
             })
-            .collect()
+            .map(|(e, _)| e)
+            .collect())
     }
 
     /// [`Matrix::matching`], plus the reference, which every run compares with.
-    pub fn select(&self, filters: &[String]) -> Vec<EngineSpec> {
-        let mut engines = self.matching(filters);
+    pub fn select(&self, filters: &[String]) -> Result<Vec<EngineSpec>> {
+        let mut engines = self.matching(filters)?;
         if !engines.iter().any(|e| e.id == self.reference) {
             engines.extend(
                 self.engines()
@@ -697,7 +711,7 @@ impl Matrix {
                     .filter(|e| e.id == self.reference),
             );
         }
-        engines
+        Ok(engines)
     }
 
     /// `path:line` of the first line of the matrix file that mentions `"text"`,

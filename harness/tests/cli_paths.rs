@@ -132,3 +132,60 @@ fn without_the_go_toolchain_the_go_family_is_unsupported_and_the_rest_runs() {
     );
     assert_eq!(cell("fault@1.0.0")["status"], "pass");
 }
+
+/// A filter that matches nothing is an error naming it, never a smaller run
+/// that passes (a typo in `-e` once ran only the reference and exited 0).
+#[test]
+fn a_filter_that_matches_nothing_is_an_error_naming_it() {
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    setup(&cwd.join("elsewhere"));
+    let matrix = ["--matrix", "elsewhere/m.toml"];
+    for (filter, first_words) in [
+        (
+            &["-e", "fualt"][..],
+            "--engine \"fualt\" matches no engine of ",
+        ),
+        (
+            &["--case", "ehco"][..],
+            "--case \"ehco\" matches none of the 1 case(s) in ",
+        ),
+        (
+            &["--spec", "proposals/nope"][..],
+            "unknown spec suite `proposals/nope`",
+        ),
+    ] {
+        let args: Vec<&str> = ["run"]
+            .iter()
+            .chain(&matrix)
+            .chain(filter)
+            .copied()
+            .collect();
+        let run = wasm_compat(cwd, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(first_words), "{args:?}: {stderr}");
+        assert!(
+            !cwd.join("target/wasm-compat/results.json.gz").exists(),
+            "{args:?} ran"
+        );
+    }
+    // A filter that matches something still runs, with the others applied.
+    let run = wasm_compat(
+        cwd,
+        &[
+            "run",
+            "--matrix",
+            "elsewhere/m.toml",
+            "-e",
+            "other",
+            "--case",
+            "echo",
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

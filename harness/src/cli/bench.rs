@@ -29,7 +29,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let expectations = super::expectations_of(&matrix)?;
     let jobs = super::cores();
     let options = BenchOptions {
-        engines: matrix.matching(&args.engines.engines),
+        engines: matrix.matching(&args.engines.engines)?,
         repeat: args.repeat,
         jobs,
         native_dir: matrix.base_dir().join("bench"),

@@ -42,7 +42,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         return sweep(&builder, fam, &path);
     }
     let mut failed = 0;
-    for spec in matrix.select(&args.engines.engines) {
+    for spec in matrix.select(&args.engines.engines)? {
         match builder.adapter(&spec) {
             Ok(a) => {
                 let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);

@@ -154,7 +154,7 @@ impl<'a> Fuzzer<'a> {
     /// left out and named.
     fn new(args: &'a Args, progress: bool) -> Result<Fuzzer<'a>> {
         let matrix = args.engines.matrix.load()?;
-        let specs = matrix.matching(&args.engines.engines);
+        let specs = matrix.matching(&args.engines.engines)?;
         if specs.is_empty() {
             bail!("no engine of the matrix matches {:?}", args.engines.engines);
         }

@@ -72,7 +72,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         None => super::expectations_of(&matrix)?,
     };
     let builder = super::builder(progress)?;
-    let engines = matrix.select(&args.engines.engines);
+    let engines = matrix.select(&args.engines.engines)?;
     for spec in &engines {
         builder.check_version(spec).with_context(|| {
             format!(
@@ -174,16 +174,42 @@ fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
             .map(|d| here.join(d).display().to_string())
             .collect();
     }
-    let mut all = cases::all_cases(&matrix.base_dir(), &suites)?;
-    if !args.case_filters.is_empty() {
-        all.retain(|c| {
-            args.case_filters
-                .iter()
-                .any(|f| c.name.contains(f.as_str()))
-        });
-    }
+    let all = cases::all_cases(&matrix.base_dir(), &suites)?;
+    filter_cases(all, &args.case_filters, &suites)
+}
+
+/// The cases whose name contains one of `filters` (all without filters). A
+/// filter that matches no case, or a selection with no case at all, is an
+/// error naming it and where cases were looked for: a typo must not run
+/// less and pass.
+fn filter_cases(
+    mut all: Vec<Case>,
+    filters: &[String],
+    suites: &wasm_compat::matrix::Suites,
+) -> Result<Vec<Case>> {
+    let searched = || {
+        let mut places: Vec<String> = suites.spec.iter().map(|s| format!("spec {s}")).collect();
+        places.extend(suites.cases.iter().cloned());
+        match places.is_empty() {
+            true => "no suite or case folder".to_string(),
+            false => places.join(", "),
+        }
+    };
     if all.is_empty() {
-        anyhow::bail!("no case matches the filters");
+        anyhow::bail!("no case found in {}", searched());
+    }
+    if let Some(unmatched) = filters
+        .iter()
+        .find(|f| !all.iter().any(|c| c.name.contains(f.as_str())))
+    {
+        anyhow::bail!(
+            "--case {unmatched:?} matches none of the {} case(s) in {}",
+            all.len(),
+            searched()
+        );
+    }
+    if !filters.is_empty() {
+        all.retain(|c| filters.iter().any(|f| c.name.contains(f.as_str())));
     }
     Ok(all)
 }
