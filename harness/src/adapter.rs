@@ -45,6 +45,13 @@ pub enum Exchange {
         /// What was wrong.
         detail: String,
     },
+    /// The harness itself could not read the answer (an I/O error on its end
+    /// of the pipe): not the engine's doing, never counted as its crash. The
+    /// process is killed, since its answers can no longer be matched up.
+    Harness {
+        /// The error, in words.
+        detail: String,
+    },
     /// The process's resident memory went over its cap; it was killed.
     MemoryLimit {
         /// Resident memory when it was seen over the cap.
@@ -564,7 +571,14 @@ impl Engine for AdapterProcess {
                     detail: format!("a response line longer than {MAX_LINE} bytes"),
                 }
             }
-            Ok(Line::Closed) | Err(_) => self.crash(),
+            Ok(Line::Closed) => self.crash(),
+            Err(e) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Exchange::Harness {
+                    detail: format!("reading the adapter's answer: {e}"),
+                }
+            }
             Ok(Line::TimedOut) => {
                 let _ = self.child.kill();
                 let _ = self.child.wait();

@@ -32,6 +32,7 @@ impl Step {
                 after_secs: after.as_secs(),
             }),
             Exchange::ProtocolError { detail } => Step::Broken(Actual::ProtocolError { detail }),
+            Exchange::Harness { detail } => Step::harness(format!("harness: {detail}")),
             Exchange::MemoryLimit {
                 rss_bytes,
                 cap_bytes,
