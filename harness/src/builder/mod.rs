@@ -489,6 +489,38 @@ mod tests {
         }
     }
 
+    /// Issue 24: a cached wazero stopped an offline run when the Go module
+    /// cache lacked its download record. Neither version below was ever
+    /// published; once in the cache, no registry is asked whether it was.
+    #[test]
+    fn a_cached_version_is_not_checked_against_its_registry() {
+        let cache = tempfile::tempdir().unwrap();
+        let builder = offline_builder(cache.path());
+        let adapters = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters");
+        let sources = [
+            AdapterSource::NpmRuntime {
+                dir: adapters.join("node"),
+                args: Vec::new(),
+            },
+            AdapterSource::GoModule {
+                dir: adapters.join("wazero"),
+                args: Vec::new(),
+            },
+        ];
+        for (family, source) in ["node", "wazero"].into_iter().zip(sources) {
+            let id = EngineId::new(family, semver::Version::new(99, 0, 0));
+            let spec = EngineSpec::new(id, source);
+            let Ok(Some(key)) = builder.current_key(&spec) else {
+                eprintln!("{family}: no key without its toolchain; nothing to check");
+                continue;
+            };
+            let out = builder.out_dir(&spec.id, &key);
+            std::fs::create_dir_all(&out).unwrap();
+            std::fs::write(out.join("build.json"), "{}").unwrap();
+            builder.check_version(&spec).unwrap();
+        }
+    }
+
     #[test]
     fn a_sweep_takes_the_newest_release_of_each_supported_line() {
         let published = Published {
