@@ -344,7 +344,7 @@ fn npm(builder: &Builder, args: &[&str]) -> Result<Vec<u8>> {
 fn npm_view(builder: &Builder, args: &[&str]) -> Result<Vec<u8>> {
     let said = format!("npm {}", args.join(" "));
     let mut cmd = npm_command(builder, args);
-    cmd.arg("--fetch-timeout=5000");
+    cmd.arg("--fetch-timeout=8000");
     builder.ask(KIND, || match registry::bounded(&mut cmd, &said)? {
         Reply::Answered(out) => Ok(out),
         Reply::Failed(stderr) => Err(npm_failure(&said, &stderr)),
