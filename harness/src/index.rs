@@ -3,13 +3,22 @@
 //!
 //! Index files are cached on disk under the wasm-compat cache; with
 //! `WASM_COMPAT_OFFLINE=1`, or when the network fails, the cached copy is used.
+//! `WASM_COMPAT_INDEX` names another sparse index root (a mirror; the tests
+//! point it at a closed port). A fetch has a 5 s connect and a 5 s read
+//! timeout; an index that cannot be reached, with no copy of the file, is
+//! [`Unreachable`] (the versions it would provide are unavailable, not
+//! unpublished) and is not asked again in the same process; offline with no
+//! copy is [`Unavailable`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+
+use crate::builder::{Unavailable, Unreachable};
 
 /// The sparse index root cargo uses for crates.io.
 pub const CRATES_IO_SPARSE: &str = "https://index.crates.io";
@@ -79,6 +88,8 @@ pub struct Index {
     cache_dir: PathBuf,
     offline: bool,
     max_age: Duration,
+    /// Set when the index was found unreachable: it is not asked again.
+    down: Arc<OnceLock<Unreachable>>,
 }
 
 impl Index {
@@ -90,6 +101,7 @@ impl Index {
             cache_dir: cache_dir.to_path_buf(),
             offline: offline(),
             max_age: Duration::from_secs(15 * 60),
+            down: Arc::default(),
         }
     }
 
@@ -100,6 +112,7 @@ impl Index {
             cache_dir: cache_dir.to_path_buf(),
             offline: true,
             max_age: Duration::MAX,
+            down: Arc::default(),
         }
     }
 
@@ -150,14 +163,19 @@ impl Index {
             .and_then(|t| SystemTime::now().duration_since(t).ok())
             .is_some_and(|age| age < self.max_age);
         if fresh || self.offline {
-            return std::fs::read_to_string(&cached).with_context(|| {
-                format!(
-                    "no cached index entry for crate `{name}` at {} (offline)",
+            return std::fs::read_to_string(&cached).map_err(|_| {
+                Unavailable(format!(
+                    "offline (WASM_COMPAT_OFFLINE=1), and no copy of the index entry for crate `{name}` is cached ({})",
                     cached.display()
-                )
+                ))
+                .into()
             });
         }
-        match self.fetch(name) {
+        let fetched = match self.down.get() {
+            Some(down) => Err(down.clone().into()),
+            None => self.fetch(name),
+        };
+        match fetched {
             Ok(text) => {
                 crate::fsutil::write_atomic(&cached, text.as_bytes())?;
                 Ok(text)
@@ -168,15 +186,24 @@ impl Index {
 
     fn fetch(&self, name: &str) -> Result<String> {
         let url = format!("{}/{}", self.root, index_path(name));
-        let response = ureq::get(&url)
-            .timeout(Duration::from_secs(30))
-            .call()
-            .map_err(|e| match e {
-                ureq::Error::Status(404, _) => {
-                    anyhow::anyhow!("crate `{name}` does not exist on crates.io")
-                }
-                other => anyhow::anyhow!("fetching {url}: {other}"),
-            })?;
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(Duration::from_secs(5))
+            .timeout_read(Duration::from_secs(5))
+            .build();
+        let response = agent.get(&url).call().map_err(|e| match e {
+            ureq::Error::Status(404, _) => {
+                anyhow::anyhow!("crate `{name}` does not exist on crates.io")
+            }
+            ureq::Error::Transport(t) => {
+                let down = Unreachable {
+                    registry: format!("the crate registry index ({})", self.root),
+                    detail: t.to_string(),
+                };
+                self.down.get_or_init(|| down.clone());
+                down.into()
+            }
+            other => anyhow::anyhow!("fetching {url}: {other}"),
+        })?;
         response
             .into_string()
             .with_context(|| format!("reading {url}"))

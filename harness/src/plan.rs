@@ -179,7 +179,8 @@ pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, NotReady>>;
 /// Why an engine of the plan is not ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotReady {
-    /// Its source cannot be used on this machine (a missing toolchain): its
+    /// Its source cannot be used on this machine (a missing toolchain, an
+    /// unreachable registry for a version not yet cached): its
     /// cells are unsupported here.
     Unavailable(String),
     /// Building or starting its adapter failed: its cells are errors.

@@ -99,7 +99,7 @@ fn prepare_one(
     timeout: Duration,
 ) -> Result<ReadyEngine, NotReady> {
     prepare_engine(builder, spec, timeout).map_err(|e| {
-        match e.downcast_ref::<crate::builder::Unavailable>() {
+        match crate::builder::unavailable_reason(&e) {
             Some(why) => NotReady::Unavailable(format!("{}: {why}", spec.id)),
             None => NotReady::Failed(format!("{e:#}")),
         }

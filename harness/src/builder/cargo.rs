@@ -196,7 +196,7 @@ pub(super) fn source_key(b: &Builder, manifest: &AdapterManifest, id: &EngineId)
     hasher.update(b"wasm-compat adapter build v1\0");
     hasher.update(id.to_string().as_bytes());
     hasher.update(b"\0");
-    hasher.update(b.rustc.as_bytes());
+    hasher.update(b.rustc()?.as_bytes());
     for file in manifest.source_files()? {
         let rel = file.strip_prefix(&manifest.dir).unwrap_or(&file);
         hasher.update(rel.to_string_lossy().as_bytes());
@@ -327,7 +327,7 @@ pub(super) fn finish_build(b: &Builder, f: Finish<'_>) -> Result<BuiltAdapter> {
         engine: id.engine.clone(),
         version: id.version.to_string(),
         key: key.to_string(),
-        toolchain: b.rustc.clone(),
+        toolchain: b.rustc()?.to_string(),
         features,
         engine_crates,
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,

@@ -43,7 +43,7 @@ impl EngineSource for RustCrate<'_> {
 
     fn published(&self, builder: &Builder) -> Result<Published> {
         let manifest = AdapterManifest::load(self.dir)?;
-        let rustc = crate::index::rustc_semver(&builder.rustc);
+        let rustc = crate::index::rustc_semver(builder.rustc()?);
         let entries = builder.index().versions(&manifest.engine_crate)?;
         Ok(Published {
             releases: releases(entries, rustc.as_ref()),
@@ -108,7 +108,7 @@ fn build(
     let started = Instant::now();
     let version = supported_release(id, &manifest.engine_crate, &manifest.supported)?;
     let engine_entry = builder.index().entry(&manifest.engine_crate, &version)?;
-    check_rust_version(&engine_entry, &builder.rustc)?;
+    check_rust_version(&engine_entry, builder.rustc()?)?;
     let available = engine_entry.feature_names();
     let features: Vec<String> = manifest
         .features

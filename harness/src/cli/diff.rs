@@ -85,9 +85,7 @@ fn run_missing(
         missing.join(", ")
     );
     let builder = super::builder(progress)?;
-    for spec in &specs {
-        builder.check_version(spec)?;
-    }
+    super::check_versions(&builder, &matrix, &specs)?;
     let expectations = super::expectations_of(&matrix)?;
     let job = Job {
         engines: specs,

@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 use wasm_compat::builder::Builder;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
-use wasm_compat::matrix::Matrix;
+use wasm_compat::matrix::{EngineSpec, Matrix};
 
 /// The command line.
 #[derive(Parser)]
@@ -150,6 +150,25 @@ pub struct EngineArgs {
 /// The adapter builder over the user's cache.
 pub fn builder(progress: bool) -> Result<Builder> {
     Builder::new(&fsutil::cache_dir(), progress)
+}
+
+/// Check that every engine of `specs` names a version its source can
+/// provide, before anything is built. A misnamed version (not published,
+/// outside the adapter's range) stops the command at its matrix line; one
+/// that is unavailable here (its registry unreachable, offline without a
+/// copy, a toolchain missing) does not: preparing it says why, and its cells
+/// are `unsupported` while every other engine runs.
+pub fn check_versions(builder: &Builder, matrix: &Matrix, specs: &[EngineSpec]) -> Result<()> {
+    for spec in specs {
+        match builder.check_version(spec) {
+            Err(e) if wasm_compat::builder::unavailable_reason(&e).is_none() => {
+                let at = matrix.locate(&spec.id.version.to_string());
+                return Err(e.context(format!("{at}: {}", spec.id)));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The known-failure table beside the matrix.

@@ -73,15 +73,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     };
     let builder = super::builder(progress)?;
     let engines = matrix.select(&args.engines.engines)?;
-    for spec in &engines {
-        builder.check_version(spec).with_context(|| {
-            format!(
-                "{}: {}",
-                matrix.locate(&spec.id.version.to_string()),
-                spec.id
-            )
-        })?;
-    }
+    super::check_versions(&builder, &matrix, &engines)?;
     let path = args
         .results
         .clone()
