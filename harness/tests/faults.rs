@@ -220,16 +220,6 @@ fn an_unknown_directive_is_an_error_not_a_skip() {
     );
 }
 
-/// Whether `program` runs here.
-fn have(program: &str) -> bool {
-    ["version", "--version"].iter().any(|arg| {
-        std::process::Command::new(program)
-            .arg(arg)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
 /// Run two cases on the family `family` (its adapter folder under
 /// `adapters/`, at `version`) with `env`, where the first invokes `fault`
 /// between two passing calls: the first case is a `crash` at that
@@ -307,13 +297,10 @@ fn a_real_fault_is_a_crash_of_its_case_only(
 /// asked for with `WASM_COMPAT_GO_PANIC`) is a `crash` of the case it was
 /// running, with the Go runtime's words kept; the next case runs in a fresh
 /// adapter. Needs the `go` command (the adapter is built like any wazero
-/// version, into the user's adapter cache); without it there is nothing to test.
+/// version, into the user's adapter cache); without it the test is ignored.
 #[test]
+#[cfg_attr(wasm_compat_no_go, ignore = "needs the go command on PATH")]
 fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
-    if !have("go") {
-        eprintln!("no go command: the Go panic path cannot be built here");
-        return;
-    }
     a_real_fault_is_a_crash_of_its_case_only(
         "wazero",
         "1.12.0",
@@ -329,11 +316,8 @@ fn a_go_panic_in_the_wazero_adapter_is_a_crash_of_its_case_only() {
 /// with Node's own words kept. Needs npm (the Node release is fetched like any
 /// node version, into the user's cache).
 #[test]
+#[cfg_attr(wasm_compat_no_npm, ignore = "needs the npm command on PATH")]
 fn an_uncaught_exception_or_a_full_heap_in_the_node_adapter_is_a_crash_of_its_case_only() {
-    if !have("npm") {
-        eprintln!("no npm command: no Node release can be fetched here");
-        return;
-    }
     a_real_fault_is_a_crash_of_its_case_only(
         "node",
         "20.20.2",
