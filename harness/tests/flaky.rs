@@ -36,24 +36,37 @@ fn calls(state: &Path, key: i32) -> String {
     std::fs::read_to_string(state.join(format!("flaky-{key}"))).unwrap_or_default()
 }
 
+/// The fault engine as version `version` (its hello says so), counting
+/// `fault:flaky` calls in `state`.
+fn fault(state: &Path, version: u64) -> EngineSpec {
+    let argv = [
+        "env",
+        &format!("WASM_COMPAT_FAULT_VERSION={version}.0.0"),
+        FAULT,
+        "--state-dir",
+        &state.display().to_string(),
+    ];
+    EngineSpec::new(
+        EngineId::new("fault", semver::Version::new(version, 0, 0)),
+        AdapterSource::Command {
+            argv: argv.map(str::to_string).to_vec(),
+        },
+    )
+}
+
 fn run_all(state: &Path, cases: Vec<Case>) -> RunResults {
+    run_on(vec![fault(state, 1)], cases)
+}
+
+fn run_on(engines: Vec<EngineSpec>, cases: Vec<Case>) -> RunResults {
     let cache = tempfile::tempdir().unwrap();
     let builder = Builder::new(cache.path(), false).unwrap();
     let expectations = Expectations::default();
-    let spec = EngineSpec::new(
-        EngineId::new("fault", semver::Version::new(1, 0, 0)),
-        AdapterSource::Command {
-            argv: vec![
-                FAULT.to_string(),
-                "--state-dir".to_string(),
-                state.display().to_string(),
-            ],
-        },
-    );
+    let reference = engines[0].id.clone();
     let job = Job {
-        engines: vec![spec.clone()],
+        engines,
         cases,
-        reference: spec.id.clone(),
+        reference,
         caps: wasm_compat::adapter::Caps {
             request: Duration::from_secs(5),
             case: Some(Duration::from_secs(20)),
@@ -131,6 +144,53 @@ fn a_failure_that_does_not_come_back_is_flaky_with_both_outcomes() {
             && summary.contains("1 unexpected result(s)"),
         "{summary}"
     );
+}
+
+#[test]
+fn a_grid_reruns_its_unexpected_pairs_and_judges_the_grid_again() {
+    let state = tempfile::tempdir().unwrap();
+    let grid = |name: &str, key, times| {
+        let text = format!(
+            "{}(on second (module) (assert_return (invoke \"id\" (i32.const 9)) (i32.const 9)))\n",
+            case_text(key, times)
+        );
+        let mut case = Case::from_text(format!("flaky/{name}.wast"), "flaky", text);
+        case.cross_version = true;
+        case
+    };
+    let engines = vec![fault(state.path(), 1), fault(state.path(), 2)];
+    let run = run_on(
+        engines,
+        vec![grid("once", 5, 1), grid("always", 6, i32::MAX)],
+    );
+    let pairs = |name: &str| -> Vec<&CaseResult> {
+        let case = format!("flaky/{name}.wast");
+        let pairs: Vec<&CaseResult> = run
+            .results
+            .iter()
+            .filter(|r| r.case == case && r.second.is_some())
+            .collect();
+        assert!(pairs.len() >= 2, "{:?}", run.results);
+        pairs
+    };
+    // The one pair that ran first answered wrongly; it alone ran again.
+    let once = pairs("once");
+    let statuses: Vec<Status> = once.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == Status::Flaky).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(statuses
+        .iter()
+        .all(|s| matches!(s, Status::Flaky | Status::Pass)));
+    assert_eq!(calls(state.path(), 5), (once.len() + 1).to_string());
+    // Every pair wrong twice: each ran twice and is reported as it failed.
+    let always = pairs("always");
+    assert!(always
+        .iter()
+        .all(|r| r.status == Status::Fail && r.flaky.is_none()));
+    assert_eq!(calls(state.path(), 6), (2 * always.len()).to_string());
 }
 
 /// A matrix of the fault engine (with its state folder) and one folder of
