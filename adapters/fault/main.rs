@@ -22,6 +22,12 @@
 //! | `fault:slow`      | answers correctly after 1.5 s                      |
 //! | `fault:sleep`     | answers after as many seconds as its argument says |
 //! | `fault:trap`      | a well-formed `unreachable` trap (not a fault)      |
+//! | `fault:flaky`     | `(key, times)`: a wrong answer (`key + 1`) on the first `times` calls with this key, across processes; `key` after |
+//!
+//! `fault:flaky` counts its calls in the file `flaky-<key>` of the folder
+//! named by the adapter's `--state-dir DIR` argument (which `serve` ignores),
+//! so a test sees an engine answer one way in one process and another way in
+//! the next.
 //!
 //! `hello` reports engine `fault`, version `1.0.0` (or `$WASM_COMPAT_FAULT_VERSION`),
 //! and no optional request but `memory-usage`. The framing is the protocol
@@ -172,6 +178,7 @@ fn inject(export: &str, args: &[Value]) -> Result<Vec<Value>, Failure> {
             std::thread::sleep(Duration::from_millis(1500));
             Ok(args.to_vec())
         }
+        "fault:flaky" => flaky(args),
         "fault:trap" => Err(Failure::new(
             FailureKind::Trap {
                 trap: TrapKind::Unreachable,
@@ -180,4 +187,37 @@ fn inject(export: &str, args: &[Value]) -> Result<Vec<Value>, Failure> {
         )),
         _ => Ok(args.to_vec()),
     }
+}
+
+/// `fault:flaky (key, times)`: `key + 1` on the first `times` calls with
+/// `key`, counted in `<--state-dir>/flaky-<key>` across processes; `key` after.
+fn flaky(args: &[Value]) -> Result<Vec<Value>, Failure> {
+    let (key, times) = match args {
+        [Value::I32(key), Value::I32(times)] => (*key, *times),
+        _ => {
+            return Err(Failure::new(
+                FailureKind::Other,
+                "fault:flaky takes (key, times)",
+            ))
+        }
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let dir = argv
+        .iter()
+        .position(|a| a == "--state-dir")
+        .and_then(|at| argv.get(at + 1))
+        .ok_or_else(|| Failure::new(FailureKind::Other, "fault:flaky needs --state-dir DIR"))?;
+    let file = std::path::Path::new(dir).join(format!("flaky-{key}"));
+    let calls: u32 = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    std::fs::write(&file, (calls + 1).to_string())
+        .map_err(|e| Failure::new(FailureKind::Other, format!("{}: {e}", file.display())))?;
+    let answer = if calls < times {
+        key.wrapping_add(1)
+    } else {
+        key
+    };
+    Ok(vec![Value::I32(answer)])
 }

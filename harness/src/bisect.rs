@@ -498,9 +498,10 @@ impl Evaluator for CaseEvaluator<'_> {
         let adapter = ready.adapter.program.clone();
         let result = crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations);
         let transcript = crate::report::transcript(&result);
-        // A crash, a hang or a blown memory cap is an outcome: the criterion judges it.
+        // A crash, a hang or a blown memory cap is an outcome: the criterion
+        // judges it. One that did not reproduce on a second run cannot be judged.
         match result.status {
-            Status::Unsupported | Status::Error => {
+            Status::Unsupported | Status::Error | Status::Flaky => {
                 return Ok(skip(
                     result
                         .reason

@@ -1,7 +1,8 @@
 //! What runs produce: a cell's [`CaseResult`] with its [`Status`], the results
 //! file ([`RunResults`]), and the one place a status is decided ([`decide`])
 //! from everything that bears on it: how the case ran, the known-failure
-//! table, and the reviewed snapshot (of the cell, or of its grid).
+//! table, and the reviewed snapshot (of the cell, or of its grid); then,
+//! for an unexpected one, whether a second run confirms it ([`confirm`]).
 //!
 //! Nothing here runs an engine or renders a report; `run` produces these
 //! types and `report` reads them.
@@ -39,6 +40,10 @@ pub enum Status {
     Timeout,
     /// The case, the adapter or the harness could not do its part.
     Error,
+    /// Unexpected on its first run, not on a second in a fresh process: the
+    /// result does not reproduce ([`CaseResult::flaky`] holds both outcomes).
+    /// It fails a run only under `run --strict`.
+    Flaky,
 }
 
 impl Status {
@@ -48,6 +53,12 @@ impl Status {
             self,
             Status::Fail | Status::Xpass | Status::Crash | Status::Timeout | Status::Error
         )
+    }
+
+    /// Whether a cell of this status runs a second time, in a fresh process,
+    /// before it is reported: every unexpected one ([`confirm`]).
+    pub fn needs_confirming(self) -> bool {
+        self.is_unexpected()
     }
 
     /// Pass or known failure: what a snapshot may then still turn into a failure.
@@ -75,8 +86,32 @@ pub struct CaseResult {
     pub reason: Option<String>,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
-    /// Every directive's record.
+    /// Every directive's record (of the confirming run, for a flaky cell).
     pub directives: Vec<DirectiveRecord>,
+    /// Both outcomes of a [`Status::Flaky`] cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<Box<Flake>>,
+}
+
+/// The two runs of a cell whose unexpected result did not reproduce: the
+/// cell's own `directives` are the second run's; this keeps what the first
+/// said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flake {
+    /// The first run's status (unexpected).
+    pub first: Status,
+    /// Why, on the first run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_reason: Option<String>,
+    /// The first run's records that differ from the second's at the same
+    /// position (every record where the first run has more).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_directives: Vec<DirectiveRecord>,
+    /// The second run's status, in a fresh adapter process (not unexpected).
+    pub retry: Status,
+    /// Why, on the second run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_reason: Option<String>,
 }
 
 impl CaseResult {
@@ -155,7 +190,57 @@ pub fn decide(ran: Ran, expectations: &Expectations, snapshot: Check) -> CaseRes
         reason,
         duration_ms: ran.duration_ms,
         directives,
+        flaky: None,
     }
+}
+
+/// A cell's unexpected `first` result against `retry`, its second run in a
+/// fresh adapter process: reproduced when the retry is unexpected too (the
+/// first is reported, as a run without retries would: a failure that comes
+/// back as a crash is still a failure); otherwise [`Status::Flaky`] with both
+/// outcomes, the retry's records as the cell's.
+pub fn confirm(first: CaseResult, retry: CaseResult) -> CaseResult {
+    if retry.status.is_unexpected() {
+        return first;
+    }
+    let first_directives = first
+        .directives
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| retry.directives.get(*i) != Some(r))
+        .map(|(_, r)| r.clone())
+        .collect();
+    let reason = format!(
+        "{} on the first run, {} on a second in a fresh process{}",
+        status_name(first.status),
+        status_name(retry.status),
+        first
+            .reason
+            .as_deref()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default()
+    );
+    CaseResult {
+        status: Status::Flaky,
+        reason: Some(reason),
+        duration_ms: first.duration_ms + retry.duration_ms,
+        flaky: Some(Box::new(Flake {
+            first: first.status,
+            first_reason: first.reason,
+            first_directives,
+            retry: retry.status,
+            retry_reason: retry.reason,
+        })),
+        ..retry
+    }
+}
+
+/// A status as the results file spells it (`known-failure`, `flaky`, ...).
+pub fn status_name(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{status:?}"))
 }
 
 /// A directive the harness itself failed to carry out says nothing about the
@@ -266,10 +351,19 @@ pub struct RunResults {
 }
 
 impl RunResults {
-    /// Whether anything in the run makes it fail.
+    /// Whether anything in the run makes it fail (flaky cells only under
+    /// `run --strict`, see [`RunResults::flaky`]).
     pub fn unexpected(&self) -> bool {
         self.results.iter().any(|r| r.status.is_unexpected())
             || self.engines.iter().any(|e| e.error.is_some())
+    }
+
+    /// How many cells are [`Status::Flaky`].
+    pub fn flaky(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.status == Status::Flaky)
+            .count()
     }
 }
 
@@ -333,6 +427,47 @@ mod tests {
         assert_eq!(
             (u.status, u.reason.as_deref()),
             (Status::Unsupported, Some("needs gc"))
+        );
+    }
+
+    #[test]
+    fn an_unexpected_result_is_reported_only_when_a_second_run_confirms_it() {
+        let none = Expectations::default();
+        let judged = |verdicts: &[Verdict]| {
+            let records = verdicts.iter().map(|v| rec(*v)).collect();
+            decide(ran(records), &none, Check::NotKept)
+        };
+        let fail = judged(&[Verdict::Pass, Verdict::Fail]);
+        assert!(fail.status.needs_confirming());
+        assert!(!Status::Flaky.is_unexpected() && !Status::Flaky.needs_confirming());
+        // The same status twice: reported as the first run said.
+        let twice = confirm(fail.clone(), judged(&[Verdict::Pass, Verdict::Fail]));
+        assert_eq!((twice.status, twice.flaky), (Status::Fail, None));
+        // Unexpected again, though otherwise: still reproduced.
+        let crash = confirm(fail.clone(), judged(&[Verdict::Pass, Verdict::Crash]));
+        assert_eq!(crash.status, Status::Fail);
+        // Not reproduced: flaky, the second run's records, and the first
+        // run's status, reason and differing record kept.
+        let flaky = confirm(fail.clone(), judged(&[Verdict::Pass, Verdict::Pass]));
+        assert_eq!(flaky.status, Status::Flaky);
+        assert!(flaky.directives.iter().all(|d| d.verdict == Verdict::Pass));
+        let flake = flaky.flaky.as_deref().expect("both outcomes kept");
+        assert_eq!((flake.first, flake.retry), (Status::Fail, Status::Pass));
+        assert_eq!(flake.first_reason, fail.reason);
+        assert_eq!(flake.first_directives, vec![rec(Verdict::Fail)]);
+        let reason = flaky.reason.as_deref().unwrap();
+        assert!(
+            reason.starts_with("fail on the first run, pass on a second in a fresh process"),
+            "{reason}"
+        );
+        let json = serde_json::to_value(&flaky).unwrap();
+        assert_eq!(
+            (
+                &json["status"],
+                &json["flaky"]["first"],
+                &json["flaky"]["retry"]
+            ),
+            (&"flaky".into(), &"fail".into(), &"pass".into())
         );
     }
 }

@@ -8,7 +8,7 @@
 //! and a file whose name ends in `.gz` is gzip-compressed. Nothing is lost:
 //! reading expands every cell to its full records, so reports, `diff`,
 //! transcripts and `--resume` see what the run made. Files of schema 1 (every
-//! record in full, plain JSON) read the same way.
+//! record in full, plain JSON) and 2 (before `flaky`) read the same way.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::matrix::EngineId;
 use crate::outcome::DirectiveRecord;
-use crate::results::{CaseResult, EngineEntry, RunResults, Status};
+use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 
-/// The layout this module writes.
-pub const SCHEMA: u32 = 2;
+/// The layout this module writes: 3 adds the `flaky` status and a flaky
+/// cell's `flaky` record of both runs; files of schema 1 and 2 read as they are.
+pub const SCHEMA: u32 = 3;
 
 /// A run as stored.
 #[derive(Serialize, Deserialize)]
@@ -51,6 +52,8 @@ struct StoredCase {
     reason: Option<String>,
     duration_ms: u64,
     directives: StoredRecords,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    flaky: Option<Box<Flake>>,
 }
 
 /// A cell's records: in full, or as differences from an earlier cell's.
@@ -164,6 +167,7 @@ fn store(run: &RunResults) -> StoredRun {
             reason: r.reason.clone(),
             duration_ms: r.duration_ms,
             directives,
+            flaky: r.flaky.clone(),
         })
         .collect();
     StoredRun {
@@ -223,6 +227,7 @@ fn expand(stored: StoredRun) -> Result<RunResults> {
             reason: s.reason,
             duration_ms: s.duration_ms,
             directives,
+            flaky: s.flaky,
         });
     }
     Ok(RunResults {
@@ -288,6 +293,7 @@ mod tests {
             reason: None,
             duration_ms: 3,
             directives: records,
+            flaky: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! those already prepared run, each cell in an adapter process of its own or a
 //! reused one (see [`crate::adapter::lease`]), in parallel, and handing what
 //! ran to [`crate::results::decide`] together with the snapshot it is checked
-//! against.
+//! against. A cell judged unexpected runs once more in a fresh process
+//! ([`Processes::Fresh`]) before it is reported ([`crate::results::confirm`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -21,7 +22,9 @@ use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
-use crate::results::{compare_with_reference, decide, CaseResult, EngineEntry, Ran, RunResults};
+use crate::results::{
+    compare_with_reference, confirm, decide, status_name, CaseResult, EngineEntry, Ran, RunResults,
+};
 use crate::snapshot::{Check, Written};
 
 /// An engine ready to run: its adapter and what it said about itself.
@@ -224,16 +227,32 @@ impl Snapshots {
     }
 }
 
-/// Run one planned cell, each of its engines in a fresh adapter process;
-/// a cell that cannot run says why instead.
-pub fn run_cell(cell: &Cell, engines: &Engines, parsed: &Parsed<'_>, caps: Caps) -> Ran {
+/// Which adapter processes a cell may run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processes {
+    /// An idle one that ran an earlier case, for a case of standard wast
+    /// directives ([`crate::adapter::lease`]); a fresh one otherwise.
+    MayLease,
+    /// Always a freshly started one: a cell's confirming second run.
+    Fresh,
+}
+
+/// Run one planned cell, each of its engines in an adapter process of its own
+/// (see [`Processes`]); a cell that cannot run says why instead.
+pub fn run_cell(
+    cell: &Cell,
+    engines: &Engines,
+    parsed: &Parsed<'_>,
+    caps: Caps,
+    processes: Processes,
+) -> Ran {
     let started = Instant::now();
     let run = match plan::readiness(cell, engines) {
         Err(Blocked::Unsupported(why)) => CaseRun::Unsupported(why),
         Err(Blocked::NotPrepared(_)) => CaseRun::Error(
             "the engine's adapter could not be prepared (see engines[].error)".into(),
         ),
-        Ok(ready) => run_on(&ready, &cell.case, parsed, caps),
+        Ok(ready) => run_on(&ready, &cell.case, parsed, caps, processes),
     };
     Ran {
         cell: cell.id.clone(),
@@ -246,19 +265,25 @@ pub fn run_cell(cell: &Cell, engines: &Engines, parsed: &Parsed<'_>, caps: Caps)
 /// Run `case` on one engine in a fresh process, judged by the case alone
 /// (no snapshot, no expectations): what `fuzz` compares.
 pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
-    run_on(&[engine], case, &Parsed::new(), caps)
+    run_on(&[engine], case, &Parsed::new(), caps, Processes::Fresh)
 }
 
 /// Run `case` on one engine, or on a cross-version pair: a case of standard
 /// wast directives in a process that may have run other cases (it is reset by
 /// the case's `configure`), anything else in a fresh one.
-fn run_on(ready: &[&ReadyEngine], case: &Case, parsed: &Parsed<'_>, caps: Caps) -> CaseRun {
+fn run_on(
+    ready: &[&ReadyEngine],
+    case: &Case,
+    parsed: &Parsed<'_>,
+    caps: Caps,
+    processes: Processes,
+) -> CaseRun {
     match parsed.get(case.name.as_str()) {
-        Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps),
+        Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps, processes),
         None => {
             let buf = crate::interp::buffer(case);
             let prepared = crate::interp::prepare(buf.as_ref(), case);
-            run_on_prepared(ready, case, prepared.as_ref(), caps)
+            run_on_prepared(ready, case, prepared.as_ref(), caps, processes)
         }
     }
 }
@@ -269,6 +294,7 @@ fn run_on_prepared(
     case: &Case,
     prepared: Result<&Prepared<'_>, &CaseRun>,
     caps: Caps,
+    processes: Processes,
 ) -> CaseRun {
     // A case that cannot run (broken, refused) needs no adapter process.
     let prepared = match prepared {
@@ -276,9 +302,10 @@ fn run_on_prepared(
         Err(ends) => return ends.clone(),
     };
     let shared = prepared.only_standard_directives();
+    let leased = shared && processes == Processes::MayLease;
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
-        .map(|e| match shared {
+        .map(|e| match leased {
             true => crate::adapter::lease(&e.adapter, caps),
             false => AdapterProcess::start(&e.adapter, caps),
         })
@@ -305,7 +332,9 @@ fn run_on_prepared(
 }
 
 /// Run one unit and judge its cells: a single cell against its snapshot, a
-/// grid's pairs (in parallel) against the family's grid snapshot.
+/// grid's pairs (in parallel) against the family's grid snapshot. The cells
+/// judged unexpected run again in fresh processes, the unit is judged again,
+/// and [`confirm`] says what is reported.
 pub fn run_unit(
     unit: &Unit,
     engines: &Engines,
@@ -314,44 +343,70 @@ pub fn run_unit(
     expectations: &Expectations,
     snapshots: &Snapshots,
 ) -> Vec<CaseResult> {
-    match unit {
-        Unit::Single(cell) => {
-            let ran = run_cell(cell, engines, parsed, caps);
-            let check = match &ran.run {
-                CaseRun::Ran(records) => snapshots.check(
-                    &cell.case,
-                    &cell.id.engine.to_string(),
-                    &crate::snapshot::render(records),
-                    &crate::snapshot::messages(records),
-                ),
-                _ => Check::NotKept,
-            };
-            vec![decide(ran, expectations, check)]
-        }
-        Unit::Grid {
-            family,
-            case,
-            pairs,
-        } => {
-            let runs: Vec<Ran> = pairs
-                .par_iter()
-                .map(|cell| run_cell(cell, engines, parsed, caps))
-                .collect();
-            let grid = crate::snapshot::grid_of_runs(&runs);
+    let runs: Vec<Ran> = unit
+        .cells()
+        .par_iter()
+        .map(|cell| run_cell(cell, engines, parsed, caps, Processes::MayLease))
+        .collect();
+    let first = judge_unit(unit, &runs, expectations, snapshots);
+    if crate::adapter::stopping() || !first.iter().any(|r| r.status.needs_confirming()) {
+        return first;
+    }
+    let again: Vec<Ran> = (unit.cells(), runs, &first)
+        .into_par_iter()
+        .map(
+            |(cell, ran, judged)| match judged.status.needs_confirming() {
+                true => run_cell(cell, engines, parsed, caps, Processes::Fresh),
+                false => ran,
+            },
+        )
+        .collect();
+    let retries = judge_unit(unit, &again, expectations, snapshots);
+    first
+        .into_iter()
+        .zip(retries)
+        .map(|(first, retry)| match first.status.needs_confirming() {
+            true => confirm(first, retry),
+            false => first,
+        })
+        .collect()
+}
+
+/// Judge the `runs` of `unit`'s cells (in its order): a single cell against
+/// its snapshot, a grid's pairs against the family's grid snapshot.
+fn judge_unit(
+    unit: &Unit,
+    runs: &[Ran],
+    expectations: &Expectations,
+    snapshots: &Snapshots,
+) -> Vec<CaseResult> {
+    let check = match (unit, runs) {
+        (Unit::Single(cell), [ran]) => match &ran.run {
+            CaseRun::Ran(records) => snapshots.check(
+                &cell.case,
+                &cell.id.engine.to_string(),
+                &crate::snapshot::render(records),
+                &crate::snapshot::messages(records),
+            ),
+            _ => Check::NotKept,
+        },
+        (Unit::Grid { family, case, .. }, _) => {
+            let grid = crate::snapshot::grid_of_runs(runs);
             // A grid with a pair that could not run, or of a run that left
             // versions out, says nothing about the reviewed one.
             let whole = !matches!(snapshots, Snapshots::Partial(_))
                 && runs.iter().all(|r| matches!(r.run, CaseRun::Ran(_)));
-            let check = match whole.then(|| snapshots.check(case, family, &grid, &[])) {
+            match whole.then(|| snapshots.check(case, family, &grid, &[])) {
                 Some(Check::Differs(p)) => Check::Differs(format!("the {family} grid {p}")),
                 Some(other) => other,
                 None => Check::NotKept,
-            };
-            runs.into_iter()
-                .map(|ran| decide(ran, expectations, check.clone()))
-                .collect()
+            }
         }
-    }
+        (Unit::Single(_), _) => unreachable!("a single cell has one run"),
+    };
+    runs.iter()
+        .map(|ran| decide(ran.clone(), expectations, check.clone()))
+        .collect()
 }
 
 /// What one run does.
@@ -509,12 +564,7 @@ fn run_units(
 fn batch_summary(engine: &EngineId, batch: &[CaseResult], left: usize) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in batch {
-        // The status as the results file spells it (`known-failure`, ...).
-        let status = serde_json::to_value(r.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| format!("{:?}", r.status));
-        *counts.entry(status).or_default() += 1;
+        *counts.entry(status_name(r.status)).or_default() += 1;
     }
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let rest = match left {

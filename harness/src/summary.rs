@@ -67,14 +67,17 @@ impl Tally {
     }
 
     /// The one outcome a heatmap square is coloured by, the worst present:
-    /// `crash` (or hang), `fail` (or xpass, error), `differs` (went as
-    /// expected, but some directive disagrees with the reference), `known`
-    /// (a known failure), `unsup` (nothing could run), else `pass`.
+    /// `crash` (or hang), `fail` (or xpass, error), `flaky` (unexpected once,
+    /// not on a second run), `differs` (went as expected, but some directive
+    /// disagrees with the reference), `known` (a known failure), `unsup`
+    /// (nothing could run), else `pass`.
     pub fn heat(&self) -> &'static str {
         if self.crashed() > 0 {
             "crash"
         } else if self.failed() > 0 {
             "fail"
+        } else if self.count(Status::Flaky) > 0 {
+            "flaky"
         } else if self.compared > self.agreed {
             "differs"
         } else if self.count(Status::KnownFailure) > 0 {
@@ -93,6 +96,7 @@ impl Tally {
             "crash" => self.crashed().to_string(),
             "fail" => self.failed().to_string(),
             "known" => self.count(Status::KnownFailure).to_string(),
+            "flaky" => self.count(Status::Flaky).to_string(),
             "differs" => "≠".to_string(),
             "unsup" => "–".to_string(),
             _ => String::new(),
@@ -106,6 +110,7 @@ impl Tally {
             (self.failed(), "fail"),
             (self.count(Status::Unsupported), "unsup"),
             (self.crashed(), "crash"),
+            (self.count(Status::Flaky), "flaky"),
         ] {
             if n > 0 {
                 parts.push(format!("{n} {word}"));
@@ -208,6 +213,7 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     behaviour_areas(results, &mut s);
+    flaky_lines(&results.results, &mut s);
     let unexpected = unexpected_lines(&results.results);
     if unexpected.is_empty() {
         let _ = writeln!(
@@ -229,6 +235,42 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     s
+}
+
+/// One line per flaky cell, with both of its outcomes: unexpected on its
+/// first run, not on a second in a fresh process. They fail a run only
+/// under `run --strict`.
+fn flaky_lines(results: &[CaseResult], s: &mut String) {
+    let flaky: Vec<&CaseResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Flaky)
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n{} flaky result(s), not reproduced by a second run in a fresh process (`run --strict` fails on them):",
+        flaky.len()
+    );
+    for r in flaky.iter().take(30) {
+        let why = r
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("");
+        let line = format!("  Flaky {}: {why}", r.cell());
+        let _ = writeln!(s, "{}", line.chars().take(200).collect::<String>());
+    }
+    if flaky.len() > 30 {
+        let _ = writeln!(
+            s,
+            "  ... and {} more (see the results file)",
+            flaky.len() - 30
+        );
+    }
 }
 
 /// One line per unexpected result, except that a case that is broken (the
@@ -367,6 +409,7 @@ mod tests {
             reason: Some(reason.into()),
             duration_ms: 0,
             directives: Vec::new(),
+            flaky: None,
         }
     }
 

@@ -45,6 +45,8 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let (code, word) = match result.status {
         Status::Pass | Status::KnownFailure => (0, "good"),
         Status::Unsupported | Status::Error => (125, "cannot be tested"),
+        // Bad once and good on a second run: neither, for `git bisect run`.
+        Status::Flaky => (125, "flaky, cannot be judged"),
         _ => (1, "bad"),
     };
     eprintln!(

@@ -61,6 +61,11 @@ pub struct Args {
     /// The known-failure table (default: expectations.toml beside the matrix).
     #[arg(long)]
     expectations: Option<PathBuf>,
+    /// Fail the run (exit 1) on flaky cells too: unexpected on their first
+    /// run, not on a second in a fresh adapter process. Without it they are
+    /// listed in the summary and reports, and the run does not fail for them.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Run the matrix.
@@ -146,7 +151,13 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(130));
     }
-    Ok(super::exit(!outcome.unexpected()))
+    let flaky = outcome.flaky();
+    if args.strict && flaky > 0 {
+        eprintln!("wasm-compat: {flaky} flaky cell(s) fail the run under --strict");
+    }
+    Ok(super::exit(
+        !outcome.unexpected() && !(args.strict && flaky > 0),
+    ))
 }
 
 /// The matrix's cases, or those the command line names, filtered.

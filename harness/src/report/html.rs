@@ -195,7 +195,7 @@ td.area { cursor: pointer; font-weight: 600; white-space: nowrap; max-width: 22e
 td.area::before { content: "▸ "; } tr.open td.area::before { content: "▾ "; }
 td.file { padding-left: 1.6em; font-family: ui-monospace, monospace; white-space: nowrap; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
 td.sq, td.cell { width: 1.7em; min-width: 1.7em; text-align: center; font-size: 11px; padding: 2px 1px; white-space: nowrap; }
-.pass { background: #a5d6a7; } .known { background: #dce775; } .differs { background: #ffcc80; }
+.pass { background: #a5d6a7; } .known { background: #dce775; } .differs { background: #ffcc80; } .flaky { background: #fff176; }
 .fail, .xpass, .error { background: #ef9a9a; } .crash, .timeout { background: #ce93d8; } .unsup { background: #eeeeee; color: #777; } .none { background: #fff; }
 #legend span { display: inline-block; padding: 1px 8px; margin-right: 4px; border: 1px solid #ccc; }
 pre { background: #f8f8f8; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 30em; }"#;
@@ -253,7 +253,7 @@ dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { m
 <h2>Engines</h2>
 <div id="filter"></div>
 <h2>Summary</h2>
-<p id="legend"><span class="pass">pass</span><span class="known">known failure</span><span class="differs">differs from the reference</span><span class="fail">fail</span><span class="crash">crash or hang</span><span class="unsup">unsupported</span></p>
+<p id="legend"><span class="pass">pass</span><span class="known">known failure</span><span class="differs">differs from the reference</span><span class="flaky">flaky (not reproduced)</span><span class="fail">fail</span><span class="crash">crash or hang</span><span class="unsup">unsupported</span></p>
 <p>A square is coloured by its worst outcome and shows its count; hover for the numbers. Click an area to list its files; click a cell for its transcript.</p>
 <table id="grid"><thead><tr id="head"><th>area / file</th></tr></thead><tbody id="body"></tbody></table>
 <section id="detail" hidden>
@@ -306,7 +306,7 @@ data.areas.forEach((area, a) => {
   name.addEventListener("click", () => toggleArea(a, row));
   body.appendChild(row);
 });
-const SYMBOLS = { pass: "✓", known: "k", fail: "✗", xpass: "!", error: "E", unsup: "–", crash: "✕", timeout: "T" };
+const SYMBOLS = { pass: "✓", known: "k", fail: "✗", xpass: "!", error: "E", unsup: "–", crash: "✕", timeout: "T", flaky: "~" };
 function toggleArea(a, row) {
   const open = !row.classList.contains("open");
   row.classList.toggle("open", open);
@@ -372,7 +372,7 @@ function selftest() {
   const transcriptText = document.getElementById("detail-transcript").textContent;
   check("a cell opens its transcript", !document.getElementById("detail").hidden && transcriptText.length > 0);
   const squares = body.querySelectorAll("td.sq");
-  const heats = ["pass", "known", "differs", "fail", "crash", "unsup", "none"];
+  const heats = ["pass", "known", "differs", "flaky", "fail", "crash", "unsup", "none"];
   check("every square is coloured by an outcome", squares.length > 0 && [...squares].every((td) => heats.some((h) => td.classList.contains(h))));
   check("a square shows its numbers on hover", [...squares].every((td) => td.title.length > 0));
   check("the grid fits a laptop screen", document.getElementById("grid").getBoundingClientRect().width <= 1366);

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Result;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::{transcript, Table};
-use crate::results::Status;
+use crate::results::{Flake, Status};
 
 /// Render the JUnit XML of `table`.
 pub fn render(table: &Table) -> Result<String> {
@@ -32,6 +32,15 @@ pub fn render(table: &Table) -> Result<String> {
                 TestCaseStatus::non_success(NonSuccessKind::Error)
             }
             Status::Fail | Status::Xpass => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            // Passed on its second run: a success with its first run as a
+            // `flakyFailure`, as test runners with retries report it.
+            Status::Flaky => {
+                let mut s = TestCaseStatus::success();
+                if let Some(flake) = &r.flaky {
+                    s.add_rerun(first_run(flake));
+                }
+                s
+            }
         };
         if let TestCaseStatus::NonSuccess { .. } = status {
             let reason = r.reason.clone().unwrap_or_default();
@@ -54,4 +63,20 @@ pub fn render(table: &Table) -> Result<String> {
     }
     report.add_test_suites(suites.into_values());
     Ok(report.to_string()?)
+}
+
+/// The first run of a flaky cell as a JUnit rerun: its status, why, and the
+/// records that differ from the second run's.
+fn first_run(flake: &Flake) -> TestRerun {
+    let kind = match flake.first {
+        Status::Fail | Status::Xpass => NonSuccessKind::Failure,
+        _ => NonSuccessKind::Error,
+    };
+    let mut rerun = TestRerun::new(kind);
+    rerun.set_type(super::status_word(flake.first));
+    if let Some(why) = &flake.first_reason {
+        rerun.set_message(why.lines().next().unwrap_or("").to_string());
+    }
+    rerun.set_description(crate::snapshot::render(&flake.first_directives));
+    rerun
 }

@@ -100,6 +100,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
 
+    flaky(&mut s, table);
     message_drift(&mut s, table);
 
     if !history.is_empty() {
@@ -123,6 +124,41 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
     s
+}
+
+/// The "Flaky results" section: each cell unexpected on its first run and
+/// not on a second, with both outcomes.
+fn flaky(s: &mut String, table: &Table) {
+    let flaky: Vec<_> = table
+        .cells
+        .values()
+        .filter_map(|r| Some((r, r.flaky.as_deref()?)))
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Flaky results\n\nUnexpected on a first run, not on a second in a fresh \
+         adapter process; they fail a run only under `run --strict`.\n"
+    );
+    let _ = writeln!(s, "| cell | first run | second run |\n|---|---|---|");
+    for (r, flake) in flaky {
+        let why = |status, reason: &Option<String>| {
+            let first = reason.as_deref().and_then(|w| w.lines().next());
+            match first {
+                Some(why) => cell_text(&format!("{} ({why})", status_word(status))),
+                None => status_word(status).to_string(),
+            }
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} |",
+            cell_text(&r.cell().to_string()),
+            why(flake.first, &flake.first_reason),
+            why(flake.retry, &flake.retry_reason)
+        );
+    }
 }
 
 /// The "Message drift" section: same outcome, different message, between

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::matrix::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
-use crate::results::{CaseResult, EngineEntry, RunResults, Status};
+use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 use crate::summary::Tally;
 
 /// Version of the report JSON layout (see `docs/report-schema.md`).
-pub const REPORT_SCHEMA: u32 = 2;
+pub const REPORT_SCHEMA: u32 = 3;
 
 /// Identity of a cell across results files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -206,7 +206,7 @@ pub fn area_of(r: &CaseResult) -> String {
 /// only the directives that did not pass or disagree with the reference (a
 /// spec file has thousands of passing ones), after a count line.
 pub fn transcript(r: &CaseResult) -> String {
-    let mut out = String::new();
+    let mut out = r.flaky.as_deref().map(first_run).unwrap_or_default();
     if let Some(reason) = r.reason.as_deref() {
         if matches!(r.status, Status::Unsupported | Status::Error) {
             return format!("{:?}: {reason}", r.status).to_lowercase();
@@ -236,6 +236,25 @@ pub fn transcript(r: &CaseResult) -> String {
     out.trim_end().to_string()
 }
 
+/// What the first run of a flaky cell said, before the transcript of the
+/// second (the cell's own records).
+fn first_run(flake: &Flake) -> String {
+    let why = |reason: &Option<String>| {
+        reason
+            .as_deref()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default()
+    };
+    format!(
+        "first run: {}{}\n{}second run, in a fresh process: {}{}\n",
+        crate::results::status_name(flake.first),
+        why(&flake.first_reason),
+        crate::snapshot::render(&flake.first_directives),
+        crate::results::status_name(flake.retry),
+        why(&flake.retry_reason),
+    )
+}
+
 pub use crate::snapshot::transcript_diff;
 
 /// A short word for a status.
@@ -249,6 +268,7 @@ pub fn status_word(s: Status) -> &'static str {
         Status::Crash => "crash",
         Status::Timeout => "timeout",
         Status::Error => "error",
+        Status::Flaky => "flaky",
     }
 }
 
@@ -366,6 +386,9 @@ pub struct JsonResult<'a> {
     pub duration_ms: u64,
     /// Every directive's record.
     pub directives: crate::results_file::StoredRecords,
+    /// Both outcomes of a flaky cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<&'a Flake>,
 }
 
 /// Build the JSON report of `table`.
@@ -398,6 +421,7 @@ pub fn json(table: &Table) -> JsonReport<'_> {
                     reason: result.reason.as_deref(),
                     duration_ms: result.duration_ms,
                     directives,
+                    flaky: result.flaky.as_deref(),
                 },
             })
             .collect(),
@@ -538,6 +562,7 @@ mod tests {
                 why: None,
                 agrees_with_reference: None,
             }],
+            flaky: None,
         }
     }
 
@@ -624,7 +649,7 @@ mod tests {
         )];
         let table = Table::merge(&runs).unwrap();
         let report = serde_json::to_value(json(&table)).unwrap();
-        assert_eq!(report["schema"], 2);
+        assert_eq!(report["schema"], 3);
         let cells = report["cells"].as_array().unwrap();
         // e@2.0.0 is the reference: in full; f@1.0.0 the case's first other cell.
         assert!(cells[0]["result"]["directives"].is_array());

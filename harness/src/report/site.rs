@@ -73,6 +73,7 @@ fn status_char(r: Option<&CaseResult>) -> char {
         Status::Unsupported => 'u',
         Status::Crash => 'c',
         Status::Timeout => 't',
+        Status::Flaky => 'y',
     };
     if disagrees(r) {
         c.to_ascii_uppercase()
