@@ -13,7 +13,7 @@ use wasm_compat::matrix::Matrix;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
 use wasm_compat::report;
-use wasm_compat::results::{CaseResult, RunResults};
+use wasm_compat::results::{status_name, CaseResult, RunResults, Status};
 use wasm_compat::run::{execute, Job, Snapshots};
 
 /// `run`'s arguments.
@@ -252,24 +252,24 @@ fn leftover_case_dirs() -> usize {
 }
 
 /// Every cell of a run by its name, with its status and transcript.
-fn cells_of(outcome: &RunResults) -> BTreeMap<String, String> {
+fn cells_of(outcome: &RunResults) -> BTreeMap<String, (Status, String)> {
     outcome
         .results
         .iter()
-        .map(|r| {
-            let text = format!("{:?}\n{}", r.status, report::transcript(r));
-            (r.cell().to_string(), text)
-        })
+        .map(|r| (r.cell().to_string(), (r.status, report::transcript(r))))
         .collect()
 }
 
 /// `run --soak N`: the job N times; outcomes must repeat exactly, nothing may
-/// be left behind, and the harness's own memory must stay stable.
+/// be left behind, and the harness's own memory must stay stable. Each round
+/// says how many cells differ from round 1, and how many of those changed
+/// status (what a verdict is made of).
 fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
     let temp_before = leftover_case_dirs();
-    let mut first: Option<BTreeMap<String, String>> = None;
+    let mut first: Option<BTreeMap<String, (Status, String)>> = None;
     let mut problems = Vec::new();
     let mut rss = Vec::new();
+    let mut status_changes = 0;
     for round in 1..=times {
         let outcome = execute(builder, job)?;
         let cells = cells_of(&outcome);
@@ -279,14 +279,25 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
             .map(|m| m.rss_bytes)
             .unwrap_or(0);
         rss.push(mem);
-        let mut differing = 0;
+        let (mut differing, mut changed) = (0, 0);
         if let Some(first) = &first {
-            for (k, v) in &cells {
-                if first.get(k) != Some(v) {
-                    differing += 1;
-                    if differing <= 5 {
-                        problems.push(format!("round {round}: {k} differs from round 1"));
-                    }
+            for (k, now) in &cells {
+                let then = first.get(k);
+                if then == Some(now) {
+                    continue;
+                }
+                differing += 1;
+                let was = then.map_or("absent".to_string(), |(s, _)| status_name(*s));
+                if was != status_name(now.0) {
+                    changed += 1;
+                    problems.push(format!(
+                        "round {round}: {k} was {was} in round 1, now {}",
+                        status_name(now.0)
+                    ));
+                } else if differing - changed <= 5 {
+                    problems.push(format!(
+                        "round {round}: {k} differs from round 1 ({was} both times)"
+                    ));
                 }
             }
             if first.len() != cells.len() {
@@ -297,6 +308,7 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
                 ));
             }
         }
+        status_changes += changed;
         if live > 0 {
             problems.push(format!(
                 "round {round}: {live} adapter process(es) still alive"
@@ -308,7 +320,8 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
             ));
         }
         println!(
-            "soak round {round}/{times}: {} cells in {:.1}s, {differing} differ from round 1, \
+            "soak round {round}/{times}: {} cells in {:.1}s, {differing} differ from round 1 \
+             ({changed} in status), \
              {live} adapters alive after, {temp} temporary folders left, harness resident {:.1} MiB",
             cells.len(),
             outcome.duration_secs,
@@ -323,6 +336,7 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
         println!("soak: {times} rounds, identical outcomes, nothing left behind, memory stable");
         return Ok(ExitCode::SUCCESS);
     }
+    println!("soak: {times} rounds, {status_changes} cell status change(s) from round 1");
     for p in &problems {
         println!("soak: {p}");
     }
