@@ -43,7 +43,16 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     }
     let mut failed = 0;
     for spec in matrix.select(&args.engines.engines) {
-        match builder.adapter(&spec) {
+        // As `run` does: a version that cannot be obtained is refused before
+        // anything is written into the cache for it.
+        let checked = builder.check_version(&spec).with_context(|| {
+            format!(
+                "{}: {}",
+                matrix.locate(&spec.id.version.to_string()),
+                spec.id
+            )
+        });
+        match checked.and_then(|()| builder.adapter(&spec)) {
             Ok(a) => {
                 let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);
                 println!(
