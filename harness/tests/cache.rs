@@ -209,3 +209,26 @@ fn building_an_unpublished_version_leaves_nothing_behind() {
         .collect();
     assert!(left.is_empty(), "{left:?}: {said}");
 }
+
+/// An adapter that dies before it answers `hello` (as a damaged binary the
+/// cache could not check would) is said in words, with its signal.
+#[test]
+fn an_adapter_that_crashes_before_hello_is_said_in_words() {
+    let work = work("node", NODE);
+    std::fs::write(
+        work.path().join("m/m.toml"),
+        "reference = \"crashy@1.0.0\"\n[engines.crashy]\ncommand = [\"sh\", \"-c\", \"kill -SEGV $$\"]\n\
+         versions = [\"1.0.0\"]\n[suites]\nspec = []\ncases = [\"../mine\"]\n",
+    )
+    .unwrap();
+    let run = wasm_compat(work.path(), &["run", "-j", "1"])
+        .output()
+        .unwrap();
+    let said = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{said}");
+    assert!(
+        said.lines().any(|l| l
+            == "wasm-compat: crashy@1.0.0: the adapter crashed before answering hello: killed by signal 11 (SIGSEGV)"),
+        "{said}"
+    );
+}
