@@ -163,16 +163,16 @@ fn a_damaged_cached_adapter_is_rebuilt_and_the_run_works() {
 fn prune_keeps_other_families_and_removes_staging_leftovers() {
     let work = work("node", NODE);
     let cache = work.path().join("cache/adapters");
-    let stale = "node-18.20.8-0123456789abcdef".to_string();
-    let other = "wazero-1.8.0-0123456789abcdef".to_string();
-    for dir in [&stale, &other, &".staging-abc123/sub".to_string()] {
+    let stale = "node-18.20.8-0123456789abcdef";
+    let other = "wazero-1.8.0-0123456789abcdef";
+    for dir in [stale, other, ".staging-abc123/sub"] {
         std::fs::create_dir_all(cache.join(dir)).unwrap();
     }
     let pruned = wasm_compat(work.path(), &["cache", "prune"])
         .output()
         .unwrap();
     assert!(pruned.status.success(), "{}", text(&pruned));
-    assert_eq!(adapters(work.path()), [other.clone()], "{}", text(&pruned));
+    assert_eq!(adapters(work.path()), [other], "{}", text(&pruned));
     let all = wasm_compat(work.path(), &["cache", "prune", "--other-families"])
         .output()
         .unwrap();

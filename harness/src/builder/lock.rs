@@ -28,7 +28,7 @@ pub(super) const STAGING_PREFIX: &str = ".staging-";
 /// The held build lock of one cache; released when dropped.
 pub struct BuildLock<'a> {
     /// The locked file (the OS lock goes with it).
-    _file: File,
+    file: File,
     /// The same lock between the threads of this process.
     _in_process: MutexGuard<'a, ()>,
 }
@@ -36,7 +36,7 @@ pub struct BuildLock<'a> {
 impl Drop for BuildLock<'_> {
     /// Clear the note, so a later waiter never reads a holder that has gone.
     fn drop(&mut self) {
-        let _ = self._file.set_len(0);
+        let _ = self.file.set_len(0);
     }
 }
 
@@ -75,7 +75,7 @@ pub(super) fn acquire<'a>(
     }
     note_holder(&mut file, doing);
     Ok(BuildLock {
-        _file: file,
+        file,
         _in_process: in_process,
     })
 }
