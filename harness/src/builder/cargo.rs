@@ -331,12 +331,13 @@ pub(super) fn finish_build(b: &Builder, f: Finish<'_>) -> Result<BuiltAdapter> {
         features,
         engine_crates,
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        program_sha256: None,
     };
     std::fs::copy(
         build_dir.join("Cargo.lock"),
         staging.path().join("Cargo.lock"),
     )?;
-    b.install(staging, &record, out)?;
+    b.install(staging, &manifest.package, record, out)?;
     b.load_cached(id, &manifest.package, out)
         .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))
 }

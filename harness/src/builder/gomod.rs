@@ -136,7 +136,7 @@ impl EngineSource for GoModule<'_> {
         if let Some(found) = builder.load_cached(id, &program, &out) {
             return Ok(with_args(found));
         }
-        let _one_build_at_a_time = builder.one_at_a_time();
+        let _one_build_at_a_time = builder.build_lock(id)?;
         if let Some(found) = builder.load_cached(id, &program, &out) {
             return Ok(with_args(found));
         }
@@ -221,11 +221,12 @@ impl GoModule<'_> {
             features: tags,
             engine_crates: modules,
             build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            program_sha256: None,
         };
         std::fs::copy(dir.join("go.mod"), staging.path().join("go.mod"))?;
         let _ = std::fs::copy(dir.join("go.sum"), staging.path().join("go.sum"));
         let out = builder.out_dir(id, key);
-        builder.install(staging, &record, &out)?;
+        builder.install(staging, &program, record, &out)?;
         builder
             .load_cached(id, &program, &out)
             .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))

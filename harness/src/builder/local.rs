@@ -61,7 +61,10 @@ impl EngineSource for LocalCheckout<'_> {
         if let Some(found) = builder.load_cached(id, &manifest.package, &out) {
             return Ok(found);
         }
-        let _one_build_at_a_time = builder.one_at_a_time();
+        let _one_build_at_a_time = builder.build_lock(id)?;
+        if let Some(found) = builder.load_cached(id, &manifest.package, &out) {
+            return Ok(found);
+        }
         self.build(builder, &manifest, &local, id, &key)
     }
 }

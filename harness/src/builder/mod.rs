@@ -9,8 +9,8 @@
 //! an executable command ([`command::Executable`]).
 //! Each owns its version listing, its build (or fetch), its cache key and its
 //! build record; the [`Builder`] holds what they share: the cache folder, the
-//! registry index copy, the toolchain, progress bars and the one-build-at-a-time
-//! lock. A new kind of source is one more implementation, not edits here.
+//! registry index copy, the toolchain, progress bars and the build lock. A new
+//! kind of source is one more implementation, not edits here.
 //!
 //! A version in the cache is used without asking any registry (not even
 //! whether it is published); only a version still to be built or fetched
@@ -21,21 +21,27 @@
 //!
 //! A finished adapter lives in `<cache>/adapters/ENGINE-VERSION-KEY/` with its
 //! `build.json` ([`BuildRecord`]); a second run with nothing changed builds nothing.
+//! A build holds the cache's build lock ([`lock`]: an OS file lock, so
+//! processes sharing one cache take turns) and looks in the cache again once
+//! it has it; a cached program is used only while it has the digest its
+//! record names ([`verify`]), and is built again otherwise.
 
 mod cargo;
 pub mod command;
 pub mod crates;
 pub mod gomod;
 pub mod local;
+pub mod lock;
 pub mod npm;
 pub mod registry;
+mod verify;
 
 pub use registry::{unavailable_reason, Unreachable};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -76,6 +82,10 @@ pub struct BuildRecord {
     pub engine_crates: Vec<ResolvedCrate>,
     /// Wall time of the build in seconds (0 when reused from an older record).
     pub build_secs: f64,
+    /// The sha256 of the adapter's program, in hex, checked before a cached
+    /// build is used (absent in records older than the check: see [`verify`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_sha256: Option<String>,
 }
 
 /// One engine package in a build.
@@ -191,6 +201,8 @@ pub struct Builder {
     rustc: OnceLock<Result<String, Unavailable>>,
     /// The registries found unreachable so far.
     down: registry::Down,
+    /// The cached programs whose digest was checked in this process.
+    verified: verify::Verified,
 }
 
 impl Builder {
@@ -207,6 +219,7 @@ impl Builder {
             serial: Mutex::new(()),
             rustc: OnceLock::new(),
             down: registry::Down::default(),
+            verified: verify::Verified::default(),
         })
     }
 
@@ -300,9 +313,24 @@ impl Builder {
         &self.index
     }
 
-    /// Held while building: builds share folders and both cores.
-    fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
-        self.serial.lock().unwrap_or_else(|p| p.into_inner())
+    /// The cache's build lock, held while building `id` (builds share
+    /// folders and both cores), with what unfinished builds left behind removed.
+    fn build_lock(&self, id: &EngineId) -> Result<lock::BuildLock<'_>> {
+        let held = self.lock_cache(&id.to_string(), &format!("building {id}"))?;
+        lock::remove_staging_leftovers(&self.cache)?;
+        Ok(held)
+    }
+
+    /// The cache's build lock for `who` doing `doing` (`pruning the cache`),
+    /// waited for if another process (or thread) holds it.
+    pub fn lock_cache(&self, who: &str, doing: &str) -> Result<lock::BuildLock<'_>> {
+        lock::acquire(&self.cache, &self.serial, who, doing)
+    }
+
+    /// Remove the staging folders unfinished builds left in the cache; call
+    /// with the build lock held ([`Builder::lock_cache`]). The removed folders.
+    pub fn remove_staging_leftovers(&self, _held: &lock::BuildLock<'_>) -> Result<Vec<PathBuf>> {
+        lock::remove_staging_leftovers(&self.cache)
     }
 
     /// The folder of the finished build of `id` under `key`.
@@ -312,12 +340,23 @@ impl Builder {
             .join(format!("{}-{}-{}", id.engine, id.version, key))
     }
 
-    /// A finished build of `id` in `out` whose program is `program`, if complete.
+    /// A finished build of `id` in `out` whose program is `program`, if
+    /// complete and intact (see [`verify`]).
     fn load_cached(&self, id: &EngineId, program: &str, out: &Path) -> Option<BuiltAdapter> {
         let program = out.join(program);
         let record: BuildRecord =
             serde_json::from_slice(&std::fs::read(out.join("build.json")).ok()?).ok()?;
-        program.is_file().then(|| BuiltAdapter {
+        if !program.is_file() {
+            return None;
+        }
+        let record = match &record.program_sha256 {
+            Some(recorded) => self
+                .verified
+                .check(id, &program, recorded)
+                .then_some(record)?,
+            None => record_digest(record, &program, out),
+        };
+        Some(BuiltAdapter {
             id: id.clone(),
             program,
             args: Vec::new(),
@@ -337,19 +376,39 @@ impl Builder {
             .context("creating a staging folder in the adapter cache")
     }
 
-    /// Write `record` into `staging` and move the staged build to `out`.
-    fn install(&self, staging: tempfile::TempDir, record: &BuildRecord, out: &Path) -> Result<()> {
+    /// Write `record`, with the digest of the staged `program`, into
+    /// `staging` and move the staged build to `out`.
+    fn install(
+        &self,
+        staging: tempfile::TempDir,
+        program: &str,
+        mut record: BuildRecord,
+        out: &Path,
+    ) -> Result<()> {
+        record.program_sha256 = Some(verify::digest_of(&staging.path().join(program))?);
         std::fs::write(
             staging.path().join("build.json"),
-            serde_json::to_vec_pretty(record)?,
+            serde_json::to_vec_pretty(&record)?,
         )?;
         let staged = staging.keep();
         let _ = std::fs::remove_dir_all(out);
         std::fs::rename(&staged, out)
             .with_context(|| format!("moving the build into {}", out.display()))?;
-        crate::progress::build_done(record);
+        crate::progress::build_done(&record);
         Ok(())
     }
+}
+
+/// `record`, read from `out` without a digest of its `program`, with one:
+/// recorded in `out` now when the cache can be written (see [`verify`]).
+fn record_digest(mut record: BuildRecord, program: &Path, out: &Path) -> BuildRecord {
+    if let Ok(digest) = verify::digest_of(program) {
+        record.program_sha256 = Some(digest);
+        if let Ok(bytes) = serde_json::to_vec_pretty(&record) {
+            let _ = crate::fsutil::write_atomic(&out.join("build.json"), &bytes);
+        }
+    }
+    record
 }
 
 /// The release `id` names, if the adapter supports it (`engine` is the
@@ -474,6 +533,7 @@ fn offline_builder(dir: &Path) -> Builder {
         serial: Mutex::new(()),
         rustc: OnceLock::from(Ok("rustc 1.95.0".to_string())),
         down: registry::Down::default(),
+        verified: verify::Verified::default(),
     }
 }
 

@@ -166,7 +166,7 @@ impl EngineSource for NpmRuntime<'_> {
         }
         let package = settings.package()?;
         let version = supported_release(id, &settings.runtime_package, &settings.supported)?;
-        let _one_fetch_at_a_time = builder.one_at_a_time();
+        let _one_fetch_at_a_time = builder.build_lock(id)?;
         if let Some(found) = builder.load_cached(id, &binary, &out) {
             return Ok(with_args(found));
         }
@@ -256,9 +256,10 @@ fn fetch(
             },
         ],
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        program_sha256: None,
     };
     let out = builder.out_dir(id, key);
-    builder.install(staging, &record, &out)?;
+    builder.install(staging, &binary_name(settings), record, &out)?;
     builder
         .load_cached(id, &binary_name(settings), &out)
         .with_context(|| format!("{id}: fetched, but {} is incomplete", out.display()))

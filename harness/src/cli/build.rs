@@ -43,7 +43,11 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     }
     let mut failed = 0;
     for spec in matrix.select(&args.engines.engines)? {
-        match builder.adapter(&spec) {
+        // As `run` does: a version that cannot be obtained is refused before
+        // anything is written into the cache for it (one unavailable here is
+        // said by the build itself).
+        let checked = super::check_versions(&builder, &matrix, std::slice::from_ref(&spec));
+        match checked.and_then(|()| builder.adapter(&spec)) {
             Ok(a) => {
                 let secs = a.record.as_ref().map(|r| r.build_secs).unwrap_or(0.0);
                 println!(

@@ -1,10 +1,18 @@
 //! `wasm-compat cache list|prune`: what the adapter build cache holds, and
 //! freeing what current sources would not reuse.
+//!
+//! `prune` removes only what it knows to be stale: builds of the matrix's
+//! families under a key other than the current one, and the staging folders
+//! builds killed midway left. Builds of families the matrix does not name
+//! may be another matrix's in a shared cache: they go only when asked for
+//! (`--other-families`, or `--all` for everything). It holds the cache's
+//! build lock while it works, so it never removes what a build is writing.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use wasm_compat::builder::lock::BuildLock;
 use wasm_compat::builder::Builder;
 use wasm_compat::matrix::{EngineId, EngineSpec, Matrix};
 
@@ -23,10 +31,15 @@ enum Action {
         #[command(flatten)]
         matrix: super::MatrixArg,
     },
-    /// Delete stale adapter builds (made from older adapter sources or another
-    /// toolchain); `--all` deletes every build and the shared target folder.
+    /// Delete stale adapter builds (of the matrix's families, made from older
+    /// adapter sources or another toolchain) and leftovers of unfinished
+    /// builds; builds of other families are kept unless asked for.
     Prune {
-        /// Delete everything in the cache but the index copy.
+        /// Also delete the builds of families the matrix does not name.
+        #[arg(long)]
+        other_families: bool,
+        /// Delete everything in the cache but the index copy: every build and
+        /// the shared build folders.
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -45,25 +58,79 @@ struct Cached {
     path: PathBuf,
     engine: String,
     key: String,
-    current: bool,
+    state: State,
+}
+
+/// A cached build as the matrix sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Its family's sources would reuse it now.
+    Current,
+    /// Of a family the matrix names, under another key: stale.
+    Stale,
+    /// Of a family the matrix does not name (another matrix's, perhaps).
+    OtherFamily,
+    /// Of a family the matrix names, whose current key cannot be known here
+    /// (a toolchain it needs is missing): kept, since it may be current.
+    Unknown,
+}
+
+impl State {
+    fn word(self) -> &'static str {
+        match self {
+            State::Current => "current",
+            State::Stale => "stale",
+            State::OtherFamily => "other family",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// What `prune` removes.
+#[derive(Debug, Clone, Copy)]
+struct Removal {
+    other_families: bool,
+    all: bool,
+}
+
+impl Removal {
+    fn removes(self, state: State) -> bool {
+        match state {
+            State::Current | State::Unknown => self.all,
+            State::Stale => true,
+            State::OtherFamily => self.all || self.other_families,
+        }
+    }
 }
 
 /// List or prune.
 pub fn run(args: Args) -> Result<ExitCode> {
     let builder = super::builder(false)?;
-    let (matrix, all) = match &args.action {
-        Action::List { matrix } => (matrix.load()?, false),
-        Action::Prune { matrix, all } => (matrix.load()?, *all),
+    let (matrix, removal) = match &args.action {
+        Action::List { matrix } => (matrix.load()?, None),
+        Action::Prune {
+            matrix,
+            other_families,
+            all,
+        } => (
+            matrix.load()?,
+            Some(Removal {
+                other_families: *other_families,
+                all: *all,
+            }),
+        ),
         Action::Key { matrix } => {
             println!("{}", key(&matrix.load()?)?);
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let builds = cached_builds(&builder, &matrix)?;
-    match args.action {
-        Action::List { .. } => list(&builder, &builds),
-        Action::Prune { .. } => prune(&builder, &builds, all)?,
-        Action::Key { .. } => unreachable!("answered above"),
+    match removal {
+        None => list(&builder, &cached_builds(&builder, &matrix)?),
+        Some(removal) => {
+            let held = builder.lock_cache("cache prune", "pruning the cache")?;
+            prune_leftovers(&builder, &held)?;
+            prune(&builder, &cached_builds(&builder, &matrix)?, removal)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -89,7 +156,7 @@ fn list(builder: &Builder, builds: &[Cached]) {
     for b in builds {
         let size = dir_size(&b.path);
         total += size;
-        let state = if b.current { "current" } else { "stale" };
+        let state = b.state.word();
         println!(
             "{:<22} {:<18} {:>10}  {state}",
             b.engine,
@@ -107,17 +174,25 @@ fn list(builder: &Builder, builds: &[Cached]) {
     );
 }
 
-fn prune(builder: &Builder, builds: &[Cached], all: bool) -> Result<()> {
+/// Remove the staging folders of builds that did not finish.
+fn prune_leftovers(builder: &Builder, held: &BuildLock<'_>) -> Result<()> {
+    for path in builder.remove_staging_leftovers(held)? {
+        println!("removed an unfinished build ({})", path.display());
+    }
+    Ok(())
+}
+
+fn prune(builder: &Builder, builds: &[Cached], removal: Removal) -> Result<()> {
     let mut freed = 0;
     let mut removed = 0;
-    for b in builds.iter().filter(|b| all || !b.current) {
+    for b in builds.iter().filter(|b| removal.removes(b.state)) {
         freed += dir_size(&b.path);
         std::fs::remove_dir_all(&b.path)
             .with_context(|| format!("removing {}", b.path.display()))?;
         removed += 1;
         println!("removed {} ({})", b.engine, b.path.display());
     }
-    if all {
+    if removal.all {
         for sub in ["target", "builds"] {
             let p = builder.cache_dir().join(sub);
             if p.exists() {
@@ -126,6 +201,13 @@ fn prune(builder: &Builder, builds: &[Cached], all: bool) -> Result<()> {
                 println!("removed {}", p.display());
             }
         }
+    }
+    let kept = builds
+        .iter()
+        .filter(|b| b.state == State::OtherFamily)
+        .count();
+    if kept > 0 && !removal.all && !removal.other_families {
+        println!("kept {kept} build(s) of families the matrix does not name (--other-families removes them)");
     }
     println!("{removed} build(s) removed, {} freed", human(freed));
     Ok(())
@@ -153,6 +235,20 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// Whether the build of `id` under `key` is current, stale or another
+/// family's: current when its family's source would reuse it now.
+fn state_of(builder: &Builder, matrix: &Matrix, id: &EngineId, key: &str) -> State {
+    let Some(family) = matrix.families.get(&id.engine) else {
+        return State::OtherFamily;
+    };
+    let spec = EngineSpec::new(id.clone(), family.source.clone());
+    match builder.current_key(&spec) {
+        Ok(Some(current)) if current == key => State::Current,
+        Ok(_) => State::Stale,
+        Err(_) => State::Unknown,
+    }
+}
+
 /// Every cached adapter build, and whether current sources would reuse it.
 fn cached_builds(builder: &Builder, matrix: &Matrix) -> Result<Vec<Cached>> {
     let dir = builder.cache_dir().join("adapters");
@@ -171,18 +267,11 @@ fn cached_builds(builder: &Builder, matrix: &Matrix) -> Result<Vec<Cached>> {
         let Ok(id) = format!("{engine}@{version}").parse::<EngineId>() else {
             continue;
         };
-        // A build is current when its family's source would reuse it now.
-        let current = matrix.families.get(engine).is_some_and(|f| {
-            let spec = EngineSpec::new(id.clone(), f.source.clone());
-            builder
-                .current_key(&spec)
-                .is_ok_and(|k| k.as_deref() == Some(key))
-        });
         out.push(Cached {
             path: e.path(),
             engine: id.to_string(),
             key: key.to_string(),
-            current,
+            state: state_of(builder, matrix, &id, key),
         });
     }
     out.sort_by(|a, b| a.engine.cmp(&b.engine));
