@@ -54,6 +54,7 @@ fn cell(engine: &str, case: &str, suite: &str, value: u32) -> CaseResult {
         reason: (value != 1).then(|| format!("fails {HOSTILE}")),
         duration_ms: 3,
         directives: vec![record(3, 1, Verdict::Pass), record(7, value, verdict)],
+        flaky: None,
     }
 }
 
