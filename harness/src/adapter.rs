@@ -654,6 +654,37 @@ pub fn describe_status(status: std::process::ExitStatus) -> String {
 mod tests {
     use super::*;
 
+    /// A read error on the harness's end of the pipe (here: a folder's
+    /// descriptor put where the pipe was, so `read` fails with EISDIR while
+    /// the adapter lives on) is a harness failure, never the engine's crash.
+    #[test]
+    fn a_harness_read_error_is_not_the_engines_crash() {
+        use std::os::unix::io::AsRawFd;
+        let adapter = crate::builder::BuiltAdapter {
+            id: "sleeper@1.0.0".parse().unwrap(),
+            program: "sleep".into(),
+            args: vec!["30".into()],
+            record: None,
+        };
+        let mut process =
+            AdapterProcess::start(&adapter, Caps::request_only(Duration::from_secs(5)))
+                .expect("sleep starts");
+        let folder = std::fs::File::open(std::env::temp_dir()).unwrap();
+        // SAFETY: both descriptors are open; the pipe's is replaced in place.
+        let replaced = unsafe { libc::dup2(folder.as_raw_fd(), process.stdout.as_raw_fd()) };
+        assert!(replaced >= 0, "{}", std::io::Error::last_os_error());
+        process.send(&Request::Collect);
+        match process.receive() {
+            Exchange::Harness { detail } => {
+                assert!(
+                    detail.starts_with("reading the adapter's answer: "),
+                    "{detail}"
+                )
+            }
+            other => panic!("expected a harness failure, got {other:?}"),
+        }
+    }
+
     #[test]
     fn newlines_are_found_anywhere_or_not_at_all() {
         assert_eq!(find_newline(b""), None);
