@@ -7,7 +7,7 @@
 
 (module definition $big
   (memory (export "mem") 256)
-  (func (export "touch") (memory.fill (i32.const 0) (i32.const 1) (i32.const 16777216))))
+  (func (export "touch") (local $p i32) (loop $page (i32.store8 (local.get $p) (i32.const 1)) (br_if $page (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4096))) (i32.const 16777216))))))
 (module instance $warm $big)
 (invoke $warm "touch")
 (drop_store)

@@ -10,7 +10,7 @@
 
 (module definition $m
   (memory (export "mem") 1)
-  (func (export "touch") (memory.fill (i32.const 0) (i32.const 1) (i32.const 65536))))
+  (func (export "touch") (local $p i32) (loop $page (i32.store8 (local.get $p) (i32.const 1)) (br_if $page (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4096))) (i32.const 65536))))))
 (collect)
 (memory_usage "start")
 (repeat 2000

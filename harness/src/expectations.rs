@@ -30,6 +30,11 @@ pub struct KnownFailure {
     pub lines: Vec<usize>,
     /// Why, with a link where there is one.
     pub reason: String,
+    /// Only on a machine whose processor has this flag (as `/proc/cpuinfo`
+    /// names it, e.g. `fsrm`): a failure that follows from the processor's
+    /// features is known there and expected to pass elsewhere.
+    #[serde(default, rename = "cpu-flag")]
+    pub cpu_flag: Option<String>,
     #[serde(skip)]
     engine_pattern: Option<glob::Pattern>,
     #[serde(skip)]
@@ -37,13 +42,37 @@ pub struct KnownFailure {
 }
 
 impl KnownFailure {
-    /// Whether this entry is about `engine` running `case`.
+    /// Whether this entry is about `engine` running `case` on this machine.
     pub fn matches(&self, engine: &str, case: &str) -> bool {
+        self.names(engine, case)
+            && self
+                .cpu_flag
+                .as_deref()
+                .is_none_or(|flag| cpu_flags().contains(flag))
+    }
+
+    /// Whether this entry names `engine` running `case`, on any machine.
+    pub fn names(&self, engine: &str, case: &str) -> bool {
         self.engine_pattern
             .as_ref()
             .is_some_and(|p| p.matches(engine))
             && self.case_pattern.as_ref().is_some_and(|p| p.matches(case))
     }
+}
+
+/// The flags of this machine's processor, from `/proc/cpuinfo` (none where
+/// it cannot be read).
+fn cpu_flags() -> &'static std::collections::BTreeSet<String> {
+    static FLAGS: std::sync::OnceLock<std::collections::BTreeSet<String>> =
+        std::sync::OnceLock::new();
+    FLAGS.get_or_init(|| {
+        std::fs::read_to_string("/proc/cpuinfo")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("flags").and_then(|r| r.split_once(':')))
+            .map(|(_, flags)| flags.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    })
 }
 
 #[derive(Deserialize)]
@@ -273,6 +302,37 @@ reason = "whole file"
         match t.judge("demo@2.0.0", case, &[rec(3, Verdict::Pass)]) {
             Judgement::XPass(msg) => assert!(msg.contains("remove the entry"), "{msg}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_processor_flag_entry_applies_only_where_the_processor_has_it() {
+        let entry = |flag: &str| {
+            Expectations::parse(
+                &format!(
+                    "[[known-failure]]\nengine = \"demo@1.*\"\ncase = \"c.wast\"\n\
+                     reason = \"slow path\"\ncpu-flag = \"{flag}\"\n"
+                ),
+                Path::new("expectations.toml"),
+            )
+            .unwrap()
+        };
+        let here = cpu_flags().iter().next().cloned();
+        for (flag, known) in [
+            (here.clone(), true),
+            (Some("no-such-processor-flag".to_string()), false),
+        ] {
+            let Some(flag) = flag else { continue };
+            let t = entry(&flag);
+            let e = &t.entries()[0];
+            assert!(e.names("demo@1.2.0", "c.wast"), "{flag}");
+            assert_eq!(e.matches("demo@1.2.0", "c.wast"), known, "{flag}");
+            let judged = t.judge("demo@1.2.0", "c.wast", &[rec(3, Verdict::Fail)]);
+            assert_eq!(
+                matches!(judged, Judgement::KnownFailure(_)),
+                known,
+                "{flag}: {judged:?}"
+            );
         }
     }
 

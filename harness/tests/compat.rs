@@ -331,7 +331,7 @@ fn expectations_name_live_cells(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial
             .filter(|e| {
                 !engine_ids
                     .iter()
-                    .any(|id| case_names.iter().any(|c| e.matches(id, c)))
+                    .any(|id| case_names.iter().any(|c| e.names(id, c)))
             })
             .map(|e| format!("{} {}", e.engine, e.case))
             .collect();
