@@ -61,6 +61,47 @@ pub enum Exchange {
     },
 }
 
+impl Exchange {
+    /// What went wrong when this came back for the request named `request`
+    /// (`hello`, `configure`), in words, with the adapter's last words, if
+    /// any, on the lines after; never Rust debug text.
+    pub fn failed(&self, request: &str) -> String {
+        match self {
+            Exchange::Crash { status, stderr } if stderr.trim().is_empty() => {
+                format!("the adapter crashed before answering {request}: {status}")
+            }
+            Exchange::Crash { status, stderr } => format!(
+                "the adapter crashed before answering {request}: {status}; it said:\n{}",
+                stderr.trim_end()
+            ),
+            Exchange::Timeout { after } => {
+                format!("the adapter did not answer {request} within {after:?}")
+            }
+            Exchange::ProtocolError { detail } => format!(
+                "the adapter answered {request} with something that is not a response: {detail}"
+            ),
+            Exchange::Harness { detail } => {
+                format!("the harness failed while waiting for {request}: {detail}")
+            }
+            Exchange::MemoryLimit {
+                rss_bytes,
+                cap_bytes,
+            } => format!(
+                "the adapter went over its memory cap before answering {request} \
+                 ({} MiB, cap {} MiB)",
+                rss_bytes >> 20,
+                cap_bytes >> 20
+            ),
+            Exchange::Reply(Response::Err(failure)) => {
+                format!("the adapter refused {request}: {}", failure.message)
+            }
+            Exchange::Reply(Response::Ok(_)) => {
+                format!("the adapter answered {request} with another request's reply")
+            }
+        }
+    }
+}
+
 /// The limits one adapter process runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caps {

@@ -36,43 +36,6 @@ pub struct ReadyEngine {
     pub info: EngineInfo,
 }
 
-/// What went wrong when `exchange` came back for `hello`, in words (the
-/// adapter's last words, if any, on the lines after).
-fn not_hello(exchange: &Exchange) -> String {
-    match exchange {
-        Exchange::Crash { status, stderr } if stderr.trim().is_empty() => {
-            format!("the adapter crashed before answering hello: {status}")
-        }
-        Exchange::Crash { status, stderr } => format!(
-            "the adapter crashed before answering hello: {status}; it said:\n{}",
-            stderr.trim_end()
-        ),
-        Exchange::Timeout { after } => {
-            format!("the adapter did not answer hello within {after:?}")
-        }
-        Exchange::ProtocolError { detail } => {
-            format!("the adapter answered hello with something that is not a response: {detail}")
-        }
-        Exchange::Harness { detail } => {
-            format!("the harness failed while waiting for hello: {detail}")
-        }
-        Exchange::MemoryLimit {
-            rss_bytes,
-            cap_bytes,
-        } => format!(
-            "the adapter went over its memory cap before answering hello ({} MiB, cap {} MiB)",
-            rss_bytes >> 20,
-            cap_bytes >> 20
-        ),
-        Exchange::Reply(Response::Err(failure)) => {
-            format!("the adapter refused hello: {}", failure.message)
-        }
-        Exchange::Reply(Response::Ok(_)) => {
-            "the adapter answered hello with another request's reply".to_string()
-        }
-    }
-}
-
 /// Build (or find) the adapter for `spec` and ask it who it is.
 pub fn prepare_engine(
     builder: &Builder,
@@ -87,7 +50,7 @@ pub fn prepare_engine(
         Exchange::Reply(Response::Err(failure)) if failure.kind == FailureKind::Unsupported => {
             return Err(crate::builder::Unavailable(failure.message).into())
         }
-        other => bail!("{}: {}", spec.id, not_hello(&other)),
+        other => bail!("{}: {}", spec.id, other.failed("hello")),
     };
     if info.protocol != wasm_compat_protocol::PROTOCOL_VERSION {
         bail!(
@@ -685,7 +648,7 @@ mod tests {
             stderr: String::new(),
         };
         assert_eq!(
-            not_hello(&crash),
+            crash.failed("hello"),
             "the adapter crashed before answering hello: killed by signal 11 (SIGSEGV)"
         );
         let said = Exchange::Crash {
@@ -693,7 +656,7 @@ mod tests {
             stderr: "panic: boom\n".into(),
         };
         assert_eq!(
-            not_hello(&said).lines().next(),
+            said.failed("hello").lines().next(),
             Some("the adapter crashed before answering hello: exited with status 2; it said:")
         );
     }

@@ -308,9 +308,14 @@ fn configure<'e>(
                     return Err(CaseRun::Unsupported(f.message))
                 }
                 other => {
+                    let name = match request {
+                        Request::Configure(_) => "configure",
+                        _ => "define_host",
+                    };
                     return Err(CaseRun::Error(format!(
-                        "setting the engine up failed: {request:?}: {other:?}"
-                    )))
+                        "setting the engine up failed: {}",
+                        other.failed(name)
+                    )));
                 }
             }
         }
