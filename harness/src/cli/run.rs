@@ -238,14 +238,11 @@ fn resumable(path: &Path) -> Result<Vec<CaseResult>> {
 
 /// Temporary case folders the interpreter left behind.
 fn leftover_case_dirs() -> usize {
+    let prefix = wasm_compat::interp::case_dir_prefix();
     std::fs::read_dir(std::env::temp_dir())
         .map(|d| {
             d.flatten()
-                .filter(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with("wasm-compat-case-")
-                })
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
                 .count()
         })
         .unwrap_or(0)

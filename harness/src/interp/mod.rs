@@ -29,6 +29,13 @@ mod step;
 mod verdict;
 mod window;
 
+/// The name every temporary case folder of this process starts with (its
+/// process id in it, so a check for leftovers counts this process's only,
+/// even while another run shares the temporary folder).
+pub fn case_dir_prefix() -> String {
+    format!("wasm-compat-case-{}-", std::process::id())
+}
+
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
@@ -172,7 +179,7 @@ pub fn run_prepared(
     let workdir = match workdir {
         Some(dir) => dir,
         None => match tempfile::Builder::new()
-            .prefix("wasm-compat-case-")
+            .prefix(&case_dir_prefix())
             .tempdir()
         {
             Ok(dir) => {
