@@ -321,8 +321,19 @@ fn run_on_prepared(
         })
         .collect();
     let run = run_prepared(participants, case, Ok(prepared), None);
-    // Only a process whose case ran (its `configure` was accepted) is reused.
-    if shared && matches!(run, CaseRun::Ran(_)) {
+    // Only a process whose case ran (its `configure` was accepted) with every
+    // directive as expected is reused: an engine bug that corrupts the
+    // process must not decide the next case, which would then depend on
+    // which case happened to come next.
+    let clean = |records: &[crate::outcome::DirectiveRecord]| {
+        records.iter().all(|r| {
+            matches!(
+                r.verdict,
+                crate::outcome::Verdict::Pass | crate::outcome::Verdict::Unsupported
+            )
+        })
+    };
+    if shared && matches!(&run, CaseRun::Ran(records) if clean(records)) {
         processes.into_iter().for_each(crate::adapter::give_back);
     }
     run
