@@ -300,6 +300,16 @@ fn run_on_prepared(
     };
     let shared = prepared.only_standard_directives();
     let leased = shared && processes == Processes::MayLease;
+    // The case's work folder outlives its adapter processes (declared first,
+    // dropped last): an engine's background work in it (a compilation
+    // cache's cleanup) ends with the process, before the folder is removed.
+    let work = match tempfile::Builder::new()
+        .prefix(&crate::interp::case_dir_prefix())
+        .tempdir()
+    {
+        Ok(work) => work,
+        Err(e) => return CaseRun::Error(format!("harness: creating the case's work folder: {e}")),
+    };
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
         .map(|e| match leased {
@@ -320,7 +330,7 @@ fn run_on_prepared(
             capabilities: &e.info.capabilities,
         })
         .collect();
-    let run = run_prepared(participants, case, Ok(prepared), None);
+    let run = run_prepared(participants, case, Ok(prepared), Some(work.path()));
     // Only a process whose case ran (its `configure` was accepted) with every
     // directive as expected is reused: an engine bug that corrupts the
     // process must not decide the next case, which would then depend on
@@ -335,7 +345,10 @@ fn run_on_prepared(
     };
     if shared && matches!(&run, CaseRun::Ran(records) if clean(records)) {
         processes.into_iter().for_each(crate::adapter::give_back);
+    } else {
+        drop(processes);
     }
+    drop(work);
     run
 }
 
