@@ -22,8 +22,11 @@ pub struct Case {
     pub suite: String,
     /// The wast text.
     pub text: String,
-    /// Proposals the case needs enabled.
+    /// Proposals the case declares it needs enabled.
     pub features: Vec<Proposal>,
+    /// Proposals its header switches off (`;;! gc = false`): never inferred
+    /// from its modules.
+    pub off: Vec<Proposal>,
     /// The file on disk, for local cases.
     pub path: Option<PathBuf>,
     /// Runs on ordered pairs of versions of one family (`(on second ...)`).
@@ -94,6 +97,7 @@ impl Case {
             suite: suite.into(),
             text: text.into(),
             features: Vec::new(),
+            off: Vec::new(),
             path: None,
             cross_version: false,
             unsupported: None,
@@ -154,6 +158,17 @@ macro_rules! case_header {
                 let mut out = self.features.clone();
                 $(
                     if self.$proposal_key == Some(true) && !out.contains(&Proposal::$proposal) {
+                        out.push(Proposal::$proposal);
+                    }
+                )*
+                out
+            }
+
+            /// Every proposal the header sets to `false`.
+            pub fn switched_off(&self) -> Vec<Proposal> {
+                let mut out = Vec::new();
+                $(
+                    if self.$proposal_key == Some(false) && !out.contains(&Proposal::$proposal) {
                         out.push(Proposal::$proposal);
                     }
                 )*
@@ -330,6 +345,7 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
             out.push(Case {
                 name: format!("spec/{suite}/{file}"),
                 features: spec_features(&suite, &file)?,
+                off: Vec::new(),
                 suite: suite.clone(),
                 text,
                 path: None,
@@ -505,6 +521,7 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         suite,
         text,
         features: header.proposals(),
+        off: header.switched_off(),
         path: Some(path.to_path_buf()),
         cross_version: header.cross_version,
         unsupported: header.refused(),

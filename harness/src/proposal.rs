@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use wasmparser::{Validator, WasmFeatures};
 
 macro_rules! proposals {
     ($($variant:ident = $name:literal,)*) => {
@@ -104,25 +105,126 @@ impl<'de> Deserialize<'de> for Proposal {
     }
 }
 
+/// The wasmparser feature of each proposal a module can be found to need:
+/// SIMD (optional in WebAssembly 2.0: some engines lack it) and everything
+/// after WebAssembly 2.0.
+const VALIDATED: &[(Proposal, WasmFeatures)] = &[
+    (Proposal::Simd, WasmFeatures::SIMD),
+    (Proposal::Exceptions, WasmFeatures::EXCEPTIONS),
+    (Proposal::ExtendedConst, WasmFeatures::EXTENDED_CONST),
+    (Proposal::FunctionReferences, WasmFeatures::FUNCTION_REFERENCES),
+    (Proposal::Gc, WasmFeatures::GC),
+    (Proposal::Memory64, WasmFeatures::MEMORY64),
+    (Proposal::MultiMemory, WasmFeatures::MULTI_MEMORY),
+    (Proposal::RelaxedSimd, WasmFeatures::RELAXED_SIMD),
+    (Proposal::TailCall, WasmFeatures::TAIL_CALL),
+    (Proposal::Threads, WasmFeatures::THREADS),
+    (Proposal::WideArithmetic, WasmFeatures::WIDE_ARITHMETIC),
+    (Proposal::CustomPageSizes, WasmFeatures::CUSTOM_PAGE_SIZES),
+    (Proposal::StackSwitching, WasmFeatures::STACK_SWITCHING),
+    (Proposal::CustomDescriptors, WasmFeatures::CUSTOM_DESCRIPTORS),
+];
+
+/// The proposals without which the module `bytes` does not validate, found
+/// by validating it under feature sets; `None` when no feature set of
+/// wasmparser makes it valid (the engines decide such a module; nothing can
+/// be inferred from it).
+pub fn needed_by(bytes: &[u8]) -> Option<Vec<Proposal>> {
+    let valid = |features: WasmFeatures| {
+        Validator::new_with_features(features)
+            .validate_all(bytes)
+            .is_ok()
+    };
+    let base = WasmFeatures::WASM2.difference(WasmFeatures::SIMD);
+    // Most modules are plain WebAssembly 2.0: one validation says so.
+    if valid(base) {
+        return Some(Vec::new());
+    }
+    if !valid(WasmFeatures::all()) {
+        return None;
+    }
+    // What the module cannot do without, everything else on...
+    let mut needed: Vec<(Proposal, WasmFeatures)> = VALIDATED
+        .iter()
+        .filter(|(_, feature)| !valid(WasmFeatures::all().difference(*feature)))
+        .copied()
+        .collect();
+    // ...and, where proposals overlap (typed function references are in
+    // both function-references and gc), the first one more that completes it.
+    let with = |needed: &[(Proposal, WasmFeatures)]| {
+        needed.iter().fold(base, |all, (_, f)| all.union(*f))
+    };
+    while !valid(with(&needed)) {
+        let more = VALIDATED.iter().find(|(p, f)| {
+            !needed.iter().any(|(n, _)| n == p) && valid(with(&needed).union(*f))
+        });
+        match more {
+            Some(more) => needed.push(*more),
+            None => break,
+        }
+    }
+    let mut out: Vec<Proposal> = needed.into_iter().map(|(p, _)| p).collect();
+    out.sort();
+    Some(out)
+}
+
+/// The proposals a case needs: those it declares (a header, its folder's
+/// conventions, its place in the spec corpus) and those found from its
+/// modules ([`needed_by`]) that it does not declare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Declared.
+    pub declared: Vec<Proposal>,
+    /// Found from the modules the case expects to be valid, beyond `declared`.
+    pub inferred: Vec<Proposal>,
+}
+
+impl Needs {
+    /// Every proposal needed, declared first.
+    pub fn all(&self) -> Vec<Proposal> {
+        self.declared.iter().chain(&self.inferred).copied().collect()
+    }
+
+    /// What an engine announcing `supported` (wire names from its `hello`)
+    /// lacks of these, in words naming each proposal and whether it was
+    /// inferred; `None` when it lacks nothing.
+    pub fn missing(&self, supported: &[String]) -> Option<String> {
+        let lacks = |p: &&Proposal| !supported.iter().any(|s| s == p.name());
+        let mut parts: Vec<String> = self
+            .declared
+            .iter()
+            .filter(lacks)
+            .map(|p| p.name().to_string())
+            .collect();
+        parts.extend(
+            self.inferred
+                .iter()
+                .filter(lacks)
+                .map(|p| format!("{p} (inferred from its modules)")),
+        );
+        (!parts.is_empty()).then(|| {
+            format!(
+                "needs {} which this engine version does not support",
+                parts.join(", ")
+            )
+        })
+    }
+}
+
 /// The wire names of `proposals`, for a protocol `configure`.
 pub fn wire_names(proposals: &[Proposal]) -> Vec<String> {
     proposals.iter().map(|p| p.name().to_string()).collect()
 }
 
-/// The proposals of `needed` that an engine announcing `supported` (wire names
-/// from its `hello`) lacks, or why the engine cannot run a case needing them.
+/// The proposals of `needed` (all declared) that an engine announcing
+/// `supported` (wire names from its `hello`) lacks, or why the engine cannot
+/// run a case needing them.
 pub fn missing(needed: &[Proposal], supported: &[String]) -> Option<String> {
-    let missing: Vec<&str> = needed
-        .iter()
-        .map(|p| p.name())
-        .filter(|name| !supported.iter().any(|s| s == name))
-        .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
-            "needs {} which this engine version does not support",
-            missing.join(", ")
-        )
-    })
+    Needs {
+        declared: needed.to_vec(),
+        inferred: Vec::new(),
+    }
+    .missing(supported)
 }
 
 #[cfg(test)]
@@ -147,6 +249,60 @@ mod tests {
             let name: &str = (*p).into();
             assert!(name.parse::<Proposal>().is_ok(), "{name}");
         }
+    }
+
+    fn wasm(wat: &str) -> Vec<u8> {
+        let buf = wast::parser::ParseBuffer::new(wat).unwrap();
+        let mut module = wast::parser::parse::<wast::Wat>(&buf).unwrap();
+        module.encode().unwrap()
+    }
+
+    #[test]
+    fn a_module_needs_what_it_does_not_validate_without() {
+        let needs = |wat: &str| needed_by(&wasm(wat));
+        assert_eq!(needs("(module (func (result i32) i32.const 1))"), Some(vec![]));
+        assert_eq!(
+            needs("(module (memory i64 1) (func (result i64) memory.size))"),
+            Some(vec![Proposal::Memory64])
+        );
+        assert_eq!(
+            needs("(module (func (result v128) v128.const i64x2 0 0))"),
+            Some(vec![Proposal::Simd])
+        );
+        assert_eq!(
+            needs("(module (type $s (struct (field i32))) (func (result (ref null $s)) ref.null $s))"),
+            Some(vec![Proposal::Gc])
+        );
+        // Typed function references are in function-references and in gc:
+        // one of them is enough, and one is named.
+        let typed = needs("(module (type $f (func)) (func (param (ref $f))))").unwrap();
+        assert_eq!(typed.len(), 1, "{typed:?}");
+        assert!(
+            typed == [Proposal::FunctionReferences] || typed == [Proposal::Gc],
+            "{typed:?}"
+        );
+        // Relaxed SIMD is validated with SIMD on.
+        let relaxed = needs(
+            "(module (func (result v128) v128.const i64x2 0 0 v128.const i64x2 0 0 i8x16.relaxed_swizzle))",
+        )
+        .unwrap();
+        assert!(relaxed.contains(&Proposal::RelaxedSimd), "{relaxed:?}");
+        // Invalid under every feature set: nothing can be said.
+        assert_eq!(needs("(module (func (result i32)))"), None);
+    }
+
+    #[test]
+    fn missing_names_inferred_proposals_as_inferred() {
+        let needs = Needs {
+            declared: vec![Proposal::Simd],
+            inferred: vec![Proposal::Memory64],
+        };
+        assert_eq!(needs.all(), [Proposal::Simd, Proposal::Memory64]);
+        assert_eq!(needs.missing(&["simd".into(), "memory64".into()]), None);
+        assert_eq!(
+            needs.missing(&["simd".into()]).as_deref(),
+            Some("needs memory64 (inferred from its modules) which this engine version does not support")
+        );
     }
 
     #[test]

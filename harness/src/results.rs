@@ -18,6 +18,7 @@ use crate::interp::CaseRun;
 use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
+use crate::proposal::Proposal;
 use crate::snapshot::Check;
 
 /// How a case went on one engine (or pair), judged.
@@ -91,6 +92,11 @@ pub struct CaseResult {
     /// Both outcomes of a [`Status::Flaky`] cell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flaky: Option<Box<Flake>>,
+    /// The proposals the case's modules need that it does not declare,
+    /// found by validation and enabled for the run (see
+    /// [`crate::proposal::Needs`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred: Vec<Proposal>,
 }
 
 /// The two runs of a cell whose unexpected result did not reproduce: the
@@ -152,6 +158,8 @@ pub struct Ran {
     pub run: CaseRun,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+    /// The proposals inferred from the case's modules (beyond those declared).
+    pub inferred: Vec<Proposal>,
 }
 
 /// The one judgement of a cell: the run, judged against the known-failure
@@ -191,6 +199,7 @@ pub fn decide(ran: Ran, expectations: &Expectations, snapshot: Check) -> CaseRes
         duration_ms: ran.duration_ms,
         directives,
         flaky: None,
+        inferred: ran.inferred,
     }
 }
 
@@ -382,6 +391,7 @@ mod tests {
             suite: "cases".into(),
             run: CaseRun::Ran(records),
             duration_ms: 1,
+            inferred: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::matrix::EngineId;
 use crate::outcome::DirectiveRecord;
+use crate::proposal::Proposal;
 use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 
 /// The layout this module writes: 3 adds the `flaky` status and a flaky
@@ -54,6 +55,8 @@ struct StoredCase {
     directives: StoredRecords,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     flaky: Option<Box<Flake>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    inferred: Vec<Proposal>,
 }
 
 /// A cell's records: in full, or as differences from an earlier cell's.
@@ -168,6 +171,7 @@ fn store(run: &RunResults) -> StoredRun {
             duration_ms: r.duration_ms,
             directives,
             flaky: r.flaky.clone(),
+            inferred: r.inferred.clone(),
         })
         .collect();
     StoredRun {
@@ -228,6 +232,7 @@ fn expand(stored: StoredRun) -> Result<RunResults> {
             duration_ms: s.duration_ms,
             directives,
             flaky: s.flaky,
+            inferred: s.inferred,
         });
     }
     Ok(RunResults {
@@ -294,6 +299,7 @@ mod tests {
             duration_ms: 3,
             directives: records,
             flaky: None,
+            inferred: Vec::new(),
         }
     }
 

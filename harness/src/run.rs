@@ -256,6 +256,10 @@ pub fn run_cell(
         suite: cell.case.suite.clone(),
         run,
         duration_ms: started.elapsed().as_millis() as u64,
+        inferred: match parsed.get(cell.case.name.as_str()) {
+            Some(Ok(prepared)) => prepared.inferred().to_vec(),
+            _ => Vec::new(),
+        },
     }
 }
 

@@ -28,30 +28,6 @@ pub struct Smoke {
     pub features: Vec<Proposal>,
 }
 
-/// The wasmparser feature of each proposal beyond WebAssembly 2.0 a plugin
-/// may use.
-const PROPOSAL_FEATURES: &[(Proposal, WasmFeatures)] = &[
-    (Proposal::Exceptions, WasmFeatures::EXCEPTIONS),
-    (Proposal::ExtendedConst, WasmFeatures::EXTENDED_CONST),
-    (
-        Proposal::FunctionReferences,
-        WasmFeatures::FUNCTION_REFERENCES,
-    ),
-    (Proposal::Gc, WasmFeatures::GC),
-    (Proposal::Memory64, WasmFeatures::MEMORY64),
-    (Proposal::MultiMemory, WasmFeatures::MULTI_MEMORY),
-    (Proposal::RelaxedSimd, WasmFeatures::RELAXED_SIMD),
-    (Proposal::TailCall, WasmFeatures::TAIL_CALL),
-    (Proposal::Threads, WasmFeatures::THREADS),
-    (Proposal::WideArithmetic, WasmFeatures::WIDE_ARITHMETIC),
-    (Proposal::CustomPageSizes, WasmFeatures::CUSTOM_PAGE_SIZES),
-    (Proposal::StackSwitching, WasmFeatures::STACK_SWITCHING),
-    (
-        Proposal::CustomDescriptors,
-        WasmFeatures::CUSTOM_DESCRIPTORS,
-    ),
-];
-
 /// The smoke case of the module `bytes`, stored as `file` beside the case.
 pub fn case(file: &str, bytes: &[u8]) -> Smoke {
     let mut text = format!(
@@ -77,34 +53,12 @@ pub fn case(file: &str, bytes: &[u8]) -> Smoke {
         }
     };
     let types = types.as_ref();
-    let features = needed(bytes);
+    let features = crate::proposal::needed_by(bytes).unwrap_or_default();
     stubs(&types, &mut text);
     let _ = writeln!(text, "(module_file $plugin {})", quoted(file));
     let _ = writeln!(text, "(register {} $plugin)", quoted(REGISTERED));
     exports(&types, &mut text);
     Smoke { text, features }
-}
-
-/// The proposals beyond WebAssembly 2.0 without which `bytes` does not validate.
-fn needed(bytes: &[u8]) -> Vec<Proposal> {
-    // Most modules are plain WebAssembly 2.0: one validation says so.
-    let valid = |features| {
-        Validator::new_with_features(features)
-            .validate_all(bytes)
-            .is_ok()
-    };
-    if valid(WasmFeatures::WASM2) {
-        return Vec::new();
-    }
-    PROPOSAL_FEATURES
-        .iter()
-        .filter(|(_, feature)| {
-            let mut without = WasmFeatures::all();
-            without.remove(*feature);
-            !valid(without)
-        })
-        .map(|(p, _)| *p)
-        .collect()
 }
 
 /// One stub module per import module name, registered under it.

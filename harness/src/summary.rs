@@ -410,6 +410,7 @@ mod tests {
             duration_ms: 0,
             directives: Vec::new(),
             flaky: None,
+            inferred: Vec::new(),
         }
     }
 

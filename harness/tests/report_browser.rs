@@ -55,6 +55,7 @@ fn cell(engine: &str, case: &str, suite: &str, value: u32) -> CaseResult {
         duration_ms: 3,
         directives: vec![record(3, 1, Verdict::Pass), record(7, value, verdict)],
         flaky: None,
+        inferred: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ use wast::{WastDirective, WastExecute};
 use crate::adapter::{Engine, Exchange};
 use crate::cases::{Case, Conventions};
 use crate::outcome::DirectiveRecord;
+use crate::proposal::{Needs, Proposal};
 use crate::script::{self, Item, Script};
 
 mod artifacts;
@@ -88,9 +89,16 @@ pub fn parse_script<'a>(buf: &'a ParseBuffer<'a>, case: &Case) -> Result<Script<
 pub struct Prepared<'a> {
     script: Script<'a>,
     encoded: HashMap<usize, Result<Vec<u8>, String>>,
+    inferred: Vec<Proposal>,
 }
 
 impl Prepared<'_> {
+    /// The proposals the case's modules need that the case does not declare
+    /// (see [`infer`]).
+    pub fn inferred(&self) -> &[Proposal] {
+        &self.inferred
+    }
+
     /// Whether the case holds only standard wast directives: it keeps nothing
     /// in its adapter that `configure` does not clear, so it may run in a
     /// process that ran another case; anything else gets a fresh process.
@@ -131,7 +139,59 @@ only); its text does not parse here either: {}",
     }
     let mut encoded = encode_modules(&mut script.items);
     read_module_files(&script.items, case, &mut encoded).map_err(CaseRun::Error)?;
-    Ok(Prepared { script, encoded })
+    let inferred = infer(&script.items, &encoded, case);
+    Ok(Prepared {
+        script,
+        encoded,
+        inferred,
+    })
+}
+
+/// The proposals that the modules `case` expects to be valid (not those of
+/// `assert_invalid` or `assert_malformed`) need, found by validation, beyond
+/// what the case declares and leaving out what its header switches off.
+fn infer(
+    items: &[Item<'_>],
+    encoded: &HashMap<usize, Result<Vec<u8>, String>>,
+    case: &Case,
+) -> Vec<Proposal> {
+    let mut valid = Vec::new();
+    script::for_each_wast(items, &mut |d| match d {
+        WastDirective::Module(_)
+        | WastDirective::ModuleDefinition(_)
+        | WastDirective::AssertUnlinkable { .. }
+        | WastDirective::AssertTrap {
+            exec: WastExecute::Wat(_),
+            ..
+        }
+        | WastDirective::AssertReturn {
+            exec: WastExecute::Wat(_),
+            ..
+        }
+        | WastDirective::AssertException {
+            exec: WastExecute::Wat(_),
+            ..
+        } => valid.push(d.span().offset()),
+        _ => {}
+    });
+    script::for_each_behaviour(items, &mut |b| {
+        if let script::BehaviourKind::ModuleFile { .. } = &b.kind {
+            valid.push(b.span.offset());
+        }
+    });
+    let mut out: Vec<Proposal> = Vec::new();
+    for offset in valid {
+        let Some(Ok(bytes)) = encoded.get(&offset) else {
+            continue;
+        };
+        for p in crate::proposal::needed_by(bytes).unwrap_or_default() {
+            if !out.contains(&p) && !case.features.contains(&p) && !case.off.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Run `case` on `engines` (one, or two for a cross-version case) with the
@@ -168,6 +228,15 @@ pub fn run_prepared(
         Ok(prepared) => prepared,
         Err(ends) => return ends.clone(),
     };
+    let needs = Needs {
+        declared: case.features.clone(),
+        inferred: prepared.inferred.clone(),
+    };
+    for p in &engines {
+        if let Some(why) = needs.missing(p.features) {
+            return CaseRun::Unsupported(why);
+        }
+    }
     if case.cross_version && engines.len() != 2 {
         return CaseRun::Error(format!(
             "{}: a cross-version case runs on a pair of engine versions",
@@ -192,7 +261,7 @@ pub fn run_prepared(
         },
     };
     let base = EngineConfig {
-        features: crate::proposal::wire_names(&case.features),
+        features: crate::proposal::wire_names(&needs.all()),
         ..Default::default()
     };
     let sides = match configure(engines, &base, &case.conventions) {

@@ -64,6 +64,75 @@ fn last(mut engine: ScriptedEngine, text: &str) -> (Verdict, Option<String>) {
     (r.verdict, r.why.clone())
 }
 
+/// A plain file (no header) whose module needs memory64, and a module under
+/// `assert_invalid` that would need gc.
+const NEEDS_MEMORY64: &str = "(module (memory i64 1) (func (export \"size\") (result i64) memory.size))\n\
+(assert_return (invoke \"size\") (i64.const 1))\n\
+(assert_invalid (module (type $s (struct)) (func (drop (struct.new $s)) (unreachable))) \"type mismatch\")\n";
+
+#[test]
+fn inference_enables_what_the_modules_need_and_nothing_for_invalid_ones() {
+    let mut engine = ScriptedEngine::new(|request| match request {
+        Request::Invoke { .. } => ok(Reply::Values(vec![Value::I64(1)])),
+        _ => ok(Reply::Done),
+    });
+    let features = ["memory64".to_string(), "gc".to_string()];
+    let run = run_case(
+        vec![Participant {
+            engine: &mut engine,
+            features: &features,
+            capabilities: &Capability::ALL,
+        }],
+        &case(NEEDS_MEMORY64),
+    );
+    let records = ran(run);
+    assert_eq!(
+        verdicts(&records[..2]),
+        [("module", Verdict::Pass), ("assert_return", Verdict::Pass)]
+    );
+    match &engine.requests[0] {
+        // Not gc: the module that would need it is expected to be invalid.
+        Request::Configure(config) => assert_eq!(config.features, ["memory64"]),
+        other => panic!("first request {other:?}"),
+    }
+}
+
+#[test]
+fn inference_makes_a_case_unsupported_naming_the_proposal() {
+    let mut engine = ScriptedEngine::done();
+    let features = ["gc".to_string()];
+    let run = run_case(
+        vec![Participant {
+            engine: &mut engine,
+            features: &features,
+            capabilities: &Capability::ALL,
+        }],
+        &case(NEEDS_MEMORY64),
+    );
+    match run {
+        CaseRun::Unsupported(why) => assert_eq!(
+            why,
+            "needs memory64 (inferred from its modules) which this engine version does not support"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(engine.requests.is_empty(), "{:?}", engine.requests);
+}
+
+#[test]
+fn a_header_that_switches_a_proposal_off_is_never_overruled() {
+    let mut engine = ScriptedEngine::done();
+    let text = format!(";;! memory64 = false\n{NEEDS_MEMORY64}");
+    let mut case = case(&text);
+    case.off = vec![crate::proposal::Proposal::Memory64];
+    let run = run_case(participants(&mut engine), &case);
+    assert!(matches!(run, CaseRun::Ran(_)), "{run:?}");
+    match &engine.requests[0] {
+        Request::Configure(config) => assert!(config.features.is_empty(), "{config:?}"),
+        other => panic!("first request {other:?}"),
+    }
+}
+
 const F32_MODULE: &str = "(module (func (export \"f\") (result f32) (f32.const 1)))\n";
 
 #[test]
@@ -350,6 +419,7 @@ fn an_artifact_file_the_harness_cannot_write_is_a_harness_error_and_the_case_goe
         suite: "cases".into(),
         run: CaseRun::Ran(records),
         duration_ms: 0,
+        inferred: Vec::new(),
     };
     let expectations = crate::expectations::Expectations::default();
     let result = crate::results::decide(ran, &expectations, crate::snapshot::Check::NotKept);

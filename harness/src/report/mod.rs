@@ -563,6 +563,7 @@ mod tests {
                 agrees_with_reference: None,
             }],
             flaky: None,
+            inferred: Vec::new(),
         }
     }
 
