@@ -3,8 +3,13 @@
 ;; A case is a plain `.wast` file under cases/<area>/. Its test name is its path:
 ;; `cargo test -- cases/README.wast` runs this file on every engine of matrix.toml.
 ;;
-;; Settings come first, as TOML on lines starting with `;;!`. Unknown keys are
-;; rejected before the case runs, with the file and line. Known keys:
+;; Settings come first, as TOML on lines starting with `;;!`. A key wasm-compat
+;; does not know (a newer runner's) makes the case `unsupported`, naming the key
+;; and its line (a near miss of a known key is named too), and a run warns once
+;; per key; a bad value of a known key breaks the case, with the file and line.
+;; Proposals a case's modules need are found by validation and enabled beside
+;; those it declares (`gc = false` in wasmtime's vocabulary keeps one off).
+;; Known keys:
 ;;
 ;;   features = ["memory64"]   proposals to enable on top of the engine's defaults,
 ;;                             named like the spec repository's proposals/ folders;

@@ -74,6 +74,12 @@ pub struct Conventions {
     /// runs; a call returns `returns` (nothing by default) and does nothing else.
     #[serde(default)]
     pub host_functions: Vec<wasm_compat_protocol::HostFunc>,
+    /// Host modules the corpus's runner provides, written as WebAssembly
+    /// text (`[[host-modules]]`, `name`, `wat`): each is instantiated and
+    /// registered under its name before each case here runs, so a host
+    /// function may compute its results from its arguments.
+    #[serde(default)]
+    pub host_modules: Vec<HostModule>,
     /// The file these were read from (for messages).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -82,6 +88,29 @@ pub struct Conventions {
     /// `unsupported`, naming this key.
     #[serde(default)]
     pub disabled: Vec<Proposal>,
+}
+
+/// A host module of a [`Conventions`] file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostModule {
+    /// The name it is registered under (the import module name).
+    pub name: String,
+    /// Its text: `(module ...)` or the fields of one.
+    pub wat: String,
+    /// Its binary, encoded when the conventions file is read.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl HostModule {
+    /// Encode `wat` into `bytes`, or say why it does not encode.
+    fn encode(&mut self) -> Result<(), String> {
+        let buf = wast::parser::ParseBuffer::new(&self.wat).map_err(|e| e.to_string())?;
+        let mut module = wast::parser::parse::<wast::Wat>(&buf).map_err(|e| e.to_string())?;
+        self.bytes = module.encode().map_err(|e| e.to_string())?;
+        Ok(())
+    }
 }
 
 impl Case {
@@ -150,7 +179,20 @@ macro_rules! case_header {
                 #[serde(default)]
                 pub $refused_key: Option<bool>,
             )*
+            /// Keys no vocabulary here knows (a newer runner's), with their
+            /// line: the case is `unsupported`, naming the first.
+            #[serde(skip)]
+            pub unknown: Vec<(String, usize)>,
         }
+
+        /// Every key a header may hold.
+        const HEADER_KEYS: &[&str] = &[
+            "features",
+            "cross-version",
+            $(stringify!($proposal_key),)*
+            $(stringify!($accepted_key),)*
+            $(stringify!($refused_key),)*
+        ];
 
         impl CaseHeader {
             /// Every proposal the header turns on, in either vocabulary.
@@ -176,8 +218,11 @@ macro_rules! case_header {
             }
 
             /// Why the case cannot run anywhere: the first key it sets that no
-            /// engine setting of the protocol honours.
+            /// engine setting of the protocol honours, or that is unknown.
             pub fn refused(&self) -> Option<String> {
+                if let Some((key, line)) = self.unknown.first() {
+                    return Some(unknown_key(key, *line));
+                }
                 $(
                     if self.$refused_key == Some(true) {
                         return Some(format!(
@@ -235,7 +280,47 @@ case_header! {
     }
 }
 
-/// Parse the `;;!` lines at the start of a case. Errors name the file and line.
+/// Why a case whose header sets `key` (on `line`), which no vocabulary here
+/// knows, does not run.
+fn unknown_key(key: &str, line: usize) -> String {
+    if key.starts_with("component_model") {
+        return format!(
+            "line {line}: `;;! {key}`: components are not run by wasm-compat (core engines only)"
+        );
+    }
+    let near = HEADER_KEYS
+        .iter()
+        .find(|known| strsim::levenshtein(known, key) <= 2)
+        .map(|known| format!(" (did you mean `{known}`?)"))
+        .unwrap_or_default();
+    format!(
+        "line {line}: `;;! {key}` is not a header key wasm-compat knows{near}: \
+a newer runner's setting it cannot honour"
+    )
+}
+
+/// The header keys of `cases` that no vocabulary here knows, each with how
+/// many cases set it and where the first does (`name:line`): what a run
+/// warns of once per key.
+pub fn unknown_header_keys<C: AsRef<Case>>(
+    cases: &[C],
+) -> std::collections::BTreeMap<String, (usize, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    for case in cases.iter().map(AsRef::as_ref).filter(|c| c.path.is_some()) {
+        let Ok(header) = parse_header(&case.text, &case.name) else {
+            continue;
+        };
+        for (key, line) in header.unknown {
+            out.entry(key)
+                .or_insert_with(|| (0, format!("{}:{line}", case.name)))
+                .0 += 1;
+        }
+    }
+    out
+}
+
+/// Parse the `;;!` lines at the start of a case. Errors name the file and
+/// line; keys no vocabulary here knows are kept in [`CaseHeader::unknown`].
 pub fn parse_header(text: &str, name: &str) -> Result<CaseHeader> {
     let mut toml_text = String::new();
     let mut first_line = None;
@@ -251,14 +336,37 @@ pub fn parse_header(text: &str, name: &str) -> Result<CaseHeader> {
     if toml_text.is_empty() {
         return Ok(CaseHeader::default());
     }
-    toml::from_str(&toml_text).map_err(|e| {
-        let offset = first_line.unwrap_or(1) - 1;
+    let offset = first_line.unwrap_or(1) - 1;
+    let located = |e: toml::de::Error| {
         let at = e
             .span()
             .map(|s| toml_text[..s.start].matches('\n').count() + 1 + offset)
             .unwrap_or(offset + 1);
         anyhow::anyhow!("{name}:{at}: bad `;;!` header: {}", e.message())
-    })
+    };
+    let mut table: toml::Table = toml::from_str(&toml_text).map_err(located)?;
+    let mut unknown = Vec::new();
+    table.retain(|key, _| {
+        let known = HEADER_KEYS.contains(&key);
+        if !known {
+            let line = toml_text
+                .lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map_or(offset + 1, |i| i + 1 + offset);
+            unknown.push((key.to_string(), line));
+        }
+        known
+    });
+    // Known keys are checked again in place, so a bad value names its line.
+    let mut header: CaseHeader = toml::from_str(&toml_text)
+        .or_else(|e| match unknown.is_empty() {
+            true => Err(e),
+            false => table.try_into(),
+        })
+        .map_err(located)?;
+    unknown.sort_by_key(|(_, line)| *line);
+    header.unknown = unknown;
+    Ok(header)
 }
 
 /// Proposals a spec file needs, from where it sits in the corpus and its name.
@@ -457,9 +565,15 @@ fn read_conventions(path: &Path) -> Result<Option<(PathBuf, Conventions)>, Strin
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    toml::from_str(&text)
-        .map(|c| Some((path.to_path_buf(), c)))
-        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+    let mut conventions: Conventions = toml::from_str(&text)
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    for host in &mut conventions.host_modules {
+        host.encode().map_err(|e| {
+            let e = e.lines().collect::<Vec<_>>().join(" ");
+            format!("{}: host module `{}`: {e}", path.display(), host.name)
+        })?;
+    }
+    Ok(Some((path.to_path_buf(), conventions)))
 }
 
 /// Give `case` (from `file`) its folder's conventions: features by the
@@ -706,11 +820,31 @@ mod tests {
     }
 
     #[test]
-    fn header_rejects_unknown_keys_with_a_line() {
+    fn an_unknown_header_key_makes_its_case_unsupported_naming_it() {
         let text = ";; a case\n;;! features = [\"memory64\"]\n;;! colour = 1\n(module)\n";
-        let err = parse_header(text, "cases/x.wast").unwrap_err().to_string();
-        assert!(err.starts_with("cases/x.wast:3:"), "{err}");
-        assert!(err.contains("colour"), "{err}");
+        let header = parse_header(text, "cases/x.wast").unwrap();
+        assert_eq!(header.features, vec![Proposal::Memory64]);
+        assert_eq!(header.unknown, vec![("colour".to_string(), 3)]);
+        let why = header.refused().unwrap();
+        assert!(
+            why.starts_with("line 3: `;;! colour` is not a header key"),
+            "{why}"
+        );
+        // A newer wasmtime's component-model key: a component case.
+        let header = parse_header(";;! component_model_memory64 = true\n(module)", "c").unwrap();
+        assert!(header.refused().unwrap().contains("components are not run"));
+        // A near miss of a known key is named.
+        let header = parse_header(";;! multi_memroy = true\n(module)", "d").unwrap();
+        assert!(
+            header.refused().unwrap().contains("did you mean `multi_memory`?"),
+            "{:?}",
+            header.refused()
+        );
+        // A bad value of a known key still breaks the case, with its line.
+        let err = parse_header(";; x\n;;! simd = 3\n;;! colour = 1\n(module)", "cases/v.wast")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("simd") || err.contains("bool"), "{err}");
         let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
         assert_eq!(ok.features, vec![Proposal::Gc]);
         let err = parse_header(
@@ -742,25 +876,61 @@ mod tests {
         assert!(why.contains("nan_canonicalization"), "{why}");
         let header = parse_header(";;! component_model_async = true\n(module)", "c").unwrap();
         assert!(header.refused().unwrap().contains("components"));
-        let err = parse_header(";;! multi_memroy = true\n(module)", "misc/d.wast")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("misc/d.wast:1:") && err.contains("multi_memroy"),
-            "{err}"
+    }
+
+    #[test]
+    fn unknown_keys_are_counted_once_per_key_with_the_first_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let newer = ";; newer\n;;! component_model_memory64 = true\n(module)\n";
+        std::fs::write(dir.path().join("a.wast"), newer).unwrap();
+        std::fs::write(dir.path().join("b.wast"), newer).unwrap();
+        std::fs::write(dir.path().join("c.wast"), "(module)\n").unwrap();
+        let cases = local_cases(dir.path(), dir.path()).unwrap();
+        assert!(cases[0].unsupported.is_some() && cases[2].unsupported.is_none());
+        let keys = unknown_header_keys(&cases);
+        assert_eq!(
+            keys.into_iter().collect::<Vec<_>>(),
+            [(
+                "component_model_memory64".to_string(),
+                (2, "a.wast:2".to_string())
+            )]
         );
+    }
+
+    #[test]
+    fn host_modules_are_encoded_when_read_and_bad_text_breaks_the_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good");
+        let bad = dir.path().join("bad");
+        for (folder, wat) in [(&good, "(func (export \"f\"))"), (&bad, "(func (export \"f\") i32.nope)")] {
+            std::fs::create_dir_all(folder).unwrap();
+            std::fs::write(
+                folder.join(CONVENTIONS_FILE),
+                format!("[[host-modules]]\nname = \"host\"\nwat = '{wat}'\n"),
+            )
+            .unwrap();
+            std::fs::write(folder.join("a.wast"), "(module)\n").unwrap();
+        }
+        let cases = local_cases(dir.path(), dir.path()).unwrap();
+        let good = &cases[1];
+        assert_eq!(good.name, "good/a.wast");
+        assert_eq!(good.broken, None);
+        assert_eq!(good.conventions.host_modules[0].name, "host");
+        assert!(good.conventions.host_modules[0].bytes.starts_with(b"\0asm"));
+        let why = cases[0].broken.as_deref().expect("bad/a.wast is broken");
+        assert!(why.contains("host module `host`") && why.contains("nope"), "{why}");
     }
 
     #[test]
     fn a_bad_header_breaks_its_case_only() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.wast"), ";;! colour = 1\n(module)\n").unwrap();
+        std::fs::write(dir.path().join("bad.wast"), ";;! simd = \"yes\"\n(module)\n").unwrap();
         std::fs::write(dir.path().join("good.wast"), ";;! simd = true\n(module)\n").unwrap();
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         assert_eq!(cases.len(), 2);
         let why = cases[0].broken.as_deref().expect("bad.wast is broken");
         assert!(
-            why.starts_with("bad.wast:1:") && why.contains("colour"),
+            why.starts_with("bad.wast:1:") && why.contains("bool"),
             "{why}"
         );
         assert_eq!(cases[1].broken, None);

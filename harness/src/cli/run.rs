@@ -72,6 +72,12 @@ pub struct Args {
 pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let matrix = args.engines.matrix.load()?;
     let cases = select_cases(&matrix, &args)?;
+    for (key, (count, first)) in wasm_compat::cases::unknown_header_keys(&cases) {
+        eprintln!(
+            "wasm-compat: warning: `;;! {key}` is not a header key wasm-compat knows: \
+{count} case(s) setting it are unsupported (first: {first})"
+        );
+    }
     let expectations = match &args.expectations {
         Some(path) => Expectations::load(path)?,
         None => super::expectations_of(&matrix)?,

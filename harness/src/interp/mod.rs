@@ -148,8 +148,9 @@ only); its text does not parse here either: {}",
 }
 
 /// The proposals that the modules `case` expects to be valid (not those of
-/// `assert_invalid` or `assert_malformed`) need, found by validation, beyond
-/// what the case declares and leaving out what its header switches off.
+/// `assert_invalid` or `assert_malformed`) and its folder's host modules
+/// need, found by validation, beyond what the case declares and leaving out
+/// what its header switches off.
 fn infer(
     items: &[Item<'_>],
     encoded: &HashMap<usize, Result<Vec<u8>, String>>,
@@ -179,11 +180,16 @@ fn infer(
             valid.push(b.span.offset());
         }
     });
+    let hosts = case.conventions.host_modules.iter().map(|h| &h.bytes[..]);
+    let modules = valid
+        .iter()
+        .filter_map(|offset| match encoded.get(offset) {
+            Some(Ok(bytes)) => Some(&bytes[..]),
+            _ => None,
+        })
+        .chain(hosts);
     let mut out: Vec<Proposal> = Vec::new();
-    for offset in valid {
-        let Some(Ok(bytes)) = encoded.get(&offset) else {
-            continue;
-        };
+    for bytes in modules {
         for p in crate::proposal::needed_by(bytes).unwrap_or_default() {
             if !out.contains(&p) && !case.features.contains(&p) && !case.off.contains(&p) {
                 out.push(p);
@@ -355,8 +361,38 @@ fn holds_component(d: &WastDirective<'_>) -> bool {
     }
 }
 
-/// Configure every engine with `base` and define the host functions its
-/// folder's runner provides: one [`Side`] each, or how the case ends.
+/// The first handles of the host modules a case's conventions define (far
+/// above any a case's own directives reach).
+const HOST_MODULE_HANDLES: u32 = 1 << 30;
+
+/// The requests that define the host modules of `conventions`: each compiled,
+/// instantiated and registered under its name.
+fn host_module_requests(conventions: &Conventions) -> impl Iterator<Item = Request> + '_ {
+    conventions
+        .host_modules
+        .iter()
+        .zip(HOST_MODULE_HANDLES..)
+        .flat_map(|(host, handle)| {
+            [
+                Request::Compile {
+                    module: handle,
+                    bytes: wasm_compat_protocol::Bytes(host.bytes.clone()),
+                },
+                Request::Instantiate {
+                    module: handle,
+                    instance: handle,
+                },
+                Request::Register {
+                    instance: handle,
+                    name: host.name.clone(),
+                },
+            ]
+        })
+}
+
+/// Configure every engine with `base` and define the host functions and
+/// host modules its folder's runner provides: one [`Side`] each, or how the
+/// case ends.
 fn configure<'e>(
     engines: Vec<Participant<'e>>,
     base: &EngineConfig,
@@ -366,17 +402,14 @@ fn configure<'e>(
     let mut sides = Vec::new();
     for p in engines {
         if !hosts.is_empty() && !p.capabilities.contains(&Capability::HostFunctions) {
-            let file = conventions
-                .file
-                .as_deref()
-                .unwrap_or(Path::new("conventions.toml"));
             return Err(CaseRun::Unsupported(format!(
                 "{} defines host functions, and this adapter has none",
-                file.display()
+                conventions_file(conventions)
             )));
         }
         let requests = std::iter::once(Request::Configure(base.clone()))
-            .chain(hosts.iter().cloned().map(Request::DefineHost));
+            .chain(hosts.iter().cloned().map(Request::DefineHost))
+            .chain(host_module_requests(conventions));
         for request in requests {
             match p.engine.request(&request) {
                 Exchange::Reply(Response::Ok(_)) => {}
@@ -384,13 +417,14 @@ fn configure<'e>(
                     return Err(CaseRun::Unsupported(f.message))
                 }
                 other => {
-                    let name = match request {
-                        Request::Configure(_) => "configure",
-                        _ => "define_host",
+                    let name = match &request {
+                        Request::Configure(_) => "configure".to_string(),
+                        Request::DefineHost(_) => "define_host".to_string(),
+                        _ => format!("host module from {}", conventions_file(conventions)),
                     };
                     return Err(CaseRun::Error(format!(
                         "setting the engine up failed: {}",
-                        other.failed(name)
+                        other.failed(&name)
                     )));
                 }
             }
@@ -398,6 +432,16 @@ fn configure<'e>(
         sides.push(Side::new(p.engine, p.capabilities));
     }
     Ok(sides)
+}
+
+/// The conventions file's path, for messages.
+fn conventions_file(conventions: &Conventions) -> String {
+    conventions
+        .file
+        .as_deref()
+        .unwrap_or(Path::new("conventions.toml"))
+        .display()
+        .to_string()
 }
 
 /// The binary of every module in the script, keyed by the offset of the
