@@ -150,12 +150,21 @@ only); its text does not parse here either: {}",
 /// The proposals that the modules `case` expects to be valid (not those of
 /// `assert_invalid` or `assert_malformed`) and its folder's host modules
 /// need, found by validation, beyond what the case declares and leaving out
-/// what its header switches off.
+/// what its header switches off; nothing for a case with `(configure ...)`
+/// directives, which say themselves what they enable.
 fn infer(
     items: &[Item<'_>],
     encoded: &HashMap<usize, Result<Vec<u8>, String>>,
     case: &Case,
 ) -> Vec<Proposal> {
+    // A case that configures its engine itself says what it enables.
+    let mut configures = false;
+    script::for_each_behaviour(items, &mut |b| {
+        configures |= matches!(b.kind, script::BehaviourKind::Configure(_));
+    });
+    if configures {
+        return Vec::new();
+    }
     let mut valid = Vec::new();
     script::for_each_wast(items, &mut |d| match d {
         WastDirective::Module(_)

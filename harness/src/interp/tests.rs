@@ -120,6 +120,26 @@ fn inference_makes_a_case_unsupported_naming_the_proposal() {
 }
 
 #[test]
+fn a_case_that_configures_its_engine_itself_gets_nothing_inferred() {
+    let mut engine = ScriptedEngine::done();
+    let features = ["threads".to_string()];
+    let text = "(configure)\n(module (memory 1 1 shared))\n";
+    let run = run_case(
+        vec![Participant {
+            engine: &mut engine,
+            features: &features,
+            capabilities: &Capability::ALL,
+        }],
+        &case(text),
+    );
+    assert!(matches!(run, CaseRun::Ran(_)), "{run:?}");
+    match &engine.requests[0] {
+        Request::Configure(config) => assert!(config.features.is_empty(), "{config:?}"),
+        other => panic!("first request {other:?}"),
+    }
+}
+
+#[test]
 fn a_header_that_switches_a_proposal_off_is_never_overruled() {
     let mut engine = ScriptedEngine::done();
     let text = format!(";;! memory64 = false\n{NEEDS_MEMORY64}");
