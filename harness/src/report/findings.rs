@@ -255,32 +255,24 @@ mod tests {
 
     #[test]
     fn reasons_are_grouped_by_family_and_engines_with_the_same_cases_merged() {
-        let table = Expectations::parse(
-            r#"
-[[known-failure]]
-engine = "wasmi@1.*"
-case = "spec/a.wast"
-reason = "Finding: shared"
-
-[[known-failure]]
-engine = "wasmi@2.*"
-case = "spec/a.wast"
-reason = "Finding: shared"
-
-[[known-failure]]
-engine = "node@*"
-case = "spec/b.wast"
-cpu-flag = "fsrm"
-reason = "everywhere"
-
-[[known-failure]]
-engine = "wasmi@*"
-case = "spec/b.wast"
-reason = "everywhere"
-"#,
-            Path::new("e.toml"),
-        )
-        .unwrap();
+        let entry = |engine: &str, case: &str, extra: &str, reason: &str| {
+            format!(
+                "[[known-failure]]\nengine = {engine:?}\ncase = {case:?}\n{extra}reason = {reason:?}\n"
+            )
+        };
+        let text = [
+            entry("wasmi@1.*", "spec/a.wast", "", "Finding: shared"),
+            entry("wasmi@2.*", "spec/a.wast", "", "Finding: shared"),
+            entry(
+                "node@*",
+                "spec/b.wast",
+                "cpu-flag = \"fsrm\"\n",
+                "everywhere",
+            ),
+            entry("wasmi@*", "spec/b.wast", "", "everywhere"),
+        ]
+        .join("\n");
+        let table = Expectations::parse(&text, Path::new("e.toml")).unwrap();
         let mut s = String::new();
         write_known_failures(&mut s, table.entries());
         assert!(s.contains("The 4 entries of `expectations.toml` under 2 distinct reasons"));
