@@ -2,6 +2,11 @@
 ;; exactly like a fresh compile of the same text. It is loaded through every
 ;; loading path the engine has (`(via every)`: bytes, raw bytes, file, open
 ;; file, and the unchecked paths); `$loaded` is the last one that loaded it.
+;;
+;; Finding: on wasmtime 48 `Module::deserialize_raw` (the no-copy path) refuses
+;; even a good artifact on Linux ("this target requires virtual memory to be
+;; enabled": it can only publish code through a custom code-memory hook), while
+;; `deserialize`, `deserialize_file` and `deserialize_open_file` load it.
 
 (module definition $m
   (global $g (mut i64) (i64.const 40))

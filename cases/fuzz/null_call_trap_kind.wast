@@ -1,9 +1,9 @@
 ;; Found by `wasm-compat fuzz`: module seed 1199 (208 bytes, shrunk from 3468).
 ;; wasmtime@48.0.8: invoke: trap indirect-call-to-null
 ;; wazero@1.5.0: invoke: trap table-out-of-bounds
-;; A `call_indirect` through a null table element: wazero (every release) reports
-;; it as an out-of-bounds table access, V8 and the Rust engines as a call to
-;; null (the difference spec/wasm-v2/elem.wast shows too).
+;; Finding: a `call_indirect` through a null table element: wazero (every
+;; release) reports it as an out-of-bounds table access, V8 and the Rust engines
+;; as a call to null (the difference spec/wasm-v2/elem.wast shows too).
 
 (module binary
   "\00\61\73\6d\01\00\00\00\01\05\01\60\00\01\7e\03\02\01\00\04\07\01\70\01\e8\02\f4\05\06\26\06\7c\01\44\a3\a7\98\82\6f\94\75\61\0b\7e\01\42\00\0b\7f\01\41\00\0b\7e\01\42\00\0b\7f\01\41\00\0b\7f"

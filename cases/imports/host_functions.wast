@@ -4,8 +4,8 @@
 ;;
 ;; Finding: wasmi 0.31, 1.0 and 2.0 pass a host function's wrongly typed or
 ;; missing results through unchecked (the call returns 5); wasmtime fails the
-;; call ("function attempted to return an incompatible value"). No wasmi issue
-;; about it was found.
+;; call ("function attempted to return an incompatible value"), and V8 (Node)
+;; throws a `TypeError` at the JavaScript boundary. No wasmi issue was found.
 
 (host_func "env" "log" (param i32 i64) (result i32) (returns (i32.const 7)))
 (host_func "env" "boom" (param i32) (trap "boom"))

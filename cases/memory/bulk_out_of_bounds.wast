@@ -1,11 +1,11 @@
-;; Bulk memory and table operations out of bounds: every one must trap without
-;; touching anything; which kind of failure each engine reports is pinned by the
-;; snapshot (the spec names `out of bounds memory access` / `out of bounds table
-;; access`).
+;; Bulk memory and table operations out of bounds must trap without touching
+;; anything; the kind of failure each engine reports is pinned by the snapshot
+;; (the spec says `out of bounds memory access` / `out of bounds table access`).
 ;;
 ;; Finding: wasmi 1.0.9 reports an out-of-bounds `table.copy` as a table error,
 ;; not a trap (kind `other`); wasmi 0.31.2 and 2.0.0, and every wasmtime, trap.
-;; `wasm-compat bisect` names the release that changed it (see README).
+;; `wasm-compat bisect` names 0.45.0 the first such release (0.44.1 traps):
+;; https://github.com/wasmi-labs/wasmi/releases/tag/v0.45.0
 
 (module
   (memory 1)

@@ -1,5 +1,9 @@
 ;; Growth from the host is visible to wasm at once: the new pages are
 ;; addressable and zeroed, memory.size agrees, and an access past them traps.
+;;
+;; Finding: compiled code in wazero 1.7.0 to 1.7.2 does not see memory grown
+;; from the host (fixed in 1.7.3); bisect from 1.6.0 names 1.7.0 the first bad
+;; release: https://github.com/tetratelabs/wazero/releases/tag/v1.7.0
 
 (module
   (memory (export "mem") 1)

@@ -2,11 +2,11 @@
 ;; each instance copy the data into fresh resident memory, or map it lazily from
 ;; one image (copy-on-write)? 200 instances in one store carry 12.5 MiB of data.
 ;;
-;; Finding: wasmi copies the data into every instance (20 to 27 MiB resident for
-;; 200 instances); wasmtime maps one copy-on-write image (no resident growth:
-;; `Config::memory_init_cow`, on by default on Linux). In a garbage-collected
-;; host the 199 instances no longer named are garbage whose memory comes back
-;; whenever its collector runs, so there the figure is collector-timed.
+;; Finding: wasmi and V8 (Node) copy the data into every instance (wasmi: 20 to
+;; 27 MiB resident for 200 instances); wasmtime maps one copy-on-write image (no
+;; resident growth: `Config::memory_init_cow`, on by default on Linux). In a
+;; garbage-collected host the 199 instances no longer named are garbage whose
+;; memory returns whenever its collector runs, so there it is collector-timed.
 
 (module definition $m
   (memory (export "mem") 2)

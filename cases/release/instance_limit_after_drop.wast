@@ -1,6 +1,6 @@
 ;; Does dropping an instance give back its slot under a store's instance limit?
-;; The limit counts instances the store holds; dropping the handle does not
-;; remove the instance from the store, dropping the store does.
+;; Finding: the limit counts instances the store holds; dropping the handle does
+;; not remove the instance from the store, dropping the store does.
 
 (store_limits (instances 2))
 (module $a)

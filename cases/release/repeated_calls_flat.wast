@@ -1,11 +1,11 @@
 ;; One instance serving many sequential calls keeps a flat per-call cost and
 ;; memory: after a warm-up, 20 000 more calls keep no memory, and batches of
-;; calls on it cost about what the same batches cost on a fresh instance of
-;; the same module. The two are timed in
-;; alternation and the fastest of ten batches each is compared, so a busy
-;; machine slows both alike and does not decide. Memory is measured after a
-;; full collection where the host has a garbage collector (`collect`), so
-;; what is counted is what the calls keep, not garbage waiting for a collector.
+;; calls on it cost about what they cost on a fresh instance of the same
+;; module (timed in alternation, the fastest of ten batches each compared, so
+;; a busy machine slows both alike). Memory is measured after a full collection
+;; where the host has a collector (`collect`): what the calls keep, not garbage.
+;; Finding: every engine stays flat; V8 keeps 8 to 12 MiB more after its first
+;; 20 000 calls and then stays flat, so the case measures after a warm-up.
 
 (module definition $m
   (memory 1)

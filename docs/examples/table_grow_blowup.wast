@@ -3,7 +3,7 @@
 ;; would need. Some releases allocate it anyway and blow past the adapter's
 ;; resident-memory cap (`memory-limit`). Not under cases/: under the default
 ;; 8 GiB cap each run touches 8 GiB for tens of seconds (the matrix below caps
-;; it at 2 GiB). The README's crash bisect uses it:
+;; it at 2 GiB). The crash bisect of docs/bisect.md uses it:
 ;;   wasm-compat bisect --engine wasmi --good 1.0.9 --bad 2.0.0 \
 ;;       --matrix docs/examples/low-memory-cap.toml \
 ;;       --case docs/examples/table_grow_blowup.wast --verdict fails

@@ -291,8 +291,37 @@ fn main() -> ExitCode {
     trials.push(expectations_name_live_cells(&cx, &cases));
     if std::env::var_os("WASM_COMPAT_MATRIX").is_none() {
         trials.push(compatibility_md_is_current(&cx, &cases));
+        trials.push(findings_md_is_current(&cx, &cases));
     }
     libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// FINDINGS.md is made from the case files and the known-failure table.
+fn findings_md_is_current(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial {
+    use wasm_compat::report::findings;
+    let cx = cx.clone();
+    let local: Vec<Case> = cases
+        .iter()
+        .filter(|c| c.path.is_some())
+        .map(|c| (**c).clone())
+        .collect();
+    Trial::test("harness/findings-md-is-current", move || {
+        let fresh =
+            findings::render(&cx.root, &local, &cx.expectations).map_err(|e| format!("{e:#}"))?;
+        let path = cx.root.join(findings::FILE);
+        let stored = std::fs::read_to_string(&path).unwrap_or_default();
+        if stored == fresh {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is stale relative to the case files and expectations.toml; \
+                 regenerate it with `{}`",
+                path.display(),
+                findings::REGENERATE
+            )
+            .into())
+        }
+    })
 }
 
 /// The cases of the selected units, parsed and encoded once for every engine

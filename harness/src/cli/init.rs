@@ -30,7 +30,7 @@ const EXAMPLE_CASE: &str = r#";; An example case, in the WebAssembly spec's scri
 ;; module, calls, and what they must return. Every engine version in
 ;; matrix.toml runs it. `wasm-compat run --accept` keeps what each version
 ;; did as a snapshot under snapshots/; later runs fail when that changes.
-;; See the wasm-compat README ("Adding a case") for the behaviour directives
+;; See the wasm-compat guide (docs/cases.md) for the behaviour directives
 ;; (compiled-module caches, memory release and growth, host functions).
 (module
   (memory (export "memory") 1 2)

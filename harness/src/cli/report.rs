@@ -1,5 +1,6 @@
 //! `wasm-compat report`: results files into Markdown, HTML, JSON and JUnit, or
-//! `COMPATIBILITY.md` from the committed snapshots.
+//! `COMPATIBILITY.md` from the committed snapshots, or `FINDINGS.md` from the
+//! case files and the known-failure table.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,10 @@ pub struct Args {
     /// Instead, regenerate COMPATIBILITY.md from the committed snapshots.
     #[arg(long)]
     compatibility: bool,
+    /// Instead, regenerate FINDINGS.md from the case files' findings and
+    /// expectations.toml.
+    #[arg(long, conflicts_with = "compatibility")]
+    findings: bool,
     #[command(flatten)]
     matrix: super::MatrixArg,
 }
@@ -38,6 +43,9 @@ pub struct Args {
 pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     if args.compatibility {
         return compatibility(&args.matrix);
+    }
+    if args.findings {
+        return findings(&args.matrix);
     }
     let outputs = Outputs::from_env();
     let mut inputs = args.results;
@@ -107,6 +115,20 @@ fn compatibility(matrix: &super::MatrixArg) -> Result<ExitCode> {
     let cases = wasm_compat::cases::all_cases(&base, &matrix.suites.local_only())?;
     let text = report::compatibility::render(&base, &matrix, &cases)?;
     let path = base.join("COMPATIBILITY.md");
+    fsutil::write_atomic(&path, text.as_bytes())?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Regenerate FINDINGS.md beside the matrix.
+fn findings(matrix: &super::MatrixArg) -> Result<ExitCode> {
+    let matrix = matrix.load()?;
+    let base = matrix.base_dir();
+    let cases = wasm_compat::cases::all_cases(&base, &matrix.suites.local_only())?;
+    let expectations =
+        wasm_compat::expectations::Expectations::load(&base.join("expectations.toml"))?;
+    let text = report::findings::render(&base, &cases, &expectations)?;
+    let path = base.join(report::findings::FILE);
     fsutil::write_atomic(&path, text.as_bytes())?;
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)

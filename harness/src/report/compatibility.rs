@@ -31,7 +31,8 @@ pub fn render(root: &Path, matrix: &Matrix, cases: &[Case]) -> Result<String> {
          whose snapshots are identical share a letter; `A` is the behaviour of the \
          reference, `{reference}`; `-` means no snapshot (the case does not run there). \
          The lines where a behaviour differs from `A` follow the table. Spec-suite \
-         pass rates are in the README and in `wasm-compat report`.\n"
+         pass rates are in docs/matrix.md and in `wasm-compat report`; what the \
+         cases found is in FINDINGS.md.\n"
     );
     super::markdown::table_head(&mut s, "case", &engines, ":-:");
     let mut details = String::new();

@@ -8,6 +8,7 @@
 
 pub mod compatibility;
 pub mod diff;
+pub mod findings;
 pub mod html;
 pub mod junit;
 pub mod markdown;
