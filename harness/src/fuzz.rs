@@ -303,8 +303,8 @@ pub enum Transcript {
 pub fn transcript(engine: &ReadyEngine, case: &Case, caps: Caps) -> Transcript {
     match crate::run::run_alone(engine, case, caps) {
         CaseRun::Ran(records) => Transcript::Ran(records),
-        CaseRun::Unsupported(why) => Transcript::Unsupported(why),
-        CaseRun::Error(why) => Transcript::Error(why),
+        CaseRun::Unsupported(why) => Transcript::Unsupported(why.to_string()),
+        CaseRun::Error(why) => Transcript::Error(why.to_string()),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod outputs;
 pub mod plan;
 pub mod progress;
 pub mod proposal;
+pub mod reason;
 pub mod report;
 pub mod results;
 pub mod results_file;

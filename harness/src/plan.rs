@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::cases::Case;
 use crate::matrix::{EngineId, EngineSpec};
 use crate::proposal;
+use crate::reason::Reason;
 use crate::run::ReadyEngine;
 
 /// The identity of a cell: an engine (or an ordered pair of versions of one
@@ -108,7 +109,7 @@ impl Unit {
     /// Why the whole unit cannot run on the prepared `engines`, decided before
     /// it runs: a single cell whose engine lacks a proposal the case needs or
     /// cannot be used here, a grid none of whose pairs can run.
-    pub fn unsupported(&self, engines: &Engines) -> Option<String> {
+    pub fn unsupported(&self, engines: &Engines) -> Option<Reason> {
         let mut why = None;
         for cell in self.cells() {
             match readiness(cell, engines) {
@@ -206,7 +207,9 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
     for id in cell.engines() {
         match engines.get(id) {
             Some(Ok(engine)) => ready.push(engine),
-            Some(Err(NotReady::Unavailable(why))) => return Err(Blocked::Unsupported(why.clone())),
+            Some(Err(NotReady::Unavailable(why))) => {
+                return Err(Blocked::Unsupported(Reason::Unavailable { what: why.clone() }))
+            }
             Some(Err(NotReady::Failed(why))) => {
                 return Err(Blocked::NotPrepared(format!("{id}: {why}")))
             }
@@ -214,8 +217,8 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
         }
     }
     for engine in &ready {
-        if let Some(why) = proposal::missing(&cell.case.features, &engine.info.features) {
-            return Err(Blocked::Unsupported(why));
+        if let Some(lacking) = proposal::missing(&cell.case.features, &engine.info.features) {
+            return Err(Blocked::Unsupported(lacking.into()));
         }
     }
     Ok(ready)
@@ -225,7 +228,7 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocked {
     /// An engine it needs lacks something the case needs.
-    Unsupported(String),
+    Unsupported(Reason),
     /// An engine it needs could not be built or started.
     NotPrepared(String),
 }

@@ -186,28 +186,14 @@ impl Needs {
     }
 
     /// What an engine announcing `supported` (wire names from its `hello`)
-    /// lacks of these, in words naming each proposal and whether it was
-    /// inferred; `None` when it lacks nothing.
-    pub fn missing(&self, supported: &[String]) -> Option<String> {
+    /// lacks of these; `None` when it lacks nothing.
+    pub fn lacking(&self, supported: &[String]) -> Option<Needs> {
         let lacks = |p: &&Proposal| !supported.iter().any(|s| s == p.name());
-        let mut parts: Vec<String> = self
-            .declared
-            .iter()
-            .filter(lacks)
-            .map(|p| p.name().to_string())
-            .collect();
-        parts.extend(
-            self.inferred
-                .iter()
-                .filter(lacks)
-                .map(|p| format!("{p} (inferred from its modules)")),
-        );
-        (!parts.is_empty()).then(|| {
-            format!(
-                "needs {} which this engine version does not support",
-                parts.join(", ")
-            )
-        })
+        let lacking = Needs {
+            declared: self.declared.iter().filter(lacks).copied().collect(),
+            inferred: self.inferred.iter().filter(lacks).copied().collect(),
+        };
+        (!lacking.all().is_empty()).then_some(lacking)
     }
 }
 
@@ -217,14 +203,13 @@ pub fn wire_names(proposals: &[Proposal]) -> Vec<String> {
 }
 
 /// The proposals of `needed` (all declared) that an engine announcing
-/// `supported` (wire names from its `hello`) lacks, or why the engine cannot
-/// run a case needing them.
-pub fn missing(needed: &[Proposal], supported: &[String]) -> Option<String> {
+/// `supported` (wire names from its `hello`) lacks, if any.
+pub fn missing(needed: &[Proposal], supported: &[String]) -> Option<Needs> {
     Needs {
         declared: needed.to_vec(),
         inferred: Vec::new(),
     }
-    .missing(supported)
+    .lacking(supported)
 }
 
 #[cfg(test)]
@@ -292,26 +277,26 @@ mod tests {
     }
 
     #[test]
-    fn missing_names_inferred_proposals_as_inferred() {
+    fn lacking_keeps_declared_and_inferred_apart() {
         let needs = Needs {
             declared: vec![Proposal::Simd],
-            inferred: vec![Proposal::Memory64],
+            inferred: vec![Proposal::Memory64, Proposal::Gc],
         };
-        assert_eq!(needs.all(), [Proposal::Simd, Proposal::Memory64]);
-        assert_eq!(needs.missing(&["simd".into(), "memory64".into()]), None);
+        assert_eq!(needs.all(), [Proposal::Simd, Proposal::Memory64, Proposal::Gc]);
+        assert_eq!(needs.lacking(&["simd".into(), "memory64".into(), "gc".into()]), None);
         assert_eq!(
-            needs.missing(&["simd".into()]).as_deref(),
-            Some("needs memory64 (inferred from its modules) which this engine version does not support")
+            needs.lacking(&["simd".into(), "gc".into()]),
+            Some(Needs {
+                declared: vec![],
+                inferred: vec![Proposal::Memory64],
+            })
         );
-    }
-
-    #[test]
-    fn missing_names_what_the_engine_lacks() {
-        let supported = vec!["simd".to_string()];
-        assert_eq!(missing(&[Proposal::Simd], &supported), None);
         assert_eq!(
-            missing(&[Proposal::Simd, Proposal::Gc], &supported).as_deref(),
-            Some("needs gc which this engine version does not support")
+            missing(&[Proposal::Simd, Proposal::Gc], &["simd".into()]),
+            Some(Needs {
+                declared: vec![Proposal::Gc],
+                inferred: vec![],
+            })
         );
     }
 }

@@ -19,6 +19,7 @@ use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
 use crate::proposal::Proposal;
+use crate::reason::{Cause, Reason};
 use crate::snapshot::Check;
 
 /// How a case went on one engine (or pair), judged.
@@ -97,6 +98,10 @@ pub struct CaseResult {
     /// [`crate::proposal::Needs`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inferred: Vec<Proposal>,
+    /// For a cell that did not run or could not be judged (`unsupported`,
+    /// `error`), why as a type: `reason` is its words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Reason>,
 }
 
 /// The two runs of a cell whose unexpected result did not reproduce: the
@@ -128,6 +133,29 @@ impl CaseResult {
             second: self.second.clone(),
             case: self.case.clone(),
         }
+    }
+
+    /// What the cell comes down to if it did not pass, and the headings it is
+    /// counted under within that cause (see [`Reason::groups`]): a missing
+    /// proposal each, the reason of a known failure's expectations entry,
+    /// the status of an engine failure.
+    pub fn cause(&self) -> Option<(Cause, Vec<String>)> {
+        let first_line = || {
+            let why = self.reason.as_deref().unwrap_or_default();
+            vec![why.lines().next().unwrap_or_default().to_string()]
+        };
+        let (cause, groups) = match (self.status, &self.cause) {
+            (Status::Pass, _) => return None,
+            (_, Some(reason)) => (reason.cause(), reason.groups()),
+            (Status::Unsupported, None) => (Cause::Unsupported, first_line()),
+            (Status::Error, None) => (Cause::Harness, first_line()),
+            (Status::KnownFailure, None) => (Cause::Known, first_line()),
+            (Status::Flaky, None) => (Cause::Flaky, vec![status_name(self.status)]),
+            (Status::Fail | Status::Crash | Status::Timeout | Status::Xpass, None) => {
+                (Cause::Engine, vec![status_name(self.status)])
+            }
+        };
+        Some((cause, groups))
     }
 
     /// (passed, total) over assertion directives that ran and are supported.
@@ -167,13 +195,25 @@ pub struct Ran {
 /// good cell that differs from it fails; a failing cell whose failure the
 /// reviewed snapshot records is a known failure (reviewed and accepted).
 pub fn decide(ran: Ran, expectations: &Expectations, snapshot: Check) -> CaseResult {
+    let mut cause = None;
     let (status, reason, directives) = match ran.run {
-        CaseRun::Unsupported(why) => (Status::Unsupported, Some(why), Vec::new()),
-        CaseRun::Error(why) => (Status::Error, Some(why), Vec::new()),
+        CaseRun::Unsupported(why) => {
+            let text = why.to_string();
+            cause = Some(why);
+            (Status::Unsupported, Some(text), Vec::new())
+        }
+        CaseRun::Error(why) => {
+            let text = why.to_string();
+            cause = Some(why);
+            (Status::Error, Some(text), Vec::new())
+        }
         CaseRun::Ran(records) => {
             let (status, reason) = judge_records(&ran.cell, &records, expectations);
             let (status, reason) = match harness_failure(&ran.cell, &records) {
-                Some(why) => (Status::Error, Some(why)),
+                Some(why) => {
+                    cause = Some(Reason::Harness { what: why.clone() });
+                    (Status::Error, Some(why))
+                }
                 None => (status, reason),
             };
             match snapshot {
@@ -200,6 +240,7 @@ pub fn decide(ran: Ran, expectations: &Expectations, snapshot: Check) -> CaseRes
         directives,
         flaky: None,
         inferred: ran.inferred,
+        cause,
     }
 }
 
@@ -432,11 +473,20 @@ mod tests {
         let fresh = decide(ran(vec![rec(Verdict::Fail)]), &none, Check::NotKept);
         assert_eq!(fresh.status, Status::Fail);
         let mut unsupported = ran(Vec::new());
-        unsupported.run = CaseRun::Unsupported("needs gc".into());
+        let gc = Reason::MissingProposals {
+            declared: vec![Proposal::Gc],
+            inferred: vec![],
+        };
+        unsupported.run = CaseRun::Unsupported(gc.clone());
         let u = decide(unsupported, &none, differs());
+        assert_eq!(u.cause, Some(gc));
+        assert_eq!(
+            u.cause(),
+            Some((Cause::Unsupported, vec!["needs gc".to_string()]))
+        );
         assert_eq!(
             (u.status, u.reason.as_deref()),
-            (Status::Unsupported, Some("needs gc"))
+            (Status::Unsupported, Some("needs gc which this engine version does not support"))
         );
     }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::matrix::EngineId;
 use crate::outcome::DirectiveRecord;
 use crate::proposal::Proposal;
+use crate::reason::Reason;
 use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 
 /// The layout this module writes: 3 adds the `flaky` status and a flaky
@@ -57,6 +58,8 @@ struct StoredCase {
     flaky: Option<Box<Flake>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     inferred: Vec<Proposal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cause: Option<Reason>,
 }
 
 /// A cell's records: in full, or as differences from an earlier cell's.
@@ -172,6 +175,7 @@ fn store(run: &RunResults) -> StoredRun {
             directives,
             flaky: r.flaky.clone(),
             inferred: r.inferred.clone(),
+            cause: r.cause.clone(),
         })
         .collect();
     StoredRun {
@@ -233,6 +237,7 @@ fn expand(stored: StoredRun) -> Result<RunResults> {
             directives,
             flaky: s.flaky,
             inferred: s.inferred,
+            cause: s.cause,
         });
     }
     Ok(RunResults {
@@ -300,6 +305,7 @@ mod tests {
             directives: records,
             flaky: None,
             inferred: Vec::new(),
+            cause: None,
         }
     }
 

@@ -22,6 +22,7 @@ use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
 use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
+use crate::reason::Reason;
 use crate::results::{
     compare_with_reference, confirm, decide, status_name, CaseResult, EngineEntry, Ran, RunResults,
 };
@@ -246,9 +247,9 @@ pub fn run_cell(
     let started = Instant::now();
     let run = match plan::readiness(cell, engines) {
         Err(Blocked::Unsupported(why)) => CaseRun::Unsupported(why),
-        Err(Blocked::NotPrepared(_)) => CaseRun::Error(
-            "the engine's adapter could not be prepared (see engines[].error)".into(),
-        ),
+        Err(Blocked::NotPrepared(_)) => CaseRun::Error(Reason::Harness {
+            what: "the engine's adapter could not be prepared (see engines[].error)".into(),
+        }),
         Ok(ready) => run_on(&ready, &cell.case, parsed, caps, processes),
     };
     Ran {
@@ -312,7 +313,11 @@ fn run_on_prepared(
         .tempdir()
     {
         Ok(work) => work,
-        Err(e) => return CaseRun::Error(format!("harness: creating the case's work folder: {e}")),
+        Err(e) => {
+            return CaseRun::Error(Reason::Harness {
+                what: format!("harness: creating the case's work folder: {e}"),
+            })
+        }
     };
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
@@ -323,7 +328,11 @@ fn run_on_prepared(
         .collect();
     let mut processes = match processes {
         Ok(processes) => processes,
-        Err(e) => return CaseRun::Error(format!("{e:#}")),
+        Err(e) => {
+            return CaseRun::Error(Reason::Harness {
+                what: format!("{e:#}"),
+            })
+        }
     };
     let participants = processes
         .iter_mut()

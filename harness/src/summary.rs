@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::matrix::EngineId;
 use crate::outcome::Verdict;
+use crate::reason::Cause;
 use crate::results::{CaseResult, RunResults, Status};
 
 /// Counts for one engine and one suite group.
@@ -213,6 +214,7 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     behaviour_areas(results, &mut s);
+    causes(&results.results, &mut s);
     flaky_lines(&results.results, &mut s);
     let unexpected = unexpected_lines(&results.results);
     if unexpected.is_empty() {
@@ -235,6 +237,54 @@ pub fn render(results: &RunResults) -> String {
         }
     }
     s
+}
+
+/// Non-passing cells counted by cause, then by what within it (each missing
+/// proposal, inferred or declared; each expectations entry; each thing
+/// wasm-compat does not run), with how many engines each touches.
+pub fn cause_counts(
+    results: &[CaseResult],
+) -> BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> {
+    let mut out: BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> =
+        BTreeMap::new();
+    for r in results {
+        let Some((cause, groups)) = r.cause() else {
+            continue;
+        };
+        for group in groups {
+            let entry = out.entry(cause).or_default().entry(group).or_default();
+            entry.0 += 1;
+            entry.1.insert(&r.engine);
+        }
+    }
+    out
+}
+
+/// The non-passing cells by cause: whose failure each is, at a glance (the
+/// largest groups of each cause; the results file has every cell).
+fn causes(results: &[CaseResult], s: &mut String) {
+    let counts = cause_counts(results);
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "
+not passing, by cause (cells; engines):");
+    for (cause, groups) in counts {
+        let cells: usize = results
+            .iter()
+            .filter(|r| r.cause().is_some_and(|(c, _)| c == cause))
+            .count();
+        let _ = writeln!(s, "  {} ({cells}):", cause.name());
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+        for (group, (n, engines)) in groups.iter().take(8) {
+            let group: String = group.chars().take(80).collect();
+            let _ = writeln!(s, "    {n:>5}  {:>3}  {group}", engines.len());
+        }
+        if groups.len() > 8 {
+            let _ = writeln!(s, "    ... and {} more", groups.len() - 8);
+        }
+    }
 }
 
 /// One line per flaky cell, with both of its outcomes: unexpected on its
@@ -411,7 +461,48 @@ mod tests {
             directives: Vec::new(),
             flaky: None,
             inferred: Vec::new(),
+            cause: None,
         }
+    }
+
+    #[test]
+    fn non_passing_cells_are_counted_by_cause_and_what() {
+        use crate::proposal::Proposal;
+        use crate::reason::Reason;
+        let lacking = |engine: &str, case: &str| CaseResult {
+            cause: Some(Reason::MissingProposals {
+                declared: vec![],
+                inferred: vec![Proposal::Gc, Proposal::Memory64],
+            }),
+            ..result(engine, case, Status::Unsupported, "needs ...")
+        };
+        let results = vec![
+            lacking("a@1.0.0", "c/x.wast"),
+            lacking("a@1.0.0", "c/y.wast"),
+            lacking("b@1.0.0", "c/x.wast"),
+            result("a@1.0.0", "c/z.wast", Status::KnownFailure, "an entry's reason\nmore"),
+            result("b@1.0.0", "c/z.wast", Status::Fail, "2 directives"),
+            CaseResult {
+                cause: Some(Reason::BrokenCase {
+                    what: "c/w.wast:1:1: expected `(`".into(),
+                }),
+                ..result("b@1.0.0", "c/w.wast", Status::Error, "c/w.wast:1:1: expected `(`")
+            },
+            result("b@1.0.0", "c/ok.wast", Status::Pass, ""),
+        ];
+        let counts = cause_counts(&results);
+        let count = |cause: Cause, what: &str| counts[&cause].get(what).map(|(n, e)| (*n, e.len()));
+        assert_eq!(count(Cause::Unsupported, "needs gc (inferred)"), Some((3, 2)));
+        assert_eq!(count(Cause::Unsupported, "needs memory64 (inferred)"), Some((3, 2)));
+        assert_eq!(count(Cause::Known, "an entry's reason"), Some((1, 1)));
+        assert_eq!(count(Cause::Engine, "fail"), Some((1, 1)));
+        assert_eq!(count(Cause::Corpus, "c/w.wast:1:1: expected `(`"), Some((1, 1)));
+        assert_eq!(counts.len(), 4, "a pass has no cause: {counts:?}");
+        let mut text = String::new();
+        causes(&results, &mut text);
+        assert!(text.contains("  unsupported (3):\n"), "{text}");
+        assert!(text.contains("        3    2  needs gc (inferred)\n"), "{text}");
+        assert!(text.contains("  case or corpus problem (1):\n"), "{text}");
     }
 
     #[test]

@@ -56,6 +56,7 @@ fn cell(engine: &str, case: &str, suite: &str, value: u32) -> CaseResult {
         directives: vec![record(3, 1, Verdict::Pass), record(7, value, verdict)],
         flaky: None,
         inferred: Vec::new(),
+        cause: None,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::adapter::{Engine, Exchange};
 use crate::cases::{Case, Conventions};
 use crate::outcome::DirectiveRecord;
 use crate::proposal::{Needs, Proposal};
+use crate::reason::Reason;
 use crate::script::{self, Item, Script};
 
 mod artifacts;
@@ -52,9 +53,10 @@ pub enum CaseRun {
     /// The directives ran (some may have failed, crashed or not run).
     Ran(Vec<DirectiveRecord>),
     /// The engine cannot run this case; nothing was run.
-    Unsupported(String),
-    /// The case itself is broken (does not parse, or uses a directive the harness rejects).
-    Error(String),
+    Unsupported(Reason),
+    /// The case could not be run: it is broken (does not parse, uses a
+    /// directive wrongly), or the harness failed.
+    Error(Reason),
 }
 
 /// One engine taking part in a case run: the first, or the second of a
@@ -121,24 +123,22 @@ pub fn prepare<'a>(
     case: &Case,
 ) -> Result<Prepared<'a>, CaseRun> {
     if let Some(why) = &case.broken {
-        return Err(CaseRun::Error(why.clone()));
+        return Err(CaseRun::Error(broken(why)));
     }
-    let buf = buf.map_err(|e| CaseRun::Error(e.clone()))?;
+    let buf = buf.map_err(|e| CaseRun::Error(broken(e)))?;
     let mut script = parse_script(buf, case).map_err(|e| match writes_component(&case.text) {
         // The wast crate's component syntax moves on; a core engine never runs one anyway.
-        true => CaseRun::Unsupported(format!(
-            "{}: a component, which core engines do not run (wasm-compat runs core modules \
-only); its text does not parse here either: {}",
-            case.name,
-            e.lines().next().unwrap_or_default()
-        )),
-        false => CaseRun::Error(e),
+        true => CaseRun::Unsupported(Reason::NotRunHere {
+            at: Some(case.name.clone()),
+            what: COMPONENT.to_string(),
+        }),
+        false => CaseRun::Error(broken(&e)),
     })?;
     if let Some(refused) = refuse(&script, case) {
         return Err(refused);
     }
     let mut encoded = encode_modules(&mut script.items);
-    read_module_files(&script.items, case, &mut encoded).map_err(CaseRun::Error)?;
+    read_module_files(&script.items, case, &mut encoded).map_err(|e| CaseRun::Error(broken(&e)))?;
     let inferred = infer(&script.items, &encoded, case);
     Ok(Prepared {
         script,
@@ -232,11 +232,11 @@ pub fn run_prepared(
     workdir: Option<&Path>,
 ) -> CaseRun {
     if let Some(why) = &case.broken {
-        return CaseRun::Error(why.clone());
+        return CaseRun::Error(broken(why));
     }
     for p in &engines {
-        if let Some(why) = crate::proposal::missing(&case.features, p.features) {
-            return CaseRun::Unsupported(why);
+        if let Some(lacking) = crate::proposal::missing(&case.features, p.features) {
+            return CaseRun::Unsupported(lacking.into());
         }
     }
     let prepared = match prepared {
@@ -248,15 +248,15 @@ pub fn run_prepared(
         inferred: prepared.inferred.clone(),
     };
     for p in &engines {
-        if let Some(why) = needs.missing(p.features) {
-            return CaseRun::Unsupported(why);
+        if let Some(lacking) = needs.lacking(p.features) {
+            return CaseRun::Unsupported(lacking.into());
         }
     }
     if case.cross_version && engines.len() != 2 {
-        return CaseRun::Error(format!(
+        return CaseRun::Error(broken(&format!(
             "{}: a cross-version case runs on a pair of engine versions",
             case.name
-        ));
+        )));
     }
     engines.truncate(if case.cross_version { 2 } else { 1 });
     let temporary;
@@ -271,7 +271,9 @@ pub fn run_prepared(
                 temporary.path()
             }
             Err(e) => {
-                return CaseRun::Error(format!("cannot make a work folder for the case: {e}"))
+                return CaseRun::Error(Reason::Harness {
+                    what: format!("cannot make a work folder for the case: {e}"),
+                })
             }
         },
     };
@@ -287,22 +289,33 @@ pub fn run_prepared(
     CaseRun::Ran(Session::new(sides, inputs).run(&prepared.script.items))
 }
 
+/// A broken case, in `why`'s words (which name the place).
+fn broken(why: &str) -> Reason {
+    Reason::BrokenCase {
+        what: why.to_string(),
+    }
+}
+
+/// What a case holding a component is.
+const COMPONENT: &str =
+    "a component, which core engines do not run (wasm-compat runs core modules only)";
+
 /// Why a parsed case cannot run, if it cannot.
 fn refuse(script: &Script<'_>, case: &Case) -> Option<CaseRun> {
     if let Some(why) = unsupported_directive(script, case) {
         return Some(CaseRun::Unsupported(why));
     }
     if script::uses_second(&script.items) != case.cross_version {
-        return Some(CaseRun::Error(format!(
+        return Some(CaseRun::Error(broken(&format!(
             "{}: a case uses `(on second ...)` exactly when its header says `cross-version = true`",
             case.name
-        )));
+        ))));
     }
     None
 }
 
-/// The first directive wasm-compat does not run yet, in words with its place.
-fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<String> {
+/// The first directive wasm-compat does not run yet, with its place.
+fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<Reason> {
     let mut unsupported = None;
     script::for_each_wast(&script.items, &mut |d| {
         if unsupported.is_some() {
@@ -315,14 +328,15 @@ fn unsupported_directive(script: &Script<'_>, case: &Case) -> Option<String> {
             WastDirective::AssertSuspension { .. } => {
                 "`assert_suspension` (stack switching) is not run by wasm-compat yet"
             }
-            d if holds_component(d) => {
-                "a component, which core engines do not run (wasm-compat runs core modules only)"
-            }
+            d if holds_component(d) => COMPONENT,
             _ => return,
         };
         // Located only when needed: finding a line scans the text from its start.
         let (line, col) = d.span().linecol_in(&case.text);
-        unsupported = Some(format!("{}:{}:{}: {why}", case.name, line + 1, col + 1));
+        unsupported = Some(Reason::NotRunHere {
+            at: Some(format!("{}:{}:{}", case.name, line + 1, col + 1)),
+            what: why.to_string(),
+        });
     });
     unsupported
 }
@@ -411,10 +425,12 @@ fn configure<'e>(
     let mut sides = Vec::new();
     for p in engines {
         if !hosts.is_empty() && !p.capabilities.contains(&Capability::HostFunctions) {
-            return Err(CaseRun::Unsupported(format!(
-                "{} defines host functions, and this adapter has none",
-                conventions_file(conventions)
-            )));
+            return Err(CaseRun::Unsupported(Reason::EngineLacks {
+                what: format!(
+                    "{} defines host functions, and this adapter has none",
+                    conventions_file(conventions)
+                ),
+            }));
         }
         let requests = std::iter::once(Request::Configure(base.clone()))
             .chain(hosts.iter().cloned().map(Request::DefineHost))
@@ -423,7 +439,7 @@ fn configure<'e>(
             match p.engine.request(&request) {
                 Exchange::Reply(Response::Ok(_)) => {}
                 Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
-                    return Err(CaseRun::Unsupported(f.message))
+                    return Err(CaseRun::Unsupported(Reason::EngineLacks { what: f.message }))
                 }
                 other => {
                     let name = match &request {
@@ -431,10 +447,9 @@ fn configure<'e>(
                         Request::DefineHost(_) => "define_host".to_string(),
                         _ => format!("host module from {}", conventions_file(conventions)),
                     };
-                    return Err(CaseRun::Error(format!(
-                        "setting the engine up failed: {}",
-                        other.failed(&name)
-                    )));
+                    return Err(CaseRun::Error(Reason::Harness {
+                        what: format!("setting the engine up failed: {}", other.failed(&name)),
+                    }));
                 }
             }
         }

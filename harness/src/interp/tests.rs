@@ -112,7 +112,10 @@ fn inference_makes_a_case_unsupported_naming_the_proposal() {
     match run {
         CaseRun::Unsupported(why) => assert_eq!(
             why,
-            "needs memory64 (inferred from its modules) which this engine version does not support"
+            crate::reason::Reason::MissingProposals {
+                declared: vec![],
+                inferred: vec![crate::proposal::Proposal::Memory64],
+            }
         ),
         other => panic!("{other:?}"),
     }
@@ -506,6 +509,8 @@ fn a_misspelt_proposal_in_configure_names_where_it_is() {
     let text = "(module)\n(configure (features \"memroy64\"))\n";
     match run_case(participants(&mut engine), &case(text)) {
         CaseRun::Error(why) => {
+            assert_eq!(why.cause(), crate::reason::Cause::Corpus, "{why}");
+            let why = why.to_string();
             assert!(why.contains("cases/test.wast:2:"), "{why}");
             assert!(why.contains("unknown proposal `memroy64`"), "{why}");
         }
@@ -647,9 +652,9 @@ fn a_component_makes_the_case_unsupported_before_anything_is_sent() {
         capabilities: &[],
     }];
     match run_case(participants, &case(text)) {
-        CaseRun::Unsupported(why) => {
-            assert!(why.contains("cases/test.wast:1:"), "{why}");
-            assert!(why.contains("component"), "{why}");
+        CaseRun::Unsupported(crate::reason::Reason::NotRunHere { at, what }) => {
+            assert!(at.unwrap().starts_with("cases/test.wast:1:"));
+            assert!(what.contains("component"), "{what}");
         }
         other => panic!("{other:?}"),
     }
@@ -770,7 +775,7 @@ fn a_component_that_does_not_parse_is_unsupported() {
     let component = ";; (component in a comment)\n(component (core module $m) (export \"x\" (core module $m) oops))";
     let mut engine = ScriptedEngine::done();
     match run_case(participants(&mut engine), &case(component)) {
-        CaseRun::Unsupported(why) => assert!(why.contains("a component"), "{why}"),
+        CaseRun::Unsupported(why) => assert!(why.to_string().contains("a component"), "{why}"),
         other => panic!("{other:?}"),
     }
     let core = ";; (component in a comment)\n(module (func oops))";

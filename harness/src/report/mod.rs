@@ -565,6 +565,7 @@ mod tests {
             }],
             flaky: None,
             inferred: Vec::new(),
+            cause: None,
         }
     }
 
