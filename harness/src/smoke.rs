@@ -24,7 +24,7 @@ const REGISTERED: &str = "wasm-compat:plugin";
 pub struct Smoke {
     /// The case text (`(module_file ...)` loads the file itself).
     pub text: String,
-    /// Proposals beyond WebAssembly 2.0 the module needs.
+    /// Proposals beyond WebAssembly 1.0 the module needs (found by validation).
     pub features: Vec<Proposal>,
 }
 
@@ -284,8 +284,12 @@ mod tests {
     fn imports_are_stubbed_and_each_export_linked_by_its_type() {
         let smoke = case("plugin.wasm", &wasm(PLUGIN));
         let text = &smoke.text;
-        // An imported and a defined memory: multi-memory too.
-        let needs = vec![Proposal::Memory64, Proposal::MultiMemory];
+        // An imported and a defined memory: multi-memory too; externref.
+        let needs = vec![
+            Proposal::Memory64,
+            Proposal::MultiMemory,
+            Proposal::ReferenceTypes,
+        ];
         assert_eq!(smoke.features, needs, "{text}");
         for line in [
             r#"  (func (export "log") (param i32) (param i64) (result f32) unreachable)"#,
