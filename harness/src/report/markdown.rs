@@ -100,6 +100,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
 
+    causes(&mut s, table);
     flaky(&mut s, table);
     message_drift(&mut s, table);
 
@@ -124,6 +125,35 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
         }
     }
     s
+}
+
+/// The "Not passing, by cause" section: every non-passing cell counted
+/// under whose it is (unsupported, engine, known, corpus, harness) and what
+/// (each missing proposal, declared or inferred; each expectations entry).
+fn causes(s: &mut String, table: &Table) {
+    let cells: Vec<crate::results::CaseResult> = table.cells.values().cloned().collect();
+    let counts = crate::summary::cause_counts(&cells);
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Not passing, by cause\n\nEvery cell that did not pass, by whose it is and \
+         what.\n\n| cause | what | cells | engines |\n|---|---|---:|---:|"
+    );
+    for (cause, groups) in counts {
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+        for (what, (n, engines)) in groups {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {n} | {} |",
+                cause.name(),
+                cell_text(&what),
+                engines.len()
+            );
+        }
+    }
 }
 
 /// The "Flaky results" section: each cell unexpected on its first run and

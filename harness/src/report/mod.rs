@@ -730,6 +730,35 @@ mod tests {
         assert!(xml.contains("broke &lt;here&gt; &amp; there"), "{xml}");
         let md = markdown::render(&table, &[]);
         assert!(md.contains("a\\|b&lt;c&gt;.wast"), "{md}");
+        assert!(md.contains("| engine failure | fail | 1 | 1 |"), "{md}");
+    }
+
+    #[test]
+    fn the_markdown_report_counts_unsupported_cells_by_missing_proposal() {
+        let lacking = |engine: &str, case: &str| CaseResult {
+            status: Status::Unsupported,
+            cause: Some(crate::reason::Reason::MissingProposals {
+                declared: vec![],
+                inferred: vec![crate::proposal::Proposal::Memory64],
+            }),
+            directives: Vec::new(),
+            ..cell(engine, case, 1)
+        };
+        let table = Table::merge(&[run(
+            1,
+            vec![
+                lacking("e@1.0.0", "cases/area/a.wast"),
+                lacking("e@1.0.0", "cases/area/b.wast"),
+                lacking("e@2.0.0", "cases/area/a.wast"),
+            ],
+        )])
+        .unwrap();
+        let md = markdown::render(&table, &[]);
+        assert!(md.contains("## Not passing, by cause"), "{md}");
+        assert!(
+            md.contains("| unsupported | needs memory64 (inferred) | 3 | 2 |"),
+            "{md}"
+        );
     }
 
     #[test]
