@@ -26,6 +26,9 @@ pub struct Matrix {
     pub suites: Suites,
     /// Resource limits per adapter.
     pub limits: Limits,
+    /// `[profiles.quick]`: the engines a quick run takes (the reference
+    /// always runs too); `None` when the matrix has no quick profile.
+    pub quick: Option<Vec<EngineId>>,
 }
 
 /// One `[engines.NAME]` table.
@@ -392,6 +395,41 @@ struct RawMatrix {
     suites: Suites,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    profiles: RawProfiles,
+}
+
+/// `[profiles]`: named subsets of the matrix's engines. Only `quick` exists,
+/// so a misspelt profile is an error, not a profile nobody reads.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProfiles {
+    quick: Option<RawProfile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    /// `engine@version[+config]`, each one of the matrix's.
+    engines: Vec<String>,
+}
+
+impl RawProfile {
+    /// The profile's engines, each checked to be one of `known`.
+    fn check(&self, known: &[EngineId], here: &str) -> Result<Vec<EngineId>> {
+        let mut out = Vec::new();
+        for name in &self.engines {
+            let id: EngineId = name.parse().with_context(|| here.to_string())?;
+            if !known.contains(&id) {
+                bail!("{here}: `{name}` is not one of the engines listed in the matrix");
+            }
+            if out.contains(&id) {
+                bail!("{here}: `{name}` is listed twice");
+            }
+            out.push(id);
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Deserialize)]
@@ -641,13 +679,32 @@ impl Matrix {
                 path.display()
             );
         }
-        Ok(Matrix {
+        let mut matrix = Matrix {
             path: path.to_path_buf(),
             reference,
             families,
             suites: raw.suites,
             limits: raw.limits,
-        })
+            quick: None,
+        };
+        if let Some(quick) = &raw.profiles.quick {
+            let known: Vec<EngineId> = matrix.engines().into_iter().map(|e| e.id).collect();
+            let here = format!("{}: [profiles.quick]", path.display());
+            matrix.quick = Some(quick.check(&known, &here)?);
+        }
+        Ok(matrix)
+    }
+
+    /// The engines of the quick profile and the reference, in matrix order;
+    /// every engine when the matrix has no quick profile.
+    pub fn quick_engines(&self) -> Vec<EngineSpec> {
+        let Some(quick) = &self.quick else {
+            return self.engines();
+        };
+        self.engines()
+            .into_iter()
+            .filter(|e| e.id == self.reference || quick.contains(&e.id))
+            .collect()
     }
 
     /// Every `engine@version` and `engine@version+config`, sorted by family
@@ -824,6 +881,63 @@ mod tests {
             );
         }
         assert!(ids.contains(&m.reference.to_string()));
+    }
+
+    /// What matrix.toml says of its quick profile: the newest version of
+    /// every family, so a new family or release cannot leave it behind.
+    #[test]
+    fn the_repository_quick_profile_runs_the_newest_of_every_family() {
+        let m = Matrix::load(&repo_root().join("matrix.toml")).unwrap();
+        let quick: Vec<EngineId> = m.quick_engines().into_iter().map(|e| e.id).collect();
+        for family in m.families.values() {
+            let newest = family.versions.iter().max().unwrap();
+            let id = EngineId::new(&family.name, newest.clone());
+            assert!(
+                quick.contains(&id),
+                "[profiles.quick] of matrix.toml leaves out {id}, the newest {}",
+                family.name
+            );
+        }
+        assert!(quick.contains(&m.reference));
+        assert!(quick.len() < m.engines().len());
+    }
+
+    #[test]
+    fn quick_profiles_name_engines_of_the_matrix() {
+        let p = repo_root().join("matrix.toml");
+        let matrix = "reference = \"a@1.0.0\"\n[engines.a]\ncommand = [\"x\"]\nversions = [\"1.0.0\", \"2.0.0\"]\n";
+        let m = Matrix::parse(
+            &format!("{matrix}[profiles.quick]\nengines = [\"a@2.0.0\"]\n"),
+            &p,
+        )
+        .unwrap();
+        let ids: Vec<String> = m.quick_engines().iter().map(|e| e.id.to_string()).collect();
+        assert_eq!(ids, ["a@1.0.0", "a@2.0.0"], "the reference runs too");
+        let whole = Matrix::parse(matrix, &p).unwrap();
+        assert_eq!(whole.quick_engines(), whole.engines());
+        for (profile, wanted) in [
+            (
+                "[profiles.quick]\nengines = [\"a@3.0.0\"]\n",
+                "not one of the engines",
+            ),
+            (
+                "[profiles.quick]\nengines = [\"a@2.0.0\", \"a@2.0.0\"]\n",
+                "twice",
+            ),
+            ("[profiles.quick]\nengines = [\"a\"]\n", "engine@version"),
+            (
+                "[profiles.quik]\nengines = [\"a@2.0.0\"]\n",
+                "unknown field",
+            ),
+            (
+                "[profiles.quick]\nengine = [\"a@2.0.0\"]\n",
+                "unknown field",
+            ),
+        ] {
+            let err = Matrix::parse(&format!("{matrix}{profile}"), &p).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(wanted) && msg.contains("matrix.toml"), "{msg}");
+        }
     }
 
     #[test]
