@@ -9,6 +9,14 @@
 //! cannot run here is an ignored `[unsupported]` trial, never dropped.
 //! Environment: `WASM_COMPAT_MATRIX` picks another matrix file.
 //!
+//! By default only the matrix's quick profile runs (`[profiles.quick]` in
+//! matrix.toml: one version of each family and the reference); the binary
+//! ends with a line counting the trials it left out. `WASM_COMPAT_FULL=1` runs
+//! every cell, and the cross-version grids, which need every version of a
+//! family. The trials over whole-matrix documents (COMPATIBILITY.md,
+//! FINDINGS.md, the known-failure table) read the whole matrix and the
+//! committed files in either case.
+//!
 //! An unexpected cell runs a second time in a fresh process before it fails
 //! its trial (`run::run_unit`); one that does not reproduce (`flaky`) passes
 //! with a note on stderr, or fails under `WASM_COMPAT_STRICT=1` (as `run
@@ -168,17 +176,25 @@ struct Snap {
     messages: Vec<String>,
 }
 
+/// The name of a unit's snapshot: the engine, or the family for a grid.
+fn snapshot_name(unit: &Unit) -> String {
+    match unit {
+        Unit::Single(cell) => cell.id.engine.to_string(),
+        Unit::Grid { family, .. } => family.clone(),
+    }
+}
+
 fn snapshot_of(unit: &Unit, results: &[CaseResult]) -> Option<Snap> {
     match unit {
-        Unit::Single(cell) => {
+        Unit::Single(_) => {
             let r = &results[0];
             (r.status != Status::Unsupported).then(|| Snap {
-                name: cell.id.engine.to_string(),
+                name: snapshot_name(unit),
                 text: snapshot::render(&r.directives),
                 messages: snapshot::messages(&r.directives),
             })
         }
-        Unit::Grid { family, .. } => {
+        Unit::Grid { .. } => {
             let grid = snapshot::pair_grids(results)
                 .into_values()
                 .next()
@@ -194,7 +210,7 @@ fn snapshot_of(unit: &Unit, results: &[CaseResult]) -> Option<Snap> {
                 })
                 .collect();
             Some(Snap {
-                name: family.clone(),
+                name: snapshot_name(unit),
                 text: grid,
                 messages,
             })
@@ -218,8 +234,10 @@ fn passes_filter(args: &Arguments, name: &str) -> bool {
     args.filter.as_deref().is_none_or(matches) && !args.skip.iter().any(|s| matches(s))
 }
 
-/// The matrix, its cases and its known-failure table.
-fn load() -> anyhow::Result<(Matrix, Vec<Arc<Case>>, Expectations)> {
+/// The matrix, its cases, its known-failure table, and whether the whole
+/// matrix runs ([`full`]).
+fn load() -> anyhow::Result<(Matrix, Vec<Arc<Case>>, Expectations, bool)> {
+    let full = full()?;
     let path = std::env::var_os("WASM_COMPAT_MATRIX")
         .map(PathBuf::from)
         .unwrap_or_else(|| fsutil::repo_root().join("matrix.toml"));
@@ -230,19 +248,21 @@ fn load() -> anyhow::Result<(Matrix, Vec<Arc<Case>>, Expectations)> {
         matrix,
         cases.into_iter().map(Arc::new).collect(),
         expectations,
+        full,
     ))
 }
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let (matrix, cases, expectations) = match load() {
+    let (matrix, cases, expectations, full) = match load() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(2);
         }
     };
-    let units = plan::units(&matrix.engines(), &cases);
+    let (units, left_out) = profile(plan::units(&matrix.engines(), &cases), &matrix, full);
+    keep_snapshots_of(&matrix.base_dir(), &left_out);
     // Build and greet the engines the selected units need (nothing for --list).
     let needed: BTreeSet<_> = units
         .iter()
@@ -293,7 +313,103 @@ fn main() -> ExitCode {
         trials.push(compatibility_md_is_current(&cx, &cases));
         trials.push(findings_md_is_current(&cx, &cases));
     }
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !left_out.is_empty() {
+        eprintln!("{}", left_out_line(&left_out, &cx.matrix, &args));
+    }
+    conclusion.exit_code()
+}
+
+/// Whether every cell runs: `WASM_COMPAT_FULL=1` (unset or `0`: the quick
+/// profile). Any other value is an error, never a silently quick run.
+fn full() -> anyhow::Result<bool> {
+    match std::env::var_os("WASM_COMPAT_FULL") {
+        None => Ok(false),
+        Some(v) if v == "0" => Ok(false),
+        Some(v) if v == "1" => Ok(true),
+        Some(v) => anyhow::bail!(
+            "WASM_COMPAT_FULL={v:?}: `1` runs the whole matrix, `0` or unset its quick profile"
+        ),
+    }
+}
+
+/// The units this run takes and those it leaves out: all of them when `full`
+/// or without a quick profile; otherwise the single cells of the quick
+/// profile's engines, and no cross-version grid (a grid needs every version
+/// of its family).
+fn profile(units: Vec<Unit>, matrix: &Matrix, full: bool) -> (Vec<Unit>, Vec<Unit>) {
+    if full || matrix.quick.is_none() {
+        return (units, Vec::new());
+    }
+    let quick: BTreeSet<_> = matrix.quick_engines().into_iter().map(|e| e.id).collect();
+    units.into_iter().partition(|u| match u {
+        Unit::Single(cell) => quick.contains(&cell.id.engine),
+        Unit::Grid { .. } => false,
+    })
+}
+
+/// The closing line of a quick run: how many trials it left out, of which
+/// engines, how many of them the filter selects, and the switch that runs
+/// them.
+fn left_out_line(left_out: &[Unit], matrix: &Matrix, args: &Arguments) -> String {
+    let engines: BTreeSet<_> = left_out
+        .iter()
+        .filter_map(|u| match u {
+            Unit::Single(cell) => Some(&cell.id.engine),
+            Unit::Grid { .. } => None,
+        })
+        .collect();
+    let grids = left_out
+        .iter()
+        .filter(|u| matches!(u, Unit::Grid { .. }))
+        .count();
+    let selected = left_out
+        .iter()
+        .filter(|u| passes_filter(args, &u.name()))
+        .count();
+    let filtered = if args.filter.is_some() || !args.skip.is_empty() {
+        format!(" ({selected} of them match the filter)")
+    } else {
+        String::new()
+    };
+    let cells: usize = left_out.iter().map(|u| u.cells().len()).sum();
+    format!(
+        "compat: the quick profile ([profiles.quick] of {}) left out {} trials, {cells} cells\
+         {filtered}: those of {} other engine versions and configurations, and {grids} \
+         cross-version grids; WASM_COMPAT_FULL=1 runs the whole matrix",
+        matrix.path.display(),
+        left_out.len(),
+        engines.len(),
+    )
+}
+
+/// Under `cargo insta test`, which lists the snapshots a run asserted
+/// (`INSTA_SNAPSHOT_REFERENCES_FILE`) to find unreferenced ones, the
+/// snapshots of the units left out count as asserted: a quick run must not
+/// have them reported or deleted.
+fn keep_snapshots_of(root: &Path, left_out: &[Unit]) {
+    let Some(list) = std::env::var_os("INSTA_SNAPSHOT_REFERENCES_FILE") else {
+        return;
+    };
+    let mut lines = String::new();
+    for unit in left_out
+        .iter()
+        .filter(|u| snapshot::is_kept(root, u.case()))
+    {
+        let folder = snapshot::folder(root, &unit.case().name);
+        let path = folder.join(format!("{}.snap", snapshot_name(unit)));
+        if path.is_file() {
+            lines.push_str(&format!("{}\n", path.display()));
+        }
+    }
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&list)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, lines.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("warning: cannot list the left-out snapshots in {list:?}: {e}");
+    }
 }
 
 /// FINDINGS.md is made from the case files and the known-failure table.
@@ -342,7 +458,8 @@ fn parse_once(cases: &[Arc<Case>], units: &[Unit], args: &Arguments) -> Parsed<'
     parse_cases(cases, buffers(cases).leak())
 }
 
-/// The known-failure table names only engines and cases that exist.
+/// The known-failure table names only engines and cases that exist: those of
+/// the whole matrix, whichever profile runs.
 fn expectations_name_live_cells(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial {
     let cx = cx.clone();
     let case_names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
@@ -375,7 +492,8 @@ fn expectations_name_live_cells(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial
     })
 }
 
-/// COMPATIBILITY.md is made from the committed snapshots of the default matrix.
+/// COMPATIBILITY.md is made from the committed snapshots of the default matrix
+/// (the whole matrix, whichever profile runs: it runs no engine).
 fn compatibility_md_is_current(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial {
     let cx = cx.clone();
     let local: Vec<Case> = cases.iter().map(|c| (**c).clone()).collect();
