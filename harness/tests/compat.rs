@@ -48,13 +48,15 @@ struct Context {
     engines: Engines,
     /// The selected cases, each parsed once for every engine.
     parsed: Parsed<'static>,
+    /// How to accept a changed snapshot, as this run was run.
+    update_hint: String,
 }
 
 /// Assert `text` against the insta snapshot `name` of local case `case`;
 /// `messages` (the engines' words) go into the snapshot's metadata, which insta
 /// does not compare.
 fn assert_snapshot(
-    root: &Path,
+    cx: &Context,
     case: &Case,
     name: &str,
     text: &str,
@@ -64,7 +66,7 @@ fn assert_snapshot(
     if !messages.is_empty() {
         settings.set_info(&messages);
     }
-    settings.set_snapshot_path(snapshot::folder(root, &case.name));
+    settings.set_snapshot_path(snapshot::folder(&cx.root, &case.name));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(format!("{} on {name}", case.name));
@@ -79,10 +81,21 @@ fn assert_snapshot(
     checked.map_err(|_| {
         Failed::from(format!(
             "the snapshot {}/{name}.snap differs from this run (diff above); {}",
-            snapshot::folder(root, &case.name).display(),
-            snapshot::UPDATE_HINT
+            snapshot::folder(&cx.root, &case.name).display(),
+            cx.update_hint
         ))
     })
+}
+
+/// insta's update switch, named with `WASM_COMPAT_FULL=1` when this run has
+/// it: a cell outside the quick profile is written only by a run that has it.
+fn update_hint(matrix: &Matrix, full: bool) -> String {
+    let hint = snapshot::UPDATE_HINT;
+    if full && matrix.quick.is_some() {
+        hint.replace("INSTA_UPDATE=", "WASM_COMPAT_FULL=1 INSTA_UPDATE=")
+    } else {
+        hint.to_string()
+    }
 }
 
 /// Whether a flaky cell fails its trial: `WASM_COMPAT_STRICT=1`, the test
@@ -154,7 +167,7 @@ fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
     let stored = snapshot::stored(&folder, &first.name);
     let matches = |s: &Snap| stored.as_deref() == Some(s.text.trim_end());
     if matches(&first) || stored.is_none() || updating() {
-        return assert_snapshot(&cx.root, case, &first.name, &first.text, &first.messages);
+        return assert_snapshot(cx, case, &first.name, &first.text, &first.messages);
     }
     let second = run()?.unwrap_or(first);
     if matches(&second) && !strict() {
@@ -165,7 +178,7 @@ fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
         );
         return Ok(());
     }
-    assert_snapshot(&cx.root, case, &second.name, &second.text, &second.messages)
+    assert_snapshot(cx, case, &second.name, &second.text, &second.messages)
 }
 
 /// One unit's snapshot: its name (the engine, or the family for a grid), body
@@ -291,6 +304,7 @@ fn main() -> ExitCode {
     };
     let cx = Arc::new(Context {
         root: matrix.base_dir(),
+        update_hint: update_hint(&matrix, full),
         matrix,
         expectations,
         engines,
