@@ -934,9 +934,7 @@ mod tests {
                 "unknown field",
             ),
         ] {
-            let err = Matrix::parse(&format!("{matrix}{profile}"), &p).unwrap_err();
-            let msg = format!("{err:#}");
-            assert!(msg.contains(wanted) && msg.contains("matrix.toml"), "{msg}");
+            fails_naming_the_file(&format!("{matrix}{profile}"), wanted);
         }
     }
 
@@ -1038,7 +1036,6 @@ settings = { allocator = "pooling" }
 
     #[test]
     fn bad_configurations_are_errors_naming_the_table() {
-        let p = repo_root().join("matrix.toml");
         let family =
             "reference = \"a@1.0.0\"\n[engines.a]\ncommand = [\"x\"]\nversions = [\"1.0.0\"]\n";
         for (config, wanted) in [
@@ -1063,9 +1060,14 @@ settings = { allocator = "pooling" }
                 "unknown field",
             ),
         ] {
-            let err = Matrix::parse(&format!("{family}{config}"), &p).unwrap_err();
-            let msg = format!("{err:#}");
-            assert!(msg.contains(wanted) && msg.contains("matrix.toml"), "{msg}");
+            fails_naming_the_file(&format!("{family}{config}"), wanted);
         }
+    }
+
+    /// `text` is an error naming the matrix file and saying `wanted`.
+    fn fails_naming_the_file(text: &str, wanted: &str) {
+        let err = Matrix::parse(text, &repo_root().join("matrix.toml")).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains(wanted) && msg.contains("matrix.toml"), "{msg}");
     }
 }

@@ -128,16 +128,18 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
     out
 }
 
+/// The files of `paths` whose text `says_what_it_is_for` rejects.
+fn silent(paths: Vec<PathBuf>, says_what_it_is_for: fn(&str) -> bool) -> Vec<String> {
+    paths
+        .into_iter()
+        .filter(|p| !says_what_it_is_for(&std::fs::read_to_string(p).unwrap()))
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 #[test]
 fn every_module_says_what_it_is_for() {
-    let missing: Vec<String> = rust_sources()
-        .into_iter()
-        .filter(|p| {
-            let text = std::fs::read_to_string(p).unwrap();
-            !text.trim_start().starts_with("//!")
-        })
-        .map(|p| p.display().to_string())
-        .collect();
+    let missing = silent(rust_sources(), |text| text.trim_start().starts_with("//!"));
     assert!(
         missing.is_empty(),
         "modules without a `//!` line: {missing:?}"
@@ -167,11 +169,7 @@ fn no_function_is_longer_than_a_reader_can_follow() {
 
 #[test]
 fn every_go_and_javascript_file_says_what_it_is_for() {
-    let missing: Vec<String> = other_sources()
-        .into_iter()
-        .filter(|p| !opens_with_a_comment(&std::fs::read_to_string(p).unwrap()))
-        .map(|p| p.display().to_string())
-        .collect();
+    let missing = silent(other_sources(), opens_with_a_comment);
     assert!(
         missing.is_empty(),
         "files that do not open with a `//` comment saying what they are for: {missing:?}"
