@@ -200,7 +200,7 @@ impl NotReady {
 /// The ready engines `cell` runs on, or why it does not run: an engine it
 /// needs could not be prepared, or lacks a proposal the case needs.
 pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyEngine>, Blocked> {
-    if let Some(why) = &cell.case.unsupported {
+    if let Some(why) = cell.case.state.unsupported() {
         return Err(Blocked::Unsupported(why.clone()));
     }
     let mut ready = Vec::new();

@@ -24,7 +24,7 @@ use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::reason::Reason;
 use crate::results::{
-    compare_with_reference, confirm, decide, status_name, CaseResult, EngineEntry, Ran, RunResults,
+    compare_with_reference, confirm, decide, CaseResult, EngineEntry, Ran, RunResults,
 };
 use crate::snapshot::{Check, Written};
 
@@ -598,7 +598,7 @@ fn run_units(
 fn batch_summary(engine: &EngineId, batch: &[CaseResult], left: usize) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in batch {
-        *counts.entry(status_name(r.status)).or_default() += 1;
+        *counts.entry(r.status.to_string()).or_default() += 1;
     }
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let rest = match left {

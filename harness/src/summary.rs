@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::matrix::EngineId;
 use crate::outcome::Verdict;
+use crate::cases::Origin;
 use crate::reason::Cause;
 use crate::results::{CaseResult, RunResults, Status};
 
@@ -124,16 +125,14 @@ impl Tally {
     }
 }
 
-/// The group a suite is summarised under: `spec/wasm-v2`, `spec/proposals`, or the
-/// folder of a local case (`cases/memory-growth`).
+/// The group a cell is summarised under: its area ([`CaseResult::area`]),
+/// except that the spec proposal suites are one group (`spec/proposals`), so
+/// the summary fits a terminal.
 pub fn suite_group(r: &CaseResult) -> String {
-    if let Some(rest) = r.case.strip_prefix("spec/") {
-        if rest.starts_with("proposals/") {
-            return "spec/proposals".into();
-        }
-        return format!("spec/{}", r.suite);
+    match r.origin() {
+        Origin::Spec if r.suite.starts_with("proposals/") => crate::cases::area(&r.case, "proposals"),
+        _ => r.area(),
     }
-    r.suite.clone()
 }
 
 /// Tallies by engine, then suite group.
@@ -311,7 +310,7 @@ fn flaky_lines(results: &[CaseResult], s: &mut String) {
             .lines()
             .next()
             .unwrap_or("");
-        let line = format!("  Flaky {}: {why}", r.cell());
+        let line = format!("  {} {}: {why}", r.status, r.cell());
         let _ = writeln!(s, "{}", line.chars().take(200).collect::<String>());
     }
     if flaky.len() > 30 {
@@ -352,7 +351,8 @@ fn unexpected_lines(results: &[CaseResult]) -> Vec<String> {
         if same > 1 {
             if told.insert(key) {
                 out.push(format!(
-                    "Error {} (the same on {same} engines): {}",
+                    "{} {} (the same on {same} engines): {}",
+                    r.status,
                     r.case,
                     first_lines(r.reason.as_deref())
                 ));
@@ -360,7 +360,7 @@ fn unexpected_lines(results: &[CaseResult]) -> Vec<String> {
             continue;
         }
         out.push(format!(
-            "{:?} {}/{}: {}",
+            "{} {}/{}: {}",
             r.status,
             r.engine,
             r.case,
@@ -377,7 +377,7 @@ fn behaviour_areas(results: &RunResults, s: &mut String) {
     for r in results
         .results
         .iter()
-        .filter(|r| !r.case.starts_with("spec/"))
+        .filter(|r| r.origin() != Origin::Spec)
     {
         if r.second.is_none() {
             areas
@@ -571,9 +571,9 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                "Error cases/bad.wast (the same on 2 engines): bad.wast:3:1: expected `(`",
-                "Fail a@1.0.0/cases/x.wast: differs",
-                "Error b@1.0.0/cases/x.wast: adapter could not start",
+                "error cases/bad.wast (the same on 2 engines): bad.wast:3:1: expected `(`",
+                "fail a@1.0.0/cases/x.wast: differs",
+                "error b@1.0.0/cases/x.wast: adapter could not start",
             ]
         );
     }

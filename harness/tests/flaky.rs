@@ -139,7 +139,7 @@ fn a_failure_that_does_not_come_back_is_flaky_with_both_outcomes() {
     assert!(
         summary.contains("1 flaky result(s)")
             && summary.contains(
-                "Flaky fault@1.0.0/flaky/once.wast: fail on the first run, pass on a second"
+                "flaky fault@1.0.0/flaky/once.wast: fail on the first run, pass on a second"
             )
             && summary.contains("1 unexpected result(s)"),
         "{summary}"

@@ -13,7 +13,7 @@ use wasm_compat::matrix::Matrix;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
 use wasm_compat::report;
-use wasm_compat::results::{status_name, CaseResult, RunResults, Status};
+use wasm_compat::results::{CaseResult, RunResults, Status};
 use wasm_compat::run::{execute, Job, Snapshots};
 
 /// `run`'s arguments.
@@ -290,12 +290,12 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
                     continue;
                 }
                 differing += 1;
-                let was = then.map_or("absent".to_string(), |(s, _)| status_name(*s));
-                if was != status_name(now.0) {
+                let was = then.map_or("absent".to_string(), |(s, _)| s.to_string());
+                if was != now.0.to_string() {
                     changed += 1;
                     problems.push(format!(
                         "round {round}: {k} was {was} in round 1, now {}",
-                        status_name(now.0)
+                        now.0
                     ));
                 } else if differing - changed <= 5 {
                     problems.push(format!(

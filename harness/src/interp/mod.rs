@@ -122,8 +122,8 @@ pub fn prepare<'a>(
     buf: Result<&'a ParseBuffer<'a>, &String>,
     case: &Case,
 ) -> Result<Prepared<'a>, CaseRun> {
-    if let Some(why) = &case.broken {
-        return Err(CaseRun::Error(broken(why)));
+    if let Some(why) = case.state.broken() {
+        return Err(CaseRun::Error(why.clone()));
     }
     let buf = buf.map_err(|e| CaseRun::Error(broken(e)))?;
     let mut script = parse_script(buf, case).map_err(|e| match writes_component(&case.text) {
@@ -231,8 +231,8 @@ pub fn run_prepared(
     prepared: Result<&Prepared<'_>, &CaseRun>,
     workdir: Option<&Path>,
 ) -> CaseRun {
-    if let Some(why) = &case.broken {
-        return CaseRun::Error(broken(why));
+    if let Some(why) = case.state.broken() {
+        return CaseRun::Error(why.clone());
     }
     for p in &engines {
         if let Some(lacking) = crate::proposal::missing(&case.features, p.features) {

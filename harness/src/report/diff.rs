@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{area_of, status_word, transcript, transcript_diff, Table};
+use super::{area_of, transcript, transcript_diff, Table};
 use crate::matrix::EngineId;
 use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::results::{CaseResult, Status};
@@ -222,8 +222,8 @@ pub fn render(report: &DiffReport, colour: bool) -> String {
                 s,
                 "-- {} ({} -> {})",
                 d.case,
-                status_word(d.from),
-                status_word(d.to)
+                d.from.short(),
+                d.to.short()
             );
             for line in d.diff.lines() {
                 let _ = writeln!(s, "   {}", paint(line));
