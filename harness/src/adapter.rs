@@ -199,58 +199,74 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
-/// Idle adapter processes, kept for the next case of the same adapter: a case
-/// made only of standard wast directives runs in one of them (after its
-/// `configure`, which clears everything a case leaves; see PROTOCOL.md), so a
-/// spec suite does not pay one process start per file.
-static IDLE: Mutex<Vec<AdapterProcess>> = Mutex::new(Vec::new());
-/// How many idle processes are kept at most; the oldest goes first. Cells run
-/// engine by engine, so a worker needs one per engine it is on.
-const IDLE_MAX: usize = 8;
+/// The idle adapter processes of one run, kept for its next case of the same
+/// adapter: a case made only of standard wast directives runs in one of them
+/// (after its `configure`, which clears everything a case leaves; see
+/// PROTOCOL.md), so a spec suite does not pay one process start per file.
+/// Owned by the run (sized by its workers); dropping it ends every idle
+/// process.
+pub struct Pool {
+    idle: Mutex<Vec<AdapterProcess>>,
+    max: usize,
+}
+
+/// How many idle processes a pool keeps per worker; the oldest goes first.
+/// Cells run engine by engine, so a worker needs one or two at a time (a
+/// cross-version pair).
+const IDLE_PER_WORKER: usize = 4;
 /// A process holding more resident memory than this after a case is not
 /// reused: what the next case measures or is capped by starts from a small
 /// process.
 const REUSE_MAX_RSS: u64 = 256 * 1024 * 1024;
 
-/// An adapter process for one case: an idle one of `adapter` under `caps`
-/// when there is one, otherwise a new one.
-pub fn lease(adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
-    let idle = {
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
-        idle.iter()
-            .rposition(|p| {
-                p.caps == caps && p.command.0 == adapter.program && p.command.1 == adapter.args
-            })
-            .map(|at| idle.remove(at))
-    };
-    match idle {
-        Some(mut process) if !stopping() => {
-            process.begin_case();
-            Ok(process)
+impl Pool {
+    /// An empty pool for a run of `workers` workers.
+    pub fn new(workers: usize) -> Pool {
+        Pool {
+            idle: Mutex::new(Vec::new()),
+            max: workers.max(1) * IDLE_PER_WORKER,
         }
-        _ => AdapterProcess::start(adapter, caps),
     }
-}
 
-/// Give back a process whose case ended normally, for [`lease`] to hand out
-/// again; one that cannot run another case is ended instead.
-pub fn give_back(mut process: AdapterProcess) {
-    if stopping() || !process.reusable() {
-        return;
+    /// An adapter process for one case: an idle one of `adapter` under
+    /// `caps` when there is one, otherwise a new one.
+    pub fn lease(&self, adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.iter()
+                .rposition(|p| {
+                    p.caps == caps && p.command.0 == adapter.program && p.command.1 == adapter.args
+                })
+                .map(|at| idle.remove(at))
+        };
+        match idle {
+            Some(mut process) if !stopping() => {
+                process.begin_case();
+                Ok(process)
+            }
+            _ => AdapterProcess::start(adapter, caps),
+        }
     }
-    let evicted = {
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
-        idle.push(process);
-        (idle.len() > IDLE_MAX).then(|| idle.remove(0))
-    };
-    // Dropped outside the lock: ending a process waits for it.
-    drop(evicted);
-}
 
-/// End every idle process (at the end of a run).
-pub fn end_idle() {
-    let idle = std::mem::take(&mut *IDLE.lock().unwrap_or_else(|p| p.into_inner()));
-    drop(idle);
+    /// Give back a process whose case ended normally, for [`Pool::lease`] to
+    /// hand out again; one that cannot run another case is ended instead.
+    pub fn give_back(&self, mut process: AdapterProcess) {
+        if stopping() || !process.reusable() {
+            return;
+        }
+        let evicted = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(process);
+            (idle.len() > self.max).then(|| idle.remove(0))
+        };
+        // Dropped outside the lock: ending a process waits for it.
+        drop(evicted);
+    }
+
+    /// How many processes are idle in it.
+    pub fn idle(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
 }
 
 /// How often a waiting read looks at the adapter's resident memory.

@@ -1,6 +1,6 @@
 //! Running planned units: preparing engines (build + hello) while the units of
 //! those already prepared run, each cell in an adapter process of its own or a
-//! reused one (see [`crate::adapter::lease`]), in parallel, and handing what
+//! reused one (see [`crate::adapter::Pool`]), in parallel, and handing what
 //! ran to [`crate::results::decide`] together with the snapshot it is checked
 //! against. A cell judged unexpected runs once more in a fresh process
 //! ([`Processes::Fresh`]) before it is reported ([`crate::results::confirm`]).
@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use wasm_compat_protocol::{EngineInfo, FailureKind, Reply, Request, Response};
 use wast::parser::ParseBuffer;
 
-use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
+use crate::adapter::{AdapterProcess, Caps, Engine, Exchange, Pool};
 use crate::builder::{Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::expectations::Expectations;
@@ -226,11 +226,11 @@ impl Snapshots {
 }
 
 /// Which adapter processes a cell may run in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Processes {
-    /// An idle one that ran an earlier case, for a case of standard wast
-    /// directives ([`crate::adapter::lease`]); a fresh one otherwise.
-    MayLease,
+#[derive(Clone, Copy)]
+pub enum Processes<'p> {
+    /// An idle one of the run's pool that ran an earlier case, for a case of
+    /// standard wast directives ([`Pool::lease`]); a fresh one otherwise.
+    Pooled(&'p Pool),
     /// Always a freshly started one: a cell's confirming second run.
     Fresh,
 }
@@ -242,7 +242,7 @@ pub fn run_cell(
     engines: &Engines,
     parsed: &Parsed<'_>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> Ran {
     let started = Instant::now();
     let run = match plan::readiness(cell, engines) {
@@ -278,7 +278,7 @@ fn run_on(
     case: &Case,
     parsed: &Parsed<'_>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> CaseRun {
     match parsed.get(case.name.as_str()) {
         Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps, processes),
@@ -296,7 +296,7 @@ fn run_on_prepared(
     case: &Case,
     prepared: Result<&Prepared<'_>, &CaseRun>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> CaseRun {
     // A case that cannot run (broken, refused) needs no adapter process.
     let prepared = match prepared {
@@ -304,7 +304,10 @@ fn run_on_prepared(
         Err(ends) => return ends.clone(),
     };
     let shared = prepared.only_standard_directives();
-    let leased = shared && processes == Processes::MayLease;
+    let pool = match processes {
+        Processes::Pooled(pool) if shared => Some(pool),
+        _ => None,
+    };
     // The case's work folder outlives its adapter processes (declared first,
     // dropped last): an engine's background work in it (a compilation
     // cache's cleanup) ends with the process, before the folder is removed.
@@ -321,9 +324,9 @@ fn run_on_prepared(
     };
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
-        .map(|e| match leased {
-            true => crate::adapter::lease(&e.adapter, caps),
-            false => AdapterProcess::start(&e.adapter, caps),
+        .map(|e| match pool {
+            Some(pool) => pool.lease(&e.adapter, caps),
+            None => AdapterProcess::start(&e.adapter, caps),
         })
         .collect();
     let mut processes = match processes {
@@ -356,10 +359,11 @@ fn run_on_prepared(
             )
         })
     };
-    if shared && matches!(&run, CaseRun::Ran(records) if clean(records)) {
-        processes.into_iter().for_each(crate::adapter::give_back);
-    } else {
-        drop(processes);
+    match (pool, &run) {
+        (Some(pool), CaseRun::Ran(records)) if clean(records) => {
+            processes.into_iter().for_each(|p| pool.give_back(p))
+        }
+        _ => drop(processes),
     }
     drop(work);
     run
@@ -376,11 +380,12 @@ pub fn run_unit(
     caps: Caps,
     expectations: &Expectations,
     snapshots: &Snapshots,
+    pool: &Pool,
 ) -> Vec<CaseResult> {
     let runs: Vec<Ran> = unit
         .cells()
         .par_iter()
-        .map(|cell| run_cell(cell, engines, parsed, caps, Processes::MayLease))
+        .map(|cell| run_cell(cell, engines, parsed, caps, Processes::Pooled(pool)))
         .collect();
     let first = judge_unit(unit, &runs, expectations, snapshots);
     if crate::adapter::stopping() || !first.iter().any(|r| r.status.needs_confirming()) {
@@ -502,6 +507,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         .context("starting worker threads")?;
     let mut ready = Engines::new();
     let mut results: Vec<CaseResult> = Vec::new();
+    let idle = Pool::new(job.jobs);
     let buffers = buffers(&job.cases);
     let parsed = parse_cases(&job.cases, &buffers);
     std::thread::scope(|scope| {
@@ -524,7 +530,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
                     && (left == 0 || measures_nothing(&parsed, u.case()))
             });
             waiting = later;
-            let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &bar));
+            let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &idle, &bar));
             if !batch.is_empty() {
                 bar.suspend(|| eprintln!("wasm-compat: {}", batch_summary(&id, &batch, left)));
             }
@@ -532,7 +538,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         }
     });
     bar.finish_and_clear();
-    crate::adapter::end_idle();
+    drop(idle);
     let engines = entries(&ready);
     results.extend(job.done.iter().cloned());
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
@@ -565,6 +571,7 @@ fn run_units(
     ready: &Engines,
     parsed: &Parsed<'_>,
     job: &Job<'_>,
+    idle: &Pool,
     bar: &indicatif::ProgressBar,
 ) -> Vec<CaseResult> {
     let results: Vec<Vec<CaseResult>> = units
@@ -580,6 +587,7 @@ fn run_units(
                 job.caps,
                 job.expectations,
                 &job.snapshots,
+                idle,
             );
             bar.set_message(unit.name());
             bar.inc(results.len() as u64);
@@ -670,6 +678,7 @@ pub fn run_single(
         caps,
         expectations,
         &Snapshots::Skip,
+        &Pool::new(1),
     );
     results.remove(0)
 }

@@ -30,6 +30,7 @@ use wasm_compat::matrix::Matrix;
 use wasm_compat::plan::{self, Engines, Unit};
 use wasm_compat::results::{CaseResult, Status};
 use wasm_compat::run::{buffers, parse_cases, prepare_all, run_unit, Parsed, Snapshots};
+use wasm_compat::adapter::Pool;
 use wasm_compat::{fsutil, snapshot};
 
 /// What every trial shares.
@@ -40,6 +41,8 @@ struct Context {
     engines: Engines,
     /// The selected cases, each parsed once for every engine.
     parsed: Parsed<'static>,
+    /// The idle adapter processes of the trials (one per test thread or so).
+    pool: Pool,
 }
 
 /// Assert `text` against the insta snapshot `name` of local case `case`;
@@ -131,6 +134,7 @@ fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
             cx.matrix.limits.caps(),
             &cx.expectations,
             &Snapshots::Skip,
+            &cx.pool,
         );
         failures(&results)?;
         Ok::<_, Failed>(snapshot_of(unit, &results))
@@ -275,6 +279,7 @@ fn main() -> ExitCode {
         expectations,
         engines,
         parsed: parse_once(&cases, &units, &args),
+        pool: Pool::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
     });
     let mut trials: Vec<Trial> = units
         .into_iter()
