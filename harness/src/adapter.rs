@@ -124,50 +124,48 @@ impl Caps {
     }
 }
 
-/// Where every adapter process started from now on writes the requests it is
-/// sent (see [`record_requests`]).
-static RECORDING: Mutex<Option<Recording>> = Mutex::new(None);
-
-/// Set when a transcript could not be written: a replay of it would be short.
-static RECORDING_BROKEN: AtomicBool = AtomicBool::new(false);
-
-/// A folder receiving one transcript per adapter process.
-struct Recording {
+/// A folder receiving, from every adapter process started for an adapter
+/// that carries it ([`BuiltAdapter::recording`]), the requests the process is
+/// sent, byte for byte, as `<n>.requests` (and its program and arguments as
+/// `<n>.command`), so that the same requests can be replayed into the adapter
+/// alone (`bench`'s baseline for engines without an in-process wast runner).
+/// Owned by whoever records (bench); nothing records otherwise.
+#[derive(Debug)]
+pub struct Recorder {
     dir: std::path::PathBuf,
-    next: usize,
+    next: std::sync::atomic::AtomicUsize,
+    /// Set when a transcript could not be written: a replay of it would be short.
+    broken: AtomicBool,
 }
 
-/// From now on, every adapter process started writes the requests it is sent,
-/// byte for byte, to `dir/<n>.requests` (and its program and arguments to
-/// `dir/<n>.command`), so that the same requests can be replayed into the
-/// adapter alone (`bench`'s baseline for engines without an in-process wast
-/// runner); `None` stops recording. Fails when a transcript of the recording
-/// that ends could not be written in full.
-pub fn record_requests(dir: Option<&std::path::Path>) -> Result<()> {
-    if RECORDING_BROKEN.swap(false, Ordering::SeqCst) {
-        anyhow::bail!("a request transcript could not be written in full");
+impl Recorder {
+    /// A recorder writing into `dir`.
+    pub fn new(dir: &std::path::Path) -> Recorder {
+        Recorder {
+            dir: dir.to_path_buf(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            broken: AtomicBool::new(false),
+        }
     }
-    *RECORDING.lock().unwrap_or_else(|p| p.into_inner()) = dir.map(|dir| Recording {
-        dir: dir.to_path_buf(),
-        next: 0,
-    });
-    Ok(())
-}
 
-/// The transcript file of a process starting now, when recording.
-fn transcript_for(adapter: &BuiltAdapter) -> Result<Option<std::fs::File>> {
-    let mut recording = RECORDING.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(rec) = recording.as_mut() else {
-        return Ok(None);
-    };
-    rec.next += 1;
-    let base = rec.dir.join(format!("{:06}", rec.next));
-    let command = serde_json::json!({ "program": adapter.program, "args": adapter.args });
-    std::fs::write(base.with_extension("command"), command.to_string())
-        .with_context(|| format!("writing {}", base.display()))?;
-    let file = std::fs::File::create(base.with_extension("requests"))
-        .with_context(|| format!("writing {}", base.display()))?;
-    Ok(Some(file))
+    /// The transcript file of a process of `adapter` starting now.
+    fn transcript(&self, adapter: &BuiltAdapter) -> Result<std::fs::File> {
+        let n = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        let base = self.dir.join(format!("{n:06}"));
+        let command = serde_json::json!({ "program": adapter.program, "args": adapter.args });
+        std::fs::write(base.with_extension("command"), command.to_string())
+            .with_context(|| format!("writing {}", base.display()))?;
+        std::fs::File::create(base.with_extension("requests"))
+            .with_context(|| format!("writing {}", base.display()))
+    }
+
+    /// Fails when a transcript could not be written in full.
+    pub fn finish(&self) -> Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            anyhow::bail!("a request transcript could not be written in full");
+        }
+        Ok(())
+    }
 }
 
 /// Adapter processes alive now, so an interrupted run can stop them all.
@@ -317,7 +315,7 @@ pub struct AdapterProcess {
     /// handed out again for the same).
     command: (std::path::PathBuf, Vec<String>),
     /// Where the requests written are copied, when recording.
-    transcript: Option<std::fs::File>,
+    transcript: Option<(std::fs::File, Arc<Recorder>)>,
 }
 
 impl AdapterProcess {
@@ -326,7 +324,10 @@ impl AdapterProcess {
         if stopping() {
             anyhow::bail!("the run was interrupted");
         }
-        let transcript = transcript_for(adapter)?;
+        let transcript = match &adapter.recording {
+            Some(recorder) => Some((recorder.transcript(adapter)?, recorder.clone())),
+            None => None,
+        };
         let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
         let mut child = Command::new(&adapter.program)
             .args(&adapter.args)
@@ -562,9 +563,9 @@ impl AdapterProcess {
         if self.outbox.is_empty() {
             return;
         }
-        if let Some(transcript) = self.transcript.as_mut() {
+        if let Some((transcript, recorder)) = self.transcript.as_mut() {
             if transcript.write_all(&self.outbox).is_err() {
-                RECORDING_BROKEN.store(true, Ordering::SeqCst);
+                recorder.broken.store(true, Ordering::SeqCst);
             }
         }
         let wrote = match self.stdin.as_mut() {
@@ -722,6 +723,7 @@ mod tests {
             program: "sleep".into(),
             args: vec!["30".into()],
             record: None,
+            recording: None,
         };
         let mut process =
             AdapterProcess::start(&adapter, Caps::request_only(Duration::from_secs(5)))

@@ -74,7 +74,7 @@ struct Transcript {
     lines: usize,
 }
 
-/// The transcripts [`crate::adapter::record_requests`] wrote into `dir`.
+/// The transcripts a [`crate::adapter::Recorder`] wrote into `dir`.
 fn transcripts(dir: &Path) -> Result<Vec<Transcript>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
@@ -176,7 +176,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
     let mut rows = Vec::new();
     for spec in &options.engines {
         builder.adapter(spec)?;
-        let measure = |jobs: usize| -> Result<(f64, (usize, usize))> {
+        let measure = |jobs: usize, recorder| -> Result<(f64, (usize, usize))> {
             let job = Job {
                 engines: vec![spec.clone()],
                 cases: cases.clone(),
@@ -188,6 +188,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 snapshots: Snapshots::Skip,
                 shard: None,
                 done: Vec::new(),
+                recorder,
             };
             let started = Instant::now();
             let results = execute(builder, &job)?;
@@ -202,17 +203,16 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
         let mut all = Vec::new();
         let mut assertions = (0, 0);
         for _ in 0..options.repeat.max(1) {
-            let (s, counts) = measure(1)?;
+            let (s, counts) = measure(1, None)?;
             one.push(s);
             assertions = counts;
-            all.push(measure(options.jobs)?.0);
+            all.push(measure(options.jobs, None)?.0);
         }
         // One more single-worker run, untimed, records what the adapter was sent.
         let recorded = tempfile::tempdir()?;
-        crate::adapter::record_requests(Some(recorded.path()))?;
-        let recorded_run = measure(1);
-        crate::adapter::record_requests(None)?;
-        recorded_run?;
+        let recorder = std::sync::Arc::new(crate::adapter::Recorder::new(recorded.path()));
+        measure(1, Some(recorder.clone()))?;
+        recorder.finish()?;
         let transcripts = transcripts(recorded.path())?;
         let replays = (0..options.repeat.max(1))
             .map(|_| replay(&transcripts))

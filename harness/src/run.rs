@@ -470,6 +470,9 @@ pub struct Job<'a> {
     pub shard: Option<Shard>,
     /// Cells finished by an earlier, interrupted run (`run --resume`): kept, not run again.
     pub done: Vec<CaseResult>,
+    /// Where every adapter process of the job writes the requests it is
+    /// sent, when they are recorded (bench's replay baseline).
+    pub recorder: Option<Arc<crate::adapter::Recorder>>,
 }
 
 impl Job<'_> {
@@ -515,7 +518,10 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         let order = preparation_order(builder, &job.engines);
         scope.spawn(move || {
             for spec in order {
-                let engine = prepare_one(builder, spec, job.caps.request);
+                let engine = prepare_one(builder, spec, job.caps.request).map(|mut ready| {
+                    ready.adapter.recording = job.recorder.clone();
+                    ready
+                });
                 if crate::adapter::stopping() || prepared.send((spec.id.clone(), engine)).is_err() {
                     break;
                 }

@@ -80,6 +80,7 @@ fn run_on(engines: Vec<EngineSpec>, cases: Vec<Case>) -> RunResults {
         snapshots: Snapshots::Skip,
         shard: None,
         done: Vec::new(),
+        recorder: None,
     };
     execute(&builder, &job).unwrap()
 }

@@ -30,6 +30,7 @@ impl EngineSource for Executable<'_> {
             program: PathBuf::from(&self.argv[0]),
             args: self.argv[1..].to_vec(),
             record: None,
+            recording: None,
         })
     }
 }

@@ -60,6 +60,9 @@ pub struct BuiltAdapter {
     pub args: Vec<String>,
     /// How it was built (absent for `command` engines).
     pub record: Option<BuildRecord>,
+    /// Where its processes write the requests they are sent, when something
+    /// records them (bench).
+    pub recording: Option<std::sync::Arc<crate::adapter::Recorder>>,
 }
 
 /// What `build.json` records about one adapter build.
@@ -361,6 +364,7 @@ impl Builder {
             program,
             args: Vec::new(),
             record: Some(record),
+            recording: None,
         })
     }
 

@@ -98,6 +98,7 @@ fn run_missing(
         snapshots: Snapshots::Read(base.clone()),
         shard: None,
         done: Vec::new(),
+        recorder: None,
     };
     let outcome = execute(&builder, &job)?;
     let path = outputs.results_of(&ids);

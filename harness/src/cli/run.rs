@@ -128,6 +128,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         },
         shard: args.shard,
         done,
+        recorder: None,
     };
     eprintln!(
         "wasm-compat: {} engine(s) x {} case(s), reference {}",
