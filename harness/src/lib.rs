@@ -32,3 +32,4 @@ pub mod script;
 pub mod smoke;
 pub mod snapshot;
 pub mod summary;
+pub mod wast_text;
