@@ -17,7 +17,8 @@ use crate::builder::Builder;
 use crate::cases::{spec_cases, Case};
 use crate::expectations::Expectations;
 use crate::matrix::{AdapterSource, EngineSpec};
-use crate::run::{execute, Job, Snapshots};
+use crate::run::{execute, Job};
+use crate::snapshot::Snapshots;
 
 /// One engine's figures (seconds are medians over the repetitions).
 #[derive(Debug, Clone)]

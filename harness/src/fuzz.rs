@@ -23,8 +23,8 @@ use crate::cases::Case;
 use crate::interp::CaseRun;
 use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord};
+use crate::plan::ReadyEngine;
 use crate::proposal::Proposal;
-use crate::run::ReadyEngine;
 use crate::wast_text::{binary_module, quoted};
 
 /// Proposals `wasm-smith` can generate and the switch for each; the rest

@@ -9,7 +9,8 @@ use wasm_compat::cases;
 use wasm_compat::matrix::EngineId;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::report::{self, LoadedRun, Table};
-use wasm_compat::run::{execute, Job, Snapshots};
+use wasm_compat::run::{execute, Job};
+use wasm_compat::snapshot::Snapshots;
 
 /// `diff`'s arguments.
 #[derive(clap::Args)]
