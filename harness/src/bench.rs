@@ -15,8 +15,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::builder::Builder;
 use crate::cases::{spec_cases, Case};
+use crate::engine_id::{AdapterSource, EngineSpec};
 use crate::expectations::Expectations;
-use crate::matrix::{AdapterSource, EngineSpec};
 use crate::run::{execute, Job};
 use crate::snapshot::Snapshots;
 
@@ -250,7 +250,15 @@ fn native_time(
             if !dir.exists() {
                 return Ok(Err(format!("no bench/native-{}", spec.id.engine)));
             }
-            let native_spec = EngineSpec::new(spec.id.clone(), AdapterSource::Crate { dir });
+            let Some(native) =
+                AdapterSource::of_folder(dir.clone(), Vec::new(), |file| dir.join(file).is_file())
+            else {
+                return Ok(Err(format!(
+                    "bench/native-{} has no manifest",
+                    spec.id.engine
+                )));
+            };
+            let native_spec = EngineSpec::new(spec.id.clone(), native);
             return Ok(match builder.adapter(&native_spec) {
                 Err(e) => Err(format!("{:#}", e).lines().next().unwrap_or("").to_string()),
                 Ok(runner) => {

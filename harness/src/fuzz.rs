@@ -20,8 +20,8 @@ use wasmparser::{Parser, Payload, ValType};
 
 use crate::adapter::Caps;
 use crate::cases::Case;
+use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord};
 use crate::plan::ReadyEngine;
 use crate::proposal::Proposal;

@@ -12,7 +12,7 @@ use wasm_compat_protocol::EngineInfo;
 
 use crate::builder::BuiltAdapter;
 use crate::cases::Case;
-use crate::matrix::{EngineId, EngineSpec};
+use crate::engine_id::{EngineId, EngineSpec};
 use crate::proposal;
 use crate::reason::Reason;
 
@@ -284,7 +284,7 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::AdapterSource;
+    use crate::engine_id::AdapterSource;
 
     fn spec(id: &str) -> EngineSpec {
         EngineSpec::new(

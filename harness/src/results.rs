@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use wasm_compat_protocol::EngineInfo;
 
 use crate::builder::BuildRecord;
+use crate::engine_id::EngineId;
 use crate::expectations::{Expectations, Judgement};
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
 use crate::proposal::Proposal;

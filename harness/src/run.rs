@@ -17,9 +17,9 @@ use wast::parser::ParseBuffer;
 use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
 use crate::builder::Builder;
 use crate::cases::Case;
+use crate::engine_id::{EngineId, EngineSpec};
 use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
-use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::reason::Reason;
 use crate::results::{

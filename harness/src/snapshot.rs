@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cases::Case;
+use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
 use crate::results::{CaseResult, Check, Ran, Status};
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use wasm_compat::cases;
-use wasm_compat::matrix::EngineId;
+use wasm_compat::engine_id::EngineId;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::report::{self, LoadedRun, Table};
 use wasm_compat::run::{execute, Job};

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
 use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 use crate::summary::Tally;
