@@ -124,50 +124,6 @@ impl Caps {
     }
 }
 
-/// A folder receiving, from every adapter process started for an adapter
-/// that carries it ([`BuiltAdapter::recording`]), the requests the process is
-/// sent, byte for byte, as `<n>.requests` (and its program and arguments as
-/// `<n>.command`), so that the same requests can be replayed into the adapter
-/// alone (`bench`'s baseline for engines without an in-process wast runner).
-/// Owned by whoever records (bench); nothing records otherwise.
-#[derive(Debug)]
-pub struct Recorder {
-    dir: std::path::PathBuf,
-    next: std::sync::atomic::AtomicUsize,
-    /// Set when a transcript could not be written: a replay of it would be short.
-    broken: AtomicBool,
-}
-
-impl Recorder {
-    /// A recorder writing into `dir`.
-    pub fn new(dir: &std::path::Path) -> Recorder {
-        Recorder {
-            dir: dir.to_path_buf(),
-            next: std::sync::atomic::AtomicUsize::new(0),
-            broken: AtomicBool::new(false),
-        }
-    }
-
-    /// The transcript file of a process of `adapter` starting now.
-    fn transcript(&self, adapter: &BuiltAdapter) -> Result<std::fs::File> {
-        let n = self.next.fetch_add(1, Ordering::SeqCst) + 1;
-        let base = self.dir.join(format!("{n:06}"));
-        let command = serde_json::json!({ "program": adapter.program, "args": adapter.args });
-        std::fs::write(base.with_extension("command"), command.to_string())
-            .with_context(|| format!("writing {}", base.display()))?;
-        std::fs::File::create(base.with_extension("requests"))
-            .with_context(|| format!("writing {}", base.display()))
-    }
-
-    /// Fails when a transcript could not be written in full.
-    pub fn finish(&self) -> Result<()> {
-        if self.broken.load(Ordering::SeqCst) {
-            anyhow::bail!("a request transcript could not be written in full");
-        }
-        Ok(())
-    }
-}
-
 /// Adapter processes alive now, so an interrupted run can stop them all.
 static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 /// Set once the run is interrupted: no adapter starts after it.
@@ -315,7 +271,7 @@ pub struct AdapterProcess {
     /// handed out again for the same).
     command: (std::path::PathBuf, Vec<String>),
     /// Where the requests written are copied, when recording.
-    transcript: Option<(std::fs::File, Arc<Recorder>)>,
+    transcript: Option<(std::fs::File, Arc<crate::recorder::Recorder>)>,
 }
 
 impl AdapterProcess {
@@ -325,7 +281,10 @@ impl AdapterProcess {
             anyhow::bail!("the run was interrupted");
         }
         let transcript = match &adapter.recording {
-            Some(recorder) => Some((recorder.transcript(adapter)?, recorder.clone())),
+            Some(recorder) => Some((
+                recorder.transcript(&adapter.program, &adapter.args)?,
+                recorder.clone(),
+            )),
             None => None,
         };
         let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
@@ -565,7 +524,7 @@ impl AdapterProcess {
         }
         if let Some((transcript, recorder)) = self.transcript.as_mut() {
             if transcript.write_all(&self.outbox).is_err() {
-                recorder.broken.store(true, Ordering::SeqCst);
+                recorder.mark_broken();
             }
         }
         let wrote = match self.stdin.as_mut() {

@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use wasm_compat_protocol::EngineInfo;
+
+use crate::builder::BuiltAdapter;
 use crate::cases::Case;
-use crate::matrix::{EngineId, EngineSpec};
+use crate::engine_id::{EngineId, EngineSpec};
 use crate::proposal;
 use crate::reason::Reason;
-use crate::run::ReadyEngine;
 
 /// The identity of a cell: an engine (or an ordered pair of versions of one
 /// family, for a cross-version case) and a case. Its `Display`
@@ -174,6 +176,15 @@ pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
     out
 }
 
+/// An engine ready to run: its adapter and what it said about itself.
+#[derive(Debug, Clone)]
+pub struct ReadyEngine {
+    /// The adapter binary.
+    pub adapter: BuiltAdapter,
+    /// Its hello.
+    pub info: EngineInfo,
+}
+
 /// The prepared engines of a run: each ready, or why not.
 pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, NotReady>>;
 
@@ -273,7 +284,7 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::AdapterSource;
+    use crate::engine_id::AdapterSource;
 
     fn spec(id: &str) -> EngineSpec {
         EngineSpec::new(

@@ -14,14 +14,13 @@ use wasm_compat_protocol::EngineInfo;
 
 use crate::builder::BuildRecord;
 use crate::cases::Origin;
+use crate::engine_id::EngineId;
 use crate::expectations::{Expectations, Judgement};
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
 use crate::proposal::Proposal;
 use crate::reason::{Cause, Reason};
-use crate::snapshot::Check;
 
 /// How a case went on one engine (or pair), judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -243,6 +242,17 @@ pub struct Ran {
     pub duration_ms: u64,
     /// The proposals inferred from the case's modules (beyond those declared).
     pub inferred: Vec<Proposal>,
+}
+
+/// What a cell's snapshot says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The case keeps no snapshots (a spec case, a folder outside the project).
+    NotKept,
+    /// The reviewed snapshot is what the cell did.
+    Matches,
+    /// Missing or different: why, with the diff and how to accept it.
+    Differs(String),
 }
 
 /// The one judgement of a cell: the run, judged against the known-failure
@@ -545,6 +555,26 @@ mod tests {
             (u.status, u.reason.as_deref()),
             (Status::Unsupported, Some("needs gc which this engine version does not support"))
         );
+    }
+
+    #[test]
+    fn a_harness_failure_makes_the_cell_an_error_naming_where() {
+        let none = Expectations::default();
+        let mut failed = rec(Verdict::Error);
+        failed.line = 3;
+        failed.col = 2;
+        failed.directive = "deserialize_file".into();
+        failed.actual = Actual::Harness {
+            detail: "cannot write art".into(),
+        };
+        failed.why = Some("harness: cannot write art".into());
+        let result = decide(ran(vec![failed, rec(Verdict::Pass)]), &none, Check::NotKept);
+        assert_eq!(result.status, Status::Error);
+        assert_eq!(
+            result.reason.as_deref(),
+            Some("cases/x.wast:3:2: deserialize_file: harness: cannot write art")
+        );
+        assert!(matches!(result.cause, Some(Reason::Harness { .. })));
     }
 
     #[test]

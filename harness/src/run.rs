@@ -6,36 +6,28 @@
 //! ([`Processes::Fresh`]) before it is reported ([`crate::results::confirm`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use wasm_compat_protocol::{EngineInfo, FailureKind, Reply, Request, Response};
+use wasm_compat_protocol::{FailureKind, Reply, Request, Response};
 use wast::parser::ParseBuffer;
 
 use crate::adapter::{AdapterProcess, Caps, Engine, Exchange, Pool};
-use crate::builder::{Builder, BuiltAdapter};
+use crate::builder::Builder;
 use crate::cases::Case;
+use crate::engine_id::{EngineId, EngineSpec};
 use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
-use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::reason::Reason;
 use crate::results::{
-    compare_with_reference, confirm, decide, CaseResult, EngineEntry, Ran, RunResults,
+    compare_with_reference, confirm, decide, CaseResult, Check, EngineEntry, Ran, RunResults,
 };
-use crate::snapshot::{Check, Written};
 
-/// An engine ready to run: its adapter and what it said about itself.
-#[derive(Debug, Clone)]
-pub struct ReadyEngine {
-    /// The adapter binary.
-    pub adapter: BuiltAdapter,
-    /// Its hello.
-    pub info: EngineInfo,
-}
+pub use crate::plan::ReadyEngine;
+pub use crate::snapshot::Snapshots;
 
 /// Build (or find) the adapter for `spec` and ask it who it is.
 pub fn prepare_engine(
@@ -157,72 +149,6 @@ pub fn parse_cases<'a, C: AsRef<Case>>(
             )
         })
         .collect()
-}
-
-/// Whether and where a run compares cells with their reviewed snapshots.
-#[derive(Debug, Clone)]
-pub enum Snapshots {
-    /// Local cases inside this folder (the matrix's) are compared with its
-    /// `snapshots/`; a missing or different one is written beside as
-    /// `.snap.new`, for `wasm-compat review`.
-    Compare(PathBuf),
-    /// As `Compare`, but a missing or different snapshot is written as the
-    /// reviewed one (`run --accept`).
-    Accept(PathBuf),
-    /// As `Compare`, writing nothing (`diff`, which may run versions the
-    /// matrix does not list).
-    Read(PathBuf),
-    /// As the one inside, for a run that leaves some of the matrix's engines
-    /// out (`--engine`): a cross-version grid, which needs every version of
-    /// its family, is then neither judged nor written.
-    Partial(Box<Snapshots>),
-    /// Not here (the test binary asserts them with insta itself).
-    Skip,
-}
-
-impl Snapshots {
-    /// What the snapshot `name` of `case` says of `text`; writes it (pending,
-    /// or accepted) when it differs.
-    fn check(&self, case: &Case, name: &str, text: &str, messages: &[String]) -> Check {
-        let (root, write, accept) = match self {
-            Snapshots::Compare(root) => (root, true, false),
-            Snapshots::Accept(root) => (root, true, true),
-            Snapshots::Read(root) => (root, false, false),
-            Snapshots::Partial(inner) => return inner.check(case, name, text, messages),
-            Snapshots::Skip => return Check::NotKept,
-        };
-        if !crate::snapshot::is_kept(root, case) {
-            return Check::NotKept;
-        }
-        let folder = crate::snapshot::folder(root, &case.name);
-        let hint = match write {
-            true => format!(
-                "the new snapshot is written beside it as `.snap.new`; {}",
-                crate::snapshot::ACCEPT_HINT
-            ),
-            false => "`wasm-compat run` writes the new one beside it for review".to_string(),
-        };
-        let Some(problem) = crate::snapshot::problem(&folder, name, text, &hint) else {
-            if write {
-                let _ = std::fs::remove_file(crate::snapshot::pending(&folder, name));
-            }
-            return Check::Matches;
-        };
-        if !write {
-            return Check::Differs(problem);
-        }
-        let snap = Written {
-            case,
-            name,
-            text,
-            messages,
-        };
-        match crate::snapshot::write(root, &folder, &snap, !accept) {
-            Ok(()) if accept => Check::Matches,
-            Ok(()) => Check::Differs(problem),
-            Err(e) => Check::Differs(format!("{problem}\n{e:#}")),
-        }
-    }
 }
 
 /// Which adapter processes a cell may run in.
@@ -472,7 +398,7 @@ pub struct Job<'a> {
     pub done: Vec<CaseResult>,
     /// Where every adapter process of the job writes the requests it is
     /// sent, when they are recorded (bench's replay baseline).
-    pub recorder: Option<Arc<crate::adapter::Recorder>>,
+    pub recorder: Option<Arc<crate::recorder::Recorder>>,
 }
 
 impl Job<'_> {

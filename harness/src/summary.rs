@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::outcome::Verdict;
 use crate::cases::Origin;
 use crate::reason::Cause;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{Builder, BuiltAdapter, EngineSource};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// Program and arguments.
 pub struct Executable<'a> {

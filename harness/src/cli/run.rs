@@ -14,7 +14,8 @@ use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
 use wasm_compat::report;
 use wasm_compat::results::{CaseResult, RunResults, Status};
-use wasm_compat::run::{execute, Job, Snapshots};
+use wasm_compat::run::{execute, Job};
+use wasm_compat::snapshot::Snapshots;
 
 /// `run`'s arguments.
 #[derive(clap::Args)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{area_of, transcript, transcript_diff, Table};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::results::{CaseResult, Status};
 

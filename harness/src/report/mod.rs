@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::cases::Origin;
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
 use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 use crate::summary::Tally;

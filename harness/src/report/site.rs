@@ -14,7 +14,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{area_of, disagrees, html, utc_date, LoadedRun, Table};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::results::{CaseResult, Status};
 
 /// The files of a site: path relative to its folder, contents.
