@@ -210,7 +210,8 @@ fn flaky(args: &[Value]) -> Result<Vec<Value>, Failure> {
         .and_then(|at| argv.get(at + 1))
         .ok_or_else(|| Failure::new(FailureKind::Other, "fault:flaky needs --state-dir DIR"))?;
     let file = std::path::Path::new(dir).join(format!("flaky-{key}"));
-    let failed = |e: std::io::Error| Failure::new(FailureKind::Other, format!("{}: {e}", file.display()));
+    let failed =
+        |e: std::io::Error| Failure::new(FailureKind::Other, format!("{}: {e}", file.display()));
     let mut counter = std::fs::OpenOptions::new()
         .append(true)
         .create(true)

@@ -922,18 +922,29 @@ mod tests {
         );
         // A newer wasmtime's component-model key: a component case.
         let header = parse_header(";;! component_model_memory64 = true\n(module)", "c").unwrap();
-        assert!(header.refused().unwrap().to_string().contains("components are not run"));
+        assert!(header
+            .refused()
+            .unwrap()
+            .to_string()
+            .contains("components are not run"));
         // A near miss of a known key is named.
         let header = parse_header(";;! multi_memroy = true\n(module)", "d").unwrap();
         assert!(
-            header.refused().unwrap().to_string().contains("did you mean `multi_memory`?"),
+            header
+                .refused()
+                .unwrap()
+                .to_string()
+                .contains("did you mean `multi_memory`?"),
             "{:?}",
             header.refused()
         );
         // A bad value of a known key still breaks the case, with its line.
-        let err = parse_header(";; x\n;;! simd = 3\n;;! colour = 1\n(module)", "cases/v.wast")
-            .unwrap_err()
-            .to_string();
+        let err = parse_header(
+            ";; x\n;;! simd = 3\n;;! colour = 1\n(module)",
+            "cases/v.wast",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("simd") || err.contains("bool"), "{err}");
         let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
         assert_eq!(ok.features, vec![Proposal::Gc]);
@@ -992,7 +1003,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("good");
         let bad = dir.path().join("bad");
-        for (folder, wat) in [(&good, "(func (export \"f\"))"), (&bad, "(func (export \"f\") i32.nope)")] {
+        for (folder, wat) in [
+            (&good, "(func (export \"f\"))"),
+            (&bad, "(func (export \"f\") i32.nope)"),
+        ] {
             std::fs::create_dir_all(folder).unwrap();
             std::fs::write(
                 folder.join(CONVENTIONS_FILE),
@@ -1007,18 +1021,33 @@ mod tests {
         assert_eq!(good.state, CaseState::Ready);
         assert_eq!(good.conventions.host_modules[0].name, "host");
         assert!(good.conventions.host_modules[0].bytes.starts_with(b"\0asm"));
-        let why = cases[0].state.broken().expect("bad/a.wast is broken").to_string();
-        assert!(why.contains("host module `host`") && why.contains("nope"), "{why}");
+        let why = cases[0]
+            .state
+            .broken()
+            .expect("bad/a.wast is broken")
+            .to_string();
+        assert!(
+            why.contains("host module `host`") && why.contains("nope"),
+            "{why}"
+        );
     }
 
     #[test]
     fn a_bad_header_breaks_its_case_only() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.wast"), ";;! simd = \"yes\"\n(module)\n").unwrap();
+        std::fs::write(
+            dir.path().join("bad.wast"),
+            ";;! simd = \"yes\"\n(module)\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("good.wast"), ";;! simd = true\n(module)\n").unwrap();
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         assert_eq!(cases.len(), 2);
-        let why = cases[0].state.broken().expect("bad.wast is broken").to_string();
+        let why = cases[0]
+            .state
+            .broken()
+            .expect("bad.wast is broken")
+            .to_string();
         assert!(
             why.starts_with("bad.wast:1:") && why.contains("bool"),
             "{why}"
@@ -1035,7 +1064,11 @@ mod tests {
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].state, CaseState::Ready, "good.wast");
-        let why = cases[1].state.broken().expect("latin1.wast is broken").to_string();
+        let why = cases[1]
+            .state
+            .broken()
+            .expect("latin1.wast is broken")
+            .to_string();
         assert!(why.contains("latin1.wast"), "{why}");
     }
 

@@ -219,7 +219,9 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
         match engines.get(id) {
             Some(Ok(engine)) => ready.push(engine),
             Some(Err(NotReady::Unavailable(why))) => {
-                return Err(Blocked::Unsupported(Reason::Unavailable { what: why.clone() }))
+                return Err(Blocked::Unsupported(Reason::Unavailable {
+                    what: why.clone(),
+                }))
             }
             Some(Err(NotReady::Failed(why))) => {
                 return Err(Blocked::NotPrepared(format!("{id}: {why}")))

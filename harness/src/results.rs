@@ -553,7 +553,10 @@ mod tests {
         );
         assert_eq!(
             (u.status, u.reason.as_deref()),
-            (Status::Unsupported, Some("needs gc which this engine version does not support"))
+            (
+                Status::Unsupported,
+                Some("needs gc which this engine version does not support")
+            )
         );
     }
 

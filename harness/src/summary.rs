@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use crate::cases::Origin;
 use crate::engine_id::EngineId;
 use crate::outcome::Verdict;
-use crate::cases::Origin;
 use crate::reason::Cause;
 use crate::results::{CaseResult, RunResults, Status};
 
@@ -130,7 +130,9 @@ impl Tally {
 /// the summary fits a terminal.
 pub fn suite_group(r: &CaseResult) -> String {
     match r.origin() {
-        Origin::Spec if r.suite.starts_with("proposals/") => crate::cases::area(&r.case, "proposals"),
+        Origin::Spec if r.suite.starts_with("proposals/") => {
+            crate::cases::area(&r.case, "proposals")
+        }
         _ => r.area(),
     }
 }
@@ -244,8 +246,7 @@ pub fn render(results: &RunResults) -> String {
 pub fn cause_counts(
     results: &[CaseResult],
 ) -> BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> {
-    let mut out: BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> =
-        BTreeMap::new();
+    let mut out: BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> = BTreeMap::new();
     for r in results {
         let Some((cause, groups)) = r.cause() else {
             continue;
@@ -266,8 +267,11 @@ fn causes(results: &[CaseResult], s: &mut String) {
     if counts.is_empty() {
         return;
     }
-    let _ = writeln!(s, "
-not passing, by cause (cells; engines):");
+    let _ = writeln!(
+        s,
+        "
+not passing, by cause (cells; engines):"
+    );
     for (cause, groups) in counts {
         let cells: usize = results
             .iter()
@@ -480,28 +484,50 @@ mod tests {
             lacking("a@1.0.0", "c/x.wast"),
             lacking("a@1.0.0", "c/y.wast"),
             lacking("b@1.0.0", "c/x.wast"),
-            result("a@1.0.0", "c/z.wast", Status::KnownFailure, "an entry's reason\nmore"),
+            result(
+                "a@1.0.0",
+                "c/z.wast",
+                Status::KnownFailure,
+                "an entry's reason\nmore",
+            ),
             result("b@1.0.0", "c/z.wast", Status::Fail, "2 directives"),
             CaseResult {
                 cause: Some(Reason::BrokenCase {
                     what: "c/w.wast:1:1: expected `(`".into(),
                 }),
-                ..result("b@1.0.0", "c/w.wast", Status::Error, "c/w.wast:1:1: expected `(`")
+                ..result(
+                    "b@1.0.0",
+                    "c/w.wast",
+                    Status::Error,
+                    "c/w.wast:1:1: expected `(`",
+                )
             },
             result("b@1.0.0", "c/ok.wast", Status::Pass, ""),
         ];
         let counts = cause_counts(&results);
         let count = |cause: Cause, what: &str| counts[&cause].get(what).map(|(n, e)| (*n, e.len()));
-        assert_eq!(count(Cause::Unsupported, "needs gc (inferred)"), Some((3, 2)));
-        assert_eq!(count(Cause::Unsupported, "needs memory64 (inferred)"), Some((3, 2)));
+        assert_eq!(
+            count(Cause::Unsupported, "needs gc (inferred)"),
+            Some((3, 2))
+        );
+        assert_eq!(
+            count(Cause::Unsupported, "needs memory64 (inferred)"),
+            Some((3, 2))
+        );
         assert_eq!(count(Cause::Known, "an entry's reason"), Some((1, 1)));
         assert_eq!(count(Cause::Engine, "fail"), Some((1, 1)));
-        assert_eq!(count(Cause::Corpus, "c/w.wast:1:1: expected `(`"), Some((1, 1)));
+        assert_eq!(
+            count(Cause::Corpus, "c/w.wast:1:1: expected `(`"),
+            Some((1, 1))
+        );
         assert_eq!(counts.len(), 4, "a pass has no cause: {counts:?}");
         let mut text = String::new();
         causes(&results, &mut text);
         assert!(text.contains("  unsupported (3):\n"), "{text}");
-        assert!(text.contains("        3    2  needs gc (inferred)\n"), "{text}");
+        assert!(
+            text.contains("        3    2  needs gc (inferred)\n"),
+            "{text}"
+        );
         assert!(text.contains("  case or corpus problem (1):\n"), "{text}");
     }
 

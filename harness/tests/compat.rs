@@ -24,13 +24,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use wasm_compat::adapter::Pool;
 use wasm_compat::cases::{all_cases, Case};
 use wasm_compat::expectations::Expectations;
 use wasm_compat::matrix::Matrix;
 use wasm_compat::plan::{self, Engines, Unit};
 use wasm_compat::results::{CaseResult, Status};
 use wasm_compat::run::{buffers, parse_cases, prepare_all, run_unit, Parsed, Snapshots};
-use wasm_compat::adapter::Pool;
 use wasm_compat::{fsutil, snapshot};
 
 /// What every trial shares.

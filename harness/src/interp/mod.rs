@@ -439,7 +439,9 @@ fn configure<'e>(
             match p.engine.request(&request) {
                 Exchange::Reply(Response::Ok(_)) => {}
                 Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
-                    return Err(CaseRun::Unsupported(Reason::EngineLacks { what: f.message }))
+                    return Err(CaseRun::Unsupported(Reason::EngineLacks {
+                        what: f.message,
+                    }))
                 }
                 other => {
                     let name = match &request {

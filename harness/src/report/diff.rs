@@ -218,13 +218,7 @@ pub fn render(report: &DiffReport, colour: bool) -> String {
         }
         let _ = writeln!(s, "== {name}");
         for d in &area.differences {
-            let _ = writeln!(
-                s,
-                "-- {} ({} -> {})",
-                d.case,
-                d.from.short(),
-                d.to.short()
-            );
+            let _ = writeln!(s, "-- {} ({} -> {})", d.case, d.from.short(), d.to.short());
             for line in d.diff.lines() {
                 let _ = writeln!(s, "   {}", paint(line));
             }

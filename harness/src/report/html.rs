@@ -14,8 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{
-    area_of, disagrees, grid, pair_grids, transcript, transcript_diff, HistoryEntry,
-    Table,
+    area_of, disagrees, grid, pair_grids, transcript, transcript_diff, HistoryEntry, Table,
 };
 
 #[derive(Serialize)]
