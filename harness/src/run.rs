@@ -5,7 +5,7 @@
 //! against. A cell judged unexpected runs once more in a fresh process
 //! ([`Processes::Fresh`]) before it is reported ([`crate::results::confirm`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -123,7 +123,7 @@ fn preparation_order<'s>(builder: &Builder, specs: &'s [EngineSpec]) -> Vec<&'s 
 /// The cases of a run, each parsed, checked and encoded once
 /// ([`crate::interp::prepare`]), by name; a case not in it is prepared when
 /// it runs.
-pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
+pub use crate::interp::Parsed;
 
 /// The lexer buffer of each of `cases`: what [`parse_cases`] borrows.
 pub fn buffers<'a, C: AsRef<Case>>(cases: &'a [C]) -> Vec<Result<ParseBuffer<'a>, String>> {
@@ -171,8 +171,9 @@ pub fn run_cell(
     processes: Processes<'_>,
 ) -> Ran {
     let started = Instant::now();
-    let run = match plan::readiness(cell, engines) {
+    let run = match plan::readiness(cell, engines, parsed) {
         Err(Blocked::Unsupported(why)) => CaseRun::Unsupported(why),
+        Err(Blocked::Broken(why)) => CaseRun::Error(why),
         Err(Blocked::NotPrepared(_)) => CaseRun::Error(Reason::Harness {
             what: "the engine's adapter could not be prepared (see engines[].error)".into(),
         }),
@@ -207,11 +208,22 @@ fn run_on(
     processes: Processes<'_>,
 ) -> CaseRun {
     match parsed.get(case.name.as_str()) {
-        Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps, processes),
+        Some(Ok(prepared)) => run_on_prepared(ready, case, prepared, caps, processes),
+        // The plan decided these before the cell ran.
+        Some(Err(ends)) => ends.clone(),
         None => {
             let buf = crate::interp::buffer(case);
-            let prepared = crate::interp::prepare(buf.as_ref(), case);
-            run_on_prepared(ready, case, prepared.as_ref(), caps, processes)
+            let prepared = match crate::interp::prepare(buf.as_ref(), case) {
+                Ok(prepared) => prepared,
+                Err(ends) => return ends,
+            };
+            let lacks = ready
+                .iter()
+                .find_map(|e| crate::interp::lacking(case, &prepared, &e.info.features));
+            match lacks {
+                Some(why) => CaseRun::Unsupported(why),
+                None => run_on_prepared(ready, case, &prepared, caps, processes),
+            }
         }
     }
 }
@@ -220,15 +232,10 @@ fn run_on(
 fn run_on_prepared(
     ready: &[&ReadyEngine],
     case: &Case,
-    prepared: Result<&Prepared<'_>, &CaseRun>,
+    prepared: &Prepared<'_>,
     caps: Caps,
     processes: Processes<'_>,
 ) -> CaseRun {
-    // A case that cannot run (broken, refused) needs no adapter process.
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(ends) => return ends.clone(),
-    };
     let shared = prepared.only_standard_directives();
     let pool = match processes {
         Processes::Pooled(pool) if shared => Some(pool),
@@ -272,7 +279,7 @@ fn run_on_prepared(
             capabilities: &e.info.capabilities,
         })
         .collect();
-    let run = run_prepared(participants, case, Ok(prepared), Some(work.path()));
+    let run = run_prepared(participants, case, prepared, Some(work.path()));
     // Only a process whose case ran (its `configure` was accepted) with every
     // directive as expected is reused: an engine bug that corrupts the
     // process must not decide the next case, which would then depend on

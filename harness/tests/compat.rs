@@ -283,7 +283,7 @@ fn main() -> ExitCode {
     });
     let mut trials: Vec<Trial> = units
         .into_iter()
-        .map(|unit| match unit.unsupported(&cx.engines) {
+        .map(|unit| match unit.unsupported(&cx.engines, &cx.parsed) {
             Some(_) => Trial::test(unit.name(), || Ok(()))
                 .with_kind("unsupported")
                 .with_ignored_flag(true),
