@@ -190,7 +190,9 @@ fn inject(export: &str, args: &[Value]) -> Result<Vec<Value>, Failure> {
 }
 
 /// `fault:flaky (key, times)`: `key + 1` on the first `times` calls with
-/// `key`, counted in `<--state-dir>/flaky-<key>` across processes; `key` after.
+/// `key`, counted across processes as the bytes of `<--state-dir>/flaky-<key>`
+/// (each call appends one; an append is atomic, so processes calling at once
+/// each get their own count); `key` after.
 fn flaky(args: &[Value]) -> Result<Vec<Value>, Failure> {
     let (key, times) = match args {
         [Value::I32(key), Value::I32(times)] => (*key, *times),
@@ -208,13 +210,17 @@ fn flaky(args: &[Value]) -> Result<Vec<Value>, Failure> {
         .and_then(|at| argv.get(at + 1))
         .ok_or_else(|| Failure::new(FailureKind::Other, "fault:flaky needs --state-dir DIR"))?;
     let file = std::path::Path::new(dir).join(format!("flaky-{key}"));
-    let calls: u32 = std::fs::read_to_string(&file)
-        .ok()
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0);
-    std::fs::write(&file, (calls + 1).to_string())
-        .map_err(|e| Failure::new(FailureKind::Other, format!("{}: {e}", file.display())))?;
-    let answer = if calls < times {
+    let failed =
+        |e: std::io::Error| Failure::new(FailureKind::Other, format!("{}: {e}", file.display()));
+    let mut counter = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&file)
+        .map_err(failed)?;
+    std::io::Write::write_all(&mut counter, b".").map_err(failed)?;
+    // After an append, the offset is the end of this call's byte.
+    let calls = std::io::Seek::stream_position(&mut counter).map_err(failed)? - 1;
+    let answer = if calls < times.max(0) as u64 {
         key.wrapping_add(1)
     } else {
         key

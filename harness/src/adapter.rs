@@ -124,52 +124,6 @@ impl Caps {
     }
 }
 
-/// Where every adapter process started from now on writes the requests it is
-/// sent (see [`record_requests`]).
-static RECORDING: Mutex<Option<Recording>> = Mutex::new(None);
-
-/// Set when a transcript could not be written: a replay of it would be short.
-static RECORDING_BROKEN: AtomicBool = AtomicBool::new(false);
-
-/// A folder receiving one transcript per adapter process.
-struct Recording {
-    dir: std::path::PathBuf,
-    next: usize,
-}
-
-/// From now on, every adapter process started writes the requests it is sent,
-/// byte for byte, to `dir/<n>.requests` (and its program and arguments to
-/// `dir/<n>.command`), so that the same requests can be replayed into the
-/// adapter alone (`bench`'s baseline for engines without an in-process wast
-/// runner); `None` stops recording. Fails when a transcript of the recording
-/// that ends could not be written in full.
-pub fn record_requests(dir: Option<&std::path::Path>) -> Result<()> {
-    if RECORDING_BROKEN.swap(false, Ordering::SeqCst) {
-        anyhow::bail!("a request transcript could not be written in full");
-    }
-    *RECORDING.lock().unwrap_or_else(|p| p.into_inner()) = dir.map(|dir| Recording {
-        dir: dir.to_path_buf(),
-        next: 0,
-    });
-    Ok(())
-}
-
-/// The transcript file of a process starting now, when recording.
-fn transcript_for(adapter: &BuiltAdapter) -> Result<Option<std::fs::File>> {
-    let mut recording = RECORDING.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(rec) = recording.as_mut() else {
-        return Ok(None);
-    };
-    rec.next += 1;
-    let base = rec.dir.join(format!("{:06}", rec.next));
-    let command = serde_json::json!({ "program": adapter.program, "args": adapter.args });
-    std::fs::write(base.with_extension("command"), command.to_string())
-        .with_context(|| format!("writing {}", base.display()))?;
-    let file = std::fs::File::create(base.with_extension("requests"))
-        .with_context(|| format!("writing {}", base.display()))?;
-    Ok(Some(file))
-}
-
 /// Adapter processes alive now, so an interrupted run can stop them all.
 static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 /// Set once the run is interrupted: no adapter starts after it.
@@ -199,58 +153,74 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
-/// Idle adapter processes, kept for the next case of the same adapter: a case
-/// made only of standard wast directives runs in one of them (after its
-/// `configure`, which clears everything a case leaves; see PROTOCOL.md), so a
-/// spec suite does not pay one process start per file.
-static IDLE: Mutex<Vec<AdapterProcess>> = Mutex::new(Vec::new());
-/// How many idle processes are kept at most; the oldest goes first. Cells run
-/// engine by engine, so a worker needs one per engine it is on.
-const IDLE_MAX: usize = 8;
+/// The idle adapter processes of one run, kept for its next case of the same
+/// adapter: a case made only of standard wast directives runs in one of them
+/// (after its `configure`, which clears everything a case leaves; see
+/// PROTOCOL.md), so a spec suite does not pay one process start per file.
+/// Owned by the run (sized by its workers); dropping it ends every idle
+/// process.
+pub struct Pool {
+    idle: Mutex<Vec<AdapterProcess>>,
+    max: usize,
+}
+
+/// How many idle processes a pool keeps per worker; the oldest goes first.
+/// Cells run engine by engine, so a worker needs one or two at a time (a
+/// cross-version pair).
+const IDLE_PER_WORKER: usize = 4;
 /// A process holding more resident memory than this after a case is not
 /// reused: what the next case measures or is capped by starts from a small
 /// process.
 const REUSE_MAX_RSS: u64 = 256 * 1024 * 1024;
 
-/// An adapter process for one case: an idle one of `adapter` under `caps`
-/// when there is one, otherwise a new one.
-pub fn lease(adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
-    let idle = {
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
-        idle.iter()
-            .rposition(|p| {
-                p.caps == caps && p.command.0 == adapter.program && p.command.1 == adapter.args
-            })
-            .map(|at| idle.remove(at))
-    };
-    match idle {
-        Some(mut process) if !stopping() => {
-            process.begin_case();
-            Ok(process)
+impl Pool {
+    /// An empty pool for a run of `workers` workers.
+    pub fn new(workers: usize) -> Pool {
+        Pool {
+            idle: Mutex::new(Vec::new()),
+            max: workers.max(1) * IDLE_PER_WORKER,
         }
-        _ => AdapterProcess::start(adapter, caps),
     }
-}
 
-/// Give back a process whose case ended normally, for [`lease`] to hand out
-/// again; one that cannot run another case is ended instead.
-pub fn give_back(mut process: AdapterProcess) {
-    if stopping() || !process.reusable() {
-        return;
+    /// An adapter process for one case: an idle one of `adapter` under
+    /// `caps` when there is one, otherwise a new one.
+    pub fn lease(&self, adapter: &BuiltAdapter, caps: Caps) -> Result<AdapterProcess> {
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.iter()
+                .rposition(|p| {
+                    p.caps == caps && p.command.0 == adapter.program && p.command.1 == adapter.args
+                })
+                .map(|at| idle.remove(at))
+        };
+        match idle {
+            Some(mut process) if !stopping() => {
+                process.begin_case();
+                Ok(process)
+            }
+            _ => AdapterProcess::start(adapter, caps),
+        }
     }
-    let evicted = {
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
-        idle.push(process);
-        (idle.len() > IDLE_MAX).then(|| idle.remove(0))
-    };
-    // Dropped outside the lock: ending a process waits for it.
-    drop(evicted);
-}
 
-/// End every idle process (at the end of a run).
-pub fn end_idle() {
-    let idle = std::mem::take(&mut *IDLE.lock().unwrap_or_else(|p| p.into_inner()));
-    drop(idle);
+    /// Give back a process whose case ended normally, for [`Pool::lease`] to
+    /// hand out again; one that cannot run another case is ended instead.
+    pub fn give_back(&self, mut process: AdapterProcess) {
+        if stopping() || !process.reusable() {
+            return;
+        }
+        let evicted = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(process);
+            (idle.len() > self.max).then(|| idle.remove(0))
+        };
+        // Dropped outside the lock: ending a process waits for it.
+        drop(evicted);
+    }
+
+    /// How many processes are idle in it.
+    pub fn idle(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
 }
 
 /// How often a waiting read looks at the adapter's resident memory.
@@ -301,7 +271,7 @@ pub struct AdapterProcess {
     /// handed out again for the same).
     command: (std::path::PathBuf, Vec<String>),
     /// Where the requests written are copied, when recording.
-    transcript: Option<std::fs::File>,
+    transcript: Option<(std::fs::File, Arc<crate::recorder::Recorder>)>,
 }
 
 impl AdapterProcess {
@@ -310,7 +280,13 @@ impl AdapterProcess {
         if stopping() {
             anyhow::bail!("the run was interrupted");
         }
-        let transcript = transcript_for(adapter)?;
+        let transcript = match &adapter.recording {
+            Some(recorder) => Some((
+                recorder.transcript(&adapter.program, &adapter.args)?,
+                recorder.clone(),
+            )),
+            None => None,
+        };
         let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
         let mut child = Command::new(&adapter.program)
             .args(&adapter.args)
@@ -546,9 +522,9 @@ impl AdapterProcess {
         if self.outbox.is_empty() {
             return;
         }
-        if let Some(transcript) = self.transcript.as_mut() {
+        if let Some((transcript, recorder)) = self.transcript.as_mut() {
             if transcript.write_all(&self.outbox).is_err() {
-                RECORDING_BROKEN.store(true, Ordering::SeqCst);
+                recorder.mark_broken();
             }
         }
         let wrote = match self.stdin.as_mut() {
@@ -706,6 +682,7 @@ mod tests {
             program: "sleep".into(),
             args: vec!["30".into()],
             record: None,
+            recording: None,
         };
         let mut process =
             AdapterProcess::start(&adapter, Caps::request_only(Duration::from_secs(5)))

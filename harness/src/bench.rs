@@ -15,9 +15,10 @@ use anyhow::{bail, Context, Result};
 
 use crate::builder::Builder;
 use crate::cases::{spec_cases, Case};
+use crate::engine_id::{AdapterSource, EngineSpec};
 use crate::expectations::Expectations;
-use crate::matrix::{AdapterSource, EngineSpec};
-use crate::run::{execute, Job, Snapshots};
+use crate::run::{execute, Job};
+use crate::snapshot::Snapshots;
 
 /// One engine's figures (seconds are medians over the repetitions).
 #[derive(Debug, Clone)]
@@ -74,7 +75,7 @@ struct Transcript {
     lines: usize,
 }
 
-/// The transcripts [`crate::adapter::record_requests`] wrote into `dir`.
+/// The transcripts a [`crate::recorder::Recorder`] wrote into `dir`.
 fn transcripts(dir: &Path) -> Result<Vec<Transcript>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
@@ -176,7 +177,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
     let mut rows = Vec::new();
     for spec in &options.engines {
         builder.adapter(spec)?;
-        let measure = |jobs: usize| -> Result<(f64, (usize, usize))> {
+        let measure = |jobs: usize, recorder| -> Result<(f64, (usize, usize))> {
             let job = Job {
                 engines: vec![spec.clone()],
                 cases: cases.clone(),
@@ -188,6 +189,7 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
                 snapshots: Snapshots::Skip,
                 shard: None,
                 done: Vec::new(),
+                recorder,
             };
             let started = Instant::now();
             let results = execute(builder, &job)?;
@@ -202,17 +204,16 @@ pub fn bench(builder: &Builder, options: &BenchOptions<'_>) -> Result<Vec<BenchR
         let mut all = Vec::new();
         let mut assertions = (0, 0);
         for _ in 0..options.repeat.max(1) {
-            let (s, counts) = measure(1)?;
+            let (s, counts) = measure(1, None)?;
             one.push(s);
             assertions = counts;
-            all.push(measure(options.jobs)?.0);
+            all.push(measure(options.jobs, None)?.0);
         }
         // One more single-worker run, untimed, records what the adapter was sent.
         let recorded = tempfile::tempdir()?;
-        crate::adapter::record_requests(Some(recorded.path()))?;
-        let recorded_run = measure(1);
-        crate::adapter::record_requests(None)?;
-        recorded_run?;
+        let recorder = std::sync::Arc::new(crate::recorder::Recorder::new(recorded.path()));
+        measure(1, Some(recorder.clone()))?;
+        recorder.finish()?;
         let transcripts = transcripts(recorded.path())?;
         let replays = (0..options.repeat.max(1))
             .map(|_| replay(&transcripts))
@@ -249,7 +250,15 @@ fn native_time(
             if !dir.exists() {
                 return Ok(Err(format!("no bench/native-{}", spec.id.engine)));
             }
-            let native_spec = EngineSpec::new(spec.id.clone(), AdapterSource::Crate { dir });
+            let Some(native) =
+                AdapterSource::of_folder(dir.clone(), Vec::new(), |file| dir.join(file).is_file())
+            else {
+                return Ok(Err(format!(
+                    "bench/native-{} has no manifest",
+                    spec.id.engine
+                )));
+            };
+            let native_spec = EngineSpec::new(spec.id.clone(), native);
             return Ok(match builder.adapter(&native_spec) {
                 Err(e) => Err(format!("{:#}", e).lines().next().unwrap_or("").to_string()),
                 Ok(runner) => {

@@ -380,7 +380,7 @@ mod tests {
     #[test]
     fn a_recorded_index_gives_the_candidates_in_order() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index");
-        let index = crate::index::Index::offline(&dir);
+        let index = crate::builder::index::Index::offline(&dir);
         let entries = index.versions("wasmi").unwrap();
         let published = |rustc: &str| Published {
             releases: crate::builder::crates::releases(entries.clone(), Some(&v(rustc))),
@@ -455,7 +455,7 @@ pub struct CaseEvaluator<'a> {
     pub builder: &'a crate::builder::Builder,
     /// The engine in the configuration bisected, at any version (its
     /// version is replaced by each probed one).
-    pub engine: crate::matrix::EngineSpec,
+    pub engine: crate::engine_id::EngineSpec,
     /// The case.
     pub case: &'a crate::cases::Case,
     /// Where `snapshots/` is.

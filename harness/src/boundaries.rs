@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::proposal::Proposal;
+use crate::wast_text::binary_module;
 
 /// The file name that makes a case folder generate boundary cases.
 pub const TABLE_FILE: &str = "boundaries.toml";
@@ -744,20 +745,6 @@ impl Declare {
     }
 }
 
-/// `(module binary "...")` with every byte escaped, 64 to a line.
-pub fn binary_module(bytes: &[u8]) -> String {
-    let mut out = String::from("(module binary");
-    for chunk in bytes.chunks(64) {
-        out.push_str("\n  \"");
-        for b in chunk {
-            let _ = write!(out, "\\{b:02x}");
-        }
-        out.push('"');
-    }
-    out.push(')');
-    out
-}
-
 /// One probe of a resource: a case body and what it probes.
 #[derive(Debug, Clone)]
 struct Probe {
@@ -1008,7 +995,6 @@ mod tests {
             }
             assert_eq!(count, 7, "{}", what.name());
         }
-        assert_eq!(binary_module(&[0, 0x61]), "(module binary\n  \"\\00\\61\")");
     }
 
     #[test]

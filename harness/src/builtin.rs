@@ -1,6 +1,7 @@
 //! The adapters this binary carries: the sources of `adapters/` embedded at
 //! build time, written out once per content under the cache
-//! (`<cache>/sources/<digest>/`), so an installed `wasm-compat` builds its
+//! (`<cache>/sources/<digest>/`) when a build first needs them (the matrix
+//! only names the folder), so an installed `wasm-compat` builds its
 //! adapters in any folder, without this repository checked out beside the
 //! user's files. Builds are keyed by content, so a build from the embedded
 //! sources and one from a checkout of the same sources are the same build.
@@ -54,21 +55,36 @@ pub fn digest() -> &'static str {
     })
 }
 
-/// The folder of `family`'s built-in adapter, written under `cache` if it is
-/// not there yet (atomically: a whole folder appears, or none).
-pub fn adapter_dir(cache: &Path, family: &str) -> Result<PathBuf> {
-    anyhow::ensure!(
-        FAMILIES.contains(&family),
-        "`{family}` has no built-in adapter (built in: {})",
-        FAMILIES.join(", ")
-    );
-    let root = cache.join("sources").join(digest());
-    if !root.is_dir() {
-        extract(&root).with_context(|| {
-            format!("writing the built-in adapter sources to {}", root.display())
-        })?;
+/// The folder of `family`'s built-in adapter under `cache` (`None`: the
+/// family has none). Naming it writes nothing: [`write_if_needed`] does,
+/// when a build needs the files.
+pub fn folder(cache: &Path, family: &str) -> Option<PathBuf> {
+    FAMILIES
+        .contains(&family)
+        .then(|| cache.join("sources").join(digest()).join(family))
+}
+
+/// Whether `family`'s built-in adapter has the file `name` (a manifest),
+/// told from the embedded sources without writing them.
+pub fn has_file(family: &str, name: &str) -> bool {
+    ADAPTERS.get_file(Path::new(family).join(name)).is_some()
+}
+
+/// Write the built-in adapter sources if `dir` is the [`folder`] of a
+/// built-in adapter and they are not there yet (atomically: a whole folder
+/// appears, or none); any other folder is left alone.
+pub fn write_if_needed(dir: &Path) -> Result<()> {
+    let (Some(family), Some(root)) = (dir.file_name().and_then(|f| f.to_str()), dir.parent())
+    else {
+        return Ok(());
+    };
+    let cache = root.parent().and_then(Path::parent);
+    let builtin = cache.and_then(|cache| folder(cache, family)).as_deref() == Some(dir);
+    if !builtin || root.is_dir() {
+        return Ok(());
     }
-    Ok(root.join(family))
+    extract(root)
+        .with_context(|| format!("writing the built-in adapter sources to {}", root.display()))
 }
 
 /// Write every embedded file under a temporary folder beside `root`, then
@@ -97,6 +113,11 @@ mod tests {
     #[test]
     fn every_family_is_written_out_once_with_its_manifest() {
         let cache = tempfile::tempdir().unwrap();
+        let wasmi = folder(cache.path(), "wasmi").unwrap();
+        assert!(
+            !cache.path().join("sources").exists(),
+            "naming writes nothing"
+        );
         for (family, manifest) in [
             ("wasmtime", "Cargo.toml"),
             ("wasmi", "Cargo.toml"),
@@ -104,11 +125,13 @@ mod tests {
             ("wazero", "go.mod"),
             ("node", "package.json"),
         ] {
-            let dir = adapter_dir(cache.path(), family).unwrap();
+            assert!(has_file(family, manifest), "{family}");
+            let dir = folder(cache.path(), family).unwrap();
+            write_if_needed(&dir).unwrap();
             assert!(dir.join(manifest).is_file(), "{}", dir.display());
         }
+        assert!(!has_file("wasmi", "go.mod"));
         // The Rust adapters find the protocol crate beside them.
-        let wasmi = adapter_dir(cache.path(), "wasmi").unwrap();
         assert!(wasmi.join("../protocol/src/lib.rs").is_file());
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/wasmi/src/main.rs");
         assert_eq!(
@@ -120,7 +143,10 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(sources.len(), 1, "one folder, no temporary left");
-        let err = adapter_dir(cache.path(), "v8").unwrap_err().to_string();
-        assert!(err.contains("no built-in adapter"), "{err}");
+        assert_eq!(folder(cache.path(), "v8"), None);
+        // Another folder is not the builder's to write.
+        let elsewhere = cache.path().join("elsewhere").join("wasmi");
+        write_if_needed(&elsewhere).unwrap();
+        assert!(!elsewhere.exists());
     }
 }

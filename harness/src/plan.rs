@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use wasm_compat_protocol::EngineInfo;
+
+use crate::builder::BuiltAdapter;
 use crate::cases::Case;
-use crate::matrix::{EngineId, EngineSpec};
+use crate::engine_id::{EngineId, EngineSpec};
+use crate::interp::{self, CaseRun, Parsed};
 use crate::proposal;
 use crate::reason::Reason;
-use crate::run::ReadyEngine;
 
 /// The identity of a cell: an engine (or an ordered pair of versions of one
 /// family, for a cross-version case) and a case. Its `Display`
@@ -109,10 +112,10 @@ impl Unit {
     /// Why the whole unit cannot run on the prepared `engines`, decided before
     /// it runs: a single cell whose engine lacks a proposal the case needs or
     /// cannot be used here, a grid none of whose pairs can run.
-    pub fn unsupported(&self, engines: &Engines) -> Option<Reason> {
+    pub fn unsupported(&self, engines: &Engines, parsed: &Parsed<'_>) -> Option<Reason> {
         let mut why = None;
         for cell in self.cells() {
-            match readiness(cell, engines) {
+            match readiness(cell, engines, parsed) {
                 Err(Blocked::Unsupported(reason)) => why = Some(reason),
                 _ => return None,
             }
@@ -174,6 +177,15 @@ pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
     out
 }
 
+/// An engine ready to run: its adapter and what it said about itself.
+#[derive(Debug, Clone)]
+pub struct ReadyEngine {
+    /// The adapter binary.
+    pub adapter: BuiltAdapter,
+    /// Its hello.
+    pub info: EngineInfo,
+}
+
 /// The prepared engines of a run: each ready, or why not.
 pub type Engines = BTreeMap<EngineId, Result<ReadyEngine, NotReady>>;
 
@@ -198,9 +210,15 @@ impl NotReady {
 }
 
 /// The ready engines `cell` runs on, or why it does not run: an engine it
-/// needs could not be prepared, or lacks a proposal the case needs.
-pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyEngine>, Blocked> {
-    if let Some(why) = &cell.case.unsupported {
+/// needs could not be prepared, or lacks a proposal the case needs (declared,
+/// or inferred when the case was prepared), or the case could not be
+/// prepared (`parsed`; a case not in it is prepared when it runs).
+pub fn readiness<'e>(
+    cell: &Cell,
+    engines: &'e Engines,
+    parsed: &Parsed<'_>,
+) -> Result<Vec<&'e ReadyEngine>, Blocked> {
+    if let Some(why) = cell.case.state.unsupported() {
         return Err(Blocked::Unsupported(why.clone()));
     }
     let mut ready = Vec::new();
@@ -208,7 +226,9 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
         match engines.get(id) {
             Some(Ok(engine)) => ready.push(engine),
             Some(Err(NotReady::Unavailable(why))) => {
-                return Err(Blocked::Unsupported(Reason::Unavailable { what: why.clone() }))
+                return Err(Blocked::Unsupported(Reason::Unavailable {
+                    what: why.clone(),
+                }))
             }
             Some(Err(NotReady::Failed(why))) => {
                 return Err(Blocked::NotPrepared(format!("{id}: {why}")))
@@ -221,6 +241,19 @@ pub fn readiness<'e>(cell: &Cell, engines: &'e Engines) -> Result<Vec<&'e ReadyE
             return Err(Blocked::Unsupported(lacking.into()));
         }
     }
+    match parsed.get(cell.case.name.as_str()) {
+        Some(Err(CaseRun::Unsupported(why))) => return Err(Blocked::Unsupported(why.clone())),
+        Some(Err(CaseRun::Error(why))) => return Err(Blocked::Broken(why.clone())),
+        Some(Ok(prepared)) => {
+            let lacks = ready
+                .iter()
+                .find_map(|e| interp::lacking(&cell.case, prepared, &e.info.features));
+            if let Some(why) = lacks {
+                return Err(Blocked::Unsupported(why));
+            }
+        }
+        Some(Err(CaseRun::Ran(_))) | None => {}
+    }
     Ok(ready)
 }
 
@@ -231,6 +264,8 @@ pub enum Blocked {
     Unsupported(Reason),
     /// An engine it needs could not be built or started.
     NotPrepared(String),
+    /// The case could not be prepared: it is broken.
+    Broken(Reason),
 }
 
 /// Units of one of N deterministic parts of a run (`--shard K/N`): a unit
@@ -273,7 +308,7 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::AdapterSource;
+    use crate::engine_id::AdapterSource;
 
     fn spec(id: &str) -> EngineSpec {
         EngineSpec::new(
@@ -289,6 +324,75 @@ mod tests {
             cross_version,
             ..Case::from_text(name, "cases", "")
         })
+    }
+
+    fn ready(id: &str, features: &[&str]) -> ReadyEngine {
+        let id: EngineId = id.parse().unwrap();
+        ReadyEngine {
+            adapter: BuiltAdapter {
+                id: id.clone(),
+                program: "x".into(),
+                args: Vec::new(),
+                record: None,
+                recording: None,
+            },
+            info: EngineInfo {
+                engine: id.engine.clone(),
+                version: id.version_label(),
+                protocol: wasm_compat_protocol::PROTOCOL_VERSION,
+                features: features.iter().map(|f| f.to_string()).collect(),
+                capabilities: Vec::new(),
+                host: None,
+                settings: Default::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn what_preparing_a_case_found_is_decided_before_its_cells_run() {
+        let m64 = Case::from_text("cases/m64.wast", "cases", "(module (memory i64 1))");
+        let bad = Case::from_text("cases/bad.wast", "cases", "(module (func oops))");
+        let cases = [m64, bad];
+        let buffers: Vec<_> = cases.iter().map(crate::interp::buffer).collect();
+        let parsed: Parsed<'_> = cases
+            .iter()
+            .zip(&buffers)
+            .map(|(c, b)| (c.name.as_str(), crate::interp::prepare(b.as_ref(), c)))
+            .collect();
+        let engines: Engines = [
+            ("old@1.0.0".parse().unwrap(), Ok(ready("old@1.0.0", &[]))),
+            (
+                "new@1.0.0".parse().unwrap(),
+                Ok(ready("new@1.0.0", &["memory64"])),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let cell = |engine: &str, case: &Case| Cell {
+            id: CellId {
+                engine: engine.parse().unwrap(),
+                second: None,
+                case: case.name.clone(),
+            },
+            case: Arc::new(case.clone()),
+        };
+        match readiness(&cell("old@1.0.0", &cases[0]), &engines, &parsed) {
+            Err(Blocked::Unsupported(why)) => assert_eq!(
+                why,
+                Reason::MissingProposals {
+                    declared: vec![],
+                    inferred: vec![crate::proposal::Proposal::Memory64],
+                }
+            ),
+            other => panic!("{:?}", other.map(|r| r.len())),
+        }
+        assert!(readiness(&cell("new@1.0.0", &cases[0]), &engines, &parsed).is_ok());
+        match readiness(&cell("new@1.0.0", &cases[1]), &engines, &parsed) {
+            Err(Blocked::Broken(why)) => {
+                assert!(why.to_string().contains("cases/bad.wast:1:"), "{why}")
+            }
+            other => panic!("{:?}", other.map(|r| r.len())),
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// Whether stderr is a terminal (bars and colour are drawn only then).
 pub fn stderr_is_terminal() -> bool {
@@ -41,11 +41,8 @@ pub fn build_bar(
 
 /// Say that an adapter build finished, and how long it took (on a terminal
 /// too: the build's bar is cleared when it ends).
-pub fn build_done(record: &crate::builder::BuildRecord) {
-    eprintln!(
-        "wasm-compat: built adapter {}@{} in {:.0} s",
-        record.engine, record.version, record.build_secs
-    );
+pub fn build_done(engine: &str, version: &str, secs: f64) {
+    eprintln!("wasm-compat: built adapter {engine}@{version} in {secs:.0} s");
 }
 
 /// A bar for running `total` trials.

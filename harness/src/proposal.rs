@@ -121,7 +121,10 @@ const VALIDATED: &[(Proposal, WasmFeatures)] = &[
     (Proposal::Simd, WasmFeatures::SIMD),
     (Proposal::Exceptions, WasmFeatures::EXCEPTIONS),
     (Proposal::ExtendedConst, WasmFeatures::EXTENDED_CONST),
-    (Proposal::FunctionReferences, WasmFeatures::FUNCTION_REFERENCES),
+    (
+        Proposal::FunctionReferences,
+        WasmFeatures::FUNCTION_REFERENCES,
+    ),
     (Proposal::Gc, WasmFeatures::GC),
     (Proposal::Memory64, WasmFeatures::MEMORY64),
     (Proposal::MultiMemory, WasmFeatures::MULTI_MEMORY),
@@ -131,7 +134,10 @@ const VALIDATED: &[(Proposal, WasmFeatures)] = &[
     (Proposal::WideArithmetic, WasmFeatures::WIDE_ARITHMETIC),
     (Proposal::CustomPageSizes, WasmFeatures::CUSTOM_PAGE_SIZES),
     (Proposal::StackSwitching, WasmFeatures::STACK_SWITCHING),
-    (Proposal::CustomDescriptors, WasmFeatures::CUSTOM_DESCRIPTORS),
+    (
+        Proposal::CustomDescriptors,
+        WasmFeatures::CUSTOM_DESCRIPTORS,
+    ),
 ];
 
 /// The proposals without which the module `bytes` does not validate, found
@@ -160,13 +166,12 @@ pub fn needed_by(bytes: &[u8]) -> Option<Vec<Proposal>> {
         .collect();
     // ...and, where proposals overlap (typed function references are in
     // both function-references and gc), the first one more that completes it.
-    let with = |needed: &[(Proposal, WasmFeatures)]| {
-        needed.iter().fold(base, |all, (_, f)| all.union(*f))
-    };
+    let with =
+        |needed: &[(Proposal, WasmFeatures)]| needed.iter().fold(base, |all, (_, f)| all.union(*f));
     while !valid(with(&needed)) {
-        let more = VALIDATED.iter().find(|(p, f)| {
-            !needed.iter().any(|(n, _)| n == p) && valid(with(&needed).union(*f))
-        });
+        let more = VALIDATED
+            .iter()
+            .find(|(p, f)| !needed.iter().any(|(n, _)| n == p) && valid(with(&needed).union(*f)));
         match more {
             Some(more) => needed.push(*more),
             None => break,
@@ -191,7 +196,11 @@ pub struct Needs {
 impl Needs {
     /// Every proposal needed, declared first.
     pub fn all(&self) -> Vec<Proposal> {
-        self.declared.iter().chain(&self.inferred).copied().collect()
+        self.declared
+            .iter()
+            .chain(&self.inferred)
+            .copied()
+            .collect()
     }
 
     /// What an engine announcing `supported` (wire names from its `hello`)
@@ -254,7 +263,10 @@ mod tests {
     #[test]
     fn a_module_needs_what_it_does_not_validate_without() {
         let needs = |wat: &str| needed_by(&wasm(wat));
-        assert_eq!(needs("(module (func (result i32) i32.const 1))"), Some(vec![]));
+        assert_eq!(
+            needs("(module (func (result i32) i32.const 1))"),
+            Some(vec![])
+        );
         assert_eq!(
             needs("(module (func (result i32 i32) i32.const 1 i32.const 2))"),
             Some(vec![Proposal::MultiValue])
@@ -276,7 +288,9 @@ mod tests {
             Some(vec![Proposal::Simd])
         );
         assert_eq!(
-            needs("(module (type $s (struct (field i32))) (func (result (ref null $s)) ref.null $s))"),
+            needs(
+                "(module (type $s (struct (field i32))) (func (result (ref null $s)) ref.null $s))"
+            ),
             Some(vec![Proposal::Gc, Proposal::ReferenceTypes])
         );
         // Typed function references are in function-references and in gc:
@@ -303,8 +317,14 @@ mod tests {
             declared: vec![Proposal::Simd],
             inferred: vec![Proposal::Memory64, Proposal::Gc],
         };
-        assert_eq!(needs.all(), [Proposal::Simd, Proposal::Memory64, Proposal::Gc]);
-        assert_eq!(needs.lacking(&["simd".into(), "memory64".into(), "gc".into()]), None);
+        assert_eq!(
+            needs.all(),
+            [Proposal::Simd, Proposal::Memory64, Proposal::Gc]
+        );
+        assert_eq!(
+            needs.lacking(&["simd".into(), "memory64".into(), "gc".into()]),
+            None
+        );
         assert_eq!(
             needs.lacking(&["simd".into(), "gc".into()]),
             Some(Needs {

@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use wasm_compat_protocol::EngineInfo;
 
 use crate::builder::BuildRecord;
+use crate::cases::Origin;
+use crate::engine_id::EngineId;
 use crate::expectations::{Expectations, Judgement};
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{agree, DirectiveRecord, Verdict};
 use crate::plan::CellId;
 use crate::proposal::Proposal;
 use crate::reason::{Cause, Reason};
-use crate::snapshot::Check;
 
 /// How a case went on one engine (or pair), judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,6 +46,50 @@ pub enum Status {
     /// result does not reproduce ([`CaseResult::flaky`] holds both outcomes).
     /// It fails a run only under `run --strict`.
     Flaky,
+}
+
+macro_rules! status_spellings {
+    ($($status:ident => $name:literal, $short:literal, $code:literal;)*) => {
+        impl Status {
+            /// Every status.
+            pub const ALL: &'static [Status] = &[$(Status::$status,)*];
+
+            /// Its name, as the results file, the summary and every report
+            /// spell it (`known-failure`); also its `Display`.
+            pub fn name(self) -> &'static str {
+                match self { $(Status::$status => $name,)* }
+            }
+
+            /// Its label in a table column (`known`, `unsup`).
+            pub fn short(self) -> &'static str {
+                match self { $(Status::$status => $short,)* }
+            }
+
+            /// Its one-letter code in the site's data (upper case there when
+            /// the cell disagrees with the reference).
+            pub fn code(self) -> char {
+                match self { $(Status::$status => $code,)* }
+            }
+        }
+    };
+}
+
+status_spellings! {
+    Pass => "pass", "pass", 'p';
+    Fail => "fail", "fail", 'f';
+    KnownFailure => "known-failure", "known", 'k';
+    Xpass => "xpass", "xpass", 'x';
+    Unsupported => "unsupported", "unsup", 'u';
+    Crash => "crash", "crash", 'c';
+    Timeout => "timeout", "timeout", 't';
+    Error => "error", "error", 'e';
+    Flaky => "flaky", "flaky", 'y';
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Status {
@@ -135,6 +179,16 @@ impl CaseResult {
         }
     }
 
+    /// Where its case comes from.
+    pub fn origin(&self) -> Origin {
+        Origin::of(&self.case)
+    }
+
+    /// The area its case belongs to ([`crate::cases::area`]).
+    pub fn area(&self) -> String {
+        crate::cases::area(&self.case, &self.suite)
+    }
+
     /// What the cell comes down to if it did not pass, and the headings it is
     /// counted under within that cause (see [`Reason::groups`]): a missing
     /// proposal each, the reason of a known failure's expectations entry,
@@ -150,9 +204,9 @@ impl CaseResult {
             (Status::Unsupported, None) => (Cause::Unsupported, first_line()),
             (Status::Error, None) => (Cause::Harness, first_line()),
             (Status::KnownFailure, None) => (Cause::Known, first_line()),
-            (Status::Flaky, None) => (Cause::Flaky, vec![status_name(self.status)]),
+            (Status::Flaky, None) => (Cause::Flaky, vec![self.status.to_string()]),
             (Status::Fail | Status::Crash | Status::Timeout | Status::Xpass, None) => {
-                (Cause::Engine, vec![status_name(self.status)])
+                (Cause::Engine, vec![self.status.to_string()])
             }
         };
         Some((cause, groups))
@@ -188,6 +242,17 @@ pub struct Ran {
     pub duration_ms: u64,
     /// The proposals inferred from the case's modules (beyond those declared).
     pub inferred: Vec<Proposal>,
+}
+
+/// What a cell's snapshot says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The case keeps no snapshots (a spec case, a folder outside the project).
+    NotKept,
+    /// The reviewed snapshot is what the cell did.
+    Matches,
+    /// Missing or different: why, with the diff and how to accept it.
+    Differs(String),
 }
 
 /// The one judgement of a cell: the run, judged against the known-failure
@@ -262,8 +327,8 @@ pub fn confirm(first: CaseResult, retry: CaseResult) -> CaseResult {
         .collect();
     let reason = format!(
         "{} on the first run, {} on a second in a fresh process{}",
-        status_name(first.status),
-        status_name(retry.status),
+        first.status,
+        retry.status,
         first
             .reason
             .as_deref()
@@ -283,14 +348,6 @@ pub fn confirm(first: CaseResult, retry: CaseResult) -> CaseResult {
         })),
         ..retry
     }
-}
-
-/// A status as the results file spells it (`known-failure`, `flaky`, ...).
-pub fn status_name(status: Status) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{status:?}"))
 }
 
 /// A directive the harness itself failed to carry out says nothing about the
@@ -420,6 +477,16 @@ impl RunResults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_has_one_name_the_results_file_shares() {
+        for status in Status::ALL {
+            let serde = serde_json::to_value(status).unwrap();
+            assert_eq!(serde.as_str(), Some(status.name()));
+            assert_eq!(status.to_string(), status.name());
+        }
+        assert_eq!(Status::ALL.len(), 9);
+    }
     use crate::outcome::Actual;
 
     fn ran(records: Vec<DirectiveRecord>) -> Ran {
@@ -486,8 +553,31 @@ mod tests {
         );
         assert_eq!(
             (u.status, u.reason.as_deref()),
-            (Status::Unsupported, Some("needs gc which this engine version does not support"))
+            (
+                Status::Unsupported,
+                Some("needs gc which this engine version does not support")
+            )
         );
+    }
+
+    #[test]
+    fn a_harness_failure_makes_the_cell_an_error_naming_where() {
+        let none = Expectations::default();
+        let mut failed = rec(Verdict::Error);
+        failed.line = 3;
+        failed.col = 2;
+        failed.directive = "deserialize_file".into();
+        failed.actual = Actual::Harness {
+            detail: "cannot write art".into(),
+        };
+        failed.why = Some("harness: cannot write art".into());
+        let result = decide(ran(vec![failed, rec(Verdict::Pass)]), &none, Check::NotKept);
+        assert_eq!(result.status, Status::Error);
+        assert_eq!(
+            result.reason.as_deref(),
+            Some("cases/x.wast:3:2: deserialize_file: harness: cannot write art")
+        );
+        assert!(matches!(result.cause, Some(Reason::Harness { .. })));
     }
 
     #[test]

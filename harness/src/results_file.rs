@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::outcome::DirectiveRecord;
 use crate::proposal::Proposal;
 use crate::reason::Reason;

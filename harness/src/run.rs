@@ -1,41 +1,33 @@
 //! Running planned units: preparing engines (build + hello) while the units of
 //! those already prepared run, each cell in an adapter process of its own or a
-//! reused one (see [`crate::adapter::lease`]), in parallel, and handing what
+//! reused one (see [`crate::adapter::Pool`]), in parallel, and handing what
 //! ran to [`crate::results::decide`] together with the snapshot it is checked
 //! against. A cell judged unexpected runs once more in a fresh process
 //! ([`Processes::Fresh`]) before it is reported ([`crate::results::confirm`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use wasm_compat_protocol::{EngineInfo, FailureKind, Reply, Request, Response};
+use wasm_compat_protocol::{FailureKind, Reply, Request, Response};
 use wast::parser::ParseBuffer;
 
-use crate::adapter::{AdapterProcess, Caps, Engine, Exchange};
-use crate::builder::{Builder, BuiltAdapter};
+use crate::adapter::{AdapterProcess, Caps, Engine, Exchange, Pool};
+use crate::builder::Builder;
 use crate::cases::Case;
+use crate::engine_id::{EngineId, EngineSpec};
 use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
-use crate::matrix::{EngineId, EngineSpec};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
 use crate::reason::Reason;
 use crate::results::{
-    compare_with_reference, confirm, decide, status_name, CaseResult, EngineEntry, Ran, RunResults,
+    compare_with_reference, confirm, decide, CaseResult, Check, EngineEntry, Ran, RunResults,
 };
-use crate::snapshot::{Check, Written};
 
-/// An engine ready to run: its adapter and what it said about itself.
-#[derive(Debug, Clone)]
-pub struct ReadyEngine {
-    /// The adapter binary.
-    pub adapter: BuiltAdapter,
-    /// Its hello.
-    pub info: EngineInfo,
-}
+pub use crate::plan::ReadyEngine;
+pub use crate::snapshot::Snapshots;
 
 /// Build (or find) the adapter for `spec` and ask it who it is.
 pub fn prepare_engine(
@@ -131,7 +123,7 @@ fn preparation_order<'s>(builder: &Builder, specs: &'s [EngineSpec]) -> Vec<&'s 
 /// The cases of a run, each parsed, checked and encoded once
 /// ([`crate::interp::prepare`]), by name; a case not in it is prepared when
 /// it runs.
-pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
+pub use crate::interp::Parsed;
 
 /// The lexer buffer of each of `cases`: what [`parse_cases`] borrows.
 pub fn buffers<'a, C: AsRef<Case>>(cases: &'a [C]) -> Vec<Result<ParseBuffer<'a>, String>> {
@@ -159,78 +151,12 @@ pub fn parse_cases<'a, C: AsRef<Case>>(
         .collect()
 }
 
-/// Whether and where a run compares cells with their reviewed snapshots.
-#[derive(Debug, Clone)]
-pub enum Snapshots {
-    /// Local cases inside this folder (the matrix's) are compared with its
-    /// `snapshots/`; a missing or different one is written beside as
-    /// `.snap.new`, for `wasm-compat review`.
-    Compare(PathBuf),
-    /// As `Compare`, but a missing or different snapshot is written as the
-    /// reviewed one (`run --accept`).
-    Accept(PathBuf),
-    /// As `Compare`, writing nothing (`diff`, which may run versions the
-    /// matrix does not list).
-    Read(PathBuf),
-    /// As the one inside, for a run that leaves some of the matrix's engines
-    /// out (`--engine`): a cross-version grid, which needs every version of
-    /// its family, is then neither judged nor written.
-    Partial(Box<Snapshots>),
-    /// Not here (the test binary asserts them with insta itself).
-    Skip,
-}
-
-impl Snapshots {
-    /// What the snapshot `name` of `case` says of `text`; writes it (pending,
-    /// or accepted) when it differs.
-    fn check(&self, case: &Case, name: &str, text: &str, messages: &[String]) -> Check {
-        let (root, write, accept) = match self {
-            Snapshots::Compare(root) => (root, true, false),
-            Snapshots::Accept(root) => (root, true, true),
-            Snapshots::Read(root) => (root, false, false),
-            Snapshots::Partial(inner) => return inner.check(case, name, text, messages),
-            Snapshots::Skip => return Check::NotKept,
-        };
-        if !crate::snapshot::is_kept(root, case) {
-            return Check::NotKept;
-        }
-        let folder = crate::snapshot::folder(root, &case.name);
-        let hint = match write {
-            true => format!(
-                "the new snapshot is written beside it as `.snap.new`; {}",
-                crate::snapshot::ACCEPT_HINT
-            ),
-            false => "`wasm-compat run` writes the new one beside it for review".to_string(),
-        };
-        let Some(problem) = crate::snapshot::problem(&folder, name, text, &hint) else {
-            if write {
-                let _ = std::fs::remove_file(crate::snapshot::pending(&folder, name));
-            }
-            return Check::Matches;
-        };
-        if !write {
-            return Check::Differs(problem);
-        }
-        let snap = Written {
-            case,
-            name,
-            text,
-            messages,
-        };
-        match crate::snapshot::write(root, &folder, &snap, !accept) {
-            Ok(()) if accept => Check::Matches,
-            Ok(()) => Check::Differs(problem),
-            Err(e) => Check::Differs(format!("{problem}\n{e:#}")),
-        }
-    }
-}
-
 /// Which adapter processes a cell may run in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Processes {
-    /// An idle one that ran an earlier case, for a case of standard wast
-    /// directives ([`crate::adapter::lease`]); a fresh one otherwise.
-    MayLease,
+#[derive(Clone, Copy)]
+pub enum Processes<'p> {
+    /// An idle one of the run's pool that ran an earlier case, for a case of
+    /// standard wast directives ([`Pool::lease`]); a fresh one otherwise.
+    Pooled(&'p Pool),
     /// Always a freshly started one: a cell's confirming second run.
     Fresh,
 }
@@ -242,11 +168,12 @@ pub fn run_cell(
     engines: &Engines,
     parsed: &Parsed<'_>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> Ran {
     let started = Instant::now();
-    let run = match plan::readiness(cell, engines) {
+    let run = match plan::readiness(cell, engines, parsed) {
         Err(Blocked::Unsupported(why)) => CaseRun::Unsupported(why),
+        Err(Blocked::Broken(why)) => CaseRun::Error(why),
         Err(Blocked::NotPrepared(_)) => CaseRun::Error(Reason::Harness {
             what: "the engine's adapter could not be prepared (see engines[].error)".into(),
         }),
@@ -278,14 +205,25 @@ fn run_on(
     case: &Case,
     parsed: &Parsed<'_>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> CaseRun {
     match parsed.get(case.name.as_str()) {
-        Some(prepared) => run_on_prepared(ready, case, prepared.as_ref(), caps, processes),
+        Some(Ok(prepared)) => run_on_prepared(ready, case, prepared, caps, processes),
+        // The plan decided these before the cell ran.
+        Some(Err(ends)) => ends.clone(),
         None => {
             let buf = crate::interp::buffer(case);
-            let prepared = crate::interp::prepare(buf.as_ref(), case);
-            run_on_prepared(ready, case, prepared.as_ref(), caps, processes)
+            let prepared = match crate::interp::prepare(buf.as_ref(), case) {
+                Ok(prepared) => prepared,
+                Err(ends) => return ends,
+            };
+            let lacks = ready
+                .iter()
+                .find_map(|e| crate::interp::lacking(case, &prepared, &e.info.features));
+            match lacks {
+                Some(why) => CaseRun::Unsupported(why),
+                None => run_on_prepared(ready, case, &prepared, caps, processes),
+            }
         }
     }
 }
@@ -294,17 +232,15 @@ fn run_on(
 fn run_on_prepared(
     ready: &[&ReadyEngine],
     case: &Case,
-    prepared: Result<&Prepared<'_>, &CaseRun>,
+    prepared: &Prepared<'_>,
     caps: Caps,
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> CaseRun {
-    // A case that cannot run (broken, refused) needs no adapter process.
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(ends) => return ends.clone(),
-    };
     let shared = prepared.only_standard_directives();
-    let leased = shared && processes == Processes::MayLease;
+    let pool = match processes {
+        Processes::Pooled(pool) if shared => Some(pool),
+        _ => None,
+    };
     // The case's work folder outlives its adapter processes (declared first,
     // dropped last): an engine's background work in it (a compilation
     // cache's cleanup) ends with the process, before the folder is removed.
@@ -321,9 +257,9 @@ fn run_on_prepared(
     };
     let processes: Result<Vec<AdapterProcess>> = ready
         .iter()
-        .map(|e| match leased {
-            true => crate::adapter::lease(&e.adapter, caps),
-            false => AdapterProcess::start(&e.adapter, caps),
+        .map(|e| match pool {
+            Some(pool) => pool.lease(&e.adapter, caps),
+            None => AdapterProcess::start(&e.adapter, caps),
         })
         .collect();
     let mut processes = match processes {
@@ -343,7 +279,7 @@ fn run_on_prepared(
             capabilities: &e.info.capabilities,
         })
         .collect();
-    let run = run_prepared(participants, case, Ok(prepared), Some(work.path()));
+    let run = run_prepared(participants, case, prepared, Some(work.path()));
     // Only a process whose case ran (its `configure` was accepted) with every
     // directive as expected is reused: an engine bug that corrupts the
     // process must not decide the next case, which would then depend on
@@ -356,10 +292,11 @@ fn run_on_prepared(
             )
         })
     };
-    if shared && matches!(&run, CaseRun::Ran(records) if clean(records)) {
-        processes.into_iter().for_each(crate::adapter::give_back);
-    } else {
-        drop(processes);
+    match (pool, &run) {
+        (Some(pool), CaseRun::Ran(records)) if clean(records) => {
+            processes.into_iter().for_each(|p| pool.give_back(p))
+        }
+        _ => drop(processes),
     }
     drop(work);
     run
@@ -376,11 +313,12 @@ pub fn run_unit(
     caps: Caps,
     expectations: &Expectations,
     snapshots: &Snapshots,
+    pool: &Pool,
 ) -> Vec<CaseResult> {
     let runs: Vec<Ran> = unit
         .cells()
         .par_iter()
-        .map(|cell| run_cell(cell, engines, parsed, caps, Processes::MayLease))
+        .map(|cell| run_cell(cell, engines, parsed, caps, Processes::Pooled(pool)))
         .collect();
     let first = judge_unit(unit, &runs, expectations, snapshots);
     if crate::adapter::stopping() || !first.iter().any(|r| r.status.needs_confirming()) {
@@ -465,6 +403,9 @@ pub struct Job<'a> {
     pub shard: Option<Shard>,
     /// Cells finished by an earlier, interrupted run (`run --resume`): kept, not run again.
     pub done: Vec<CaseResult>,
+    /// Where every adapter process of the job writes the requests it is
+    /// sent, when they are recorded (bench's replay baseline).
+    pub recorder: Option<Arc<crate::recorder::Recorder>>,
 }
 
 impl Job<'_> {
@@ -502,6 +443,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         .context("starting worker threads")?;
     let mut ready = Engines::new();
     let mut results: Vec<CaseResult> = Vec::new();
+    let idle = Pool::new(job.jobs);
     let buffers = buffers(&job.cases);
     let parsed = parse_cases(&job.cases, &buffers);
     std::thread::scope(|scope| {
@@ -509,7 +451,10 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         let order = preparation_order(builder, &job.engines);
         scope.spawn(move || {
             for spec in order {
-                let engine = prepare_one(builder, spec, job.caps.request);
+                let engine = prepare_one(builder, spec, job.caps.request).map(|mut ready| {
+                    ready.adapter.recording = job.recorder.clone();
+                    ready
+                });
                 if crate::adapter::stopping() || prepared.send((spec.id.clone(), engine)).is_err() {
                     break;
                 }
@@ -524,7 +469,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
                     && (left == 0 || measures_nothing(&parsed, u.case()))
             });
             waiting = later;
-            let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &bar));
+            let batch = pool.install(|| run_units(&now, &ready, &parsed, job, &idle, &bar));
             if !batch.is_empty() {
                 bar.suspend(|| eprintln!("wasm-compat: {}", batch_summary(&id, &batch, left)));
             }
@@ -532,7 +477,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
         }
     });
     bar.finish_and_clear();
-    crate::adapter::end_idle();
+    drop(idle);
     let engines = entries(&ready);
     results.extend(job.done.iter().cloned());
     results.sort_by(|a, b| (&a.engine, &a.case, &a.second).cmp(&(&b.engine, &b.case, &b.second)));
@@ -565,6 +510,7 @@ fn run_units(
     ready: &Engines,
     parsed: &Parsed<'_>,
     job: &Job<'_>,
+    idle: &Pool,
     bar: &indicatif::ProgressBar,
 ) -> Vec<CaseResult> {
     let results: Vec<Vec<CaseResult>> = units
@@ -580,6 +526,7 @@ fn run_units(
                 job.caps,
                 job.expectations,
                 &job.snapshots,
+                idle,
             );
             bar.set_message(unit.name());
             bar.inc(results.len() as u64);
@@ -598,7 +545,7 @@ fn run_units(
 fn batch_summary(engine: &EngineId, batch: &[CaseResult], left: usize) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in batch {
-        *counts.entry(status_name(r.status)).or_default() += 1;
+        *counts.entry(r.status.to_string()).or_default() += 1;
     }
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let rest = match left {
@@ -670,6 +617,7 @@ pub fn run_single(
         caps,
         expectations,
         &Snapshots::Skip,
+        &Pool::new(1),
     );
     results.remove(0)
 }

@@ -3,7 +3,8 @@
 //! crate's parser so that both kinds sit side by side in one file.
 //!
 //! Every directive is documented, with an example, in `cases/README.wast`.
-//! Parsing only builds the [`Script`]; running it is [`crate::interp`]'s job.
+//! Parsing only builds the [`Script`]; running it is the job of the
+//! interpreter (`interp`), a layer above this one.
 
 use wast::kw;
 use wast::parser::{Parse, Parser, Result};

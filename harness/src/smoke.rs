@@ -14,8 +14,8 @@ use wasmparser::{
     WasmFeatures,
 };
 
-use crate::fuzz::quoted;
 use crate::proposal::Proposal;
+use crate::wast_text::quoted;
 
 /// The name the plugin is registered under, for the export links.
 const REGISTERED: &str = "wasm-compat:plugin";

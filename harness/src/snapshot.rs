@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cases::Case;
+use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
-use crate::matrix::EngineId;
 use crate::outcome::{Actual, DirectiveRecord, Verdict};
-use crate::results::{CaseResult, Ran, Status};
+use crate::results::{CaseResult, Check, Ran, Status};
 
 /// How to accept changed snapshots in this repository's test binary;
 /// printed with every mismatch there.
@@ -29,17 +29,6 @@ or accept every change with `INSTA_UPDATE=always cargo test --release`";
 /// every mismatch there.
 pub const ACCEPT_HINT: &str =
     "review each with `wasm-compat review`, or accept every one with `wasm-compat run --accept`";
-
-/// What a cell's snapshot says of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    /// The case keeps no snapshots (a spec case, a folder outside the project).
-    NotKept,
-    /// The reviewed snapshot is what the cell did.
-    Matches,
-    /// Missing or different: why, with the diff and how to accept it.
-    Differs(String),
-}
 
 /// Whether `case` keeps reviewed snapshots: every local case inside `root`,
 /// the folder of the matrix (spec cases, and case folders elsewhere run with
@@ -347,6 +336,72 @@ pub fn write(root: &Path, folder: &Path, snap: &Written<'_>, as_pending: bool) -
     Ok(())
 }
 
+/// Whether and where a run compares cells with their reviewed snapshots.
+#[derive(Debug, Clone)]
+pub enum Snapshots {
+    /// Local cases inside this folder (the matrix's) are compared with its
+    /// `snapshots/`; a missing or different one is written beside as
+    /// `.snap.new`, for `wasm-compat review`.
+    Compare(PathBuf),
+    /// As `Compare`, but a missing or different snapshot is written as the
+    /// reviewed one (`run --accept`).
+    Accept(PathBuf),
+    /// As `Compare`, writing nothing (`diff`, which may run versions the
+    /// matrix does not list).
+    Read(PathBuf),
+    /// As the one inside, for a run that leaves some of the matrix's engines
+    /// out (`--engine`): a cross-version grid, which needs every version of
+    /// its family, is then neither judged nor written.
+    Partial(Box<Snapshots>),
+    /// Not here (the test binary asserts them with insta itself).
+    Skip,
+}
+
+impl Snapshots {
+    /// What the snapshot `name` of `case` says of `text`; writes it (pending,
+    /// or accepted) when it differs.
+    pub fn check(&self, case: &Case, name: &str, text: &str, messages: &[String]) -> Check {
+        let (root, writes, accept) = match self {
+            Snapshots::Compare(root) => (root, true, false),
+            Snapshots::Accept(root) => (root, true, true),
+            Snapshots::Read(root) => (root, false, false),
+            Snapshots::Partial(inner) => return inner.check(case, name, text, messages),
+            Snapshots::Skip => return Check::NotKept,
+        };
+        if !is_kept(root, case) {
+            return Check::NotKept;
+        }
+        let folder = folder(root, &case.name);
+        let hint = match writes {
+            true => format!(
+                "the new snapshot is written beside it as `.snap.new`; {}",
+                ACCEPT_HINT
+            ),
+            false => "`wasm-compat run` writes the new one beside it for review".to_string(),
+        };
+        let Some(problem) = problem(&folder, name, text, &hint) else {
+            if writes {
+                let _ = std::fs::remove_file(pending(&folder, name));
+            }
+            return Check::Matches;
+        };
+        if !writes {
+            return Check::Differs(problem);
+        }
+        let snap = Written {
+            case,
+            name,
+            text,
+            messages,
+        };
+        match write(root, &folder, &snap, !accept) {
+            Ok(()) if accept => Check::Matches,
+            Ok(()) => Check::Differs(problem),
+            Err(e) => Check::Differs(format!("{problem}\n{e:#}")),
+        }
+    }
+}
+
 /// Every pending snapshot under `root`'s `snapshots/` folder, sorted.
 pub fn all_pending(root: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -480,6 +535,21 @@ mod tests {
         assert!(!text.contains("version 1"));
         assert_eq!(cell(&records), "rejected");
         assert_eq!(cell(&records[..2]), "accepted");
+    }
+
+    #[test]
+    fn a_harness_failure_is_a_line_of_its_own_without_its_detail() {
+        let harness = Actual::Harness {
+            detail: "cannot write /tmp/x/art".into(),
+        };
+        let records = vec![
+            rec(3, harness, Verdict::Error, false),
+            rec(4, Actual::Ok, Verdict::Pass, false),
+        ];
+        assert_eq!(
+            render(&records),
+            "3:1 deserialize: harness error\n4:1 deserialize: ok"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::matrix::EngineId;
+use crate::cases::Origin;
+use crate::engine_id::EngineId;
 use crate::outcome::Verdict;
 use crate::reason::Cause;
 use crate::results::{CaseResult, RunResults, Status};
@@ -124,16 +125,16 @@ impl Tally {
     }
 }
 
-/// The group a suite is summarised under: `spec/wasm-v2`, `spec/proposals`, or the
-/// folder of a local case (`cases/memory-growth`).
+/// The group a cell is summarised under: its area ([`CaseResult::area`]),
+/// except that the spec proposal suites are one group (`spec/proposals`), so
+/// the summary fits a terminal.
 pub fn suite_group(r: &CaseResult) -> String {
-    if let Some(rest) = r.case.strip_prefix("spec/") {
-        if rest.starts_with("proposals/") {
-            return "spec/proposals".into();
+    match r.origin() {
+        Origin::Spec if r.suite.starts_with("proposals/") => {
+            crate::cases::area(&r.case, "proposals")
         }
-        return format!("spec/{}", r.suite);
+        _ => r.area(),
     }
-    r.suite.clone()
 }
 
 /// Tallies by engine, then suite group.
@@ -245,8 +246,7 @@ pub fn render(results: &RunResults) -> String {
 pub fn cause_counts(
     results: &[CaseResult],
 ) -> BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> {
-    let mut out: BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> =
-        BTreeMap::new();
+    let mut out: BTreeMap<Cause, BTreeMap<String, (usize, BTreeSet<&EngineId>)>> = BTreeMap::new();
     for r in results {
         let Some((cause, groups)) = r.cause() else {
             continue;
@@ -267,8 +267,11 @@ fn causes(results: &[CaseResult], s: &mut String) {
     if counts.is_empty() {
         return;
     }
-    let _ = writeln!(s, "
-not passing, by cause (cells; engines):");
+    let _ = writeln!(
+        s,
+        "
+not passing, by cause (cells; engines):"
+    );
     for (cause, groups) in counts {
         let cells: usize = results
             .iter()
@@ -311,7 +314,7 @@ fn flaky_lines(results: &[CaseResult], s: &mut String) {
             .lines()
             .next()
             .unwrap_or("");
-        let line = format!("  Flaky {}: {why}", r.cell());
+        let line = format!("  {} {}: {why}", r.status, r.cell());
         let _ = writeln!(s, "{}", line.chars().take(200).collect::<String>());
     }
     if flaky.len() > 30 {
@@ -352,7 +355,8 @@ fn unexpected_lines(results: &[CaseResult]) -> Vec<String> {
         if same > 1 {
             if told.insert(key) {
                 out.push(format!(
-                    "Error {} (the same on {same} engines): {}",
+                    "{} {} (the same on {same} engines): {}",
+                    r.status,
                     r.case,
                     first_lines(r.reason.as_deref())
                 ));
@@ -360,7 +364,7 @@ fn unexpected_lines(results: &[CaseResult]) -> Vec<String> {
             continue;
         }
         out.push(format!(
-            "{:?} {}/{}: {}",
+            "{} {}/{}: {}",
             r.status,
             r.engine,
             r.case,
@@ -377,7 +381,7 @@ fn behaviour_areas(results: &RunResults, s: &mut String) {
     for r in results
         .results
         .iter()
-        .filter(|r| !r.case.starts_with("spec/"))
+        .filter(|r| r.origin() != Origin::Spec)
     {
         if r.second.is_none() {
             areas
@@ -480,28 +484,50 @@ mod tests {
             lacking("a@1.0.0", "c/x.wast"),
             lacking("a@1.0.0", "c/y.wast"),
             lacking("b@1.0.0", "c/x.wast"),
-            result("a@1.0.0", "c/z.wast", Status::KnownFailure, "an entry's reason\nmore"),
+            result(
+                "a@1.0.0",
+                "c/z.wast",
+                Status::KnownFailure,
+                "an entry's reason\nmore",
+            ),
             result("b@1.0.0", "c/z.wast", Status::Fail, "2 directives"),
             CaseResult {
                 cause: Some(Reason::BrokenCase {
                     what: "c/w.wast:1:1: expected `(`".into(),
                 }),
-                ..result("b@1.0.0", "c/w.wast", Status::Error, "c/w.wast:1:1: expected `(`")
+                ..result(
+                    "b@1.0.0",
+                    "c/w.wast",
+                    Status::Error,
+                    "c/w.wast:1:1: expected `(`",
+                )
             },
             result("b@1.0.0", "c/ok.wast", Status::Pass, ""),
         ];
         let counts = cause_counts(&results);
         let count = |cause: Cause, what: &str| counts[&cause].get(what).map(|(n, e)| (*n, e.len()));
-        assert_eq!(count(Cause::Unsupported, "needs gc (inferred)"), Some((3, 2)));
-        assert_eq!(count(Cause::Unsupported, "needs memory64 (inferred)"), Some((3, 2)));
+        assert_eq!(
+            count(Cause::Unsupported, "needs gc (inferred)"),
+            Some((3, 2))
+        );
+        assert_eq!(
+            count(Cause::Unsupported, "needs memory64 (inferred)"),
+            Some((3, 2))
+        );
         assert_eq!(count(Cause::Known, "an entry's reason"), Some((1, 1)));
         assert_eq!(count(Cause::Engine, "fail"), Some((1, 1)));
-        assert_eq!(count(Cause::Corpus, "c/w.wast:1:1: expected `(`"), Some((1, 1)));
+        assert_eq!(
+            count(Cause::Corpus, "c/w.wast:1:1: expected `(`"),
+            Some((1, 1))
+        );
         assert_eq!(counts.len(), 4, "a pass has no cause: {counts:?}");
         let mut text = String::new();
         causes(&results, &mut text);
         assert!(text.contains("  unsupported (3):\n"), "{text}");
-        assert!(text.contains("        3    2  needs gc (inferred)\n"), "{text}");
+        assert!(
+            text.contains("        3    2  needs gc (inferred)\n"),
+            "{text}"
+        );
         assert!(text.contains("  case or corpus problem (1):\n"), "{text}");
     }
 
@@ -571,9 +597,9 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                "Error cases/bad.wast (the same on 2 engines): bad.wast:3:1: expected `(`",
-                "Fail a@1.0.0/cases/x.wast: differs",
-                "Error b@1.0.0/cases/x.wast: adapter could not start",
+                "error cases/bad.wast (the same on 2 engines): bad.wast:3:1: expected `(`",
+                "fail a@1.0.0/cases/x.wast: differs",
+                "error b@1.0.0/cases/x.wast: adapter could not start",
             ]
         );
     }

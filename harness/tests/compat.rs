@@ -32,6 +32,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use wasm_compat::adapter::Pool;
 use wasm_compat::cases::{all_cases, Case};
 use wasm_compat::expectations::Expectations;
 use wasm_compat::matrix::Matrix;
@@ -48,6 +49,8 @@ struct Context {
     engines: Engines,
     /// The selected cases, each parsed once for every engine.
     parsed: Parsed<'static>,
+    /// The idle adapter processes of the trials (one per test thread or so).
+    pool: Pool,
     /// How to accept a changed snapshot, as this run was run.
     update_hint: String,
 }
@@ -152,6 +155,7 @@ fn check_unit(unit: &Unit, cx: &Context) -> Result<(), Failed> {
             cx.matrix.limits.caps(),
             &cx.expectations,
             &Snapshots::Skip,
+            &cx.pool,
         );
         failures(&results)?;
         Ok::<_, Failed>(snapshot_of(unit, &results))
@@ -309,10 +313,11 @@ fn main() -> ExitCode {
         expectations,
         engines,
         parsed: parse_once(&cases, &units, &args),
+        pool: Pool::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
     });
     let mut trials: Vec<Trial> = units
         .into_iter()
-        .map(|unit| match unit.unsupported(&cx.engines) {
+        .map(|unit| match unit.unsupported(&cx.engines, &cx.parsed) {
             Some(_) => Trial::test(unit.name(), || Ok(()))
                 .with_kind("unsupported")
                 .with_ignored_flag(true),

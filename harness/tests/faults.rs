@@ -58,6 +58,7 @@ fn run_all(cases: Vec<Case>, jobs: usize) -> Vec<CaseResult> {
         snapshots: Snapshots::Skip,
         shard: None,
         done: Vec::new(),
+        recorder: None,
     };
     execute(&builder, &job).unwrap().results
 }

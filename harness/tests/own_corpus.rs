@@ -107,7 +107,7 @@ fn wasm_files_run_as_smoke_cases_and_a_broken_case_counts_once() {
     }
     assert!(
         out.contains("1 unexpected result(s)")
-            && out.contains("Error cases/missing.wast (the same on 3 engines)")
+            && out.contains("error cases/missing.wast (the same on 3 engines)")
             && out.contains("nowhere.wasm"),
         "{out}"
     );

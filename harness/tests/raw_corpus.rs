@@ -105,7 +105,11 @@ fn a_raw_corpus_runs_with_host_modules_inferred_proposals_and_newer_keys() {
             .unwrap_or_else(|| panic!("no {engine}/{case}:\n{out}"))
     };
     for engine in ["wasmtime@48.0.8", "wasmi@0.31.2", "wasmi@2.0.0"] {
-        assert_eq!(cell(engine, "corpus/uses_host.wast").status, Status::Pass, "{out}");
+        assert_eq!(
+            cell(engine, "corpus/uses_host.wast").status,
+            Status::Pass,
+            "{out}"
+        );
         let newer = cell(engine, "corpus/newer_a.wast");
         assert_eq!(newer.status, Status::Unsupported, "{out}");
         let why = newer.reason.as_deref().unwrap_or_default();
@@ -125,11 +129,14 @@ fn a_raw_corpus_runs_with_host_modules_inferred_proposals_and_newer_keys() {
     assert_eq!(old.status, Status::Unsupported, "{out}");
     assert_eq!(
         old.reason.as_deref(),
-        Some("needs memory64 (inferred from its modules) which this engine version does not support"),
+        Some(
+            "needs memory64 (inferred from its modules) which this engine version does not support"
+        ),
         "{out}"
     );
     assert_eq!(
-        out.matches("`;;! component_model_memory64` is not a header key").count(),
+        out.matches("`;;! component_model_memory64` is not a header key")
+            .count(),
         1,
         "one warning per key: {out}"
     );

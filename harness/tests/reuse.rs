@@ -194,15 +194,16 @@ fn a_pooled_process_runs_the_next_case_as_a_fresh_one_would() {
            (assert_return (get "g") (i32.const 1))"#,
     );
     let caps = Caps::request_only(TIMEOUT);
+    let pool = adapter::Pool::new(1);
     for engine in engines() {
         let mut fresh = AdapterProcess::start(&engine.adapter, caps).unwrap();
         let expected = run_in(&mut fresh, &engine, &second);
         drop(fresh);
-        let mut process = adapter::lease(&engine.adapter, caps).unwrap();
+        let mut process = pool.lease(&engine.adapter, caps).unwrap();
         let pid = process.pid();
         run_in(&mut process, &engine, &first);
-        adapter::give_back(process);
-        let mut process = adapter::lease(&engine.adapter, caps).unwrap();
+        pool.give_back(process);
+        let mut process = pool.lease(&engine.adapter, caps).unwrap();
         assert_eq!(
             process.pid(),
             pid,
@@ -218,5 +219,5 @@ fn a_pooled_process_runs_the_next_case_as_a_fresh_one_would() {
         assert!(got.1, "{}: {}", engine.adapter.id, got.0);
         drop(process);
     }
-    adapter::end_idle();
+    drop(pool);
 }

@@ -1,10 +1,12 @@
 //! Tidy checks of the project's own sources, as ordinary tests: every Rust
 //! module (the harness, its test binaries, the adapters and the protocol
 //! crate, the benchmark baselines) says what it is for in a `//!` line, every
-//! Go and JavaScript file of an adapter in a first `//` comment, and no Rust
+//! Go and JavaScript file of an adapter in a first `//` comment, no Rust
 //! function grows past the size a reader can hold in mind (data tables
-//! aside).
+//! aside), and no top-level module of `harness/src` imports, directly or
+//! through others, a module that imports it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Longest function body allowed, in lines.
@@ -194,4 +196,140 @@ fn the_function_finder_measures_bodies() {
         found,
         vec![("a".to_string(), 1, 3), ("b".to_string(), 5, 5)]
     );
+}
+
+/// The top-level module a source file belongs to (`builder/crates.rs` ->
+/// `builder`), or `None` for the crate roots `main.rs` and `lib.rs`.
+fn top_level_module(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let top = match rel.components().count() {
+        1 => first.strip_suffix(".rs")?,
+        _ => first,
+    };
+    (top != "main" && top != "lib").then(|| top.to_string())
+}
+
+/// The names `text` refers to as `crate::NAME` (a path, a `use`, a doc link)
+/// or inside `use crate::{NAME, ...}`, with an inline `#[cfg(test)] mod tests
+/// { ... }` and everything after it left out.
+fn crate_references(text: &str) -> BTreeSet<String> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let word_at = |s: &str| -> String { s.chars().take_while(|c| is_word(*c)).collect() };
+    let text = &text[..inline_tests_start(text).unwrap_or(text.len())];
+    let mut out = BTreeSet::new();
+    for (at, _) in text.match_indices("crate::") {
+        let after_word = text[..at].chars().next_back().is_some_and(is_word);
+        let name = word_at(&text[at + "crate::".len()..]);
+        if !after_word && !name.is_empty() {
+            out.insert(name);
+        }
+    }
+    for (at, _) in text.match_indices("use crate::{") {
+        let list = &text[at + "use crate::{".len()..];
+        let Some(end) = list.find('}') else { continue };
+        for item in list[..end].split(',') {
+            let name = word_at(item.trim_start());
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Where an inline `#[cfg(test)] mod tests {` starts in `text`, if anywhere.
+fn inline_tests_start(text: &str) -> Option<usize> {
+    text.match_indices("#[cfg(test)]").find_map(|(at, attr)| {
+        let rest = text[at + attr.len()..].trim_start();
+        let rest = rest.strip_prefix("mod tests")?;
+        rest.trim_start().starts_with('{').then_some(at)
+    })
+}
+
+/// The import graph of the top-level modules under `src`: each module with
+/// the other modules its files refer to.
+fn import_graph(src: &Path, files: &[PathBuf]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut refs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        if let Some(top) = top_level_module(src, file) {
+            let text = std::fs::read_to_string(file).unwrap();
+            refs.entry(top).or_default().extend(crate_references(&text));
+        }
+    }
+    let modules: BTreeSet<String> = refs.keys().cloned().collect();
+    refs.into_iter()
+        .map(|(top, names)| {
+            let imports = names
+                .into_iter()
+                .filter(|name| *name != top && modules.contains(name))
+                .collect();
+            (top, imports)
+        })
+        .collect()
+}
+
+/// The circles of `graph`: every group of two or more modules that each
+/// reach the others by imports, its names sorted.
+fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    let reach = |from: &String| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.clone()];
+        while let Some(node) = todo.pop() {
+            for next in graph.get(&node).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&String, BTreeSet<String>> =
+        graph.keys().map(|node| (node, reach(node))).collect();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for (node, reaches) in &reached {
+        let circle: Vec<String> = reaches
+            .iter()
+            .filter(|other| reached[other].contains(*node))
+            .cloned()
+            .collect();
+        if !circle.is_empty() && !out.iter().any(|c| c.contains(node)) {
+            out.push(circle);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_import_circle_among_top_level_modules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = circles(&import_graph(&src, &files(&src, &["rs"])));
+    let lines: Vec<String> = found
+        .iter()
+        .map(|c| format!("circle: {}", c.join(" ")))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "import circles among the top-level modules of harness/src (a module \
+         imports another by naming it as `crate::NAME`; each should only look down):\n{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_finder_reads_paths_use_lists_and_skips_inline_tests() {
+    let text = "//! see [`crate::docs`]\nuse crate::{a::X, b,\n    c::{d, e}};\nfn f() { crate::g::h(); mycrate::no(); }\n#[cfg(test)]\nmod tests {\n    use crate::t;\n}\n";
+    let names: Vec<String> = crate_references(text).into_iter().collect();
+    assert_eq!(names, ["a", "b", "c", "docs", "e", "g"]);
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a", "d"]),
+        ("d", vec![]),
+        ("e", vec!["d"]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(circles(&graph), [["a", "b", "c"]]);
 }

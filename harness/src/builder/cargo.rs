@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{collect_files, BuildRecord, Builder, BuiltAdapter, ResolvedCrate};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// The `[package.metadata.wasm-compat]` of an adapter crate, plus what the builder
 /// needs from the rest of its manifest.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{Builder, BuiltAdapter, EngineSource};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// Program and arguments.
 pub struct Executable<'a> {
@@ -30,6 +30,7 @@ impl EngineSource for Executable<'_> {
             program: PathBuf::from(&self.argv[0]),
             args: self.argv[1..].to_vec(),
             record: None,
+            recording: None,
         })
     }
 }

@@ -21,11 +21,11 @@ use super::cargo::{
     cargo, finish_build, generated_manifest, locked_registry_packages, source_key, AdapterManifest,
     Finish,
 };
+use super::index::IndexEntry;
 use super::{
     supported_release, Builder, BuiltAdapter, EngineSource, Published, Release, ResolvedCrate,
 };
-use crate::index::IndexEntry;
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// An adapter crate in `dir` over an engine crate from the crate registry.
 pub struct RustCrate<'a> {
@@ -43,7 +43,7 @@ impl EngineSource for RustCrate<'_> {
 
     fn published(&self, builder: &Builder) -> Result<Published> {
         let manifest = AdapterManifest::load(self.dir)?;
-        let rustc = crate::index::rustc_semver(builder.rustc()?);
+        let rustc = super::index::rustc_semver(builder.rustc()?);
         let entries = builder.index().versions(&manifest.engine_crate)?;
         Ok(Published {
             releases: releases(entries, rustc.as_ref()),
@@ -280,7 +280,7 @@ fn release_version(
 
 /// Refuse a release whose `rust-version` is newer than this machine's rustc.
 fn check_rust_version(entry: &IndexEntry, rustc: &str) -> Result<()> {
-    let Some(have) = crate::index::rustc_semver(rustc) else {
+    let Some(have) = super::index::rustc_semver(rustc) else {
         return Ok(());
     };
     if let Some(needed) = entry.needs_rustc_newer_than(&have) {

@@ -38,7 +38,7 @@ use super::{
     supported_release, tool_version, BuildRecord, Builder, BuiltAdapter, EngineSource, Listing,
     Published, Release, ResolvedCrate, Unavailable,
 };
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// The oldest Go toolchain any Go adapter is written for.
 const GO_NEEDED: &str = "go 1.21 or newer";
@@ -307,7 +307,7 @@ fn go_command(builder: &Builder) -> Command {
     cmd.env("GOCACHE", go.join("build"));
     cmd.env("GOTOOLCHAIN", "local");
     cmd.env("GO111MODULE", "on");
-    if crate::index::offline() {
+    if super::index::offline() {
         cmd.env("GOPROXY", "off");
     }
     cmd.stdin(Stdio::null());
@@ -394,7 +394,7 @@ fn list_versions(builder: &Builder, module: &str, go: &str) -> Result<Vec<Releas
         .join("index")
         .join("go")
         .join(format!("{}.json", module.replace('/', "%")));
-    if crate::index::offline() {
+    if super::index::offline() {
         return cached_listing(&copy)
             .map(|l| listed_releases(l, "retracted"))
             .map_err(|_| {

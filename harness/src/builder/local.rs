@@ -14,7 +14,7 @@ use super::cargo::{
     AdapterManifest, Finish,
 };
 use super::{collect_files, Builder, BuiltAdapter, EngineSource, ResolvedCrate};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// An adapter crate in `dir` over the engine crate checked out in `engine`.
 pub struct LocalCheckout<'a> {

@@ -30,6 +30,7 @@ mod cargo;
 pub mod command;
 pub mod crates;
 pub mod gomod;
+pub mod index;
 pub mod local;
 pub mod lock;
 pub mod npm;
@@ -46,8 +47,8 @@ use std::sync::{Mutex, OnceLock};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::index::Index;
-use crate::matrix::{AdapterSource, EngineId, EngineSpec};
+use crate::engine_id::{AdapterSource, EngineId, EngineSpec};
+use index::Index;
 
 /// A runnable adapter for one `engine@version`.
 #[derive(Debug, Clone)]
@@ -60,6 +61,9 @@ pub struct BuiltAdapter {
     pub args: Vec<String>,
     /// How it was built (absent for `command` engines).
     pub record: Option<BuildRecord>,
+    /// Where its processes write the requests they are sent, when something
+    /// records them (bench).
+    pub recording: Option<std::sync::Arc<crate::recorder::Recorder>>,
 }
 
 /// What `build.json` records about one adapter build.
@@ -180,15 +184,20 @@ pub trait EngineSource {
     fn adapter(&self, builder: &Builder, id: &EngineId) -> Result<BuiltAdapter>;
 }
 
-/// The source kind of a matrix family's `AdapterSource`.
-pub fn source_of(source: &AdapterSource) -> Box<dyn EngineSource + '_> {
-    match source {
+/// The source kind of a matrix family's `AdapterSource`, with the sources
+/// of a built-in adapter written first if they are not yet (parsing the
+/// matrix only names their folder).
+pub fn source_of(source: &AdapterSource) -> Result<Box<dyn EngineSource + '_>> {
+    if let Some(dir) = source.folder() {
+        crate::builtin::write_if_needed(dir)?;
+    }
+    Ok(match source {
         AdapterSource::Crate { dir } => Box::new(crates::RustCrate { dir }),
         AdapterSource::Local { dir, engine } => Box::new(local::LocalCheckout { dir, engine }),
         AdapterSource::GoModule { dir, args } => Box::new(gomod::GoModule { dir, args }),
         AdapterSource::NpmRuntime { dir, args } => Box::new(npm::NpmRuntime { dir, args }),
         AdapterSource::Command { argv } => Box::new(command::Executable { argv }),
-    }
+    })
 }
 
 /// Obtains adapters; holds what every source kind shares.
@@ -242,7 +251,7 @@ impl Builder {
     /// default configuration, and a named one adds its settings to the
     /// adapter's arguments (`--setting KEY=VALUE`).
     pub fn adapter(&self, spec: &EngineSpec) -> Result<BuiltAdapter> {
-        let mut adapter = source_of(&spec.source).adapter(self, &spec.id.with_config(None))?;
+        let mut adapter = source_of(&spec.source)?.adapter(self, &spec.id.with_config(None))?;
         adapter.id = spec.id.clone();
         for (key, value) in &spec.settings {
             adapter
@@ -254,7 +263,7 @@ impl Builder {
 
     /// The releases `source` publishes.
     pub fn published(&self, source: &AdapterSource) -> Result<Published> {
-        source_of(source).published(self)
+        source_of(source)?.published(self)
     }
 
     /// Check, without building, that `spec` names a version its source can
@@ -264,12 +273,12 @@ impl Builder {
         if self.is_cached(spec) {
             return Ok(());
         }
-        source_of(&spec.source).check(self, &spec.id)
+        source_of(&spec.source)?.check(self, &spec.id)
     }
 
     /// The cache key a build of `spec` has now.
     pub fn current_key(&self, spec: &EngineSpec) -> Result<Option<String>> {
-        source_of(&spec.source).key(self, &spec.id)
+        source_of(&spec.source)?.key(self, &spec.id)
     }
 
     /// Whether the adapter of `spec` is in the cache under its current key
@@ -361,6 +370,7 @@ impl Builder {
             program,
             args: Vec::new(),
             record: Some(record),
+            recording: None,
         })
     }
 
@@ -394,7 +404,7 @@ impl Builder {
         let _ = std::fs::remove_dir_all(out);
         std::fs::rename(&staged, out)
             .with_context(|| format!("moving the build into {}", out.display()))?;
-        crate::progress::build_done(&record);
+        crate::progress::build_done(&record.engine, &record.version, record.build_secs);
         Ok(())
     }
 }

@@ -34,7 +34,7 @@ use super::{
     tool_version, BuildRecord, Builder, BuiltAdapter, EngineSource, Listing, Published, Release,
     ResolvedCrate, Unavailable,
 };
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// A JavaScript adapter in `dir` run by a runtime from npm.
 pub struct NpmRuntime<'a> {
@@ -318,7 +318,7 @@ fn npm_command(builder: &Builder, args: &[&str]) -> Command {
         .args(RETRIES)
         .arg("--no-update-notifier")
         .current_dir(&builder.cache);
-    if crate::index::offline() {
+    if super::index::offline() {
         cmd.arg("--offline");
     }
     cmd
@@ -433,7 +433,7 @@ fn list_versions(
     wanted: Option<&semver::Version>,
 ) -> Result<Vec<Release>> {
     let copy = listing_copy(builder, package);
-    if crate::index::offline() {
+    if super::index::offline() {
         return cached_listing(&copy)
             .map(|l| listed_releases(l, "deprecated"))
             .map_err(|_| {

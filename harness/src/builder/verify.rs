@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 
 /// The sha256 of the file at `path`, in hex.
 pub(super) fn digest_of(path: &Path) -> Result<String> {

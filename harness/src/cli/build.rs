@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use wasm_compat::builder::Builder;
+use wasm_compat::engine_id::{EngineId, EngineSpec};
 use wasm_compat::fsutil;
-use wasm_compat::matrix::{EngineId, EngineSpec, Family};
+use wasm_compat::matrix::Family;
 use wasm_compat::outputs::Outputs;
 
 /// `build`'s arguments.

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use wasm_compat::builder::lock::BuildLock;
 use wasm_compat::builder::Builder;
-use wasm_compat::matrix::{EngineId, EngineSpec, Matrix};
+use wasm_compat::engine_id::{EngineId, EngineSpec};
+use wasm_compat::matrix::Matrix;
 
 /// `cache`'s arguments.
 #[derive(clap::Args)]

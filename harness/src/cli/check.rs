@@ -53,7 +53,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         "wasm-compat check: {} on {}: {} -> {word} (exit {code}){}",
         case.name,
         args.engine,
-        report::status_word(result.status),
+        result.status.short(),
         result
             .reason
             .as_deref()

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use wasm_compat::cases;
-use wasm_compat::matrix::EngineId;
+use wasm_compat::engine_id::EngineId;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::report::{self, LoadedRun, Table};
-use wasm_compat::run::{execute, Job, Snapshots};
+use wasm_compat::run::{execute, Job};
+use wasm_compat::snapshot::Snapshots;
 
 /// `diff`'s arguments.
 #[derive(clap::Args)]
@@ -98,6 +99,7 @@ fn run_missing(
         snapshots: Snapshots::Read(base.clone()),
         shard: None,
         done: Vec::new(),
+        recorder: None,
     };
     let outcome = execute(&builder, &job)?;
     let path = outputs.results_of(&ids);

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
+use wasm_compat::engine_id::EngineId;
 use wasm_compat::fsutil;
 use wasm_compat::fuzz::{self, Finding, Summary, Transcript};
-use wasm_compat::matrix::EngineId;
+use wasm_compat::plan::ReadyEngine;
 use wasm_compat::proposal::Proposal;
-use wasm_compat::run::ReadyEngine;
 
 /// `fuzz`'s arguments.
 #[derive(clap::Args)]

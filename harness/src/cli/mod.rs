@@ -20,9 +20,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wasm_compat::builder::Builder;
+use wasm_compat::engine_id::EngineSpec;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
-use wasm_compat::matrix::{EngineSpec, Matrix};
+use wasm_compat::matrix::Matrix;
 
 /// The command line.
 #[derive(Parser)]

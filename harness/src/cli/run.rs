@@ -13,8 +13,9 @@ use wasm_compat::matrix::Matrix;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
 use wasm_compat::report;
-use wasm_compat::results::{status_name, CaseResult, RunResults, Status};
-use wasm_compat::run::{execute, Job, Snapshots};
+use wasm_compat::results::{CaseResult, RunResults, Status};
+use wasm_compat::run::{execute, Job};
+use wasm_compat::snapshot::Snapshots;
 
 /// `run`'s arguments.
 #[derive(clap::Args)]
@@ -128,6 +129,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         },
         shard: args.shard,
         done,
+        recorder: None,
     };
     eprintln!(
         "wasm-compat: {} engine(s) x {} case(s), reference {}",
@@ -290,12 +292,12 @@ fn soak(builder: &Builder, job: &Job<'_>, times: usize) -> Result<ExitCode> {
                     continue;
                 }
                 differing += 1;
-                let was = then.map_or("absent".to_string(), |(s, _)| status_name(*s));
-                if was != status_name(now.0) {
+                let was = then.map_or("absent".to_string(), |(s, _)| s.to_string());
+                if was != now.0.to_string() {
                     changed += 1;
                     problems.push(format!(
                         "round {round}: {k} was {was} in round 1, now {}",
-                        status_name(now.0)
+                        now.0
                     ));
                 } else if differing - changed <= 5 {
                     problems.push(format!(

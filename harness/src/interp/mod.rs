@@ -109,6 +109,21 @@ impl Prepared<'_> {
     }
 }
 
+/// The cases of a run, each prepared once ([`prepare`]), by name: ready to
+/// run, or how every cell of it ends. The plan decides from it before a cell
+/// runs; a case not in it is prepared when it runs.
+pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
+
+/// What engines announcing `features` lack of the proposals `case`, prepared
+/// as `prepared`, needs (declared and inferred), if anything.
+pub fn lacking(case: &Case, prepared: &Prepared<'_>, features: &[String]) -> Option<Reason> {
+    let needs = Needs {
+        declared: case.features.clone(),
+        inferred: prepared.inferred.clone(),
+    };
+    needs.lacking(features).map(Reason::from)
+}
+
 /// The lexer's buffer of `case` (what a [`Prepared`] case borrows).
 pub fn buffer(case: &Case) -> Result<ParseBuffer<'_>, String> {
     let mut lexer = wast::lexer::Lexer::new(&case.text);
@@ -122,8 +137,8 @@ pub fn prepare<'a>(
     buf: Result<&'a ParseBuffer<'a>, &String>,
     case: &Case,
 ) -> Result<Prepared<'a>, CaseRun> {
-    if let Some(why) = &case.broken {
-        return Err(CaseRun::Error(broken(why)));
+    if let Some(why) = case.state.broken() {
+        return Err(CaseRun::Error(why.clone()));
     }
     let buf = buf.map_err(|e| CaseRun::Error(broken(e)))?;
     let mut script = parse_script(buf, case).map_err(|e| match writes_component(&case.text) {
@@ -219,39 +234,32 @@ pub fn run_case(engines: Vec<Participant<'_>>, case: &Case) -> CaseRun {
 /// caches) given, or a fresh temporary one when `None`.
 fn run_case_in(engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path>) -> CaseRun {
     let buf = buffer(case);
-    let prepared = prepare(buf.as_ref(), case);
-    run_prepared(engines, case, prepared.as_ref(), workdir)
+    let prepared = match prepare(buf.as_ref(), case) {
+        Ok(prepared) => prepared,
+        Err(ends) => return ends,
+    };
+    if let Some(why) = engines
+        .iter()
+        .find_map(|p| lacking(case, &prepared, p.features))
+    {
+        return CaseRun::Unsupported(why);
+    }
+    run_prepared(engines, case, &prepared, workdir)
 }
 
-/// Run a case prepared by [`prepare`] on `engines`; in a fresh temporary
-/// work folder when `workdir` is `None`.
+/// Run a case prepared by [`prepare`] on `engines`, which have every
+/// proposal it needs (the plan decided that, [`lacking`]); in a fresh
+/// temporary work folder when `workdir` is `None`.
 pub fn run_prepared(
     mut engines: Vec<Participant<'_>>,
     case: &Case,
-    prepared: Result<&Prepared<'_>, &CaseRun>,
+    prepared: &Prepared<'_>,
     workdir: Option<&Path>,
 ) -> CaseRun {
-    if let Some(why) = &case.broken {
-        return CaseRun::Error(broken(why));
-    }
-    for p in &engines {
-        if let Some(lacking) = crate::proposal::missing(&case.features, p.features) {
-            return CaseRun::Unsupported(lacking.into());
-        }
-    }
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(ends) => return ends.clone(),
-    };
     let needs = Needs {
         declared: case.features.clone(),
         inferred: prepared.inferred.clone(),
     };
-    for p in &engines {
-        if let Some(lacking) = needs.lacking(p.features) {
-            return CaseRun::Unsupported(lacking.into());
-        }
-    }
     if case.cross_version && engines.len() != 2 {
         return CaseRun::Error(broken(&format!(
             "{}: a cross-version case runs on a pair of engine versions",
@@ -439,7 +447,9 @@ fn configure<'e>(
             match p.engine.request(&request) {
                 Exchange::Reply(Response::Ok(_)) => {}
                 Exchange::Reply(Response::Err(f)) if f.kind == FailureKind::Unsupported => {
-                    return Err(CaseRun::Unsupported(Reason::EngineLacks { what: f.message }))
+                    return Err(CaseRun::Unsupported(Reason::EngineLacks {
+                        what: f.message,
+                    }))
                 }
                 other => {
                     let name = match &request {

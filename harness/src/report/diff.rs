@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{area_of, status_word, transcript, transcript_diff, Table};
-use crate::matrix::EngineId;
+use super::{area_of, transcript, transcript_diff, Table};
+use crate::engine_id::EngineId;
 use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::results::{CaseResult, Status};
 
@@ -218,13 +218,7 @@ pub fn render(report: &DiffReport, colour: bool) -> String {
         }
         let _ = writeln!(s, "== {name}");
         for d in &area.differences {
-            let _ = writeln!(
-                s,
-                "-- {} ({} -> {})",
-                d.case,
-                status_word(d.from),
-                status_word(d.to)
-            );
+            let _ = writeln!(s, "-- {} ({} -> {})", d.case, d.from.short(), d.to.short());
             for line in d.diff.lines() {
                 let _ = writeln!(s, "   {}", paint(line));
             }

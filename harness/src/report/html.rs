@@ -14,8 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{
-    area_of, disagrees, grid, pair_grids, status_word, transcript, transcript_diff, HistoryEntry,
-    Table,
+    area_of, disagrees, grid, pair_grids, transcript, transcript_diff, HistoryEntry, Table,
 };
 
 #[derive(Serialize)]
@@ -119,7 +118,7 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
                 cells.insert(
                     e.to_string(),
                     CellView {
-                        status: status_word(r.status),
+                        status: r.status.short(),
                         differs: disagrees(r),
                         reason: r.reason.clone().unwrap_or_default(),
                         transcript: mine,

@@ -52,7 +52,7 @@ pub fn render(table: &Table) -> Result<String> {
                 .take(300)
                 .collect();
             status.set_message(first);
-            status.set_type(super::status_word(r.status));
+            status.set_type(r.status.short());
             status.set_description(transcript(r));
         }
         let mut case = TestCase::new(r.case.clone(), status);
@@ -73,7 +73,7 @@ fn first_run(flake: &Flake) -> TestRerun {
         _ => NonSuccessKind::Error,
     };
     let mut rerun = TestRerun::new(kind);
-    rerun.set_type(super::status_word(flake.first));
+    rerun.set_type(flake.first.short());
     if let Some(why) = &flake.first_reason {
         rerun.set_message(why.lines().next().unwrap_or("").to_string());
     }

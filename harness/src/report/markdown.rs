@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{disagrees, grid, pair_grids, status_word, HistoryEntry, Table};
+use super::{disagrees, grid, pair_grids, HistoryEntry, Table};
 
 /// Escape text for a Markdown table cell.
 pub fn cell_text(s: &str) -> String {
@@ -59,7 +59,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
     let cases: Vec<String> = table
         .case_names()
         .into_iter()
-        .filter(|c| !c.starts_with("spec/"))
+        .filter(|c| crate::cases::Origin::of(c) != crate::cases::Origin::Spec)
         .collect();
     if !cases.is_empty() {
         let _ = writeln!(
@@ -75,7 +75,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
                 let text = match table.cell(e, case) {
                     None => "-".to_string(),
                     Some(r) => {
-                        let mut t = status_word(r.status).to_string();
+                        let mut t = r.status.short().to_string();
                         if disagrees(r) {
                             t.push_str(" ≠ref");
                         }
@@ -119,8 +119,8 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
                 h.from_run,
                 h.to,
                 h.to_run,
-                status_word(h.from_status),
-                status_word(h.to_status)
+                h.from_status.short(),
+                h.to_status.short()
             );
         }
     }
@@ -174,11 +174,11 @@ fn flaky(s: &mut String, table: &Table) {
     );
     let _ = writeln!(s, "| cell | first run | second run |\n|---|---|---|");
     for (r, flake) in flaky {
-        let why = |status, reason: &Option<String>| {
+        let why = |status: crate::results::Status, reason: &Option<String>| {
             let first = reason.as_deref().and_then(|w| w.lines().next());
             match first {
-                Some(why) => cell_text(&format!("{} ({why})", status_word(status))),
-                None => status_word(status).to_string(),
+                Some(why) => cell_text(&format!("{} ({why})", status.short())),
+                None => status.short().to_string(),
             }
         };
         let _ = writeln!(

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::EngineId;
+use crate::cases::Origin;
+use crate::engine_id::EngineId;
 use crate::outcome::{DirectiveRecord, Verdict};
 use crate::results::{CaseResult, EngineEntry, Flake, RunResults, Status};
 use crate::summary::Tally;
@@ -193,14 +194,10 @@ impl Table {
     }
 }
 
-/// The area a case belongs to: `spec/wasm-v2`, `spec/proposals/simd`, or the
-/// folder of a local case (`cases/cache`).
+/// The area a cell's case belongs to: `spec/wasm-v2`, `spec/proposals/simd`,
+/// or the folder of a local case (`cases/cache`).
 pub fn area_of(r: &CaseResult) -> String {
-    if r.case.starts_with("spec/") {
-        format!("spec/{}", r.suite)
-    } else {
-        r.suite.clone()
-    }
+    r.area()
 }
 
 /// The transcript of a cell: for a local case its snapshot text; for a spec case
@@ -210,10 +207,10 @@ pub fn transcript(r: &CaseResult) -> String {
     let mut out = r.flaky.as_deref().map(first_run).unwrap_or_default();
     if let Some(reason) = r.reason.as_deref() {
         if matches!(r.status, Status::Unsupported | Status::Error) {
-            return format!("{:?}: {reason}", r.status).to_lowercase();
+            return format!("{}: {reason}", r.status);
         }
     }
-    if r.case.starts_with("spec/") {
+    if r.origin() == Origin::Spec {
         let notable: Vec<DirectiveRecord> = r
             .directives
             .iter()
@@ -248,30 +245,15 @@ fn first_run(flake: &Flake) -> String {
     };
     format!(
         "first run: {}{}\n{}second run, in a fresh process: {}{}\n",
-        crate::results::status_name(flake.first),
+        flake.first,
         why(&flake.first_reason),
         crate::snapshot::render(&flake.first_directives),
-        crate::results::status_name(flake.retry),
+        flake.retry,
         why(&flake.retry_reason),
     )
 }
 
 pub use crate::snapshot::transcript_diff;
-
-/// A short word for a status.
-pub fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "pass",
-        Status::Fail => "fail",
-        Status::KnownFailure => "known",
-        Status::Xpass => "xpass",
-        Status::Unsupported => "unsup",
-        Status::Crash => "crash",
-        Status::Timeout => "timeout",
-        Status::Error => "error",
-        Status::Flaky => "flaky",
-    }
-}
 
 /// Whether any directive of the cell disagrees with the reference.
 pub fn disagrees(r: &CaseResult) -> bool {

@@ -14,7 +14,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{area_of, disagrees, html, utc_date, LoadedRun, Table};
-use crate::matrix::EngineId;
+use crate::engine_id::EngineId;
 use crate::results::{CaseResult, Status};
 
 /// The files of a site: path relative to its folder, contents.
@@ -64,17 +64,7 @@ struct SiteData<'a> {
 /// disagrees with the reference; `.` for no cell.
 fn status_char(r: Option<&CaseResult>) -> char {
     let Some(r) = r else { return '.' };
-    let c = match r.status {
-        Status::Pass => 'p',
-        Status::KnownFailure => 'k',
-        Status::Fail => 'f',
-        Status::Xpass => 'x',
-        Status::Error => 'e',
-        Status::Unsupported => 'u',
-        Status::Crash => 'c',
-        Status::Timeout => 't',
-        Status::Flaky => 'y',
-    };
+    let c = r.status.code();
     if disagrees(r) {
         c.to_ascii_uppercase()
     } else {
@@ -84,8 +74,7 @@ fn status_char(r: Option<&CaseResult>) -> char {
 
 /// The proposal a case belongs to: the spec suite `proposals/<name>`.
 fn proposal_of(r: &CaseResult) -> Option<String> {
-    r.case
-        .starts_with("spec/")
+    (r.origin() == crate::cases::Origin::Spec)
         .then(|| r.suite.strip_prefix("proposals/").map(str::to_string))
         .flatten()
 }
@@ -174,7 +163,9 @@ pub fn firsts(table: &Table) -> Firsts {
             Some(p) => {
                 by_proposal.entry(p).or_default().insert(case);
             }
-            None if !case.starts_with("spec/") => behaviour.push(case),
+            None if crate::cases::Origin::of(&case) != crate::cases::Origin::Spec => {
+                behaviour.push(case)
+            }
             None => {}
         }
     }

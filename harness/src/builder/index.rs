@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::builder::{Unavailable, Unreachable};
+use super::{Unavailable, Unreachable};
 
 /// The sparse index root cargo uses for crates.io.
 pub const CRATES_IO_SPARSE: &str = "https://index.crates.io";
