@@ -386,6 +386,20 @@ impl RawFamily {
     }
 }
 
+/// Whether a test run takes every engine of the matrix: `WASM_COMPAT_FULL=1`
+/// (unset or `0`: its quick profile). Any other value is an error, never a
+/// silently quick run.
+pub fn full_requested() -> Result<bool> {
+    match std::env::var_os("WASM_COMPAT_FULL") {
+        None => Ok(false),
+        Some(v) if v == "0" => Ok(false),
+        Some(v) if v == "1" => Ok(true),
+        Some(v) => anyhow::bail!(
+            "WASM_COMPAT_FULL={v:?}: `1` runs the whole matrix, `0` or unset its quick profile"
+        ),
+    }
+}
+
 impl Matrix {
     /// Read and check a matrix file.
     pub fn load(path: &Path) -> Result<Matrix> {
@@ -469,6 +483,15 @@ impl Matrix {
             matrix.quick = Some(quick.check(&known, &here)?);
         }
         Ok(matrix)
+    }
+
+    /// The engines a test run takes: every engine when
+    /// [`full_requested`], else [`Matrix::quick_engines`].
+    pub fn test_engines(&self) -> Result<Vec<EngineSpec>> {
+        Ok(match full_requested()? {
+            true => self.engines(),
+            false => self.quick_engines(),
+        })
     }
 
     /// The engines of the quick profile and the reference, in matrix order;

@@ -254,7 +254,7 @@ fn passes_filter(args: &Arguments, name: &str) -> bool {
 /// The matrix, its cases, its known-failure table, and whether the whole
 /// matrix runs ([`full`]).
 fn load() -> anyhow::Result<(Matrix, Vec<Arc<Case>>, Expectations, bool)> {
-    let full = full()?;
+    let full = wasm_compat::matrix::full_requested()?;
     let path = std::env::var_os("WASM_COMPAT_MATRIX")
         .map(PathBuf::from)
         .unwrap_or_else(|| fsutil::repo_root().join("matrix.toml"));
@@ -337,19 +337,6 @@ fn main() -> ExitCode {
         eprintln!("{}", left_out_line(&left_out, &cx.matrix, &args));
     }
     conclusion.exit_code()
-}
-
-/// Whether every cell runs: `WASM_COMPAT_FULL=1` (unset or `0`: the quick
-/// profile). Any other value is an error, never a silently quick run.
-fn full() -> anyhow::Result<bool> {
-    match std::env::var_os("WASM_COMPAT_FULL") {
-        None => Ok(false),
-        Some(v) if v == "0" => Ok(false),
-        Some(v) if v == "1" => Ok(true),
-        Some(v) => anyhow::bail!(
-            "WASM_COMPAT_FULL={v:?}: `1` runs the whole matrix, `0` or unset its quick profile"
-        ),
-    }
 }
 
 /// The units this run takes and those it leaves out: all of them when `full`

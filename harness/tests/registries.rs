@@ -1,4 +1,4 @@
-//! Registries scoped to their family (issue 24, "Registries"): with one
+//! Registries scoped to their family: with one
 //! registry unreachable (a closed local port: npm's `npm_config_registry`,
 //! Go's `GOPROXY`, the crate index's `WASM_COMPAT_INDEX`), the versions that
 //! still had to come from it are `unsupported`, saying the registry is

@@ -1,6 +1,7 @@
 //! One adapter process runs many cases (PROTOCOL.md, "Reset"): `configure`
-//! must clear everything the previous case left. Checked on every engine of
-//! the matrix, with raw requests (a registered instance, a host function,
+//! must clear everything the previous case left. Checked on every engine a
+//! test run takes (the quick profile; `WASM_COMPAT_FULL=1`: the whole
+//! matrix), with raw requests (a registered instance, a host function,
 //! store limits and instance handles must be gone) and through the harness's
 //! process pool (a reused process gives the records a fresh one gives).
 
@@ -29,7 +30,8 @@ fn engines() -> Vec<ReadyEngine> {
     let matrix = Matrix::load(&path).expect("the matrix loads");
     let builder = wasm_compat::builder::Builder::new(&fsutil::cache_dir(), false).unwrap();
     let mut ready = Vec::new();
-    for (id, engine) in prepare_all(&builder, &matrix.engines(), TIMEOUT) {
+    let specs = matrix.test_engines().expect("WASM_COMPAT_FULL is 0 or 1");
+    for (id, engine) in prepare_all(&builder, &specs, TIMEOUT) {
         match engine {
             Ok(engine) => ready.push(engine),
             Err(NotReady::Unavailable(why)) => eprintln!("{id}: not here ({why})"),
