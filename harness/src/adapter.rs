@@ -216,11 +216,6 @@ impl Pool {
         // Dropped outside the lock: ending a process waits for it.
         drop(evicted);
     }
-
-    /// How many processes are idle in it.
-    pub fn idle(&self) -> usize {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
 }
 
 /// How often a waiting read looks at the adapter's resident memory.

@@ -102,8 +102,6 @@ impl CaseState {
 pub struct Case {
     /// Its name: a path, `spec/...` or `cases/...`.
     pub name: String,
-    /// Where it comes from.
-    pub origin: Origin,
     /// The suite it belongs to: `wasm-v2`, `proposals/simd`, or the area folder of a local case.
     pub suite: String,
     /// The wast text.
@@ -197,6 +195,11 @@ impl HostModule {
 }
 
 impl Case {
+    /// Where it comes from (its name says it).
+    pub fn origin(&self) -> Origin {
+        Origin::of(&self.name)
+    }
+
     /// A case of `text` named `name` in `suite`, with no header: what tests
     /// and generated cases make.
     pub fn from_text(
@@ -204,10 +207,8 @@ impl Case {
         suite: impl Into<String>,
         text: impl Into<String>,
     ) -> Case {
-        let name = name.into();
         Case {
-            origin: Origin::of(&name),
-            name,
+            name: name.into(),
             suite: suite.into(),
             text: text.into(),
             features: Vec::new(),
@@ -536,7 +537,6 @@ pub fn spec_cases(suites: &[String]) -> Result<Vec<Case>> {
         for (file, text) in spec_files(&suite)? {
             out.push(Case {
                 name: format!("{SPEC_PREFIX}{suite}/{file}"),
-                origin: Origin::Spec,
                 features: spec_features(&suite, &file)?,
                 off: Vec::new(),
                 suite: suite.clone(),
@@ -717,7 +717,6 @@ fn local_case(name: String, text: String, path: &Path) -> Case {
         .map(|(folder, _)| folder.to_string())
         .unwrap_or_else(|| "cases".to_string());
     Case {
-        origin: Origin::of(&name),
         name,
         suite,
         text,

@@ -238,7 +238,7 @@ pub fn readiness<'e>(
     }
     for engine in &ready {
         if let Some(lacking) = proposal::missing(&cell.case.features, &engine.info.features) {
-            return Err(Blocked::Unsupported(lacking.into()));
+            return Err(Blocked::Unsupported(Reason::MissingProposals(lacking)));
         }
     }
     match parsed.get(cell.case.name.as_str()) {
@@ -379,10 +379,10 @@ mod tests {
         match readiness(&cell("old@1.0.0", &cases[0]), &engines, &parsed) {
             Err(Blocked::Unsupported(why)) => assert_eq!(
                 why,
-                Reason::MissingProposals {
+                Reason::MissingProposals(crate::proposal::Needs {
                     declared: vec![],
                     inferred: vec![crate::proposal::Proposal::Memory64],
-                }
+                })
             ),
             other => panic!("{:?}", other.map(|r| r.len())),
         }

@@ -185,11 +185,13 @@ pub fn needed_by(bytes: &[u8]) -> Option<Vec<Proposal>> {
 /// The proposals a case needs: those it declares (a header, its folder's
 /// conventions, its place in the spec corpus) and those found from its
 /// modules ([`needed_by`]) that it does not declare.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Needs {
     /// Declared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub declared: Vec<Proposal>,
     /// Found from the modules the case expects to be valid, beyond `declared`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inferred: Vec<Proposal>,
 }
 

@@ -9,24 +9,17 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::proposal::Proposal;
+use crate::proposal::Needs;
 
 /// Why a cell did not run (it is `unsupported`) or could not be judged (an
 /// `error` that says nothing of the engine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Reason {
-    /// The engine version lacks proposals the case needs: `declared` by a
-    /// header, its folder's conventions or its place in the spec corpus,
-    /// `inferred` from its modules.
-    MissingProposals {
-        /// Declared proposals the engine lacks.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        declared: Vec<Proposal>,
-        /// Inferred proposals the engine lacks.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        inferred: Vec<Proposal>,
-    },
+    /// The engine version lacks proposals the case needs: those declared by
+    /// a header, its folder's conventions or its place in the spec corpus,
+    /// and those inferred from its modules.
+    MissingProposals(Needs),
     /// The engine, or its adapter, refuses or lacks what the case asks for
     /// (a setting, host functions): in its words.
     EngineLacks {
@@ -53,6 +46,12 @@ pub enum Reason {
     /// a file it loads is missing, a header value is wrong.
     BrokenCase {
         /// Why, with the place.
+        what: String,
+    },
+    /// The engine failed while the case was being set up (its adapter
+    /// crashed, hung or answered wrongly to `configure` or a host definition).
+    EngineFailed {
+        /// What happened, in words.
         what: String,
     },
     /// The harness, or building or starting the adapter, failed: nothing is
@@ -97,25 +96,16 @@ impl Cause {
     }
 }
 
-impl From<crate::proposal::Needs> for Reason {
-    /// The proposals an engine lacks.
-    fn from(lacking: crate::proposal::Needs) -> Reason {
-        Reason::MissingProposals {
-            declared: lacking.declared,
-            inferred: lacking.inferred,
-        }
-    }
-}
-
 impl Reason {
     /// Its cause.
     pub fn cause(&self) -> Cause {
         match self {
-            Reason::MissingProposals { .. }
+            Reason::MissingProposals(_)
             | Reason::EngineLacks { .. }
             | Reason::NotRunHere { .. }
             | Reason::Unavailable { .. } => Cause::Unsupported,
             Reason::BrokenCase { .. } => Cause::Corpus,
+            Reason::EngineFailed { .. } => Cause::Engine,
             Reason::Harness { .. } => Cause::Harness,
         }
     }
@@ -124,7 +114,7 @@ impl Reason {
     /// one per missing proposal (`needs gc (inferred)`), else its words.
     pub fn groups(&self) -> Vec<String> {
         match self {
-            Reason::MissingProposals { declared, inferred } => declared
+            Reason::MissingProposals(Needs { declared, inferred }) => declared
                 .iter()
                 .map(|p| format!("needs {p}"))
                 .chain(inferred.iter().map(|p| format!("needs {p} (inferred)")))
@@ -133,6 +123,7 @@ impl Reason {
             Reason::EngineLacks { what }
             | Reason::Unavailable { what }
             | Reason::BrokenCase { what }
+            | Reason::EngineFailed { what }
             | Reason::Harness { what } => vec![what.lines().next().unwrap_or_default().to_string()],
         }
     }
@@ -141,7 +132,7 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::MissingProposals { declared, inferred } => {
+            Reason::MissingProposals(Needs { declared, inferred }) => {
                 let names: Vec<String> = declared
                     .iter()
                     .map(|p| p.to_string())
@@ -162,6 +153,7 @@ impl fmt::Display for Reason {
             | Reason::EngineLacks { what }
             | Reason::Unavailable { what }
             | Reason::BrokenCase { what }
+            | Reason::EngineFailed { what }
             | Reason::Harness { what } => f.write_str(what),
         }
     }
@@ -173,10 +165,11 @@ mod tests {
 
     #[test]
     fn missing_proposals_are_counted_one_by_one_and_say_which_were_inferred() {
-        let r = Reason::MissingProposals {
+        use crate::proposal::Proposal;
+        let r = Reason::MissingProposals(Needs {
             declared: vec![Proposal::Simd],
             inferred: vec![Proposal::Gc],
-        };
+        });
         assert_eq!(
             r.to_string(),
             "needs simd, gc (inferred from its modules) which this engine version does not support"

@@ -540,10 +540,10 @@ mod tests {
         let fresh = decide(ran(vec![rec(Verdict::Fail)]), &none, Check::NotKept);
         assert_eq!(fresh.status, Status::Fail);
         let mut unsupported = ran(Vec::new());
-        let gc = Reason::MissingProposals {
+        let gc = Reason::MissingProposals(crate::proposal::Needs {
             declared: vec![Proposal::Gc],
             inferred: vec![],
-        };
+        });
         unsupported.run = CaseRun::Unsupported(gc.clone());
         let u = decide(unsupported, &none, differs());
         assert_eq!(u.cause, Some(gc));

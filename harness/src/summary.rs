@@ -474,10 +474,10 @@ mod tests {
         use crate::proposal::Proposal;
         use crate::reason::Reason;
         let lacking = |engine: &str, case: &str| CaseResult {
-            cause: Some(Reason::MissingProposals {
+            cause: Some(Reason::MissingProposals(crate::proposal::Needs {
                 declared: vec![],
                 inferred: vec![Proposal::Gc, Proposal::Memory64],
-            }),
+            })),
             ..result(engine, case, Status::Unsupported, "needs ...")
         };
         let results = vec![

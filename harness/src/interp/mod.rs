@@ -101,6 +101,14 @@ impl Prepared<'_> {
         &self.inferred
     }
 
+    /// What `case`, prepared as this, needs: declared and inferred.
+    fn needs(&self, case: &Case) -> Needs {
+        Needs {
+            declared: case.features.clone(),
+            inferred: self.inferred.clone(),
+        }
+    }
+
     /// Whether the case holds only standard wast directives: it keeps nothing
     /// in its adapter that `configure` does not clear, so it may run in a
     /// process that ran another case; anything else gets a fresh process.
@@ -117,11 +125,10 @@ pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
 /// What engines announcing `features` lack of the proposals `case`, prepared
 /// as `prepared`, needs (declared and inferred), if anything.
 pub fn lacking(case: &Case, prepared: &Prepared<'_>, features: &[String]) -> Option<Reason> {
-    let needs = Needs {
-        declared: case.features.clone(),
-        inferred: prepared.inferred.clone(),
-    };
-    needs.lacking(features).map(Reason::from)
+    prepared
+        .needs(case)
+        .lacking(features)
+        .map(Reason::MissingProposals)
 }
 
 /// The lexer's buffer of `case` (what a [`Prepared`] case borrows).
@@ -256,10 +263,7 @@ pub fn run_prepared(
     prepared: &Prepared<'_>,
     workdir: Option<&Path>,
 ) -> CaseRun {
-    let needs = Needs {
-        declared: case.features.clone(),
-        inferred: prepared.inferred.clone(),
-    };
+    let needs = prepared.needs(case);
     if case.cross_version && engines.len() != 2 {
         return CaseRun::Error(broken(&format!(
             "{}: a cross-version case runs on a pair of engine versions",
@@ -457,8 +461,10 @@ fn configure<'e>(
                         Request::DefineHost(_) => "define_host".to_string(),
                         _ => format!("host module from {}", conventions_file(conventions)),
                     };
-                    return Err(CaseRun::Error(Reason::Harness {
-                        what: format!("setting the engine up failed: {}", other.failed(&name)),
+                    let what = format!("setting the engine up failed: {}", other.failed(&name));
+                    return Err(CaseRun::Error(match other {
+                        Exchange::Harness { .. } => Reason::Harness { what },
+                        _ => Reason::EngineFailed { what },
                     }));
                 }
             }

@@ -103,10 +103,10 @@ fn inference_makes_a_case_unsupported_naming_the_proposal() {
     match run {
         CaseRun::Unsupported(why) => assert_eq!(
             why,
-            crate::reason::Reason::MissingProposals {
+            crate::reason::Reason::MissingProposals(crate::proposal::Needs {
                 declared: vec![],
                 inferred: vec![crate::proposal::Proposal::Memory64],
-            }
+            })
         ),
         other => panic!("{other:?}"),
     }
@@ -123,6 +123,22 @@ fn a_case_that_configures_its_engine_itself_gets_nothing_inferred() {
     match &engine.requests[0] {
         Request::Configure(config) => assert!(config.features.is_empty(), "{config:?}"),
         other => panic!("first request {other:?}"),
+    }
+}
+
+#[test]
+fn an_engine_that_dies_while_set_up_is_the_engines_failure_not_the_harnesss() {
+    let mut engine = ScriptedEngine::done().dying_at(1);
+    match run_case(participants(&mut engine), &case("(module)")) {
+        CaseRun::Error(why) => {
+            assert_eq!(why.cause(), crate::reason::Cause::Engine, "{why}");
+            assert!(
+                why.to_string()
+                    .starts_with("setting the engine up failed: "),
+                "{why}"
+            );
+        }
+        other => panic!("{other:?}"),
     }
 }
 

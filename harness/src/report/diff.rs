@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{area_of, transcript, transcript_diff, Table};
+use super::{transcript, transcript_diff, Table};
 use crate::engine_id::EngineId;
 use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::results::{CaseResult, Status};
@@ -82,7 +82,7 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
     for case in table.case_names() {
         let (ra, rb) = (table.cell(a, &case), table.cell(b, &case));
         let Some(any) = ra.or(rb) else { continue };
-        let area = areas.entry(area_of(any)).or_default();
+        let area = areas.entry(any.area()).or_default();
         match (ra, rb) {
             (Some(ra), Some(rb)) => {
                 area.compared += 1;

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{
-    area_of, disagrees, grid, pair_grids, transcript, transcript_diff, HistoryEntry, Table,
-};
+use super::{disagrees, grid, pair_grids, transcript, transcript_diff, HistoryEntry, Table};
 
 #[derive(Serialize)]
 struct Page<'a> {
@@ -86,7 +84,7 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
     let mut areas: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for case in table.case_names() {
         if let Some(r) = engines.iter().find_map(|e| table.cell(e, &case)) {
-            areas.entry(area_of(r)).or_default().push(case);
+            areas.entry(r.area()).or_default().push(case);
         }
     }
     let mut area_views = Vec::new();

@@ -56,7 +56,7 @@ pub fn render(table: &Table) -> Result<String> {
             status.set_description(transcript(r));
         }
         let mut case = TestCase::new(r.case.clone(), status);
-        case.set_classname(super::area_of(r));
+        case.set_classname(r.area());
         case.set_time(Duration::from_millis(r.duration_ms));
         case.set_assertions(r.assertion_counts().1);
         suite.add_test_case(case);

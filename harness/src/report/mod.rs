@@ -194,12 +194,6 @@ impl Table {
     }
 }
 
-/// The area a cell's case belongs to: `spec/wasm-v2`, `spec/proposals/simd`,
-/// or the folder of a local case (`cases/cache`).
-pub fn area_of(r: &CaseResult) -> String {
-    r.area()
-}
-
 /// The transcript of a cell: for a local case its snapshot text; for a spec case
 /// only the directives that did not pass or disagree with the reference (a
 /// spec file has thousands of passing ones), after a count line.
@@ -269,7 +263,7 @@ pub fn grid(table: &Table) -> BTreeMap<String, BTreeMap<EngineId, Tally>> {
         if k.second.is_some() {
             continue;
         }
-        out.entry(area_of(r))
+        out.entry(r.area())
             .or_default()
             .entry(k.engine.clone())
             .or_default()
@@ -398,7 +392,7 @@ pub fn json(table: &Table) -> JsonReport<'_> {
             ))
             .map(|((key, result), directives)| JsonCell {
                 key,
-                area: area_of(result),
+                area: result.area(),
                 result: JsonResult {
                     status: result.status,
                     reason: result.reason.as_deref(),
@@ -719,10 +713,12 @@ mod tests {
     fn the_markdown_report_counts_unsupported_cells_by_missing_proposal() {
         let lacking = |engine: &str, case: &str| CaseResult {
             status: Status::Unsupported,
-            cause: Some(crate::reason::Reason::MissingProposals {
-                declared: vec![],
-                inferred: vec![crate::proposal::Proposal::Memory64],
-            }),
+            cause: Some(crate::reason::Reason::MissingProposals(
+                crate::proposal::Needs {
+                    declared: vec![],
+                    inferred: vec![crate::proposal::Proposal::Memory64],
+                },
+            )),
             directives: Vec::new(),
             ..cell(engine, case, 1)
         };

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{area_of, disagrees, html, utc_date, LoadedRun, Table};
+use super::{disagrees, html, utc_date, LoadedRun, Table};
 use crate::engine_id::EngineId;
 use crate::results::{CaseResult, Status};
 
@@ -94,7 +94,7 @@ pub fn render(runs: &[LoadedRun]) -> Result<Files> {
             let any = engines.iter().find_map(|e| merged.cell(e, name));
             CaseView {
                 name: name.clone(),
-                area: any.map(area_of).unwrap_or_default(),
+                area: any.map(CaseResult::area).unwrap_or_default(),
                 proposal: any.and_then(proposal_of),
             }
         })
