@@ -426,6 +426,7 @@ fn parse_host_func(parser: Parser<'_>) -> Result<HostFunc> {
         results: Vec::new(),
         returns: Vec::new(),
         trap: None,
+        computes: None,
     };
     while !parser.is_empty() {
         parser.parens(|p| {

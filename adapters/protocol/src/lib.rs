@@ -159,6 +159,56 @@ pub enum Request {
     /// [`Reply::Done`]; sent only to adapters announcing [`Capability::Collect`]
     /// (for the others there is nothing to collect).
     Collect,
+    /// Close `instance` the way the engine's API closes a running module,
+    /// with `exit_code` when given (wazero `CloseWithExitCode`); calls on it
+    /// afterwards answer what the engine says (an [`FailureKind::Exit`] with
+    /// the code, typically). Sent only to adapters announcing
+    /// [`Capability::CloseInstance`].
+    CloseInstance {
+        /// The instance to close (possibly one whose instantiation failed but
+        /// whose API still handed back a value, see [`Request::Instantiate`]).
+        instance: InstanceId,
+        /// The exit code to close with; absent: the API's plain close.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<u32>,
+    },
+    /// Satisfy every import of `module` that nothing registered or defined
+    /// provides, by the linker's own means: functions that trap when called,
+    /// or default values (zero, null) for every kind of import (wasmtime
+    /// `Linker::define_unknown_imports_as_traps` /
+    /// `define_unknown_imports_as_default_values`). Applies to the next
+    /// instantiations of `module`. Sent only to adapters announcing
+    /// [`Capability::UnknownImports`].
+    DefineUnknownImports {
+        /// The module whose unknown imports get definitions.
+        module: ModuleId,
+        /// What the definitions are.
+        #[serde(rename = "as")]
+        fill: UnknownImports,
+    },
+    /// From now on resolve the import module name `name` through the
+    /// engine's resolver callback (consulted by name at instantiation,
+    /// instead of a registration), answering with the exports of `instance`
+    /// (wazero `experimental.WithImportResolver`, a JavaScript import object
+    /// that looks names up on demand). Sent only to adapters announcing
+    /// [`Capability::ImportResolver`].
+    ResolveImports {
+        /// The import module name the resolver answers.
+        name: String,
+        /// The instance whose exports it answers with.
+        instance: InstanceId,
+    },
+}
+
+/// How [`Request::DefineUnknownImports`] fills imports nothing provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownImports {
+    /// Functions that trap when called.
+    Traps,
+    /// Default values: functions returning zeros, zero globals, empty
+    /// memories and tables.
+    Defaults,
 }
 
 /// Settings of one engine + store, sent with [`Request::Configure`].
@@ -285,6 +335,37 @@ pub struct HostFunc {
     /// When set, every call fails with this host error message instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trap: Option<String>,
+    /// When set, every call answers a value computed from its arguments
+    /// instead of `returns`, so what crosses the host boundary is checked
+    /// both ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computes: Option<Compute>,
+}
+
+/// What a host function defined with [`HostFunc::computes`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compute {
+    /// Its arguments, unchanged (results have the parameters' types; every
+    /// bit, NaN payloads and references included, goes back).
+    Echo,
+    /// The sum of its arguments, of the one number type all parameters and
+    /// the one result share: wrapping for integers, the host's IEEE addition
+    /// for floats.
+    Add,
+    /// One `i64`: for each argument in order, `h = rotate_left(h, 7) ^ bits`,
+    /// starting from 0, where `bits` is the argument's bit pattern
+    /// zero-extended to 64 bits (number types only). A lost, swapped or
+    /// altered bit of any argument changes it.
+    Combine,
+}
+
+impl Compute {
+    /// [`Compute::Combine`] of the argument bit patterns, in Rust, for
+    /// adapters and tests.
+    pub fn combine(bits: impl IntoIterator<Item = u64>) -> u64 {
+        bits.into_iter().fold(0u64, |h, b| h.rotate_left(7) ^ b)
+    }
 }
 
 /// Number types of host function signatures.
@@ -299,6 +380,10 @@ pub enum ValType {
     F32,
     /// 64-bit float.
     F64,
+    /// Nullable reference to host data.
+    Externref,
+    /// Nullable reference to a function.
+    Funcref,
 }
 
 /// Store limits; `None` means the engine's default (usually unlimited).
@@ -400,11 +485,17 @@ pub enum Capability {
     /// [`Request::Collect`]: the host has a garbage collector and the adapter
     /// runs it on request.
     Collect,
+    /// [`Request::CloseInstance`].
+    CloseInstance,
+    /// [`Request::DefineUnknownImports`].
+    UnknownImports,
+    /// [`Request::ResolveImports`].
+    ImportResolver,
 }
 
 impl Capability {
     /// Every capability, in the order `hello` lists them.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Serialize,
         Capability::Deserialize,
         Capability::DeserializeFile,
@@ -415,6 +506,9 @@ impl Capability {
         Capability::DropStore,
         Capability::HostFunctions,
         Capability::Collect,
+        Capability::CloseInstance,
+        Capability::UnknownImports,
+        Capability::ImportResolver,
     ];
 
     /// Its name on the wire, e.g. `deserialize-file`.
@@ -430,6 +524,9 @@ impl Capability {
             Capability::DropStore => "drop-store",
             Capability::HostFunctions => "host-functions",
             Capability::Collect => "collect",
+            Capability::CloseInstance => "close-instance",
+            Capability::UnknownImports => "unknown-imports",
+            Capability::ImportResolver => "import-resolver",
         }
     }
 }
@@ -464,6 +561,9 @@ impl Request {
             Request::DropStore => vec![Capability::DropStore],
             Request::MemoryUsage => vec![Capability::MemoryUsage],
             Request::Collect => vec![Capability::Collect],
+            Request::CloseInstance { .. } => vec![Capability::CloseInstance],
+            Request::DefineUnknownImports { .. } => vec![Capability::UnknownImports],
+            Request::ResolveImports { .. } => vec![Capability::ImportResolver],
             Request::Hello
             | Request::Compile { .. }
             | Request::Instantiate { .. }
@@ -534,6 +634,12 @@ pub enum FailureKind {
     NotFound,
     /// A serialized artifact was refused on load.
     Rejected,
+    /// The instance was closed (or its module exited) with this exit code
+    /// (wazero's `sys.ExitError`).
+    Exit {
+        /// The exit code.
+        code: u32,
+    },
     /// Anything else; the message says what.
     Other,
 }

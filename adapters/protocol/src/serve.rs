@@ -13,7 +13,7 @@ use std::io::{BufRead, Write};
 use crate::{
     current_memory_usage, from_line, to_line, Capability, EngineConfig, EngineInfo, Failure,
     FailureKind, HostFunc, InstanceId, LoadPath, ModuleId, Reply, Request, Response, Settings,
-    StoreLimits, Value, PROTOCOL_VERSION,
+    StoreLimits, UnknownImports, Value, PROTOCOL_VERSION,
 };
 
 /// One engine and store, configured, answering the harness's requests.
@@ -149,6 +149,17 @@ pub trait Adapter: Sized {
     /// [`Capability::DropStore`]: a new empty store, compiled modules kept.
     fn drop_store(&mut self) -> Result<(), Failure> {
         Err(unsupported(Capability::DropStore))
+    }
+
+    /// [`Capability::UnknownImports`]: give `module`'s unprovided imports
+    /// the linker's definitions (`fill`) for its next instantiations.
+    fn define_unknown_imports(
+        &mut self,
+        module: ModuleId,
+        fill: UnknownImports,
+    ) -> Result<(), Failure> {
+        let _ = (module, fill);
+        Err(unsupported(Capability::UnknownImports))
     }
 }
 
@@ -360,6 +371,11 @@ fn answer<A: Adapter>(
         Request::DropStore => done(adapter.drop_store()),
         // A Rust host has no collector: what is dropped is freed at once.
         Request::Collect => Err(unsupported(Capability::Collect)),
+        Request::CloseInstance { .. } => Err(unsupported(Capability::CloseInstance)),
+        Request::ResolveImports { .. } => Err(unsupported(Capability::ImportResolver)),
+        Request::DefineUnknownImports { module, fill } => {
+            done(adapter.define_unknown_imports(module, fill))
+        }
     }
 }
 
