@@ -9,7 +9,7 @@
 'use strict';
 
 const fs = require('fs');
-const { Session, unsupportedSerialization, setLimits, BadValue } = require('./session');
+const { Session, unsupportedSerialization, setLimits, closeInstance, defineUnknownImports, BadValue } = require('./session');
 
 // op -> [handler, required fields, optional fields]
 const HANDLERS = {
@@ -23,7 +23,7 @@ const HANDLERS = {
   serialize: [unsupportedSerialization, ['module'], []],
   deserialize: [unsupportedSerialization, ['module', 'bytes'], []],
   'deserialize-file': [unsupportedSerialization, ['module', 'path'], []],
-  'define-host': [(s, r) => s.defineHost(r), ['module', 'name'], ['params', 'results', 'returns', 'trap']],
+  'define-host': [(s, r) => s.defineHost(r), ['module', 'name'], ['params', 'results', 'returns', 'trap', 'computes']],
   'host-calls': [(s, r) => s.hostCalls(r), ['module', 'name'], []],
   'set-limits': [setLimits, [], ['memory_bytes', 'table_elements', 'instances', 'trap_on_grow_failure']],
   'grow-memory': [(s, r) => s.growMemory(r), ['instance', 'export', 'delta'], []],
@@ -33,6 +33,10 @@ const HANDLERS = {
   'drop-store': [(s) => s.dropStore(), [], []],
   'memory-usage': [(s) => s.memoryUsage(), [], []],
   collect: [(s) => s.collect(), [], []],
+  'resolve-imports': [(s, r) => s.resolveImports(r), ['name', 'instance'], []],
+  // Capabilities not announced (no counterpart in the WebAssembly JS API).
+  'close-instance': [closeInstance, ['instance'], ['exit_code']],
+  'define-unknown-imports': [defineUnknownImports, ['module', 'as'], []],
 };
 
 const bad = (message) => ({ err: { kind: 'other', message: `bad request: ${message}` } });

@@ -7,13 +7,20 @@
 // compiled WebAssembly.Module objects and host functions are kept.
 // `register` shadows per field: exports of the new instance replace
 // same-named earlier ones, other fields registered under the name stay.
+// `resolve-imports` hands a module name to a resolver instead: the import
+// object given to V8 is a Proxy that V8 asks for that name while it
+// instantiates, answered with the exports object of the named instance (a
+// JavaScript embedder's resolver); V8 then looks each field up on it.
+// A failed instantiation leaves nothing behind (`new WebAssembly.Instance`
+// throws and returns no instance): requests naming it answer `not-found`
+// saying so.
 'use strict';
 
 const features = require('./features');
 const { readShape } = require('./wasmbin');
 const { parseValue, BadValue } = require('./values');
 const { spectestExports } = require('./spectest');
-const { makeHost, fault } = require('./host');
+const { makeHost, fault, computeError, returnable } = require('./host');
 const traps = require('./traps');
 const wr = require('./wrappers');
 const { faultOn } = require('./faults');
@@ -25,10 +32,14 @@ const err = (kind, message, trap) => ({ err: failure(kind, message, trap) });
 
 const gc = typeof global.gc === 'function' ? global.gc : null;
 
+// In the protocol's order (Capability::ALL). Not `close-instance` nor
+// `unknown-imports`: the WebAssembly JS API has no way to close an instance
+// and no linker to fill unknown imports.
 const CAPABILITIES = ['grow-memory', 'memory-usage', 'drop-store', 'host-functions'];
 if (gc) CAPABILITIES.push('collect');
+CAPABILITIES.push('import-resolver');
 
-const HOST_TYPES = new Set(['i32', 'i64', 'f32', 'f64']);
+const HOST_TYPES = new Set(['i32', 'i64', 'f32', 'f64', 'externref', 'funcref']);
 
 class Session {
   constructor() {
@@ -40,6 +51,8 @@ class Session {
 
   newStore() {
     this.instances = new Map();
+    this.failed = new Set(); // ids whose instantiation failed
+    this.resolvers = new Map(); // import module name -> exports object
     this.namespaces = new Map();
     this.namespaces.set('spectest', spectestExports());
     for (const h of this.hosts.values()) this.exportAs(h.module, h.name, h.fn, 'function');
@@ -106,34 +119,63 @@ class Session {
   instantiate(req) {
     const m = this.modules.get(req.module);
     if (!m) return err('not-found', `no module ${req.module}`);
+    this.instances.delete(req.instance);
+    this.failed.delete(req.instance);
     const imports = {};
     for (const imp of WebAssembly.Module.imports(m.module)) {
+      // A resolved name is V8's to look up, on demand (see importObject).
+      if (this.resolvers.has(imp.module)) continue;
       const entry = this.namespaces.get(imp.module)?.get(imp.name);
-      if (!entry) return err('unlinkable', `unknown import: \`${imp.module}::${imp.name}\` has not been defined`);
-      if (entry.kind !== imp.kind) {
-        return err('unlinkable', `incompatible import type: \`${imp.module}::${imp.name}\` is a ${entry.kind}, imported as a ${imp.kind}`);
+      let fail = null;
+      if (!entry) fail = `unknown import: \`${imp.module}::${imp.name}\` has not been defined`;
+      else if (entry.kind !== imp.kind) fail = `incompatible import type: \`${imp.module}::${imp.name}\` is a ${entry.kind}, imported as a ${imp.kind}`;
+      if (fail) {
+        this.failed.add(req.instance);
+        return err('unlinkable', fail);
       }
       (imports[imp.module] ||= {})[imp.name] = entry.value;
     }
     let instance;
     fault.error = null;
     try {
-      instance = new WebAssembly.Instance(m.module, imports);
+      instance = new WebAssembly.Instance(m.module, this.importObject(imports));
     } catch (e) {
       if (fault.error) throw fault.error;
+      this.failed.add(req.instance);
       return { err: traps.instantiateFailure(e) };
     }
     this.instances.set(req.instance, { instance, m });
     return done;
   }
 
+  // importObject is the import object V8 instantiates with: `imports` as
+  // they are, or, when names are resolved (`resolve-imports`), a Proxy that
+  // answers a resolved name with its resolver's exports object when V8 asks.
+  importObject(imports) {
+    if (this.resolvers.size === 0) return imports;
+    const resolvers = this.resolvers;
+    const resolved = (name) => typeof name === 'string' && resolvers.has(name);
+    return new Proxy(imports, {
+      get: (target, name, receiver) => (resolved(name) ? resolvers.get(name) : Reflect.get(target, name, receiver)),
+      has: (target, name) => resolved(name) || Reflect.has(target, name),
+    });
+  }
+
+  // instance returns {inst} for a live instance or {fail} (not-found).
   instance(id) {
-    return this.instances.get(id);
+    const inst = this.instances.get(id);
+    if (inst) return { inst };
+    if (this.failed.has(id)) {
+      return {
+        fail: err('not-found', `no instance ${id}: its instantiation failed, and the WebAssembly JS API returns no instance on failure (\`new WebAssembly.Instance\` throws)`),
+      };
+    }
+    return { fail: err('not-found', `no instance ${id}`) };
   }
 
   register(req) {
-    const inst = this.instance(req.instance);
-    if (!inst) return err('not-found', `no instance ${req.instance}`);
+    const { inst, fail } = this.instance(req.instance);
+    if (fail) return fail;
     for (const { name, kind } of WebAssembly.Module.exports(inst.m.module)) {
       this.exportAs(req.name, name, inst.instance.exports[name], kind);
     }
@@ -198,9 +240,18 @@ class Session {
     }
   }
 
+  // resolveImports hands the import module name `name` to a resolver
+  // answering with the exports of `instance`, from the next instantiation on.
+  resolveImports(req) {
+    const { inst, fail } = this.instance(req.instance);
+    if (fail) return fail;
+    this.resolvers.set(req.name, inst.instance.exports);
+    return done;
+  }
+
   invoke(req) {
-    const inst = this.instance(req.instance);
-    if (!inst) return err('not-found', `no instance ${req.instance}`);
+    const { inst, fail } = this.instance(req.instance);
+    if (fail) return fail;
     const fn = inst.instance.exports[req.export];
     if (typeof fn !== 'function') return err('not-found', `no function export \`${req.export}\``);
     faultOn(req.export);
@@ -213,8 +264,8 @@ class Session {
   }
 
   getGlobal(req) {
-    const inst = this.instance(req.instance);
-    if (!inst) return err('not-found', `no instance ${req.instance}`);
+    const { inst, fail } = this.instance(req.instance);
+    if (fail) return fail;
     const g = inst.instance.exports[req.export];
     if (!(g instanceof WebAssembly.Global)) return err('not-found', `no global export \`${req.export}\``);
     const t = this.exportType(inst, req.export, 3);
@@ -225,14 +276,26 @@ class Session {
   }
 
   defineHost(req) {
-    for (const t of [...(req.params || []), ...(req.results || [])]) {
+    const params = req.params || [];
+    const results = req.results || [];
+    for (const t of [...params, ...results]) {
       if (!HOST_TYPES.has(t)) return err('other', `bad request: unknown host function type ${JSON.stringify(t)}`);
     }
     const returns = (req.returns || []).map(parseValue);
-    if (returns.some((v) => !HOST_TYPES.has(v.type))) return err('unsupported', 'host functions return numbers only');
+    const computes = req.computes ?? undefined;
+    if (computes !== undefined) {
+      const why = computeError(computes, params, results);
+      if (why !== null) return err('other', why);
+    } else {
+      // Values beyond the results are dropped; the others must be makeable.
+      for (const v of returns.slice(0, results.length)) {
+        const why = returnable(v);
+        if (why !== null) return err('unsupported', why);
+      }
+    }
     const key = `${req.module}\0${req.name}`;
     if (!this.calls.has(key)) this.calls.set(key, []);
-    const h = { params: req.params || [], results: req.results || [], returns, trap: req.trap ?? undefined };
+    const h = { params, results, returns, trap: req.trap ?? undefined, computes };
     const fn = makeHost(h, this.calls.get(key));
     this.hosts.set(key, { module: req.module, name: req.name, fn });
     this.exportAs(req.module, req.name, fn, 'function');
@@ -244,8 +307,8 @@ class Session {
   }
 
   memory(req) {
-    const inst = this.instance(req.instance);
-    if (!inst) return { fail: err('not-found', `no instance ${req.instance}`) };
+    const { inst, fail } = this.instance(req.instance);
+    if (fail) return { fail };
     const mem = inst.instance.exports[req.export];
     if (!(mem instanceof WebAssembly.Memory)) return { fail: err('not-found', `no memory export \`${req.export}\``) };
     return { mem };
@@ -279,8 +342,8 @@ class Session {
   }
 
   dropInstance(req) {
-    const inst = this.instances.get(req.instance);
-    if (!inst) return err('not-found', `no instance ${req.instance}`);
+    const { fail } = this.instance(req.instance);
+    if (fail) return fail;
     this.instances.delete(req.instance);
     return done;
   }
@@ -311,8 +374,19 @@ function unsupportedSerialization() {
   return err('unsupported', 'V8 offers no portable serialized module bytes in Node (WebAssembly.Module cannot be serialized)');
 }
 
+// The requests of capabilities the WebAssembly JS API has no counterpart for.
+function closeInstance() {
+  return err('unsupported', 'this adapter does not implement `close-instance`: the WebAssembly JS API has no way to close an instance');
+}
+
+function defineUnknownImports() {
+  return err('unsupported', 'this adapter does not implement `unknown-imports`: the WebAssembly JS API has no linker to define unknown imports (the import object is the embedder\'s)');
+}
+
 function setLimits() {
   return err('unsupported', 'V8 has only process-wide limits (flags), no per-store memory, table or instance limits');
 }
 
-module.exports = { Session, unsupportedSerialization, setLimits, BadValue, CAPABILITIES };
+module.exports = {
+  Session, unsupportedSerialization, setLimits, closeInstance, defineUnknownImports, BadValue, CAPABILITIES,
+};

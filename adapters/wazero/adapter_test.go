@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"strings"
 	"testing"
 )
@@ -423,4 +424,291 @@ func TestSettingsFromTheCommandLine(t *testing.T) {
 	if r := a.handle([]byte(`{"op":"hello"}`)); r.Err == nil || r.Err.Kind != kindUnsupported {
 		t.Fatalf("hello with a refused setting: %+v", r)
 	}
+}
+
+// computeCaller imports host functions of every `computes` and calls each
+// from wasm, so values cross the host boundary both ways:
+//
+//	echo      (i64 f32 f64 i32 externref) -> the same, env.echo
+//	add32     (i32 i32 i32) -> i32, env.add32
+//	addf32    (f32 f32) -> f32, env.addf32
+//	addf64    (f64 f64) -> f64, env.addf64
+//	combine   (i32 i64 f32 f64) -> i64, env.combine
+//	add64     (i64 i64) -> i64, env.add64
+//	echo-func () -> funcref: env.echofunc (funcref) -> funcref of its own ref.func
+func computeCaller() []byte {
+	echo := []byte{tI64, tF32, tF64, tI32, tExtern}
+	m := newModuleBuilder()
+	m.vecSection(1,
+		funcType(echo, echo),
+		funcType([]byte{tI32, tI32, tI32}, []byte{tI32}),
+		funcType([]byte{tF32, tF32}, []byte{tF32}),
+		funcType([]byte{tF64, tF64}, []byte{tF64}),
+		funcType([]byte{tI32, tI64, tF32, tF64}, []byte{tI64}),
+		funcType([]byte{tI64, tI64}, []byte{tI64}),
+		funcType([]byte{funcref}, []byte{funcref}),
+		funcType(nil, []byte{funcref}),
+	)
+	m.vecSection(2,
+		importEntry("env", "echo", externFunc, 0),
+		importEntry("env", "add32", externFunc, 1),
+		importEntry("env", "addf32", externFunc, 2),
+		importEntry("env", "addf64", externFunc, 3),
+		importEntry("env", "combine", externFunc, 4),
+		importEntry("env", "add64", externFunc, 5),
+		importEntry("env", "echofunc", externFunc, 6),
+	)
+	m.vecSection(3, uleb(0), uleb(1), uleb(2), uleb(3), uleb(4), uleb(5), uleb(7))
+	m.vecSection(7,
+		export("echo", externFunc, 7),
+		export("add32", externFunc, 8),
+		export("addf32", externFunc, 9),
+		export("addf64", externFunc, 10),
+		export("combine", externFunc, 11),
+		export("add64", externFunc, 12),
+		export("echo-func", externFunc, 13),
+	)
+	// A declarative element segment makes `ref.func 13` valid.
+	m.vecSection(9, []byte{0x03, 0x00, 0x01, 13})
+	get := func(n int) []byte {
+		var b []byte
+		for i := 0; i < n; i++ {
+			b = append(b, 0x20, byte(i))
+		}
+		return b
+	}
+	call := func(n int, f byte) []byte { return funcBody(cat(get(n), []byte{0x10, f, opEnd})...) }
+	m.vecSection(10,
+		call(5, 0), call(3, 1), call(2, 2), call(2, 3), call(4, 4), call(2, 5),
+		funcBody(0xd2, 13, 0x10, 6, opEnd),
+	)
+	return m.bytes()
+}
+
+func defineComputing(s *session, name string, params, results, compute string) {
+	s.t.Helper()
+	s.expect(fmt.Sprintf(`{"op":"define-host","module":"env","name":%q,"params":[%s],"results":[%s],"computes":%q}`,
+		name, params, results, compute), `{"ok":"done"}`)
+}
+
+func testComputingHostFunctions(t *testing.T, kind engineKind) {
+	s := newSession(t, kind)
+	echo := `"i64","f32","f64","i32","externref"`
+	defineComputing(s, "echo", echo, echo, "echo")
+	defineComputing(s, "add32", `"i32","i32","i32"`, `"i32"`, "add")
+	defineComputing(s, "addf32", `"f32","f32"`, `"f32"`, "add")
+	defineComputing(s, "addf64", `"f64","f64"`, `"f64"`, "add")
+	defineComputing(s, "combine", `"i32","i64","f32","f64"`, `"i64"`, "combine")
+	defineComputing(s, "add64", `"i64","i64"`, `"i64"`, "add")
+	defineComputing(s, "echofunc", `"funcref"`, `"funcref"`, "echo")
+	s.compile(0, computeCaller())
+	s.instantiate(0, 0)
+	// Every bit goes back: signalling NaN payloads, the sign bit of an i64, host references.
+	args := []string{`{"i64":"0x8000000000000001"}`, `{"f32":"0x7fa00001"}`, `{"f64":"0x7ff4000000000001"}`,
+		`{"i32":"0xdeadbeef"}`, `{"ref":{"heap":"extern","host":7}}`}
+	s.expect(invoke(0, "echo", args...), values(args...))
+	nulls := []string{`{"i64":"0x0000000000000000"}`, `{"f32":"0xffc00000"}`, `{"f64":"0x8000000000000000"}`,
+		`{"i32":"0x00000000"}`, `{"ref":{"heap":"extern","null":true}}`}
+	s.expect(invoke(0, "echo", nulls...), values(nulls...))
+	s.expect(`{"op":"host-calls","module":"env","name":"echo"}`,
+		`{"ok":{"calls":[[`+strings.Join(args, ",")+`],[`+strings.Join(nulls, ",")+`]]}}`)
+	s.expect(invoke(0, "echo-func"), values(`{"ref":{"heap":"func"}}`))
+	s.expect(`{"op":"host-calls","module":"env","name":"echofunc"}`, `{"ok":{"calls":[[{"ref":{"heap":"func"}}]]}}`)
+	// Wrapping integer sums, float32 and float64 sums.
+	s.expect(invoke(0, "add32", `{"i32":"0xffffffff"}`, `{"i32":"0x00000002"}`, `{"i32":"0x00000003"}`), values(`{"i32":"0x00000004"}`))
+	s.expect(invoke(0, "add64", `{"i64":"0xffffffffffffffff"}`, `{"i64":"0x0000000000000002"}`), values(`{"i64":"0x0000000000000001"}`))
+	s.expect(invoke(0, "addf32", `{"f32":"0x3fc00000"}`, `{"f32":"0x40100000"}`), values(`{"f32":"0x40700000"}`))
+	// 2^24 + 1 rounds to 2^24 in float32 (to even).
+	s.expect(invoke(0, "addf32", `{"f32":"0x4b800000"}`, `{"f32":"0x3f800000"}`), values(`{"f32":"0x4b800000"}`))
+	s.expect(invoke(0, "addf64", `{"f64":"0x3fb999999999999a"}`, `{"f64":"0x3fc999999999999a"}`), values(`{"f64":"0x3fd3333333333334"}`))
+	// The host's addition quiets a signalling NaN and keeps its payload (x86 and arm64 alike).
+	s.expect(invoke(0, "addf32", `{"f32":"0x7fa00001"}`, `{"f32":"0x3f800000"}`), values(`{"f32":"0x7fe00001"}`))
+	s.expect(invoke(0, "addf64", `{"f64":"0x3ff0000000000000"}`, `{"f64":"0x7ff4000000000001"}`), values(`{"f64":"0x7ffc000000000001"}`))
+	combineArgs := []uint64{0xffffffff, 0x8000000000000001, 0x7fa00001, 0x7ff4000000000001}
+	var h uint64
+	for _, b := range combineArgs {
+		h = bits.RotateLeft64(h, 7) ^ b
+	}
+	s.expect(invoke(0, "combine", `{"i32":"0xffffffff"}`, `{"i64":"0x8000000000000001"}`, `{"f32":"0x7fa00001"}`, `{"f64":"0x7ff4000000000001"}`),
+		values(fmt.Sprintf(`{"i64":"0x%016x"}`, h)))
+	// Signatures a computation cannot answer are refused when defined.
+	other := `{"err":{"kind":"other","message":`
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["i32","i64"],"results":["i32"],"computes":"add"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["i32"],"results":["i32","i32"],"computes":"add"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["externref"],"results":["externref"],"computes":"add"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["i32"],"results":["i32"],"computes":"combine"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["externref"],"results":["i64"],"computes":"combine"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["i32"],"results":["i64"],"computes":"echo"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":["i32"],"results":[],"computes":"echo"}`, other)
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"x","params":[],"results":[],"computes":"mul"}`, other)
+	s.expect(`{"op":"host-calls","module":"env","name":"x"}`, `{"ok":{"calls":[]}}`)
+	// The refused definitions did not replace anything; after drop-store the
+	// computing functions are made again.
+	s.expect(`{"op":"drop-store"}`, `{"ok":"done"}`)
+	s.instantiate(0, 1)
+	s.expect(invoke(1, "echo", args...), values(args...))
+}
+
+func TestComputingHostFunctionsCompiler(t *testing.T) {
+	testComputingHostFunctions(t, compilerEngine)
+}
+
+func TestComputingHostFunctionsInterpreter(t *testing.T) {
+	testComputingHostFunctions(t, interpreterEngine)
+}
+
+func TestHostFunctionsReturnReferences(t *testing.T) {
+	s := newSession(t, compilerEngine)
+	s.expect(`{"op":"define-host","module":"env","name":"r","params":[],"results":["externref"],"returns":[{"ref":{"heap":"extern","host":5}}]}`, `{"ok":"done"}`)
+	s.compile(0, callerModule("env", "r", nil, []byte{tExtern}))
+	s.instantiate(0, 0)
+	s.expect(invoke(0, "which"), values(`{"ref":{"heap":"extern","host":5}}`))
+	s.expectPrefix(`{"op":"define-host","module":"env","name":"r","params":[],"results":["funcref"],"returns":[{"ref":{"heap":"func"}}]}`,
+		`{"err":{"kind":"unsupported","message":`)
+}
+
+// callerModule imports `m`::`field` of type params -> results and exports
+// `which`, a function of the same type that calls it (a re-exported host
+// function called from Go crashes wazero's compiler up to 1.11).
+func callerModule(module, field string, params, results []byte) []byte {
+	m := newModuleBuilder()
+	m.vecSection(1, funcType(params, results))
+	m.vecSection(2, importEntry(module, field, externFunc, 0))
+	m.vecSection(3, uleb(0))
+	m.vecSection(7, export("which", externFunc, 1))
+	var code []byte
+	for i := range params {
+		code = append(code, 0x20, byte(i))
+	}
+	m.vecSection(10, funcBody(cat(code, []byte{0x10, 0x00, opEnd})...))
+	return m.bytes()
+}
+
+func exitErr(code int) string {
+	return fmt.Sprintf(`{"err":{"kind":"exit","code":%d,"message":`, code)
+}
+
+func TestCloseInstance(t *testing.T) {
+	for _, kind := range []engineKind{compilerEngine, interpreterEngine} {
+		s := newSession(t, kind)
+		s.compile(0, calcModule())
+		s.instantiate(0, 0)
+		s.instantiate(0, 1)
+		s.expect(`{"op":"close-instance","instance":0,"exit_code":3}`, `{"ok":"done"}`)
+		s.expectPrefix(invoke(0, "div", `{"i32":"0x00000006"}`, `{"i32":"0x00000003"}`), exitErr(3))
+		// Closing again is no error in wazero, and keeps the first code.
+		s.expect(`{"op":"close-instance","instance":0,"exit_code":4}`, `{"ok":"done"}`)
+		s.expectPrefix(invoke(0, "div", `{"i32":"0x00000006"}`, `{"i32":"0x00000003"}`), exitErr(3))
+		s.expect(`{"op":"drop-instance","instance":0}`, `{"ok":"done"}`)
+		s.expectPrefix(invoke(0, "div", `{"i32":"0x00000006"}`, `{"i32":"0x00000003"}`), `{"err":{"kind":"not-found","message":`)
+		// A plain close is exit code 0; the other instance is untouched.
+		s.expect(`{"op":"close-instance","instance":1}`, `{"ok":"done"}`)
+		s.expectPrefix(invoke(1, "div", `{"i32":"0x00000006"}`, `{"i32":"0x00000003"}`), exitErr(0))
+		s.instantiate(0, 2)
+		s.expect(invoke(2, "div", `{"i32":"0x00000006"}`, `{"i32":"0x00000003"}`), values(`{"i32":"0x00000002"}`))
+		s.expectPrefix(`{"op":"close-instance","instance":9}`, `{"err":{"kind":"not-found","message":`)
+	}
+}
+
+// startTrap has a start function that traps, and exports a function and a global.
+func startTrap() []byte {
+	m := newModuleBuilder()
+	m.vecSection(1, funcType(nil, nil), funcType(nil, []byte{tI32}))
+	m.vecSection(3, uleb(0), uleb(1))
+	m.vecSection(6, []byte{tI32, 0x00, opI32, 42, opEnd})
+	m.vecSection(7, export("f", externFunc, 1), export("g", externGlobal, 0))
+	m.out = appendSection(m.out, 8, uleb(0)) // start: function 0, not a vector
+	m.vecSection(10, funcBody(0x00, opEnd), funcBody(opI32, 7, opEnd))
+	return m.bytes()
+}
+
+// returnsModuleOnFailure says whether the version's InstantiateModule hands
+// back a non-nil api.Module (a *wasm.ModuleInstance holding nil) when the
+// instantiation fails: up to 1.8 it returns its named result as is.
+func returnsModuleOnFailure(version string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major == 1 && minor < 9
+}
+
+// crashes sends `line` and reports whether handling it panicked.
+func (s *session) crashes(line string) (panicked any) {
+	defer func() { panicked = recover() }()
+	s.send(line)
+	return nil
+}
+
+func TestFailedInstantiation(t *testing.T) {
+	requests := []string{
+		invoke(0, "f"),
+		`{"op":"get-global","instance":0,"export":"g"}`,
+		`{"op":"close-instance","instance":0,"exit_code":1}`,
+		`{"op":"drop-instance","instance":0}`,
+	}
+	for _, line := range requests {
+		s := newSession(t, compilerEngine)
+		s.compile(0, startTrap())
+		s.expectPrefix(`{"op":"instantiate","module":0,"instance":0}`, trap("unreachable"))
+		kept := s.a.instances[0] != nil && s.a.instances[0].mod != nil
+		if kept != returnsModuleOnFailure(wazeroVersion()) {
+			t.Fatalf("wazero %s: a failed instantiation returned a module: %v", wazeroVersion(), kept)
+		}
+		if kept {
+			// The value wraps a nil *wasm.ModuleInstance: every use of it
+			// dereferences nil, and the adapter lets the panic through.
+			if p := s.crashes(line); p == nil {
+				t.Errorf("wazero %s: %s did not panic", wazeroVersion(), line)
+			}
+			continue
+		}
+		s.expectPrefix(line, `{"err":{"kind":"not-found","message":"instance 0 failed to instantiate and wazero returned no module`)
+	}
+}
+
+func TestResolveImports(t *testing.T) {
+	s := newSession(t, compilerEngine)
+	s.compile(0, constModule(1, true))
+	s.compile(1, constModule(2, false))
+	s.instantiate(0, 0)
+	s.instantiate(1, 1)
+	if !announces("import-resolver") {
+		s.expectPrefix(`{"op":"resolve-imports","name":"r","instance":0}`, `{"err":{"kind":"unsupported","message":`)
+		return
+	}
+	s.expect(`{"op":"register","instance":1,"name":"r"}`, `{"ok":"done"}`)
+	s.expect(`{"op":"resolve-imports","name":"r","instance":0}`, `{"ok":"done"}`)
+	s.expectPrefix(`{"op":"resolve-imports","name":"r","instance":5}`, `{"err":{"kind":"not-found","message":`)
+	// The resolver answers the whole name, before what `register` made importable.
+	s.compile(2, reexportModule("r", "which"))
+	s.compile(3, reexportModule("r", "extra"))
+	s.compile(4, reexportModule("r", "nope"))
+	s.instantiate(2, 2)
+	s.instantiate(3, 3)
+	s.expect(invoke(2, "which"), values(`{"i32":"0x00000001"}`))
+	s.expect(invoke(3, "which"), values(`{"i32":"0x00000065"}`))
+	s.expectPrefix(`{"op":"instantiate","module":4,"instance":4}`, `{"err":{"kind":"unlinkable","message":`)
+	// A module of no instance of this store: wazero links to the resolver's
+	// answer all the same (a closed module's functions answer exit 0).
+	s.expect(`{"op":"drop-instance","instance":0}`, `{"ok":"done"}`)
+	s.instantiate(2, 5)
+	s.expectPrefix(invoke(5, "which"), exitErr(0))
+	// drop-store forgets the resolver's names with the instances.
+	s.expect(`{"op":"drop-store"}`, `{"ok":"done"}`)
+	s.expectPrefix(`{"op":"instantiate","module":2,"instance":6}`, `{"err":{"kind":"unlinkable","message":`)
+}
+
+func TestCapabilitiesGateRequests(t *testing.T) {
+	s := newSession(t, compilerEngine)
+	got := s.send(`{"op":"hello"}`)
+	if !strings.Contains(got, `"close-instance"`) || strings.Contains(got, `"unknown-imports"`) {
+		t.Errorf("hello: %s", got)
+	}
+	if strings.Contains(got, `"import-resolver"`) != announces("import-resolver") {
+		t.Errorf("hello: %s", got)
+	}
+	s.expectPrefix(`{"op":"define-unknown-imports","module":0,"as":"traps"}`, `{"err":{"kind":"unsupported","message":`)
+	s.expectPrefix(`{"op":"define-unknown-imports","module":0}`+"", `{"err":{"kind":"unsupported","message":`)
+	s.expectPrefix(`{"op":"close-instance","instance":0,"code":1}`, `{"err":{"kind":"other","message":"bad request`)
 }

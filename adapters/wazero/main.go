@@ -35,6 +35,28 @@ func on[T any](f func(*adapter, T) (Reply, *Failure)) handler {
 	}
 }
 
+// gated makes a handler, as `on` does, of a request that needs the optional
+// capability `capability`: when this build does not announce it, the request
+// is answered `unsupported` (as the protocol crate's `serve` does).
+func gated[T any](capability string, f func(*adapter, T) (Reply, *Failure)) handler {
+	return on(func(a *adapter, req T) (Reply, *Failure) {
+		if !announces(capability) {
+			return nil, fail(kindUnsupported, "the wazero %s adapter does not implement `%s`", wazeroVersion(), capability)
+		}
+		return f(a, req)
+	})
+}
+
+// announces reports whether hello lists `capability`.
+func announces(capability string) bool {
+	for _, c := range capabilities {
+		if c == capability {
+			return true
+		}
+	}
+	return false
+}
+
 // handlers maps each protocol op to its handler.
 var handlers = map[string]handler{
 	"hello":            on((*adapter).hello),
@@ -57,9 +79,17 @@ var handlers = map[string]handler{
 	"drop-store":       on((*adapter).dropStore),
 	"memory-usage":     on((*adapter).memoryUsage),
 	"collect":          on((*adapter).collect),
+	"close-instance":   gated("close-instance", (*adapter).closeInstance),
+	"resolve-imports":  gated("import-resolver", (*adapter).resolveImports),
+	// wazero has no API that fills unknown imports; never announced.
+	"define-unknown-imports": gated("unknown-imports", func(*adapter, defineUnknownImportsReq) (Reply, *Failure) {
+		return nil, fail(kindUnsupported, "wazero has no API to define unknown imports")
+	}),
 }
 
-// capabilities are the optional requests this adapter implements.
+// capabilities are the optional requests this adapter implements, in the
+// order of the protocol crate's Capability::ALL; since_1_8.go adds
+// `import-resolver`.
 var capabilities = []string{
 	"cache-dir",
 	"grow-memory",
@@ -68,6 +98,7 @@ var capabilities = []string{
 	"drop-store",
 	"host-functions",
 	"collect",
+	"close-instance",
 }
 
 const wazeroPath = "github.com/tetratelabs/wazero"

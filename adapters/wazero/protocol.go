@@ -25,6 +25,7 @@ const (
 	kindUnsupported    = "unsupported"
 	kindNotFound       = "not-found"
 	kindRejected       = "rejected"
+	kindExit           = "exit"
 	kindOther          = "other"
 )
 
@@ -46,9 +47,11 @@ const (
 
 // Failure is an `{"err": ...}` payload: a kind to compare, the engine's words to show.
 type Failure struct {
-	Kind    string `json:"kind"`
-	Trap    string `json:"trap,omitempty"`
-	Message string `json:"message"`
+	Kind string `json:"kind"`
+	Trap string `json:"trap,omitempty"`
+	// Code is the exit code of an `exit` failure (wazero's sys.ExitError).
+	Code    *uint32 `json:"code,omitempty"`
+	Message string  `json:"message"`
 }
 
 func (f *Failure) Error() string { return f.Kind + ": " + f.Message }
@@ -59,6 +62,10 @@ func fail(kind, format string, args ...any) *Failure {
 
 func trapFailure(trap, message string) *Failure {
 	return &Failure{Kind: kindTrap, Trap: trap, Message: message}
+}
+
+func exitFailure(code uint32, message string) *Failure {
+	return &Failure{Kind: kindExit, Code: &code, Message: message}
 }
 
 // Reply is the payload of an `{"ok": ...}` response: "done" or a one-key object.
@@ -195,6 +202,26 @@ type hostFunc struct {
 	Results []string `json:"results"`
 	Returns []Value  `json:"returns"`
 	Trap    *string  `json:"trap"`
+	// Computes is `echo`, `add` or `combine` (host.go), used instead of Returns.
+	Computes *string `json:"computes"`
+}
+
+type closeInstanceReq struct {
+	reqOp
+	Instance uint32  `json:"instance"`
+	ExitCode *uint32 `json:"exit_code"`
+}
+
+type resolveImportsReq struct {
+	reqOp
+	Name     string `json:"name"`
+	Instance uint32 `json:"instance"`
+}
+
+type defineUnknownImportsReq struct {
+	reqOp
+	Module uint32 `json:"module"`
+	As     string `json:"as"`
 }
 
 type hostCallsReq struct {

@@ -47,6 +47,9 @@ type adapter struct {
 	compiled   map[[32]byte]*compiledEntry
 	instances  map[uint32]*instance
 	namespaces map[string]map[string]target
+	// resolved are the import module names `resolve-imports` hands to
+	// wazero's import resolver, and the module it answers each with.
+	resolved map[string]api.Module
 	// hosts are the host functions defined so far, made again in every new runtime.
 	hosts []hostFunc
 	calls *callLog
@@ -74,14 +77,25 @@ type compiledEntry struct {
 	refs     int
 }
 
-// instance is an instantiated module and what it exports.
+// instance is an instantiated module and what it exports, or what wazero
+// handed back from an instantiation that failed.
 type instance struct {
-	mod     api.Module
+	// mod is what InstantiateModule returned: after a failure, a non-nil
+	// value is kept as it is (before 1.9 a *wasm.ModuleInstance holding nil),
+	// and requests naming the instance go to it; nil when wazero returned none.
+	mod api.Module
+	// failed is the instantiation's error when it failed.
+	failed  error
 	name    string
 	exports []wasmExport
 	// exportsErr says why `exports` is unknown, when it is.
 	exportsErr error
 }
+
+// withImportResolver returns ctx with wazero's import resolver callback
+// (experimental.WithImportResolver), nil in versions without it (before 1.8,
+// see since_1_8.go).
+var withImportResolver func(ctx context.Context, resolve func(name string) api.Module) context.Context
 
 // target is what an import resolves to: an export of a named wazero module.
 type target struct {
@@ -141,6 +155,7 @@ func (a *adapter) newRuntime() *Failure {
 	a.compiled = map[[32]byte]*compiledEntry{}
 	a.instances = map[uint32]*instance{}
 	a.namespaces = map[string]map[string]target{}
+	a.resolved = map[string]api.Module{}
 	for _, m := range a.modules {
 		m.held = false
 		m.variants = nil
@@ -252,7 +267,9 @@ func (a *adapter) compile(req compileReq) (Reply, *Failure) {
 
 // compiledFor returns the compiled binary to instantiate `m` from: `m`
 // itself when it imports nothing, else the variant whose import modules are
-// renamed to what the namespaces resolve them to.
+// renamed to what the namespaces resolve them to. An import module name that
+// `resolve-imports` handed to wazero's resolver keeps its name, and wazero
+// alone resolves it.
 func (a *adapter) compiledFor(m *module) (wazero.CompiledModule, *Failure) {
 	binary, hash := m.bytes, m.hash
 	if m.shape == nil || len(m.shape.Imports) > 0 {
@@ -261,6 +278,10 @@ func (a *adapter) compiledFor(m *module) (wazero.CompiledModule, *Failure) {
 		}
 		names := make([]string, len(m.shape.Imports))
 		for i, imp := range m.shape.Imports {
+			if _, ok := a.resolved[imp.Module]; ok {
+				names[i] = imp.Module
+				continue
+			}
 			t, ok := a.namespaces[imp.Module][imp.Name]
 			if !ok {
 				return nil, fail(kindUnlinkable, "unknown import: `%s::%s` has not been defined", imp.Module, imp.Name)
@@ -276,7 +297,7 @@ func (a *adapter) compiledFor(m *module) (wazero.CompiledModule, *Failure) {
 			return nil, fail(kindOther, "renaming imports: %v", err)
 		}
 		binary, hash = renamed, sha256.Sum256(renamed)
-		if m.variants[hash] {
+		if m.variants[hash] || (hash == m.hash && m.held) {
 			return a.compiled[hash].compiled, nil
 		}
 	} else if m.held {
@@ -311,22 +332,34 @@ func (a *adapter) instantiate(req instantiateReq) (Reply, *Failure) {
 	name := a.privateName("instance")
 	a.instantiated++
 	config := wazero.NewModuleConfig().WithName(name).WithStartFunctions()
-	mod, err := a.rt.InstantiateModule(a.ctx, compiled, config)
-	if err != nil {
-		return nil, instantiateFailure(err)
+	ctx := a.ctx
+	if len(a.resolved) > 0 && withImportResolver != nil {
+		resolved := a.resolved
+		ctx = withImportResolver(ctx, func(name string) api.Module { return resolved[name] })
 	}
-	inst := &instance{mod: mod, name: name, exportsErr: m.shapeErr}
+	mod, err := a.rt.InstantiateModule(ctx, compiled, config)
+	// A failed instantiation is kept too: what wazero handed back (nil or
+	// not) is what later requests naming the instance meet.
+	inst := &instance{mod: mod, failed: err, name: name, exportsErr: m.shapeErr}
 	if m.shape != nil {
 		inst.exports = m.shape.Exports
 	}
 	a.instances[req.Instance] = inst
+	if err != nil {
+		return nil, instantiateFailure(err)
+	}
 	return done, nil
 }
 
+// instance returns the instance `id`, possibly one whose instantiation
+// failed but gave back a module value, which is used as it is.
 func (a *adapter) instance(id uint32) (*instance, *Failure) {
 	inst := a.instances[id]
 	if inst == nil {
 		return nil, notFound("no instance %d", id)
+	}
+	if inst.mod == nil {
+		return nil, notFound("instance %d failed to instantiate and wazero returned no module (%s)", id, engineMessage(inst.failed))
 	}
 	return inst, nil
 }
@@ -429,12 +462,47 @@ func (a *adapter) memorySize(req exportReq) (Reply, *Failure) {
 func (a *adapter) dropInstance(req instanceReq) (Reply, *Failure) {
 	inst, f := a.instance(req.Instance)
 	if f != nil {
+		delete(a.instances, req.Instance)
 		return nil, f
 	}
 	delete(a.instances, req.Instance)
 	if err := inst.mod.Close(a.ctx); err != nil {
-		return nil, fail(kindOther, "%v", err)
+		return nil, closeFailure(err)
 	}
+	return done, nil
+}
+
+// closeInstance closes the module the way an embedder does: Close, or
+// CloseWithExitCode with the code given. The instance stays: calls into it
+// answer what wazero then says.
+func (a *adapter) closeInstance(req closeInstanceReq) (Reply, *Failure) {
+	inst, f := a.instance(req.Instance)
+	if f != nil {
+		return nil, f
+	}
+	var err error
+	if req.ExitCode != nil {
+		err = inst.mod.CloseWithExitCode(a.ctx, *req.ExitCode)
+	} else {
+		err = inst.mod.Close(a.ctx)
+	}
+	if err != nil {
+		return nil, closeFailure(err)
+	}
+	return done, nil
+}
+
+// resolveImports makes wazero's import resolver answer `name` with the
+// module of `instance` at every later instantiation in this store.
+func (a *adapter) resolveImports(req resolveImportsReq) (Reply, *Failure) {
+	if withImportResolver == nil {
+		return nil, fail(kindUnsupported, "wazero %s has no experimental.WithImportResolver", wazeroVersion())
+	}
+	inst, f := a.instance(req.Instance)
+	if f != nil {
+		return nil, f
+	}
+	a.resolved[req.Name] = inst.mod
 	return done, nil
 }
 

@@ -19,6 +19,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // hostTrap is the error a host function defined with `trap` panics with;
@@ -65,10 +67,15 @@ func crashOnEngineFault(err error) {
 }
 
 // knownRuntimeFailure classifies an error raised while running wasm code
-// (a call or a start function); nil when it is not one.
+// (a call or a start function); nil when it is not one. A module closed
+// (or exited) answers calls with a sys.ExitError: `exit` with its code.
 func knownRuntimeFailure(err error) *Failure {
 	crashOnEngineFault(err)
 	msg := engineMessage(err)
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return exitFailure(exit.ExitCode(), msg)
+	}
 	var ht *hostTrap
 	if errors.As(err, &ht) {
 		return trapFailure(trapHostError, msg)
@@ -85,6 +92,15 @@ func knownRuntimeFailure(err error) *Failure {
 func callFailure(err error) *Failure {
 	if f := knownRuntimeFailure(err); f != nil {
 		return f
+	}
+	return fail(kindOther, "%s", engineMessage(err))
+}
+
+// closeFailure classifies the error of closing a module.
+func closeFailure(err error) *Failure {
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return exitFailure(exit.ExitCode(), engineMessage(err))
 	}
 	return fail(kindOther, "%s", engineMessage(err))
 }

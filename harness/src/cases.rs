@@ -187,9 +187,7 @@ pub struct HostModule {
 impl HostModule {
     /// Encode `wat` into `bytes`, or say why it does not encode.
     fn encode(&mut self) -> Result<(), String> {
-        let buf = wast::parser::ParseBuffer::new(&self.wat).map_err(|e| e.to_string())?;
-        let mut module = wast::parser::parse::<wast::Wat>(&buf).map_err(|e| e.to_string())?;
-        self.bytes = module.encode().map_err(|e| e.to_string())?;
+        self.bytes = crate::wast_text::encode(&self.wat)?;
         Ok(())
     }
 }

@@ -91,6 +91,13 @@ impl EngineId {
         }
     }
 
+    /// Whether this is the built-in configuration [`DEFAULTS_ONLY`]
+    /// (`+defaults`), in which the harness enables no proposal: the engine
+    /// runs as an embedder gets it out of the box.
+    pub fn defaults_only(&self) -> bool {
+        self.config.as_deref() == Some(DEFAULTS_ONLY)
+    }
+
     /// The family and configuration, without the version: `wasmtime`,
     /// `wasmtime+winch` (the line of versions a table follows).
     pub fn family_label(&self) -> String {
@@ -114,6 +121,11 @@ impl fmt::Display for EngineId {
         write!(f, "{}@{}", self.engine, self.version_label())
     }
 }
+
+/// The built-in configuration every family has: no settings, and no
+/// proposal enabled by the harness (a case needing one the engine does not
+/// turn on by default is `unsupported`).
+pub const DEFAULTS_ONLY: &str = "defaults";
 
 /// Whether `name` may name a configuration: lower-case letters, digits and
 /// `-`, starting with a letter (it becomes part of file and test names).

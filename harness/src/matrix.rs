@@ -220,7 +220,9 @@ struct RawFamily {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    /// Engine settings: strings, integers or booleans.
+    /// Engine settings: strings, integers or booleans (none for
+    /// `defaults`).
+    #[serde(default)]
     settings: BTreeMap<String, toml::Value>,
     /// The versions running in this configuration (all when absent).
     versions: Option<Vec<String>>,
@@ -233,8 +235,12 @@ impl RawConfig {
         if !is_config_name(name) {
             bail!("{here}: a configuration name is lower-case letters, digits and `-`");
         }
-        if self.settings.is_empty() {
-            bail!("{here}: `settings` is empty (the defaults need no configuration)");
+        let builtin = name == crate::engine_id::DEFAULTS_ONLY;
+        if builtin && !self.settings.is_empty() {
+            bail!("{here}: the built-in `defaults` configuration (the harness enables no proposal) takes no `settings`");
+        }
+        if !builtin && self.settings.is_empty() {
+            bail!("{here}: `settings` is empty (the engine's defaults with no proposal enabled are the built-in `defaults` configuration)");
         }
         let mut settings = Settings::new();
         for (key, value) in &self.settings {

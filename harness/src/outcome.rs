@@ -173,6 +173,7 @@ impl Actual {
 pub fn render_kind(kind: &FailureKind) -> String {
     match kind {
         FailureKind::Trap { trap } => format!("trap {}", kebab(&format!("{trap:?}"))),
+        FailureKind::Exit { code } => format!("exit {code}"),
         other => kebab(&format!("{other:?}")),
     }
 }

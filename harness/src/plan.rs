@@ -13,7 +13,7 @@ use wasm_compat_protocol::EngineInfo;
 use crate::builder::BuiltAdapter;
 use crate::cases::Case;
 use crate::engine_id::{EngineId, EngineSpec};
-use crate::interp::{self, CaseRun, Parsed};
+use crate::interp::{CaseRun, Parsed};
 use crate::proposal;
 use crate::reason::Reason;
 
@@ -184,6 +184,32 @@ pub struct ReadyEngine {
     pub adapter: BuiltAdapter,
     /// Its hello.
     pub info: EngineInfo,
+    /// The proposals its engine compiles with none enabled (probed when it
+    /// was prepared): on by default.
+    pub on_by_default: Vec<String>,
+}
+
+impl ReadyEngine {
+    /// The proposals a case may need here: every one the engine can enable,
+    /// or under `+defaults` only those on by default.
+    pub fn offers(&self) -> &[String] {
+        if self.id().defaults_only() {
+            &self.on_by_default
+        } else {
+            &self.info.features
+        }
+    }
+
+    /// Which engine this is.
+    pub fn id(&self) -> &EngineId {
+        &self.adapter.id
+    }
+
+    /// Why a case needing `needs` does not run here: the engine cannot
+    /// enable them, or under `+defaults` does not turn them on by default.
+    pub fn lacking(&self, needs: &proposal::Needs) -> Option<Reason> {
+        Reason::lacking(needs, self.offers(), self.id().defaults_only())
+    }
 }
 
 /// The prepared engines of a run: each ready, or why not.
@@ -236,10 +262,12 @@ pub fn readiness<'e>(
             None => return Err(Blocked::NotPrepared(format!("{id}: not prepared"))),
         }
     }
-    for engine in &ready {
-        if let Some(lacking) = proposal::missing(&cell.case.features, &engine.info.features) {
-            return Err(Blocked::Unsupported(Reason::MissingProposals(lacking)));
-        }
+    let declared = proposal::Needs {
+        declared: cell.case.features.clone(),
+        inferred: Vec::new(),
+    };
+    if let Some(why) = ready.iter().find_map(|e| e.lacking(&declared)) {
+        return Err(Blocked::Unsupported(why));
     }
     match parsed.get(cell.case.name.as_str()) {
         Some(Err(CaseRun::Unsupported(why))) => return Err(Blocked::Unsupported(why.clone())),
@@ -247,7 +275,7 @@ pub fn readiness<'e>(
         Some(Ok(prepared)) => {
             let lacks = ready
                 .iter()
-                .find_map(|e| interp::lacking(&cell.case, prepared, &e.info.features));
+                .find_map(|e| e.lacking(&prepared.needs(&cell.case)));
             if let Some(why) = lacks {
                 return Err(Blocked::Unsupported(why));
             }
@@ -345,6 +373,7 @@ mod tests {
                 host: None,
                 settings: Default::default(),
             },
+            on_by_default: Vec::new(),
         }
     }
 
@@ -387,6 +416,24 @@ mod tests {
             other => panic!("{:?}", other.map(|r| r.len())),
         }
         assert!(readiness(&cell("new@1.0.0", &cases[0]), &engines, &parsed).is_ok());
+        // Under `+defaults` what the engine can enable is not enough: it
+        // must have the proposal on by default.
+        let mut engines = engines;
+        let defaults = |on: &[&str]| ReadyEngine {
+            on_by_default: on.iter().map(|p| p.to_string()).collect(),
+            ..ready("new@1.0.0+defaults", &["memory64"])
+        };
+        let id: EngineId = "new@1.0.0+defaults".parse().unwrap();
+        engines.insert(id.clone(), Ok(defaults(&[])));
+        match readiness(&cell("new@1.0.0+defaults", &cases[0]), &engines, &parsed) {
+            Err(Blocked::Unsupported(why)) => assert_eq!(
+                why.to_string(),
+                "needs memory64 (inferred from its modules), not on by default in this version (`+defaults` enables nothing)"
+            ),
+            other => panic!("{:?}", other.map(|r| r.len())),
+        }
+        engines.insert(id, Ok(defaults(&["memory64"])));
+        assert!(readiness(&cell("new@1.0.0+defaults", &cases[0]), &engines, &parsed).is_ok());
         match readiness(&cell("new@1.0.0", &cases[1]), &engines, &parsed) {
             Err(Blocked::Broken(why)) => {
                 assert!(why.to_string().contains("cases/bad.wast:1:"), "{why}")

@@ -64,6 +64,64 @@ impl fmt::Display for Proposal {
     }
 }
 
+impl Proposal {
+    /// A module that validates with this proposal and without every one
+    /// not implied by it: what an engine compiles only when the proposal is
+    /// on. `None` for proposals with nothing to probe in a binary
+    /// (annotations) or too young to probe.
+    pub fn probe(self) -> Option<&'static str> {
+        Some(match self {
+            Proposal::BulkMemory => {
+                "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))"
+            }
+            Proposal::CustomPageSizes => "(module (memory 1 (pagesize 1)))",
+            Proposal::Exceptions => "(module (tag $t) (func (throw $t)))",
+            Proposal::ExtendedConst => {
+                "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"
+            }
+            Proposal::FunctionReferences => {
+                "(module (type $f (func)) (func (param (ref null $f))))"
+            }
+            Proposal::Gc => "(module (type $s (struct)) (func (drop (struct.new $s))))",
+            Proposal::Memory64 => "(module (memory i64 1))",
+            Proposal::MultiMemory => "(module (memory 1) (memory 1))",
+            Proposal::MultiValue => "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
+            Proposal::NontrappingFloatToIntConversions => {
+                "(module (func (drop (i32.trunc_sat_f32_s (f32.const 0)))))"
+            }
+            Proposal::ReferenceTypes => "(module (func (param externref)))",
+            Proposal::RelaxedSimd => {
+                "(module (func (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i64x2 0 0)))))"
+            }
+            Proposal::SignExtensionOps => "(module (func (drop (i32.extend8_s (i32.const 0)))))",
+            Proposal::Simd => "(module (func (drop (v128.const i64x2 0 0))))",
+            Proposal::TailCall => "(module (func $f (return_call $f)))",
+            Proposal::Threads => "(module (memory 1 1 shared))",
+            Proposal::WideArithmetic => {
+                "(module (func (drop (drop (i64.add128 (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0))))))"
+            }
+            // Mutable globals are in WebAssembly 1.0 as wasmparser validates it.
+            Proposal::Annotations
+            | Proposal::CustomDescriptors
+            | Proposal::MutableGlobal
+            | Proposal::StackSwitching => return None,
+        })
+    }
+
+    /// Every proposal with a probe, and the probe's binary.
+    pub fn probes() -> Vec<(Proposal, Vec<u8>)> {
+        Proposal::ALL
+            .iter()
+            .filter_map(|p| {
+                let wat = p.probe()?;
+                let bytes = crate::wast_text::encode(wat)
+                    .unwrap_or_else(|e| panic!("the probe of {p} does not encode: {e}"));
+                Some((*p, bytes))
+            })
+            .collect()
+    }
+}
+
 /// A proposal name that is not one of [`Proposal::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown proposal `{name}` (known: {known})")]
@@ -260,6 +318,28 @@ mod tests {
         let buf = wast::parser::ParseBuffer::new(wat).unwrap();
         let mut module = wast::parser::parse::<wast::Wat>(&buf).unwrap();
         module.encode().unwrap()
+    }
+
+    #[test]
+    fn each_probe_needs_its_proposal_and_nothing_unrelated() {
+        for (p, bytes) in Proposal::probes() {
+            let needed = needed_by(&bytes).unwrap_or_else(|| panic!("{p}: probe invalid"));
+            // Proposals built on others need them too.
+            let builds_on: &[Proposal] = match p {
+                Proposal::FunctionReferences => &[Proposal::ReferenceTypes],
+                Proposal::Gc => &[Proposal::FunctionReferences, Proposal::ReferenceTypes],
+                Proposal::RelaxedSimd => &[Proposal::Simd],
+                _ => &[],
+            };
+            assert!(needed.contains(&p), "the probe of {p} needs {needed:?}");
+            for other in needed.iter().filter(|n| **n != p) {
+                assert!(
+                    builds_on.contains(other),
+                    "the probe of {p} needs {other} too"
+                );
+            }
+        }
+        assert!(Proposal::probes().len() >= 17);
     }
 
     #[test]

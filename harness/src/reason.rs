@@ -20,6 +20,9 @@ pub enum Reason {
     /// a header, its folder's conventions or its place in the spec corpus,
     /// and those inferred from its modules.
     MissingProposals(Needs),
+    /// Under `+defaults` (the harness enables nothing), the engine version
+    /// does not turn on by default proposals the case needs.
+    OffByDefault(Needs),
     /// The engine, or its adapter, refuses or lacks what the case asks for
     /// (a setting, host functions): in its words.
     EngineLacks {
@@ -101,6 +104,7 @@ impl Reason {
     pub fn cause(&self) -> Cause {
         match self {
             Reason::MissingProposals(_)
+            | Reason::OffByDefault(_)
             | Reason::EngineLacks { .. }
             | Reason::NotRunHere { .. }
             | Reason::Unavailable { .. } => Cause::Unsupported,
@@ -119,6 +123,11 @@ impl Reason {
                 .map(|p| format!("needs {p}"))
                 .chain(inferred.iter().map(|p| format!("needs {p} (inferred)")))
                 .collect(),
+            Reason::OffByDefault(needs) => needs
+                .all()
+                .iter()
+                .map(|p| format!("{p} not on by default"))
+                .collect(),
             Reason::NotRunHere { what, .. } => vec![what.clone()],
             Reason::EngineLacks { what }
             | Reason::Unavailable { what }
@@ -129,25 +138,47 @@ impl Reason {
     }
 }
 
+impl Reason {
+    /// Why a case needing `needs` does not run on an engine offering the
+    /// proposals `offered` (all it can enable, or when `defaults_only` those
+    /// on by default), if it does not.
+    pub fn lacking(needs: &Needs, offered: &[String], defaults_only: bool) -> Option<Reason> {
+        let lacking = needs.lacking(offered)?;
+        Some(if defaults_only {
+            Reason::OffByDefault(lacking)
+        } else {
+            Reason::MissingProposals(lacking)
+        })
+    }
+}
+
+/// `simd, gc (inferred from its modules)`.
+fn needs_in_words(Needs { declared, inferred }: &Needs) -> String {
+    let names: Vec<String> = declared
+        .iter()
+        .map(|p| p.to_string())
+        .chain(
+            inferred
+                .iter()
+                .map(|p| format!("{p} (inferred from its modules)")),
+        )
+        .collect();
+    names.join(", ")
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::MissingProposals(Needs { declared, inferred }) => {
-                let names: Vec<String> = declared
-                    .iter()
-                    .map(|p| p.to_string())
-                    .chain(
-                        inferred
-                            .iter()
-                            .map(|p| format!("{p} (inferred from its modules)")),
-                    )
-                    .collect();
-                write!(
-                    f,
-                    "needs {} which this engine version does not support",
-                    names.join(", ")
-                )
-            }
+            Reason::MissingProposals(needs) => write!(
+                f,
+                "needs {} which this engine version does not support",
+                needs_in_words(needs)
+            ),
+            Reason::OffByDefault(needs) => write!(
+                f,
+                "needs {}, not on by default in this version (`+defaults` enables nothing)",
+                needs_in_words(needs)
+            ),
             Reason::NotRunHere { at: Some(at), what } => write!(f, "{at}: {what}"),
             Reason::NotRunHere { at: None, what }
             | Reason::EngineLacks { what }
@@ -176,6 +207,16 @@ mod tests {
         );
         assert_eq!(r.cause(), Cause::Unsupported);
         assert_eq!(r.groups(), ["needs simd", "needs gc (inferred)"]);
+        let off = Reason::OffByDefault(Needs {
+            declared: vec![],
+            inferred: vec![Proposal::Gc],
+        });
+        assert_eq!(
+            off.to_string(),
+            "needs gc (inferred from its modules), not on by default in this version (`+defaults` enables nothing)"
+        );
+        assert_eq!(off.cause(), Cause::Unsupported);
+        assert_eq!(off.groups(), ["gc not on by default"]);
     }
 
     #[test]

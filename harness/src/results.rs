@@ -421,6 +421,10 @@ pub struct EngineEntry {
     /// Its hello, when it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<EngineInfo>,
+    /// The proposals it compiles with none enabled (probed when it started):
+    /// what an embedder gets out of the box.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_by_default: Vec<String>,
     /// How its adapter was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<BuildRecord>,

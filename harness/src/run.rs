@@ -11,16 +11,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use wasm_compat_protocol::{FailureKind, Reply, Request, Response};
+use wasm_compat_protocol::{EngineConfig, FailureKind, Reply, Request, Response};
 use wast::parser::ParseBuffer;
 
 use crate::adapter::{AdapterProcess, Caps, Engine, Exchange, Pool};
-use crate::builder::Builder;
+use crate::builder::{Builder, BuiltAdapter};
 use crate::cases::Case;
 use crate::engine_id::{EngineId, EngineSpec};
 use crate::expectations::Expectations;
 use crate::interp::{run_prepared, CaseRun, Participant, Prepared};
 use crate::plan::{self, Blocked, Cell, CellId, Engines, NotReady, Shard, Unit};
+use crate::proposal::Proposal;
 use crate::reason::Reason;
 use crate::results::{
     compare_with_reference, confirm, decide, CaseResult, Check, EngineEntry, Ran, RunResults,
@@ -74,7 +75,47 @@ pub fn prepare_engine(
             );
         }
     }
-    Ok(ReadyEngine { adapter, info })
+    let on_by_default = on_by_default(process, &adapter, timeout)
+        .with_context(|| format!("{}: probing which proposals are on by default", spec.id))?;
+    Ok(ReadyEngine {
+        adapter,
+        info,
+        on_by_default,
+    })
+}
+
+/// The proposals the engine compiles with none enabled (each proposal's
+/// probe module, [`Proposal::probes`], compiled after a `configure` naming
+/// nothing): what an embedder gets out of the box. A probe that crashes the
+/// adapter counts as off, in a fresh process for the rest.
+fn on_by_default(
+    mut process: AdapterProcess,
+    adapter: &BuiltAdapter,
+    timeout: Duration,
+) -> Result<Vec<String>> {
+    let configure = |process: &mut AdapterProcess| -> Result<()> {
+        match process.request(&Request::Configure(EngineConfig::default())) {
+            Exchange::Reply(Response::Ok(Reply::Done)) => Ok(()),
+            other => bail!("{}", other.failed("configure")),
+        }
+    };
+    configure(&mut process)?;
+    let mut on = Vec::new();
+    for (module, (proposal, bytes)) in (0u32..).zip(Proposal::probes()) {
+        let compile = Request::Compile {
+            module,
+            bytes: wasm_compat_protocol::Bytes(bytes),
+        };
+        match process.request(&compile) {
+            Exchange::Reply(Response::Ok(_)) => on.push(proposal.name().to_string()),
+            Exchange::Reply(Response::Err(_)) => {}
+            _ => {
+                process = AdapterProcess::start(adapter, Caps::request_only(timeout))?;
+                configure(&mut process)?;
+            }
+        }
+    }
+    Ok(on)
 }
 
 /// Prepare every engine of `specs`, keeping why one could not be.
@@ -217,9 +258,7 @@ fn run_on(
                 Ok(prepared) => prepared,
                 Err(ends) => return ends,
             };
-            let lacks = ready
-                .iter()
-                .find_map(|e| crate::interp::lacking(case, &prepared, &e.info.features));
+            let lacks = ready.iter().find_map(|e| e.lacking(&prepared.needs(case)));
             match lacks {
                 Some(why) => CaseRun::Unsupported(why),
                 None => run_on_prepared(ready, case, &prepared, caps, processes),
@@ -275,7 +314,8 @@ fn run_on_prepared(
         .zip(ready)
         .map(|(process, e)| Participant {
             engine: process as &mut dyn Engine,
-            features: &e.info.features,
+            features: e.offers(),
+            defaults_only: e.id().defaults_only(),
             capabilities: &e.info.capabilities,
         })
         .collect();
@@ -568,6 +608,7 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
             Ok(r) => EngineEntry {
                 id: id.clone(),
                 info: Some(r.info.clone()),
+                on_by_default: r.on_by_default.clone(),
                 build: r.adapter.record.clone(),
                 error: None,
                 unavailable: None,
@@ -577,6 +618,7 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
                 EngineEntry {
                     id: id.clone(),
                     info: None,
+                    on_by_default: Vec::new(),
                     build: None,
                     error: None,
                     unavailable: Some(why.clone()),
@@ -587,6 +629,7 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
                 EngineEntry {
                     id: id.clone(),
                     info: None,
+                    on_by_default: Vec::new(),
                     build: None,
                     error: Some(e.clone()),
                     unavailable: None,

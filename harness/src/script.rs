@@ -11,7 +11,9 @@ use wast::parser::{Parse, Parser, Result};
 use wast::token::{Id, Span};
 use wast::{WastArg, WastDirective};
 
-use wasm_compat_protocol::{HostFunc, LoadPath, StoreLimits, ValType, Value};
+use wasm_compat_protocol::{
+    Compute, HostFunc, LoadPath, StoreLimits, UnknownImports, ValType, Value,
+};
 
 /// The behaviour directives' keywords.
 mod bkw {
@@ -60,6 +62,17 @@ mod bkw {
     wast::custom_keyword!(kib);
     wast::custom_keyword!(mib);
     wast::custom_keyword!(gib);
+    wast::custom_keyword!(computes);
+    wast::custom_keyword!(echo);
+    wast::custom_keyword!(add);
+    wast::custom_keyword!(combine);
+    wast::custom_keyword!(close_instance);
+    wast::custom_keyword!(exit_code);
+    wast::custom_keyword!(define_unknown_imports);
+    wast::custom_keyword!(traps);
+    wast::custom_keyword!(defaults);
+    wast::custom_keyword!(resolve_imports);
+    wast::custom_keyword!(instantiate_keeping);
 }
 
 /// A parsed case: its items in order.
@@ -213,8 +226,40 @@ pub enum BehaviourKind<'a> {
         /// Export name of the memory.
         memory: String,
     },
-    /// `(host_func "mod" "name" (param ..) (result ..) (returns ..) | (trap "msg"))`.
+    /// `(host_func "mod" "name" (param ..) (result ..) (returns ..) | (trap "msg")
+    /// | (computes echo|add|combine))`.
     HostFunc(HostFunc),
+    /// `(instantiate_keeping $i $m)`: instantiate `$m` as `$i` and keep the
+    /// name whether it succeeds or fails, so later directives reach whatever
+    /// the engine's API handed back on failure.
+    InstantiateKeeping {
+        /// Name of the instance.
+        instance: Option<Id<'a>>,
+        /// The module definition.
+        module: Option<Id<'a>>,
+    },
+    /// `(close_instance $i [(exit_code N)])`.
+    CloseInstance {
+        /// The instance.
+        instance: Option<Id<'a>>,
+        /// The exit code to close with.
+        exit_code: Option<u32>,
+    },
+    /// `(define_unknown_imports $m traps|defaults)`.
+    DefineUnknownImports {
+        /// The module definition.
+        module: Option<Id<'a>>,
+        /// What fills the imports nothing provides.
+        fill: UnknownImports,
+    },
+    /// `(resolve_imports "name" $i)`: resolve the import module `name` through
+    /// the engine's resolver callback, answering with `$i`'s exports.
+    ResolveImports {
+        /// Import module name.
+        name: String,
+        /// The instance answering it.
+        instance: Option<Id<'a>>,
+    },
     /// `(host_calls "mod" "name")`: the calls a host function received.
     HostCalls {
         /// Import module name.
@@ -331,6 +376,10 @@ impl<'a> BehaviourKind<'a> {
             BehaviourKind::GrowMemory { .. } => "grow_memory",
             BehaviourKind::MemorySize { .. } => "memory_size",
             BehaviourKind::HostFunc(_) => "host_func",
+            BehaviourKind::InstantiateKeeping { .. } => "instantiate_keeping",
+            BehaviourKind::CloseInstance { .. } => "close_instance",
+            BehaviourKind::DefineUnknownImports { .. } => "define_unknown_imports",
+            BehaviourKind::ResolveImports { .. } => "resolve_imports",
             BehaviourKind::HostCalls { .. } => "host_calls",
             BehaviourKind::MemoryUsage(_) => "memory_usage",
             BehaviourKind::AssertMemoryGrowth { .. } => "assert_memory_growth",
@@ -404,6 +453,29 @@ fn val_type(parser: Parser<'_>) -> Result<ValType> {
     } else if l.peek::<kw::f64>()? {
         parser.parse::<kw::f64>()?;
         Ok(ValType::F64)
+    } else if l.peek::<kw::externref>()? {
+        parser.parse::<kw::externref>()?;
+        Ok(ValType::Externref)
+    } else if l.peek::<kw::funcref>()? {
+        parser.parse::<kw::funcref>()?;
+        Ok(ValType::Funcref)
+    } else {
+        Err(l.error())
+    }
+}
+
+/// `echo`, `add` or `combine`.
+fn compute(parser: Parser<'_>) -> Result<Compute> {
+    let mut l = parser.lookahead1();
+    if l.peek::<bkw::echo>()? {
+        parser.parse::<bkw::echo>()?;
+        Ok(Compute::Echo)
+    } else if l.peek::<bkw::add>()? {
+        parser.parse::<bkw::add>()?;
+        Ok(Compute::Add)
+    } else if l.peek::<bkw::combine>()? {
+        parser.parse::<bkw::combine>()?;
+        Ok(Compute::Combine)
     } else {
         Err(l.error())
     }
@@ -449,6 +521,9 @@ fn parse_host_func(parser: Parser<'_>) -> Result<HostFunc> {
             } else if l.peek::<bkw::trap>()? {
                 p.parse::<bkw::trap>()?;
                 host.trap = Some(string(p)?);
+            } else if l.peek::<bkw::computes>()? {
+                p.parse::<bkw::computes>()?;
+                host.computes = Some(compute(p)?);
             } else {
                 return Err(l.error());
             }
@@ -648,6 +723,47 @@ fn parse_other_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>>
     } else if p.peek::<bkw::host_func>()? {
         p.parse::<bkw::host_func>()?;
         BehaviourKind::HostFunc(parse_host_func(p)?)
+    } else if p.peek::<bkw::instantiate_keeping>()? {
+        p.parse::<bkw::instantiate_keeping>()?;
+        BehaviourKind::InstantiateKeeping {
+            instance: p.parse()?,
+            module: p.parse()?,
+        }
+    } else if p.peek::<bkw::close_instance>()? {
+        p.parse::<bkw::close_instance>()?;
+        let instance = p.parse()?;
+        let exit_code = if p.is_empty() {
+            None
+        } else {
+            Some(p.parens(|p| {
+                p.parse::<bkw::exit_code>()?;
+                p.parse()
+            })?)
+        };
+        BehaviourKind::CloseInstance {
+            instance,
+            exit_code,
+        }
+    } else if p.peek::<bkw::define_unknown_imports>()? {
+        p.parse::<bkw::define_unknown_imports>()?;
+        let module = p.parse()?;
+        let mut l = p.lookahead1();
+        let fill = if l.peek::<bkw::traps>()? {
+            p.parse::<bkw::traps>()?;
+            UnknownImports::Traps
+        } else if l.peek::<bkw::defaults>()? {
+            p.parse::<bkw::defaults>()?;
+            UnknownImports::Defaults
+        } else {
+            return Err(l.error());
+        };
+        BehaviourKind::DefineUnknownImports { module, fill }
+    } else if p.peek::<bkw::resolve_imports>()? {
+        p.parse::<bkw::resolve_imports>()?;
+        BehaviourKind::ResolveImports {
+            name: string(p)?,
+            instance: p.parse()?,
+        }
     } else if p.peek::<bkw::host_calls>()? {
         p.parse::<bkw::host_calls>()?;
         BehaviourKind::HostCalls {

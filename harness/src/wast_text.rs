@@ -1,6 +1,7 @@
 //! Pieces of wast text the harness writes into the cases it generates
 //! (boundary cases, smoke cases of `.wasm` files, fuzzing findings): string
-//! literals and binary modules, every byte that needs it escaped.
+//! literals and binary modules, every byte that needs it escaped; and the
+//! binary of a module the harness itself writes as text.
 
 use std::fmt::Write as _;
 
@@ -42,4 +43,12 @@ mod tests {
         assert_eq!(quoted("a b\"c"), "\"a b\\22c\"");
         assert_eq!(binary_module(&[0, 0x61]), "(module binary\n  \"\\00\\61\")");
     }
+}
+
+/// The binary of one module written as text (`(module ...)`), or why it
+/// does not encode.
+pub fn encode(wat: &str) -> Result<Vec<u8>, String> {
+    let buf = wast::parser::ParseBuffer::new(wat).map_err(|e| e.to_string())?;
+    let mut module = wast::parser::parse::<wast::Wat>(&buf).map_err(|e| e.to_string())?;
+    module.encode().map_err(|e| e.to_string())
 }

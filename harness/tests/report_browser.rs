@@ -91,6 +91,11 @@ fn fixture() -> RunResults {
             .map(|e| EngineEntry {
                 id: id(e),
                 info: None,
+                // demo turns simd on by default from 2.0.0 on, other from its first.
+                on_by_default: match *e {
+                    "demo@1.0.0" => Vec::new(),
+                    _ => vec!["simd".to_string()],
+                },
                 build: None,
                 error: None,
                 unavailable: None,
@@ -246,5 +251,16 @@ fn the_site_works_in_headless_chromium() {
         "{firsts}"
     );
     assert_eq!(firsts["proposals"]["simd"]["demo"], "1.0.0", "{firsts}");
+    // Passing with simd enabled from 1.0.0, on by default only from 2.0.0.
+    assert_eq!(firsts["on_by_default"]["simd"]["demo"], "2.0.0", "{firsts}");
+    assert_eq!(
+        firsts["on_by_default"]["simd"]["other"], "0.1.0",
+        "{firsts}"
+    );
+    assert_eq!(
+        firsts["on_by_default"]["gc"]["demo"],
+        serde_json::Value::Null,
+        "{firsts}"
+    );
     assert!(dom.contains("passed by"), "the grid counts passes");
 }

@@ -89,6 +89,7 @@ fn leftovers_after_configure(engine: &ReadyEngine) -> Vec<String> {
             results: Vec::new(),
             returns: Vec::new(),
             trap: None,
+            computes: None,
         };
         ask(Request::DefineHost(host)).unwrap_or_else(|k| panic!("{}: {k}", engine.adapter.id));
     }
@@ -166,6 +167,7 @@ fn run_in(process: &mut AdapterProcess, engine: &ReadyEngine, case: &Case) -> (S
     let participant = Participant {
         engine: process as &mut dyn Engine,
         features: &engine.info.features,
+        defaults_only: false,
         capabilities: &engine.info.capabilities,
     };
     match run_case(vec![participant], case) {

@@ -179,6 +179,29 @@ impl<'e, 'd> Session<'e, 'd> {
                 })
             }
             B::HostFunc(host) => self.send(Request::DefineHost(host.clone())),
+            B::InstantiateKeeping { instance, module } => {
+                self.instantiate_keeping(*instance, *module)
+            }
+            B::CloseInstance {
+                instance,
+                exit_code,
+            } => self.on_instance(*instance, |instance| Request::CloseInstance {
+                instance,
+                exit_code: *exit_code,
+            }),
+            B::DefineUnknownImports { module, fill } => match self.side().definition(*module) {
+                Ok(module) => self.send(Request::DefineUnknownImports {
+                    module,
+                    fill: *fill,
+                }),
+                Err(step) => step,
+            },
+            B::ResolveImports { name, instance } => {
+                self.on_instance(*instance, |instance| Request::ResolveImports {
+                    instance,
+                    name: name.clone(),
+                })
+            }
             B::HostCalls { module, name } => self.send(Request::HostCalls {
                 module: module.clone(),
                 name: name.clone(),
@@ -198,6 +221,24 @@ impl<'e, 'd> Session<'e, 'd> {
             Ok(instance) => self.send(make(instance)),
             Err(step) => step,
         }
+    }
+
+    /// `(instantiate_keeping $i $m)`: the instance is named whatever the
+    /// answer, so later directives go to what the engine handed back (an
+    /// adapter whose engine handed back nothing answers them `not-found`).
+    fn instantiate_keeping(&mut self, instance: Option<Id<'_>>, module: Option<Id<'_>>) -> Step {
+        let module = match self.side().definition(module) {
+            Ok(module) => module,
+            Err(step) => return step,
+        };
+        let id = self.side().new_instance();
+        let step = self.send(Request::Instantiate {
+            module,
+            instance: id,
+        });
+        self.side()
+            .name_instance(instance, super::session::Instance { id, module });
+        step
     }
 
     /// `(configure (features ...))`: a fresh engine with more proposals.

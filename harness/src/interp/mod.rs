@@ -64,8 +64,11 @@ pub enum CaseRun {
 pub struct Participant<'e> {
     /// The adapter process (already started).
     pub engine: &'e mut dyn Engine,
-    /// The proposals it announced in its hello.
+    /// The proposals a case may need on it: those it announced in its
+    /// hello, or under `+defaults` those on by default.
     pub features: &'e [String],
+    /// Whether it runs as `+defaults`: the harness enables nothing.
+    pub defaults_only: bool,
     /// The optional requests it announced in its hello: a directive needing
     /// another is `unsupported` without being sent.
     pub capabilities: &'e [Capability],
@@ -92,6 +95,8 @@ pub struct Prepared<'a> {
     script: Script<'a>,
     encoded: HashMap<usize, Result<Vec<u8>, String>>,
     inferred: Vec<Proposal>,
+    /// It has `(configure ...)` directives: it enables proposals itself.
+    configures: bool,
 }
 
 impl Prepared<'_> {
@@ -102,7 +107,7 @@ impl Prepared<'_> {
     }
 
     /// What `case`, prepared as this, needs: declared and inferred.
-    fn needs(&self, case: &Case) -> Needs {
+    pub fn needs(&self, case: &Case) -> Needs {
         Needs {
             declared: case.features.clone(),
             inferred: self.inferred.clone(),
@@ -121,15 +126,6 @@ impl Prepared<'_> {
 /// run, or how every cell of it ends. The plan decides from it before a cell
 /// runs; a case not in it is prepared when it runs.
 pub type Parsed<'a> = HashMap<&'a str, Result<Prepared<'a>, CaseRun>>;
-
-/// What engines announcing `features` lack of the proposals `case`, prepared
-/// as `prepared`, needs (declared and inferred), if anything.
-pub fn lacking(case: &Case, prepared: &Prepared<'_>, features: &[String]) -> Option<Reason> {
-    prepared
-        .needs(case)
-        .lacking(features)
-        .map(Reason::MissingProposals)
-}
 
 /// The lexer's buffer of `case` (what a [`Prepared`] case borrows).
 pub fn buffer(case: &Case) -> Result<ParseBuffer<'_>, String> {
@@ -161,32 +157,33 @@ pub fn prepare<'a>(
     }
     let mut encoded = encode_modules(&mut script.items);
     read_module_files(&script.items, case, &mut encoded).map_err(|e| CaseRun::Error(broken(&e)))?;
-    let inferred = infer(&script.items, &encoded, case);
+    let mut configures = false;
+    script::for_each_behaviour(&script.items, &mut |b| {
+        configures |= matches!(b.kind, script::BehaviourKind::Configure(_));
+    });
+    // A case that configures its engine itself says what it enables.
+    let inferred = match configures {
+        true => Vec::new(),
+        false => infer(&script.items, &encoded, case),
+    };
     Ok(Prepared {
         script,
         encoded,
         inferred,
+        configures,
     })
 }
 
 /// The proposals that the modules `case` expects to be valid (not those of
 /// `assert_invalid` or `assert_malformed`) and its folder's host modules
 /// need, found by validation, beyond what the case declares and leaving out
-/// what its header switches off; nothing for a case with `(configure ...)`
-/// directives, which say themselves what they enable.
+/// what its header switches off (a case with `(configure ...)` directives
+/// says itself what it enables: nothing is inferred for it).
 fn infer(
     items: &[Item<'_>],
     encoded: &HashMap<usize, Result<Vec<u8>, String>>,
     case: &Case,
 ) -> Vec<Proposal> {
-    // A case that configures its engine itself says what it enables.
-    let mut configures = false;
-    script::for_each_behaviour(items, &mut |b| {
-        configures |= matches!(b.kind, script::BehaviourKind::Configure(_));
-    });
-    if configures {
-        return Vec::new();
-    }
     let mut valid = Vec::new();
     script::for_each_wast(items, &mut |d| match d {
         WastDirective::Module(_)
@@ -247,7 +244,7 @@ fn run_case_in(engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path
     };
     if let Some(why) = engines
         .iter()
-        .find_map(|p| lacking(case, &prepared, p.features))
+        .find_map(|p| Reason::lacking(&prepared.needs(case), p.features, p.defaults_only))
     {
         return CaseRun::Unsupported(why);
     }
@@ -255,7 +252,7 @@ fn run_case_in(engines: Vec<Participant<'_>>, case: &Case, workdir: Option<&Path
 }
 
 /// Run a case prepared by [`prepare`] on `engines`, which have every
-/// proposal it needs (the plan decided that, [`lacking`]); in a fresh
+/// proposal it needs (the plan decided that, [`Reason::lacking`]); in a fresh
 /// temporary work folder when `workdir` is `None`.
 pub fn run_prepared(
     mut engines: Vec<Participant<'_>>,
@@ -289,8 +286,23 @@ pub fn run_prepared(
             }
         },
     };
+    // Under `+defaults` the engine has what the case needs on by default,
+    // and the harness enables nothing.
+    let defaults_only = engines.iter().any(|p| p.defaults_only);
+    if defaults_only && prepared.configures {
+        return CaseRun::Unsupported(Reason::NotRunHere {
+            at: None,
+            what: "the case enables proposals itself (`configure`), which `+defaults` never does"
+                .into(),
+        });
+    }
+    let enabled = if defaults_only {
+        Vec::new()
+    } else {
+        needs.all()
+    };
     let base = EngineConfig {
-        features: crate::proposal::wire_names(&needs.all()),
+        features: crate::proposal::wire_names(&enabled),
         ..Default::default()
     };
     let sides = match configure(engines, &base, &case.conventions) {

@@ -28,6 +28,7 @@ fn announcing<'e>(engine: &'e mut ScriptedEngine, features: &'e [String]) -> Vec
     vec![Participant {
         engine,
         features,
+        defaults_only: false,
         capabilities: &Capability::ALL,
     }]
 }
@@ -510,6 +511,7 @@ fn a_directive_needing_an_unannounced_capability_is_unsupported_and_not_sent() {
     let participants = vec![Participant {
         engine: &mut engine,
         features: &[],
+        defaults_only: false,
         capabilities: &[Capability::DropStore],
     }];
     let records = ran(run_case(participants, &case(text)));
@@ -537,6 +539,7 @@ fn collect_reaches_only_an_engine_whose_host_has_a_collector() {
         let participants = vec![Participant {
             engine: &mut engine,
             features: &[],
+            defaults_only: false,
             capabilities,
         }];
         let records = ran(run_case(participants, &case(text)));
@@ -576,6 +579,7 @@ fn a_collector_timed_bound_is_checked_only_where_the_host_has_no_collector() {
         let participants = vec![Participant {
             engine: &mut engine,
             features: &[],
+            defaults_only: false,
             capabilities,
         }];
         let records = ran(run_case(participants, &case(text)));
@@ -595,6 +599,7 @@ fn what_follows_unsupported_store_limits_is_unsupported_and_not_sent() {
     let participants = vec![Participant {
         engine: &mut engine,
         features: &[],
+        defaults_only: false,
         capabilities: &[],
     }];
     let records = ran(run_case(participants, &case(text)));
@@ -629,6 +634,7 @@ fn a_component_makes_the_case_unsupported_before_anything_is_sent() {
     let participants = vec![Participant {
         engine: &mut engine,
         features: &[],
+        defaults_only: false,
         capabilities: &[],
     }];
     match run_case(participants, &case(text)) {
@@ -727,6 +733,7 @@ fn folder_host_functions_are_defined_before_the_case() {
         results: Vec::new(),
         returns: Vec::new(),
         trap: None,
+        computes: None,
     };
     let case = Case {
         conventions: crate::cases::Conventions {
@@ -743,6 +750,7 @@ fn folder_host_functions_are_defined_before_the_case() {
     let bare = vec![Participant {
         engine: &mut engine,
         features: &[],
+        defaults_only: false,
         capabilities: &[],
     }];
     assert!(matches!(run_case(bare, &case), CaseRun::Unsupported(_)));

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{disagrees, html, utc_date, LoadedRun, Table};
 use crate::engine_id::EngineId;
-use crate::results::{CaseResult, Status};
+use crate::results::{CaseResult, EngineEntry, Status};
 
 /// The files of a site: path relative to its folder, contents.
 pub type Files = Vec<(String, String)>;
@@ -28,8 +28,12 @@ pub type FirstByFamily = BTreeMap<String, Option<String>>;
 /// `proposals/<name>` passes) and of each behaviour case.
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct Firsts {
-    /// Proposal name -> family -> first version.
+    /// Proposal name -> family -> first version passing it (with the
+    /// proposal enabled by the harness, where it is behind a setting).
     pub proposals: BTreeMap<String, FirstByFamily>,
+    /// Proposal name -> family -> first version that has it on by default
+    /// (probed when each engine started; the harness enabling nothing).
+    pub on_by_default: BTreeMap<String, FirstByFamily>,
     /// Behaviour case -> family -> first version.
     pub cases: BTreeMap<String, FirstByFamily>,
 }
@@ -182,6 +186,7 @@ pub fn firsts(table: &Table) -> Firsts {
             .collect()
     };
     Firsts {
+        on_by_default: on_by_default(table),
         proposals: by_proposal
             .iter()
             .map(|(p, cases)| {
@@ -197,6 +202,38 @@ pub fn firsts(table: &Table) -> Firsts {
             })
             .collect(),
     }
+}
+
+/// Per probed proposal, the first version of each family whose engine
+/// entry has it on by default (families and versions with an entry; the
+/// default configuration and `+defaults`, which probe the same engine).
+fn on_by_default(table: &Table) -> BTreeMap<String, FirstByFamily> {
+    let mut families: BTreeMap<&str, Vec<&EngineEntry>> = BTreeMap::new();
+    for (id, entry) in &table.engines {
+        if id.config.is_none() || id.defaults_only() {
+            families.entry(id.engine.as_str()).or_default().push(entry);
+        }
+    }
+    for entries in families.values_mut() {
+        entries.sort_by(|a, b| a.id.version.cmp(&b.id.version));
+    }
+    crate::proposal::Proposal::ALL
+        .iter()
+        .filter(|p| p.probe().is_some())
+        .map(|p| {
+            let firsts = families
+                .iter()
+                .map(|(family, entries)| {
+                    let first = entries
+                        .iter()
+                        .find(|e| e.on_by_default.iter().any(|o| o == p.name()))
+                        .map(|e| e.id.version.to_string());
+                    (family.to_string(), first)
+                })
+                .collect();
+            (p.name().to_string(), firsts)
+        })
+        .collect()
 }
 
 const TEMPLATE: &str = include_str!("site.html");
