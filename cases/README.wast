@@ -111,6 +111,28 @@
 (assert_return (invoke $caller "call") (i32.const 84))
 (host_calls "env" "double")
 
+;; `(host_func ... (computes echo|add|combine))` answers from its arguments
+;; instead: `echo` returns them unchanged (results typed as the parameters,
+;; `externref` and `funcref` too), `add` their sum, `combine` an i64 folding
+;; every argument's bits (PROTOCOL.md), so what crosses the host boundary is
+;; checked both ways.
+(host_func "env" "echo" (param i64 f64) (result i64 f64) (computes echo))
+(module $echoes
+  (import "env" "echo" (func $e (param i64 f64) (result i64 f64)))
+  (func (export "echo") (param i64 f64) (result i64 f64)
+    (call $e (local.get 0) (local.get 1))))
+(assert_return (invoke $echoes "echo" (i64.const -2) (f64.const -0x0p+0))
+  (i64.const -2) (f64.const -0x0p+0))
+
+;; The embedder's API beyond wast (cases/api/): `(instantiate_keeping $i $m)`
+;; instantiates and keeps the name even when that fails, so later directives
+;; reach whatever the engine's API handed back (engines whose API hands back
+;; nothing answer them `unsupported`); `(close_instance $i [(exit_code N)])`
+;; closes a running instance (wazero); `(define_unknown_imports $m traps|defaults)`
+;; fills imports nothing provides (wasmtime's linker); `(resolve_imports
+;; "name" $i)` answers the import module `name` through the engine's resolver
+;; callback. An engine without the operation records `unsupported` there.
+
 ;; `(store_limits (memory_bytes N) (table_elements N) (instances N)
 ;; (trap_on_grow_failure))` limits the store from now on; sizes take `kib`,
 ;; `mib` or `gib`. `(grow_memory $i "mem" N)` grows from the host (answering the

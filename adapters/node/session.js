@@ -12,7 +12,7 @@
 // instantiates, answered with the exports object of the named instance (a
 // JavaScript embedder's resolver); V8 then looks each field up on it.
 // A failed instantiation leaves nothing behind (`new WebAssembly.Instance`
-// throws and returns no instance): requests naming it answer `not-found`
+// throws and returns no instance): requests naming it answer `unsupported`
 // saying so.
 'use strict';
 
@@ -167,7 +167,7 @@ class Session {
     if (inst) return { inst };
     if (this.failed.has(id)) {
       return {
-        fail: err('not-found', `no instance ${id}: its instantiation failed, and the WebAssembly JS API returns no instance on failure (\`new WebAssembly.Instance\` throws)`),
+        fail: err('unsupported', `no instance ${id}: its instantiation failed, and the WebAssembly JS API returns no instance on failure (\`new WebAssembly.Instance\` throws)`),
       };
     }
     return { fail: err('not-found', `no instance ${id}`) };

@@ -663,7 +663,7 @@ func TestFailedInstantiation(t *testing.T) {
 			}
 			continue
 		}
-		s.expectPrefix(line, `{"err":{"kind":"not-found","message":"instance 0 failed to instantiate and wazero returned no module`)
+		s.expectPrefix(line, `{"err":{"kind":"unsupported","message":"instance 0 failed to instantiate and wazero returned no module`)
 	}
 }
 

@@ -359,7 +359,7 @@ func (a *adapter) instance(id uint32) (*instance, *Failure) {
 		return nil, notFound("no instance %d", id)
 	}
 	if inst.mod == nil {
-		return nil, notFound("instance %d failed to instantiate and wazero returned no module (%s)", id, engineMessage(inst.failed))
+		return nil, fail(kindUnsupported, "instance %d failed to instantiate and wazero returned no module (%s)", id, engineMessage(inst.failed))
 	}
 	return inst, nil
 }

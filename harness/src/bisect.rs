@@ -471,6 +471,18 @@ pub struct CaseEvaluator<'a> {
     pub good: Version,
     /// Filled in when the good version is probed.
     pub reference: Option<String>,
+    /// For a cross-version case: the fixed version each probe is paired
+    /// with, and on which side.
+    pub partner: Option<Partner>,
+}
+
+/// The fixed half of the cross-version pair a grid bisection probes.
+pub struct Partner {
+    /// The fixed engine version.
+    pub engine: crate::engine_id::EngineSpec,
+    /// Whether the probed version runs the first half (makes the artifact)
+    /// and the partner the second (loads it); otherwise the reverse.
+    pub probe_first: bool,
 }
 
 impl Evaluator for CaseEvaluator<'_> {
@@ -496,7 +508,37 @@ impl Evaluator for CaseEvaluator<'_> {
             }
         };
         let adapter = ready.adapter.program.clone();
-        let result = crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations);
+        // Each probe's messages lose the names of its own version (and its
+        // partner's), so that an engine naming itself is not a change.
+        let mut own = vec![version.to_string(), ready.info.version.clone()];
+        own.extend(
+            ready
+                .info
+                .host
+                .iter()
+                .flat_map(|h| h.split(' '))
+                .map(String::from),
+        );
+        let result = match &self.partner {
+            None => crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations),
+            Some(partner) => {
+                let fixed = match crate::run::prepare_engine(
+                    self.builder,
+                    &partner.engine,
+                    self.caps.request,
+                ) {
+                    Ok(fixed) => fixed,
+                    Err(e) => bail!("{}: {e:#}", partner.engine.id),
+                };
+                own.push(partner.engine.id.version.to_string());
+                let (first, second) = match partner.probe_first {
+                    true => ((&spec, ready), (&partner.engine, fixed)),
+                    false => ((&partner.engine, fixed), (&spec, ready)),
+                };
+                crate::run::run_pair(first, second, self.case, self.caps, self.expectations)
+            }
+        };
+        let names = crate::report::diff::Names::new(own);
         let transcript = crate::report::transcript(&result);
         // A crash, a hang or a blown memory cap is an outcome: the criterion
         // judges it. One that did not reproduce on a second run cannot be judged.
@@ -517,7 +559,7 @@ impl Evaluator for CaseEvaluator<'_> {
                     crate::snapshot::stored(&folder, &spec.id.to_string())
                         .unwrap_or_else(|| crate::snapshot::render(&result.directives))
                 }
-                Criterion::Message => crate::report::diff::messages(&result.directives),
+                Criterion::Message => crate::report::diff::messages(&result.directives, &names),
                 _ => transcript.clone(),
             });
         }
@@ -532,7 +574,7 @@ impl Evaluator for CaseEvaluator<'_> {
             Criterion::Differs | Criterion::Snapshot | Criterion::Message => {
                 let mine = match self.criterion {
                     Criterion::Snapshot => crate::snapshot::render(&result.directives),
-                    Criterion::Message => crate::report::diff::messages(&result.directives),
+                    Criterion::Message => crate::report::diff::messages(&result.directives, &names),
                     _ => transcript.clone(),
                 };
                 if Some(&mine) == self.reference.as_ref() {

@@ -665,6 +665,45 @@ pub fn run_single(
     results.remove(0)
 }
 
+/// Run the cross-version `case` on one ordered pair: `first` runs the case,
+/// `second` its `(on second ...)` blocks (what a grid bisection probes).
+pub fn run_pair(
+    first: (&EngineSpec, ReadyEngine),
+    second: (&EngineSpec, ReadyEngine),
+    case: &Case,
+    caps: Caps,
+    expectations: &Expectations,
+) -> CaseResult {
+    let (first_id, second_id) = (first.0.id.clone(), second.0.id.clone());
+    let mut specs = vec![first.0.clone()];
+    if second_id != first_id {
+        specs.push(second.0.clone());
+    }
+    let engines: Engines = [
+        (first_id.clone(), Ok(first.1)),
+        (second_id.clone(), Ok(second.1)),
+    ]
+    .into_iter()
+    .collect();
+    let units = plan::units(&specs, &[Arc::new(case.clone())]);
+    let unit = units
+        .first()
+        .expect("a cross-version case plans one grid of the pair");
+    let results = run_unit(
+        unit,
+        &engines,
+        &Parsed::new(),
+        caps,
+        expectations,
+        &Snapshots::Skip,
+        &Pool::new(1),
+    );
+    results
+        .into_iter()
+        .find(|r| r.engine == first_id && r.second.as_ref() == Some(&second_id))
+        .expect("the grid of a pair has the pair's cell")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

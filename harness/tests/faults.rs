@@ -349,8 +349,7 @@ fn a_crash_on_the_case_is_a_bisect_outcome_not_a_skip() {
     let builder = Builder::new(cache.path(), false).unwrap();
     let expectations = Expectations::default();
     let version = semver::Version::new(1, 0, 0);
-    let probe = |body: &str, criterion: Criterion| {
-        let case = case("bisected", body);
+    let probe_paired = |case: Case, criterion: Criterion, partner: bool| {
         let mut evaluator = wasm_compat::bisect::CaseEvaluator {
             builder: &builder,
             engine: fault_engine(),
@@ -365,9 +364,38 @@ fn a_crash_on_the_case_is_a_bisect_outcome_not_a_skip() {
             expectations: &expectations,
             good: semver::Version::new(0, 9, 0),
             reference: Some("0 of 0 directives as expected\n".into()),
+            // A grid bisection pairs each probe with a fixed version.
+            partner: partner.then(|| wasm_compat::bisect::Partner {
+                engine: fault_engine(),
+                probe_first: false,
+            }),
         };
         evaluator.evaluate(&version).unwrap().probe
     };
+    let probe =
+        |body: &str, criterion: Criterion| probe_paired(case("bisected", body), criterion, false);
+    // One cell of a grid per probe: the second half crashing is bad.
+    let grid = |second: &str| {
+        Case {
+        cross_version: true,
+        ..case(
+            "grid",
+            &format!("(on second (module (func (export \"id\") (param i32) (result i32) local.get 0)) {second})"),
+        )
+    }
+    };
+    assert_eq!(
+        probe_paired(
+            grid("(assert_return (invoke \"id\" (i32.const 9)) (i32.const 9))"),
+            Criterion::Fails,
+            true
+        ),
+        Probe::Good
+    );
+    assert_eq!(
+        probe_paired(grid("(invoke \"fault:abort\")"), Criterion::Fails, true),
+        Probe::Bad
+    );
     assert_eq!(probe("", Criterion::Fails), Probe::Good);
     for fault in ["fault:abort", "fault:hang", "fault:kill"] {
         let body = format!("(invoke \"{fault}\")");

@@ -596,7 +596,7 @@ test('resolve-imports: V8 asks the import object for the name, answered with the
   assert.strictEqual(responses[14].err.kind, 'unlinkable');
 });
 
-test('an instance whose instantiation failed is `not-found`: the JS API returns none', () => {
+test('an instance whose instantiation failed is `unsupported`: the JS API returns none', () => {
   const trapStart = mod({ funcs: [{ code: [0x00] }], start: 0, memory: [0, 1], exports: [w.exportEntry('mem', 2, 0)] });
   const unknown = mod({ imports: [{ kind: 'func', module: 'nowhere', name: 'f', params: [], results: [] }] });
   const { responses } = exchange([
@@ -617,7 +617,7 @@ test('an instance whose instantiation failed is `not-found`: the JS API returns 
   ]);
   assert.deepStrictEqual(responses[3].err.trap, 'unreachable');
   for (const r of [...responses.slice(4, 11), responses[12]]) {
-    assert.strictEqual(r.err.kind, 'not-found');
+    assert.strictEqual(r.err.kind, 'unsupported');
     assert.match(r.err.message, /instantiation failed.*returns no instance on failure/);
   }
   assert.strictEqual(responses[11].err.kind, 'unlinkable');

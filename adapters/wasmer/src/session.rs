@@ -1,17 +1,17 @@
 //! One configured engine with its store, import namespace, modules and instances.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use wasm_compat_protocol::{
-    Adapter, Capability, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc, InstanceId,
-    LoadPath, ModuleId, Settings as Raw, Value,
+    Adapter, Capability, Compute, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc,
+    InstanceId, LoadPath, ModuleId, Settings as Raw, Value,
 };
 use wasmer::{
-    Engine, Function, FunctionType, Imports, Instance, Memory, Module, Pages, RuntimeError, Store,
-    Type,
+    Engine, Function, FunctionEnv, FunctionEnvMut, FunctionType, Imports, Instance, Memory, Module,
+    Pages, RuntimeError, Store, Type,
 };
 
-use crate::{config, errors, spectest, values};
+use crate::{compute, config, errors, spectest, values};
 
 /// Engine, store and everything created in them.
 pub struct Session {
@@ -25,6 +25,9 @@ pub struct Session {
     /// Compiled modules belong to the engine, so they survive `drop-store`.
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
+    /// Instances whose instantiation failed: wasmer hands back no instance
+    /// then, so requests naming one are answered `not-found` saying so.
+    failed: HashSet<InstanceId>,
     /// Host functions defined so far (re-made in the store `drop-store` makes).
     hosts: Vec<HostFunc>,
     /// Every host function call's arguments, by (module, name).
@@ -49,6 +52,8 @@ fn val_type(t: wasm_compat_protocol::ValType) -> Type {
         wasm_compat_protocol::ValType::I64 => Type::I64,
         wasm_compat_protocol::ValType::F32 => Type::F32,
         wasm_compat_protocol::ValType::F64 => Type::F64,
+        wasm_compat_protocol::ValType::Externref => Type::ExternRef,
+        wasm_compat_protocol::ValType::Funcref => Type::FuncRef,
     }
 }
 
@@ -78,6 +83,7 @@ fn link_host(
     host: &HostFunc,
     calls: &HostCallLog,
 ) -> Result<(), Failure> {
+    compute::check(host)?;
     let ty = FunctionType::new(
         host.params.iter().map(|t| val_type(*t)).collect::<Vec<_>>(),
         host.results
@@ -101,14 +107,37 @@ fn link_host(
         .collect();
     let (module, name) = (host.module.clone(), host.name.clone());
     let trap = host.trap.clone();
+    let computes = host.computes;
+    let result = host.results.first().copied();
     let calls = calls.clone();
-    let func = Function::new(store, ty, move |params| {
-        let args = params.iter().filter_map(values::number_value).collect();
+    // The function's environment gives it the store, to read externrefs.
+    let env = FunctionEnv::new(store, ());
+    let func = Function::new_with_env(store, &env, ty, move |env: FunctionEnvMut<()>, params| {
+        // Arguments are logged the way `invoke` reports results.
+        let mut args = Vec::with_capacity(params.len());
+        for val in params {
+            let value = values::from_val(&env, val).map_err(|f| {
+                RuntimeError::new(format!(
+                    "the adapter cannot record a host function argument: {}",
+                    f.message
+                ))
+            })?;
+            args.push(value);
+        }
+        let answer = match (computes, result) {
+            (Some(c), Some(ty)) => compute::answer(c, &args, ty),
+            _ => None,
+        };
         calls.record(&module, &name, args);
         if let Some(message) = &trap {
             return Err(RuntimeError::user(Box::new(HostTrap(message.clone()))));
         }
-        Ok(returns.iter().filter_map(values::number_val).collect())
+        Ok(match computes {
+            // The engine's own values go back, every bit of them.
+            Some(Compute::Echo) => params.to_vec(),
+            Some(_) => answer.iter().filter_map(values::number_val).collect(),
+            None => returns.iter().filter_map(values::number_val).collect(),
+        })
     });
     imports.define(&host.module, &host.name, func);
     Ok(())
@@ -156,6 +185,7 @@ impl Adapter for Session {
             imports,
             modules: HashMap::new(),
             instances: HashMap::new(),
+            failed: HashSet::new(),
             hosts: Vec::new(),
             calls: HostCallLog::default(),
         })
@@ -174,17 +204,22 @@ impl Adapter for Session {
             .ok_or_else(|| not_found(format!("no module {module}")))?;
         // Missing imports come back as `LinkError::Import(.., UnknownImport)`,
         // imports of the wrong type as `LinkError::Import(.., IncompatibleType)`.
-        let inst = Instance::new(&mut self.store, m, &self.imports)
-            .map_err(errors::instantiate_failure)?;
-        self.instances.insert(instance, inst);
-        Ok(())
+        match Instance::new(&mut self.store, m, &self.imports) {
+            Ok(inst) => {
+                self.failed.remove(&instance);
+                self.instances.insert(instance, inst);
+                Ok(())
+            }
+            Err(e) => {
+                self.instances.remove(&instance);
+                self.failed.insert(instance);
+                Err(errors::instantiate_failure(e))
+            }
+        }
     }
 
     fn register(&mut self, instance: InstanceId, name: String) -> Result<(), Failure> {
-        let inst = self
-            .instances
-            .get(&instance)
-            .ok_or_else(|| not_found(format!("no instance {instance}")))?;
+        let inst = self.instance(instance)?.clone();
         // Each export shadows an earlier definition of the same name; other
         // names registered under `name` before stay importable.
         for (field, export) in inst.exports.iter() {
@@ -245,7 +280,7 @@ impl Adapter for Session {
     fn drop_instance(&mut self, instance: InstanceId) -> Result<(), Failure> {
         self.instances
             .remove(&instance)
-            .ok_or_else(|| not_found(format!("no instance {instance}")))?;
+            .ok_or_else(|| self.no_instance(instance))?;
         Ok(())
     }
 
@@ -330,6 +365,7 @@ impl Adapter for Session {
 
     fn drop_store(&mut self) -> Result<(), Failure> {
         self.instances.clear();
+        self.failed.clear();
         let (mut store, mut imports) = new_store(&self.engine, &self.settings)?;
         for host in &self.hosts {
             link_host(&mut store, &mut imports, host, &self.calls)?;
@@ -349,9 +385,22 @@ impl Session {
     }
 
     fn instance(&self, id: InstanceId) -> Result<&Instance, Failure> {
-        self.instances
-            .get(&id)
-            .ok_or_else(|| not_found(format!("no instance {id}")))
+        self.instances.get(&id).ok_or_else(|| self.no_instance(id))
+    }
+
+    /// The answer for a request naming an instance this session lacks.
+    fn no_instance(&self, id: InstanceId) -> Failure {
+        if self.failed.contains(&id) {
+            // Nothing to use: the API hands back no instance on failure.
+            Failure::new(
+                FailureKind::Unsupported,
+                format!(
+                    "no instance {id}: wasmer's instantiation returned an error and no instance"
+                ),
+            )
+        } else {
+            not_found(format!("no instance {id}"))
+        }
     }
 
     fn memory(&self, id: InstanceId, export: &str) -> Result<Memory, Failure> {

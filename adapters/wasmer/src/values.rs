@@ -116,24 +116,13 @@ pub fn from_val(store: &impl AsStoreRef, val: &Val) -> Result<Value, Failure> {
     })
 }
 
-/// The number value of `v` as a wasmer value (host functions deal in numbers only).
+/// The number value of `v` as a wasmer value (`returns` and computed answers are numbers).
 pub fn number_val(v: &Value) -> Option<Val> {
     Some(match v {
         Value::I32(b) => Val::I32(*b as i32),
         Value::I64(b) => Val::I64(*b as i64),
         Value::F32(b) => Val::F32(f32::from_bits(*b)),
         Value::F64(b) => Val::F64(f64::from_bits(*b)),
-        _ => return None,
-    })
-}
-
-/// The protocol value of a number `v`.
-pub fn number_value(v: &Val) -> Option<Value> {
-    Some(match v {
-        Val::I32(x) => Value::I32(*x as u32),
-        Val::I64(x) => Value::I64(*x as u64),
-        Val::F32(x) => Value::F32(x.to_bits()),
-        Val::F64(x) => Value::F64(x.to_bits()),
         _ => return None,
     })
 }

@@ -3,8 +3,10 @@
 //! Every `#[cfg(wasmi_ge_X_Y)]` below comes from `build.rs` and means "wasmi >= X.Y";
 //! `wasmi_feature_<f>` means cargo feature `<f>` of wasmi is enabled.
 
-use wasm_compat_protocol::{RefValue, Value};
-use wasmi::{Extern, Func, Global, Instance, Linker, Memory, Module, Mutability, Store, Table};
+use wasm_compat_protocol::{Compute, RefValue, Value};
+use wasmi::{
+    Extern, Func, Global, Instance, Linker, Memory, Module, Mutability, Store, StoreContext, Table,
+};
 
 #[cfg(wasmi_ge_0_32)]
 pub use wasmi::Val;
@@ -46,34 +48,25 @@ pub type HostError = wasmi::core::Trap;
 /// Marks the messages of errors returned by host functions defined with `trap`.
 pub const HOST_TRAP_PREFIX: &str = "host function trapped: ";
 
-/// The protocol's number types as wasmi value types.
+/// The protocol's host function types as wasmi value types.
 pub fn val_type(t: wasm_compat_protocol::ValType) -> ValType {
     match t {
         wasm_compat_protocol::ValType::I32 => ValType::I32,
         wasm_compat_protocol::ValType::I64 => ValType::I64,
         wasm_compat_protocol::ValType::F32 => ValType::F32,
         wasm_compat_protocol::ValType::F64 => ValType::F64,
+        wasm_compat_protocol::ValType::Externref => ValType::ExternRef,
+        wasm_compat_protocol::ValType::Funcref => ValType::FuncRef,
     }
 }
 
-/// A number value as a wasmi value (host functions deal in numbers only).
+/// A number value as a wasmi value (`returns` are numbers only).
 pub fn number_to_wasmi(value: &Value) -> Option<Val> {
     Some(match value {
         Value::I32(bits) => Val::I32(*bits as i32),
         Value::I64(bits) => Val::I64(*bits as i64),
         Value::F32(bits) => Val::F32(F32::from_bits(*bits)),
         Value::F64(bits) => Val::F64(F64::from_bits(*bits)),
-        _ => return None,
-    })
-}
-
-/// A wasmi number value in protocol form.
-pub fn number_from_wasmi(value: &Val) -> Option<Value> {
-    Some(match value {
-        Val::I32(v) => Value::I32(*v as u32),
-        Val::I64(v) => Value::I64(*v as u64),
-        Val::F32(v) => Value::F32(v.to_bits()),
-        Val::F64(v) => Value::F64(v.to_bits()),
         _ => return None,
     })
 }
@@ -95,22 +88,47 @@ pub fn host_func(
         .collect::<Option<Vec<Val>>>()
         .ok_or("host functions return numbers only")?;
     let trap = host.trap.clone();
+    let computes = host.computes;
+    let result = host.results.first().copied();
     let (module, name) = (host.module.clone(), host.name.clone());
     let calls = calls.clone();
     Ok(Func::new(
         &mut *store,
         ty,
-        move |_caller: wasmi::Caller<'_, Data>,
+        move |caller: wasmi::Caller<'_, Data>,
               params: &[Val],
               results: &mut [Val]|
               -> Result<(), HostError> {
-            let args = params.iter().filter_map(number_from_wasmi).collect();
+            // Arguments are logged the way `invoke` reports results.
+            let args: Vec<Value> = params.iter().map(|v| from_wasmi(&caller, v)).collect();
+            let answer = match (computes, result) {
+                (Some(c), Some(ty)) => crate::compute::answer(c, &args, ty),
+                _ => None,
+            };
             calls.record(&module, &name, args);
             if let Some(message) = &trap {
                 return Err(HostError::new(format!("{HOST_TRAP_PREFIX}{message}")));
             }
-            for (slot, value) in results.iter_mut().zip(&returns) {
-                *slot = value.clone();
+            match computes {
+                // The engine's own values go back, every bit of them.
+                Some(Compute::Echo) => {
+                    for (slot, arg) in results.iter_mut().zip(params) {
+                        *slot = arg.clone();
+                    }
+                }
+                Some(_) => {
+                    if let (Some(slot), Some(val)) = (
+                        results.first_mut(),
+                        answer.as_ref().and_then(number_to_wasmi),
+                    ) {
+                        *slot = val;
+                    }
+                }
+                None => {
+                    for (slot, value) in results.iter_mut().zip(&returns) {
+                        *slot = value.clone();
+                    }
+                }
             }
             Ok(())
         },
@@ -498,8 +516,10 @@ fn new_externref(store: &mut HostStore, payload: u32) -> Val {
     }
 }
 
-/// Converts a wasmi value into its protocol form.
-pub fn from_wasmi(store: &HostStore, value: &Val) -> Value {
+/// Converts a wasmi value into its protocol form (`ctx`: the store, or a
+/// host function's caller).
+pub fn from_wasmi<'a>(ctx: impl Into<StoreContext<'a, Data>>, value: &Val) -> Value {
+    let ctx = ctx.into();
     match value {
         Val::I32(v) => Value::I32(*v as u32),
         Val::I64(v) => Value::I64(*v as u64),
@@ -512,7 +532,7 @@ pub fn from_wasmi(store: &HostStore, value: &Val) -> Value {
         } else {
             RefValue::non_null("func")
         }),
-        Val::ExternRef(e) => Value::Ref(match externref_data(store, e) {
+        Val::ExternRef(e) => Value::Ref(match externref_data(ctx, e) {
             None => RefValue::null("extern"),
             Some(any) => match any.downcast_ref::<u32>() {
                 Some(n) => RefValue::host("extern", *n),
@@ -524,18 +544,21 @@ pub fn from_wasmi(store: &HostStore, value: &Val) -> Value {
 
 #[cfg(wasmi_ge_0_49)]
 fn externref_data<'a>(
-    store: &'a HostStore,
+    ctx: StoreContext<'a, Data>,
     e: &Nullable<wasmi::ExternRef>,
 ) -> Option<&'a dyn std::any::Any> {
     match e {
         Nullable::Null => None,
-        Nullable::Val(e) => Some(e.data(store)),
+        Nullable::Val(e) => Some(e.data(ctx)),
     }
 }
 
 #[cfg(not(wasmi_ge_0_49))]
-fn externref_data<'a>(store: &'a HostStore, e: &wasmi::ExternRef) -> Option<&'a dyn std::any::Any> {
-    e.data(store)
+fn externref_data<'a>(
+    ctx: StoreContext<'a, Data>,
+    e: &wasmi::ExternRef,
+) -> Option<&'a dyn std::any::Any> {
+    e.data(ctx)
 }
 
 /// The trap code carried by `err`, if it is a Wasm trap.

@@ -4,8 +4,9 @@
 //! Version differences of the wasmi API live in [`compat`].
 
 mod compat;
+mod compute;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use compat::{Data, ErrorClass, HostStore};
 use wasm_compat_protocol::{
@@ -28,6 +29,9 @@ struct Session {
     store: HostStore,
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
+    /// Instances whose instantiation failed: wasmi hands back no instance
+    /// then, so requests naming one are answered `not-found` saying so.
+    failed: HashSet<InstanceId>,
     /// Import namespaces: module name -> its externs. `spectest` is pre-filled; a
     /// registration replaces the whole namespace of its name.
     namespaces: HashMap<String, HashMap<String, Extern>>,
@@ -51,6 +55,7 @@ impl Session {
             store.limiter(|data: &mut Data| &mut data.limits);
         }
         self.instances.clear();
+        self.failed.clear();
         self.namespaces.clear();
         let spectest = compat::spectest(&mut store, self.memory64);
         self.namespaces
@@ -77,7 +82,21 @@ impl Session {
         self.instances
             .get(&id)
             .copied()
-            .ok_or_else(|| fail(FailureKind::NotFound, format!("no instance {id}")))
+            .ok_or_else(|| self.no_instance(id))
+    }
+
+    /// The answer for a request naming an instance this session lacks.
+    fn no_instance(&self, id: InstanceId) -> Failure {
+        // Nothing to use after a failure: the API hands back no instance.
+        if self.failed.contains(&id) {
+            return fail(
+                FailureKind::Unsupported,
+                format!(
+                    "no instance {id}: wasmi's instantiation returned an error and no instance"
+                ),
+            );
+        }
+        fail(FailureKind::NotFound, format!("no instance {id}"))
     }
 
     fn export(&self, id: InstanceId, name: &str) -> Result<Extern> {
@@ -148,6 +167,7 @@ impl Adapter for Session {
             memory64,
             modules: HashMap::new(),
             instances: HashMap::new(),
+            failed: HashSet::new(),
             namespaces: HashMap::new(),
             hosts: Vec::new(),
             calls: wasm_compat_protocol::HostCallLog::default(),
@@ -179,10 +199,18 @@ impl Adapter for Session {
                 let _ = linker.define(import.module(), import.name(), *item);
             }
         }
-        let inst = compat::instantiate(&linker, &mut self.store, compiled)
-            .map_err(|e| instantiate_failure(&e))?;
-        self.instances.insert(instance, inst);
-        Ok(())
+        match compat::instantiate(&linker, &mut self.store, compiled) {
+            Ok(inst) => {
+                self.failed.remove(&instance);
+                self.instances.insert(instance, inst);
+                Ok(())
+            }
+            Err(e) => {
+                self.instances.remove(&instance);
+                self.failed.insert(instance);
+                Err(instantiate_failure(&e))
+            }
+        }
     }
 
     fn register(&mut self, instance: InstanceId, name: String) -> Result<()> {
@@ -236,7 +264,11 @@ impl Adapter for Session {
     }
 
     fn drop_instance(&mut self, instance: InstanceId) -> Result<()> {
-        self.instances.remove(&instance);
+        // An unknown handle is no error, but one whose instantiation failed
+        // names nothing the engine handed back.
+        if self.instances.remove(&instance).is_none() && self.failed.contains(&instance) {
+            return Err(self.no_instance(instance));
+        }
         Ok(())
     }
 
@@ -246,6 +278,7 @@ impl Adapter for Session {
     }
 
     fn define_host(&mut self, host: HostFunc) -> Result<()> {
+        compute::check(&host)?;
         self.make_host(&host)?;
         self.hosts.push(host);
         Ok(())

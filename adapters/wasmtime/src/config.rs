@@ -1,6 +1,7 @@
 //! Engine configuration: which proposals this wasmtime version can enable, the
-//! engine settings of a configuration (compiler, allocator, guard size), and
-//! turning a protocol [`EngineConfig`] into a `wasmtime::Config` and store limits.
+//! engine settings of a configuration (compiler, allocator, guard size,
+//! virtual memory), and turning a protocol [`EngineConfig`] into a
+//! `wasmtime::Config` and store limits.
 
 use wasm_compat_protocol::{
     EngineConfig, Failure, FailureKind, Settings as Raw, StoreLimits as Limits,
@@ -39,6 +40,9 @@ pub struct EngineSettings {
     pub memory_guard_size: Option<u64>,
     /// `memory-reservation = BYTES`: the virtual reservation of each linear memory.
     pub memory_reservation: Option<u64>,
+    /// `virtual-memory = on | off`: whether wasmtime may use virtual memory
+    /// (`off`: run as on a platform without it, see [`EngineSettings::apply`]).
+    pub virtual_memory: bool,
 }
 
 impl EngineSettings {
@@ -50,6 +54,7 @@ impl EngineSettings {
             allocator: Allocator::OnDemand,
             memory_guard_size: None,
             memory_reservation: None,
+            virtual_memory: true,
         };
         let version = env!("CARGO_PKG_VERSION");
         for (key, value) in raw {
@@ -76,10 +81,65 @@ impl EngineSettings {
                 }
                 "memory-guard-size" => out.memory_guard_size = Some(bytes()?),
                 "memory-reservation" => out.memory_reservation = Some(bytes()?),
+                "virtual-memory" => {
+                    out.virtual_memory = match value.as_str() {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(bad()),
+                    }
+                }
                 _ => return Err(bad()),
             }
         }
+        if !out.virtual_memory {
+            out.check_without_virtual_memory()?;
+        }
         Ok(out)
+    }
+
+    /// Whether these settings run wasmtime's Pulley interpreter.
+    pub fn pulley(&self) -> bool {
+        !self.virtual_memory
+    }
+
+    /// The settings of `raw`, or the defaults when they cannot be honoured
+    /// (for `features`, which cannot fail; `check_settings` refuses them).
+    pub fn or_default(raw: &Raw) -> EngineSettings {
+        EngineSettings::parse(raw).unwrap_or_else(|_| EngineSettings::parse(&Raw::new()).unwrap())
+    }
+
+    /// `virtual-memory = off`: refused by versions and with settings that
+    /// cannot run without virtual memory.
+    fn check_without_virtual_memory(&self) -> Result<(), Failure> {
+        let version = env!("CARGO_PKG_VERSION");
+        let refuse = |why: &str| {
+            Err(unsupported(format!(
+                "wasmtime {version} cannot run `virtual-memory = off`: {why}"
+            )))
+        };
+        if !cfg!(wasmtime_ge_32) {
+            return refuse(
+                "it has no `Module::deserialize_raw` (32 and later), the loading \
+                 path that setting is for, and no Pulley interpreter to run code \
+                 from memory that is never made executable",
+            );
+        }
+        if self.compiler == Compiler::Winch {
+            return refuse(
+                "code not made executable runs on wasmtime's Pulley interpreter, \
+                 which only Cranelift compiles for, not Winch",
+            );
+        }
+        if self.allocator == Allocator::Pooling {
+            return refuse("the pooling allocator reserves virtual memory for its slots");
+        }
+        if self.memory_guard_size.is_some() || self.memory_reservation.is_some() {
+            return refuse(
+                "guard regions and reservations are virtual memory \
+                 (`memory-guard-size` and `memory-reservation` go with `on` only)",
+            );
+        }
+        Ok(())
     }
 
     /// Apply the settings to `config`.
@@ -109,7 +169,44 @@ impl EngineSettings {
             #[cfg(not(wasmtime_ge_36))]
             config.static_memory_maximum_size(bytes);
         }
+        if !self.virtual_memory {
+            without_virtual_memory(config);
+        }
     }
+}
+
+/// Configure wasmtime the way it configures itself where there is no
+/// virtual memory (no `has_virtual_memory`, no `has_native_signals`; see
+/// `Config::validate` in wasmtime 32 to 48): no signal handlers, no guard
+/// regions, no reservations, no copy-on-write images, so linear memories are
+/// plain heap allocations (`MallocMemory`); and compile for Pulley, the
+/// interpreter, whose code is data and never made executable, which is what
+/// lets `Module::deserialize_raw` use the embedder's memory as it is.
+/// `check_without_virtual_memory` refuses this before 32.
+#[cfg(wasmtime_ge_32)]
+fn without_virtual_memory(config: &mut Config) {
+    // Pulley with the host's pointer width (what `deserialize_raw` of a
+    // native target refuses: "this target requires virtual memory").
+    let pulley = if cfg!(target_pointer_width = "32") {
+        "pulley32"
+    } else {
+        "pulley64"
+    };
+    config
+        .target(pulley)
+        .expect("every wasmtime from 32 on knows the Pulley targets");
+    config
+        .signals_based_traps(false)
+        .memory_guard_size(0)
+        .guard_before_linear_memory(false)
+        .memory_reservation(0)
+        .memory_reservation_for_growth(1 << 20)
+        .memory_init_cow(false);
+}
+
+#[cfg(not(wasmtime_ge_32))]
+fn without_virtual_memory(_config: &mut Config) {
+    unreachable!("`virtual-memory = off` is refused before wasmtime 32")
 }
 
 /// Proposals every supported version can enable (or always has on).
@@ -131,9 +228,13 @@ const ALWAYS: &[&str] = &[
     "annotations",
 ];
 
-/// Proposal names this version can enable, as reported by `hello`.
-pub fn supported_features() -> Vec<&'static str> {
+/// Proposal names this version can enable under `settings`, as reported by `hello`.
+pub fn supported_features(settings: &EngineSettings) -> Vec<&'static str> {
     let mut features = ALWAYS.to_vec();
+    // Pulley has no shared memories (wasmtime refuses `threads` for it).
+    if settings.pulley() {
+        features.retain(|f| *f != "threads");
+    }
     // `Config::wasm_extended_const` appeared in 25.
     if cfg!(wasmtime_ge_25) {
         features.push("extended-const");
@@ -170,8 +271,9 @@ fn unsupported(msg: impl Into<String>) -> Failure {
 /// Build the wasmtime configuration for `cfg`.
 pub fn build(cfg: &EngineConfig) -> Result<(Config, Settings), Failure> {
     let mut config = Config::new();
-    EngineSettings::parse(&cfg.settings)?.apply(&mut config);
-    let supported = supported_features();
+    let engine_settings = EngineSettings::parse(&cfg.settings)?;
+    engine_settings.apply(&mut config);
+    let supported = supported_features(&engine_settings);
     let mut settings = Settings {
         limits: cfg.limits.clone(),
         threads: false,

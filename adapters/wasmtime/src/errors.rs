@@ -65,7 +65,11 @@ pub fn runtime_kind(err: &Error) -> Option<FailureKind> {
     if let Some(trap) = err.downcast_ref::<Trap>() {
         return Some(trap_kind(trap));
     }
-    if err.downcast_ref::<crate::session::HostTrap>().is_some() {
+    // A function `define_unknown_imports_as_traps` made fails with the
+    // import's `UnknownImportError`: a host function returning an error.
+    if err.downcast_ref::<crate::session::HostTrap>().is_some()
+        || err.downcast_ref::<wasmtime::UnknownImportError>().is_some()
+    {
         return Some(FailureKind::Trap {
             trap: TrapKind::HostError,
         });

@@ -1,16 +1,16 @@
 //! One configured engine with its store, linker, modules and instances.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use wasm_compat_protocol::{
     Adapter, Capability, EngineConfig, Failure, FailureKind, HostCallLog, HostFunc, InstanceId,
-    LoadPath, ModuleId, Value,
+    LoadPath, ModuleId, UnknownImports, Value,
 };
 use wasmtime::{
     Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
 };
 
-use crate::{config, errors, spectest, values};
+use crate::{compute, config, errors, spectest, values};
 
 /// Per-store host state.
 pub struct HostState {
@@ -25,13 +25,22 @@ pub struct Session {
     linker: Linker<HostState>,
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
+    /// Instances whose instantiation failed: wasmtime hands back no instance
+    /// then, so requests naming one are answered `not-found` saying so.
+    failed: HashSet<InstanceId>,
     /// Host functions defined so far (re-linked into the linker of a new store).
     hosts: Vec<HostFunc>,
+    /// The `define-unknown-imports` requests of each module, in order: made
+    /// in a copy of the linker that instantiates the module, so that they
+    /// apply to it alone (and stay past `drop-store`).
+    unknown: HashMap<ModuleId, Vec<UnknownImports>>,
     /// Every host function call's arguments, by (module, name).
     calls: HostCallLog,
     /// The memory of artifacts loaded with `deserialize_raw`, which must
     /// outlive every module made from it: kept until the session goes
-    /// (declared last, so dropped after the store and modules).
+    /// (declared last, so dropped after the store and modules; before 32,
+    /// which has no `deserialize_raw`, always empty).
+    #[cfg_attr(not(wasmtime_ge_32), allow(dead_code))]
     raw: Vec<RawArtifact>,
 }
 
@@ -93,32 +102,41 @@ impl std::fmt::Display for HostTrap {
 
 impl std::error::Error for HostTrap {}
 
+/// The error a host function returns when the adapter cannot convert one of
+/// its arguments for the call log (an adapter failure, not the engine's).
+#[derive(Debug)]
+struct HostArgument(String);
+
+impl std::fmt::Display for HostArgument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the adapter cannot record a host function argument: {}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for HostArgument {}
+
 fn val_type(t: wasm_compat_protocol::ValType) -> wasmtime::ValType {
     match t {
         wasm_compat_protocol::ValType::I32 => wasmtime::ValType::I32,
         wasm_compat_protocol::ValType::I64 => wasmtime::ValType::I64,
         wasm_compat_protocol::ValType::F32 => wasmtime::ValType::F32,
         wasm_compat_protocol::ValType::F64 => wasmtime::ValType::F64,
+        wasm_compat_protocol::ValType::Externref => wasmtime::ValType::EXTERNREF,
+        wasm_compat_protocol::ValType::Funcref => wasmtime::ValType::FUNCREF,
     }
 }
 
-/// The number value of `v` as a wasmtime value (host functions deal in numbers only).
+/// The number value of `v` as a wasmtime value (`returns` are numbers only).
 fn number_val(v: &Value) -> Option<Val> {
     Some(match v {
         Value::I32(b) => Val::I32(*b as i32),
         Value::I64(b) => Val::I64(*b as i64),
         Value::F32(b) => Val::F32(*b),
         Value::F64(b) => Val::F64(*b),
-        _ => return None,
-    })
-}
-
-fn number_value(v: &Val) -> Option<Value> {
-    Some(match v {
-        Val::I32(x) => Value::I32(*x as u32),
-        Val::I64(x) => Value::I64(*x as u64),
-        Val::F32(x) => Value::F32(*x),
-        Val::F64(x) => Value::F64(*x),
         _ => return None,
     })
 }
@@ -130,9 +148,11 @@ fn link_host(
     host: &HostFunc,
     calls: &HostCallLog,
 ) -> Result<(), Failure> {
+    compute::check(host)?;
+    let params: Vec<wasmtime::ValType> = host.params.iter().map(|t| val_type(*t)).collect();
     let ty = FuncType::new(
         engine,
-        host.params.iter().map(|t| val_type(*t)),
+        params.iter().cloned(),
         host.results.iter().map(|t| val_type(*t)),
     );
     let (module, name) = (host.module.clone(), host.name.clone());
@@ -146,26 +166,77 @@ fn link_host(
         })?);
     }
     let trap = host.trap.clone();
+    let computes = host.computes;
+    let result = host.results.first().copied();
     let calls = calls.clone();
     linker
         .func_new(
             &host.module,
             &host.name,
             ty,
-            move |_caller, params: &[Val], results: &mut [Val]| {
-                let args = params.iter().filter_map(number_value).collect();
-                calls.record(&module, &name, args);
+            move |mut caller, args: &[Val], results: &mut [Val]| {
+                // Arguments are logged the way `invoke` reports results.
+                let mut logged = Vec::with_capacity(args.len());
+                for (val, ty) in args.iter().zip(&params) {
+                    let value = values::from_val(&mut caller, val, Some(ty))
+                        .map_err(|f| wasmtime::Error::new(HostArgument(f.message)))?;
+                    logged.push(value);
+                }
+                let answer = match (computes, result) {
+                    (Some(c), Some(ty)) => compute::answer(c, &logged, ty),
+                    _ => None,
+                };
+                calls.record(&module, &name, logged);
                 if let Some(message) = &trap {
                     return Err(wasmtime::Error::new(HostTrap(message.clone())));
                 }
-                for (slot, value) in results.iter_mut().zip(&returns) {
-                    *slot = value.clone();
+                match computes {
+                    // The engine's own values go back, every bit of them.
+                    Some(wasm_compat_protocol::Compute::Echo) => {
+                        for (slot, arg) in results.iter_mut().zip(args) {
+                            *slot = arg.clone();
+                        }
+                    }
+                    Some(_) => {
+                        if let (Some(slot), Some(val)) =
+                            (results.first_mut(), answer.as_ref().and_then(number_val))
+                        {
+                            *slot = val;
+                        }
+                    }
+                    None => {
+                        for (slot, value) in results.iter_mut().zip(&returns) {
+                            *slot = value.clone();
+                        }
+                    }
                 }
                 Ok(())
             },
         )
         .map_err(|e| other(errors::message(&e)))?;
     Ok(())
+}
+
+/// Give the imports of `m` that nothing in `linker` provides the linker's
+/// own definitions (`fill`).
+fn define_unknown(
+    linker: &mut Linker<HostState>,
+    store: &mut Store<HostState>,
+    m: &Module,
+    fill: UnknownImports,
+) -> Result<(), Failure> {
+    let defined = match fill {
+        UnknownImports::Traps => linker.define_unknown_imports_as_traps(m),
+        // From 32 on every kind of import gets a default value, made in the store.
+        #[cfg(wasmtime_ge_32)]
+        UnknownImports::Defaults => linker.define_unknown_imports_as_default_values(store, m),
+        #[cfg(not(wasmtime_ge_32))]
+        UnknownImports::Defaults => {
+            let _ = store;
+            linker.define_unknown_imports_as_default_values(m)
+        }
+    };
+    defined.map_err(|e| other(errors::message(&e)))
 }
 
 fn not_found(msg: impl Into<String>) -> Failure {
@@ -208,14 +279,15 @@ impl Adapter for Session {
         Capability::StoreLimits,
         Capability::DropStore,
         Capability::HostFunctions,
+        Capability::UnknownImports,
     ];
 
     fn version() -> String {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    fn features(_settings: &wasm_compat_protocol::Settings) -> Vec<&'static str> {
-        config::supported_features()
+    fn features(settings: &wasm_compat_protocol::Settings) -> Vec<&'static str> {
+        config::supported_features(&config::EngineSettings::or_default(settings))
     }
 
     fn check_settings(settings: &wasm_compat_protocol::Settings) -> Result<(), Failure> {
@@ -234,7 +306,9 @@ impl Adapter for Session {
             linker,
             modules: HashMap::new(),
             instances: HashMap::new(),
+            failed: HashSet::new(),
             hosts: Vec::new(),
+            unknown: HashMap::new(),
             calls: HostCallLog::default(),
             raw: Vec::new(),
         })
@@ -249,30 +323,19 @@ impl Adapter for Session {
 
     fn instantiate(&mut self, module: ModuleId, instance: InstanceId) -> Result<(), Failure> {
         let m = self.module(module)?.clone();
-        // Report missing imports ourselves so that they are told apart from other
-        // instantiation failures without relying on message texts.
-        for import in m.imports() {
-            if self
-                .linker
-                .get_by_import(&mut self.store, &import)
-                .is_none()
-            {
-                return Err(Failure::new(
-                    FailureKind::Unlinkable,
-                    format!(
-                        "unknown import: `{}::{}` has not been defined",
-                        import.module(),
-                        import.name()
-                    ),
-                ));
+        let result = self.instantiate_module(module, &m);
+        match result {
+            Ok(inst) => {
+                self.failed.remove(&instance);
+                self.instances.insert(instance, inst);
+                Ok(())
+            }
+            Err(failure) => {
+                self.instances.remove(&instance);
+                self.failed.insert(instance);
+                Err(failure)
             }
         }
-        let inst = self
-            .linker
-            .instantiate(&mut self.store, &m)
-            .map_err(errors::instantiate_failure)?;
-        self.instances.insert(instance, inst);
-        Ok(())
     }
 
     fn register(&mut self, instance: InstanceId, name: String) -> Result<(), Failure> {
@@ -341,7 +404,7 @@ impl Adapter for Session {
     fn drop_instance(&mut self, instance: InstanceId) -> Result<(), Failure> {
         self.instances
             .remove(&instance)
-            .ok_or_else(|| not_found(format!("no instance {instance}")))?;
+            .ok_or_else(|| self.no_instance(instance))?;
         Ok(())
     }
 
@@ -349,6 +412,7 @@ impl Adapter for Session {
         self.modules
             .remove(&module)
             .ok_or_else(|| not_found(format!("no module {module}")))?;
+        self.unknown.remove(&module);
         Ok(())
     }
 
@@ -445,6 +509,7 @@ impl Adapter for Session {
 
     fn drop_store(&mut self) -> Result<(), Failure> {
         self.instances.clear();
+        self.failed.clear();
         let (store, mut linker) = new_store(&self.engine, &self.settings)?;
         for host in &self.hosts {
             link_host(&self.engine, &mut linker, host, &self.calls)?;
@@ -452,6 +517,24 @@ impl Adapter for Session {
         // Replace the linker first: it may hold items of the old store.
         self.linker = linker;
         self.store = store;
+        Ok(())
+    }
+
+    fn define_unknown_imports(
+        &mut self,
+        module: ModuleId,
+        fill: UnknownImports,
+    ) -> Result<(), Failure> {
+        let m = self.module(module)?.clone();
+        let mut fills = self.unknown.get(&module).cloned().unwrap_or_default();
+        fills.push(fill);
+        // Made once now, for the engine's refusal (a type without a default
+        // value); the definitions themselves are made at instantiation.
+        let mut linker = self.linker.clone();
+        for fill in &fills {
+            define_unknown(&mut linker, &mut self.store, &m, *fill)?;
+        }
+        self.unknown.insert(module, fills);
         Ok(())
     }
 }
@@ -467,6 +550,54 @@ impl Session {
         self.instances
             .get(&id)
             .copied()
-            .ok_or_else(|| not_found(format!("no instance {id}")))
+            .ok_or_else(|| self.no_instance(id))
+    }
+
+    /// Instantiate `m` (module `id`) through the linker, or through a copy
+    /// of it given the module's unknown-import definitions.
+    fn instantiate_module(&mut self, id: ModuleId, m: &Module) -> Result<Instance, Failure> {
+        let mut own;
+        let linker = match self.unknown.get(&id) {
+            None => &self.linker,
+            Some(fills) => {
+                own = self.linker.clone();
+                for fill in fills {
+                    define_unknown(&mut own, &mut self.store, m, *fill)?;
+                }
+                &own
+            }
+        };
+        // Report missing imports ourselves so that they are told apart from other
+        // instantiation failures without relying on message texts.
+        for import in m.imports() {
+            if linker.get_by_import(&mut self.store, &import).is_none() {
+                return Err(Failure::new(
+                    FailureKind::Unlinkable,
+                    format!(
+                        "unknown import: `{}::{}` has not been defined",
+                        import.module(),
+                        import.name()
+                    ),
+                ));
+            }
+        }
+        linker
+            .instantiate(&mut self.store, m)
+            .map_err(errors::instantiate_failure)
+    }
+
+    /// The answer for a request naming an instance this session lacks.
+    fn no_instance(&self, id: InstanceId) -> Failure {
+        if self.failed.contains(&id) {
+            // Nothing to use: the API hands back no instance on failure.
+            Failure::new(
+                FailureKind::Unsupported,
+                format!(
+                    "no instance {id}: wasmtime's instantiation returned an error and no instance"
+                ),
+            )
+        } else {
+            not_found(format!("no instance {id}"))
+        }
     }
 }

@@ -46,6 +46,16 @@ pub struct Args {
     /// Include pre-releases.
     #[arg(long)]
     pre_releases: bool,
+    /// For a cross-version case: the fixed version each probed one is
+    /// paired with (one cell of the grid per probe). By default the probed
+    /// version runs the case's `(on second ...)` half (it loads the
+    /// partner's artifact); see `--probe-first`.
+    #[arg(long, value_name = "VERSION")]
+    with: Option<semver::Version>,
+    /// With `--with`: the probed version runs the first half (it makes the
+    /// artifact the partner loads).
+    #[arg(long, requires = "with")]
+    probe_first: bool,
     #[command(flatten)]
     matrix: super::MatrixArg,
     /// With `--verdict command`: the command and its arguments.
@@ -79,6 +89,12 @@ impl Args {
         if self.pre_releases {
             command.push_str(" --pre-releases");
         }
+        if let Some(with) = &self.with {
+            command.push_str(&format!(" --with {with}"));
+        }
+        if self.probe_first {
+            command.push_str(" --probe-first");
+        }
         if let Some(matrix) = &self.matrix.matrix {
             command.push_str(&format!(" --matrix {}", matrix.display()));
         }
@@ -109,12 +125,21 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         None => format!("{name}@{}", args.good),
     })?;
     let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
-    if case.cross_version {
-        bail!(
-            "{} is a cross-version case; bisect runs single-engine cases",
+    let partner = match (case.cross_version, &args.with) {
+        (true, None) => bail!(
+            "{} is a cross-version case: name the version each probe is paired with (`--with VERSION`, and `--probe-first` for the probe to make the first half)",
             case.name
-        );
-    }
+        ),
+        (false, Some(_)) => bail!("{} is not a cross-version case: `--with` is for grids", case.name),
+        (true, Some(_)) if matches!(criterion, Criterion::Snapshot) => bail!(
+            "--verdict snapshot compares a single engine's snapshot; a grid's is the family's (use differs, message or fails)"
+        ),
+        (true, Some(with)) => Some(bisect::Partner {
+            engine: engine.at_version(with.clone().into()),
+            probe_first: args.probe_first,
+        }),
+        (false, None) => None,
+    };
     let builder = super::builder(progress)?;
     let published = builder.published(&family.source)?;
     let candidates = bisect::candidates(&published, &args.good, &args.bad, args.pre_releases)?;
@@ -137,6 +162,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         expectations: &expectations,
         good: args.good.clone(),
         reference: None,
+        partner,
     };
     let started = std::time::Instant::now();
     let outcome = bisect::search(&candidates.versions, &mut evaluator, &mut |left, v| {

@@ -76,9 +76,13 @@ impl DiffReport {
     }
 }
 
-/// Compare every case of `a` with the same case of `b`.
+/// Compare every case of `a` with the same case of `b`, and in every
+/// cross-version grid both take part in, each pairing of `a` with the same
+/// pairing of `b` (what `a` and `b` make of a third version's artifact, and
+/// what it makes of theirs) for messages that changed.
 pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
     let mut areas: BTreeMap<String, AreaDiff> = BTreeMap::new();
+    let names = Names::of(table, &[a, b]);
     for case in table.case_names() {
         let (ra, rb) = (table.cell(a, &case), table.cell(b, &case));
         let Some(any) = ra.or(rb) else { continue };
@@ -86,7 +90,7 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
         match (ra, rb) {
             (Some(ra), Some(rb)) => {
                 area.compared += 1;
-                area.messages.extend(message_changes(&case, ra, rb));
+                area.messages.extend(message_changes(&case, ra, rb, &names));
                 let (ta, tb) = (transcript(ra), transcript(rb));
                 if ra.status != rb.status || ta != tb {
                     area.differences.push(Difference {
@@ -100,10 +104,93 @@ pub fn compare(table: &Table, a: &EngineId, b: &EngineId) -> DiffReport {
             _ => area.unmatched.push(case.clone()),
         }
     }
+    grid_message_changes(table, a, b, &mut areas);
     DiffReport {
         a: a.clone(),
         b: b.clone(),
         areas,
+    }
+}
+
+/// In each grid both `a` and `b` are in, the messages that changed between
+/// a pairing of `a` and the same pairing of `b` with a third version `x`
+/// (`x` then `a` against `x` then `b`, and the reverse), for the same outcome.
+fn grid_message_changes(
+    table: &Table,
+    a: &EngineId,
+    b: &EngineId,
+    areas: &mut BTreeMap<String, AreaDiff>,
+) {
+    let (of_a, of_b) = (table.pairs_of(a), table.pairs_of(b));
+    for (case, partners) in &of_a {
+        let Some(partners_b) = of_b.get(case) else {
+            continue;
+        };
+        for x in partners.intersection(partners_b) {
+            let names = Names::of(table, &[a, b, x]);
+            let orders = [
+                (
+                    table.pair_cell(x, a, case),
+                    table.pair_cell(x, b, case),
+                    format!("{x} then a/b"),
+                ),
+                (
+                    table.pair_cell(a, x, case),
+                    table.pair_cell(b, x, case),
+                    format!("a/b then {x}"),
+                ),
+            ];
+            for (ra, rb, pairing) in orders {
+                let (Some(ra), Some(rb)) = (ra, rb) else {
+                    continue;
+                };
+                let changes = message_changes(&format!("{case} ({pairing})"), ra, rb, &names);
+                areas.entry(ra.area()).or_default().messages.extend(changes);
+            }
+        }
+    }
+}
+
+/// What names an engine in its messages and varies between two versions of
+/// it: their version strings and the hosts they report (`v8 12.4.254.21`),
+/// longest first; messages are compared with each replaced by `<version>`.
+#[derive(Debug, Default)]
+pub struct Names(Vec<String>);
+
+impl Names {
+    /// The names of `engines`, from their ids and the entries of `table`.
+    pub fn of(table: &Table, engines: &[&EngineId]) -> Names {
+        let mut names = Vec::new();
+        for e in engines {
+            names.push(e.version.to_string());
+            if let Some(info) = table.engines.get(e).and_then(|entry| entry.info.as_ref()) {
+                names.push(info.version.clone());
+                names.extend(
+                    info.host
+                        .iter()
+                        .flat_map(|h| h.split(' '))
+                        .map(String::from),
+                );
+            }
+        }
+        Names::new(names)
+    }
+
+    /// These names (a word of fewer than three characters never counts).
+    pub fn new(mut names: Vec<String>) -> Names {
+        names.retain(|n| n.len() >= 3 && n.chars().any(|c| c.is_ascii_digit()));
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names.dedup();
+        Names(names)
+    }
+
+    /// `message` normalised ([`normalise_message`]) with every name replaced.
+    pub fn normalise(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for name in &self.0 {
+            out = out.replace(name.as_str(), "<version>");
+        }
+        normalise_message(&out)
     }
 }
 
@@ -129,7 +216,7 @@ pub fn message_drift(table: &Table) -> Vec<(EngineId, EngineId, Vec<MessageChang
 /// Every engine message of a run, normalised, one line per directive that
 /// has one (`line:col directive: message`): what `bisect --verdict message`
 /// compares.
-pub fn messages(records: &[DirectiveRecord]) -> String {
+pub fn messages(records: &[DirectiveRecord], names: &Names) -> String {
     records
         .iter()
         .filter_map(|r| match &r.actual {
@@ -138,7 +225,7 @@ pub fn messages(records: &[DirectiveRecord]) -> String {
                 r.line,
                 r.col,
                 r.directive,
-                normalise_message(&f.message)
+                names.normalise(&f.message)
             )),
             _ => None,
         })
@@ -147,7 +234,12 @@ pub fn messages(records: &[DirectiveRecord]) -> String {
 
 /// The directives of `case` that have the same outcome on both sides and
 /// different (normalised) messages.
-fn message_changes(case: &str, a: &CaseResult, b: &CaseResult) -> Vec<MessageChange> {
+fn message_changes(
+    case: &str,
+    a: &CaseResult,
+    b: &CaseResult,
+    names: &Names,
+) -> Vec<MessageChange> {
     let same_place = |x: &DirectiveRecord, y: &DirectiveRecord| {
         (x.line, x.col, x.second, &x.directive) == (y.line, y.col, y.second, &y.directive)
     };
@@ -159,15 +251,13 @@ fn message_changes(case: &str, a: &CaseResult, b: &CaseResult) -> Vec<MessageCha
             let (Actual::Failure(fx), Actual::Failure(fy)) = (&x.actual, &y.actual) else {
                 return None;
             };
-            (normalise_message(&fx.message) != normalise_message(&fy.message)).then(|| {
-                MessageChange {
-                    case: case.to_string(),
-                    line: x.line,
-                    col: x.col,
-                    directive: x.directive.clone(),
-                    from: fx.message.clone(),
-                    to: fy.message.clone(),
-                }
+            (names.normalise(&fx.message) != names.normalise(&fy.message)).then(|| MessageChange {
+                case: case.to_string(),
+                line: x.line,
+                col: x.col,
+                directive: x.directive.clone(),
+                from: fx.message.clone(),
+                to: fy.message.clone(),
             })
         })
         .collect()
@@ -320,9 +410,32 @@ mod tests {
                 ),
             ]
         };
-        let first = messages(&run("Ab12", "bad header"));
+        let none = Names::default();
+        let first = messages(&run("Ab12", "bad header"), &none);
         assert_eq!(first, "2:2 module: cannot read <temp>: bad header\n");
-        assert_eq!(first, messages(&run("Zz99", "bad header")));
-        assert_ne!(first, messages(&run("Ab12", "unknown header")));
+        assert_eq!(first, messages(&run("Zz99", "bad header"), &none));
+        assert_ne!(first, messages(&run("Ab12", "unknown header"), &none));
+    }
+
+    #[test]
+    fn an_engine_naming_its_own_version_is_not_a_change() {
+        let names = Names::new(vec![
+            "36.0.20".into(),
+            "48.0.8".into(),
+            "12.4.254.21-node.57".into(),
+            "v8".into(),
+        ]);
+        assert_eq!(
+            names.normalise("wasmtime 36.0.20 has no loading path bytes-unchecked"),
+            names.normalise("wasmtime 48.0.8 has no loading path bytes-unchecked")
+        );
+        assert_eq!(
+            names.normalise("v8 12.4.254.21-node.57: bad"),
+            "v8 <version>: bad"
+        );
+        assert_ne!(
+            names.normalise("Module was compiled with a different version (36.0.20)"),
+            names.normalise("incompatible artifact: compiled by another release")
+        );
     }
 }

@@ -14,7 +14,7 @@ pub mod junit;
 pub mod markdown;
 pub mod site;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -106,6 +106,8 @@ pub struct Table {
     pub sources: Vec<PathBuf>,
     /// The single-engine cell of each (engine, case) from the latest run that has one.
     latest: BTreeMap<(EngineId, String), CellKey>,
+    /// The grid cell of each (first, second, case) from the latest run that has one.
+    latest_pairs: BTreeMap<(EngineId, EngineId, String), CellKey>,
     /// Engines with cells, in family then semver order.
     order: Vec<EngineId>,
 }
@@ -119,6 +121,7 @@ impl Table {
         let mut engines = BTreeMap::new();
         let mut cells = BTreeMap::new();
         let mut latest = BTreeMap::new();
+        let mut latest_pairs = BTreeMap::new();
         for loaded in runs {
             let builds: BTreeMap<EngineId, String> = loaded
                 .run
@@ -136,8 +139,16 @@ impl Table {
                     case: r.case.clone(),
                     build: builds.get(&r.engine).cloned(),
                 };
-                if key.second.is_none() {
-                    latest.insert((r.engine.clone(), r.case.clone()), key.clone());
+                match &key.second {
+                    None => {
+                        latest.insert((r.engine.clone(), r.case.clone()), key.clone());
+                    }
+                    Some(second) => {
+                        latest_pairs.insert(
+                            (r.engine.clone(), second.clone(), r.case.clone()),
+                            key.clone(),
+                        );
+                    }
                 }
                 cells.insert(key, r.clone());
             }
@@ -163,6 +174,7 @@ impl Table {
             started_unix: last.run.started_unix,
             sources: runs.iter().map(|r| r.path.clone()).collect(),
             latest,
+            latest_pairs,
             order,
         })
     }
@@ -176,6 +188,35 @@ impl Table {
     pub fn cell(&self, engine: &EngineId, case: &str) -> Option<&CaseResult> {
         let key = self.latest.get(&(engine.clone(), case.to_string()))?;
         self.cells.get(key)
+    }
+
+    /// The cross-version cell of `first` then `second` for `case`, from the
+    /// latest run that has it.
+    pub fn pair_cell(
+        &self,
+        first: &EngineId,
+        second: &EngineId,
+        case: &str,
+    ) -> Option<&CaseResult> {
+        let key = self
+            .latest_pairs
+            .get(&(first.clone(), second.clone(), case.to_string()))?;
+        self.cells.get(key)
+    }
+
+    /// Cross-version case names with a cell of `engine` on either side,
+    /// sorted, each with the other versions it was paired with.
+    pub fn pairs_of(&self, engine: &EngineId) -> BTreeMap<String, BTreeSet<EngineId>> {
+        let mut out: BTreeMap<String, BTreeSet<EngineId>> = BTreeMap::new();
+        for (first, second, case) in self.latest_pairs.keys() {
+            if first == engine {
+                out.entry(case.clone()).or_default().insert(second.clone());
+            }
+            if second == engine {
+                out.entry(case.clone()).or_default().insert(first.clone());
+            }
+        }
+        out
     }
 
     /// Case names with single-engine cells, sorted.
@@ -686,6 +727,72 @@ mod tests {
             "{markdown}"
         );
         assert!(!markdown.contains("`e@1.0.0` → `e@2.0.0`"), "{markdown}");
+    }
+
+    #[test]
+    fn a_grid_rejection_message_that_changes_between_releases_is_drift() {
+        // Artifacts of every version loaded by every version: the newer
+        // releases reject an older one's artifact in other words; 1.0.0 and
+        // 2.0.0 differ only in naming themselves.
+        let rejects = |first: &str, second: &str| {
+            let version = |e: &str| e.split('@').nth(1).unwrap().to_string();
+            let (made, loaded) = (version(first), version(second));
+            let (kind, message) = if made == loaded {
+                (None, String::new())
+            } else if loaded == "3.0.0" {
+                (
+                    Some(()),
+                    "incompatible artifact: made by another release".to_string(),
+                )
+            } else {
+                (
+                    Some(()),
+                    format!("artifact of {made} cannot load in {loaded}"),
+                )
+            };
+            let mut c = cell(first, "cases/cache/grid.wast", 0);
+            c.second = Some(id(second));
+            c.directives[0].second = true;
+            c.directives[0].directive = "deserialize".into();
+            if kind.is_some() {
+                c.directives[0].actual = Actual::Failure(wasm_compat_protocol::Failure::new(
+                    wasm_compat_protocol::FailureKind::Rejected,
+                    message,
+                ));
+            }
+            c
+        };
+        let engines = ["e@1.0.0", "e@2.0.0", "e@3.0.0"];
+        let mut cells: Vec<CaseResult> = engines
+            .iter()
+            .map(|e| cell(e, "cases/area/x.wast", 1))
+            .collect();
+        for first in engines {
+            for second in engines {
+                cells.push(rejects(first, second));
+            }
+        }
+        let table = Table::merge(&[run(1, cells)]).unwrap();
+        let names_only = diff::compare(&table, &id("e@1.0.0"), &id("e@2.0.0"));
+        assert!(
+            names_only.areas.values().all(|a| a.messages.is_empty()),
+            "{:?}",
+            names_only.areas
+        );
+        let report = diff::compare(&table, &id("e@2.0.0"), &id("e@3.0.0"));
+        let changes = &report.areas["cases/area"].messages;
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].case, "cases/cache/grid.wast (e@1.0.0 then a/b)");
+        let text = diff::render(&report, false);
+        assert!(
+            text.contains("+ incompatible artifact: made by another release"),
+            "{text}"
+        );
+        let markdown = markdown::render(&table, &[]);
+        assert!(
+            markdown.contains("`e@2.0.0` → `e@3.0.0` | `cases/cache/grid.wast (e@1.0.0 then a/b)`"),
+            "{markdown}"
+        );
     }
 
     #[test]

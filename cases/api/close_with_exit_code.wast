@@ -1,0 +1,21 @@
+;; Closing a running instance with an exit code (wazero's
+;; `CloseWithExitCode`), what calls on it answer afterwards, and closing it
+;; twice. Engines whose API has no such close are `unsupported` for these
+;; directives, and their calls keep answering.
+
+(module $m
+  (memory (export "mem") 1)
+  (func (export "f") (result i32) (i32.const 7)))
+(assert_return (invoke $m "f") (i32.const 7))
+(close_instance $m (exit_code 3))
+(observe (invoke $m "f"))
+;; Closing again does not change the code calls report.
+(close_instance $m (exit_code 5))
+(observe (invoke $m "f"))
+;; A plain close of another instance.
+(module $n (func (export "f") (result i32) (i32.const 8)))
+(close_instance $n)
+(observe (invoke $n "f"))
+;; Other instances are untouched.
+(module $o (func (export "f") (result i32) (i32.const 9)))
+(assert_return (invoke $o "f") (i32.const 9))
