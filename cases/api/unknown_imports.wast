@@ -14,10 +14,13 @@
   (invoke $t "call"))
 
 (module definition $reads_nowhere
-  (import "nowhere" "f" (func $f (param i32) (result i32 i64)))
-  (func (export "call") (result i32 i64) (call $f (i32.const 1))))
+  (import "nowhere" "f" (func $f (param i32) (result i64)))
+  (import "nowhere" "g" (func $g (result f64)))
+  (func (export "call") (result i64) (call $f (i32.const 1)))
+  (func (export "call_g") (result f64) (call $g)))
 (define_unknown_imports $reads_nowhere defaults)
 (define_unknown_imports $reads_nowhere defaults)
 (observe
   (module instance $d $reads_nowhere)
-  (invoke $d "call"))
+  (invoke $d "call")
+  (invoke $d "call_g"))
