@@ -116,13 +116,13 @@
 ;; `externref` and `funcref` too), `add` their sum, `combine` an i64 folding
 ;; every argument's bits (PROTOCOL.md), so what crosses the host boundary is
 ;; checked both ways.
-(host_func "env" "echo" (param i64 f64) (result i64 f64) (computes echo))
-(module $echoes
-  (import "env" "echo" (func $e (param i64 f64) (result i64 f64)))
-  (func (export "echo") (param i64 f64) (result i64 f64)
-    (call $e (local.get 0) (local.get 1))))
-(assert_return (invoke $echoes "echo" (i64.const -2) (f64.const -0x0p+0))
-  (i64.const -2) (f64.const -0x0p+0))
+(host_func "env" "add" (param i64 i64) (result i64) (computes add))
+(module $adds
+  (import "env" "add" (func $add (param i64 i64) (result i64)))
+  (func (export "add") (param i64 i64) (result i64)
+    (call $add (local.get 0) (local.get 1))))
+(assert_return (invoke $adds "add" (i64.const -2) (i64.const 0x8000000000000001))
+  (i64.const 0x7fffffffffffffff))
 
 ;; The embedder's API beyond wast (cases/api/): `(instantiate_keeping $i $m)`
 ;; instantiates and keeps the name even when that fails, so later directives

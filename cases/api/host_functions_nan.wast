@@ -3,6 +3,12 @@
 ;; host functions that echo them. The WebAssembly JS API lets a NaN crossing
 ;; into JavaScript change its payload; the Rust and Go embedding APIs hand
 ;; over bits. The records pin what each engine version does.
+;;
+;; Finding: V8 quiets a signalling f32 NaN passed to a JavaScript host
+;; function in every Node from 18 to 24 (0x7fa00001 arrives as 0x7fe00001);
+;; Node 22 and 24 also quiet a signalling f64 NaN the host function returns
+;; (0x7ff4000000000001 comes back 0x7ffc000000000001), where Node 18 and 20
+;; return it unchanged. wasmtime, wasmi, wasmer and wazero pass every bit.
 
 (host_func "host" "echo_f32" (param f32) (result f32) (computes echo))
 (host_func "host" "echo_f64" (param f64) (result f64) (computes echo))

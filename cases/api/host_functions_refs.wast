@@ -2,6 +2,11 @@
 ;; `externref` (with the harness's host payload, and null) and a `funcref`
 ;; (null, and a function of the module's table, which the caller then calls
 ;; through the table), recording what it received.
+;;
+;; Finding: references cross unchanged on every engine that compiles the
+;; module; Winch (wasmtime 48) refuses the `externref` import, wasmer 4.4
+;; Singlepass panics on a `funcref` parameter and 6.1 Singlepass refuses an
+;; `externref` one.
 
 (host_func "host" "echo_extern" (param externref) (result externref) (computes echo))
 (host_func "host" "echo_func" (param funcref) (result funcref) (computes echo))

@@ -80,7 +80,7 @@ impl Proposal {
                 "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"
             }
             Proposal::FunctionReferences => {
-                "(module (type $f (func)) (func (param (ref null $f))))"
+                "(module (type $f (func)) (func (param $x (ref null $f)) (call_ref $f (local.get $x))))"
             }
             Proposal::Gc => "(module (type $s (struct)) (func (drop (struct.new $s))))",
             Proposal::Memory64 => "(module (memory i64 1))",

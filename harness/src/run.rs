@@ -84,10 +84,10 @@ pub fn prepare_engine(
     })
 }
 
-/// The proposals the engine compiles with none enabled (each proposal's
-/// probe module, [`Proposal::probes`], compiled after a `configure` naming
-/// nothing): what an embedder gets out of the box. A probe that crashes the
-/// adapter counts as off, in a fresh process for the rest.
+/// The proposals the engine compiles and instantiates with none enabled
+/// (each proposal's probe module, [`Proposal::probes`], after a `configure`
+/// naming nothing): what an embedder gets out of the box. A probe that
+/// crashes the adapter counts as off, in a fresh process for the rest.
 fn on_by_default(
     mut process: AdapterProcess,
     adapter: &BuiltAdapter,
@@ -106,10 +106,21 @@ fn on_by_default(
             module,
             bytes: wasm_compat_protocol::Bytes(bytes),
         };
-        match process.request(&compile) {
-            Exchange::Reply(Response::Ok(_)) => on.push(proposal.name().to_string()),
-            Exchange::Reply(Response::Err(_)) => {}
-            _ => {
+        let instantiate = Request::Instantiate {
+            module,
+            instance: module,
+        };
+        // On means usable: compiled and instantiated (wasmtime validates
+        // shared memories by default but cannot make one without a setting).
+        let usable = match process.request(&compile) {
+            Exchange::Reply(Response::Ok(_)) => Some(process.request(&instantiate)),
+            Exchange::Reply(Response::Err(_)) => None,
+            crashed => Some(crashed),
+        };
+        match usable {
+            Some(Exchange::Reply(Response::Ok(_))) => on.push(proposal.name().to_string()),
+            None | Some(Exchange::Reply(Response::Err(_))) => {}
+            Some(_) => {
                 process = AdapterProcess::start(adapter, Caps::request_only(timeout))?;
                 configure(&mut process)?;
             }
