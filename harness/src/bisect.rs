@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use semver::Version;
 
 use crate::builder::{Published, Release};
@@ -485,6 +485,42 @@ pub struct Partner {
     pub probe_first: bool,
 }
 
+impl CaseEvaluator<'_> {
+    /// Run the case on the probed engine (alone, or paired with the
+    /// partner), and the names its messages lose: those of its own version
+    /// and its partner's, so that an engine naming itself is not a change.
+    fn run_probe(
+        &self,
+        spec: &crate::engine_id::EngineSpec,
+        ready: crate::run::ReadyEngine,
+    ) -> Result<(crate::results::CaseResult, crate::report::diff::Names)> {
+        let mut own = vec![spec.id.version.to_string(), ready.info.version.clone()];
+        own.extend(
+            ready
+                .info
+                .host
+                .iter()
+                .flat_map(|h| h.split(' '))
+                .map(String::from),
+        );
+        let result = match &self.partner {
+            None => crate::run::run_single(spec, ready, self.case, self.caps, self.expectations),
+            Some(partner) => {
+                let fixed =
+                    crate::run::prepare_engine(self.builder, &partner.engine, self.caps.request)
+                        .with_context(|| partner.engine.id.to_string())?;
+                own.push(partner.engine.id.version.to_string());
+                let (first, second) = match partner.probe_first {
+                    true => ((spec, ready), (&partner.engine, fixed)),
+                    false => ((&partner.engine, fixed), (spec, ready)),
+                };
+                crate::run::run_pair(first, second, self.case, self.caps, self.expectations)
+            }
+        };
+        Ok((result, crate::report::diff::Names::new(own)))
+    }
+}
+
 impl Evaluator for CaseEvaluator<'_> {
     fn evaluate(&mut self, version: &Version) -> Result<Evaluation> {
         use crate::results::Status;
@@ -508,37 +544,7 @@ impl Evaluator for CaseEvaluator<'_> {
             }
         };
         let adapter = ready.adapter.program.clone();
-        // Each probe's messages lose the names of its own version (and its
-        // partner's), so that an engine naming itself is not a change.
-        let mut own = vec![version.to_string(), ready.info.version.clone()];
-        own.extend(
-            ready
-                .info
-                .host
-                .iter()
-                .flat_map(|h| h.split(' '))
-                .map(String::from),
-        );
-        let result = match &self.partner {
-            None => crate::run::run_single(&spec, ready, self.case, self.caps, self.expectations),
-            Some(partner) => {
-                let fixed = match crate::run::prepare_engine(
-                    self.builder,
-                    &partner.engine,
-                    self.caps.request,
-                ) {
-                    Ok(fixed) => fixed,
-                    Err(e) => bail!("{}: {e:#}", partner.engine.id),
-                };
-                own.push(partner.engine.id.version.to_string());
-                let (first, second) = match partner.probe_first {
-                    true => ((&spec, ready), (&partner.engine, fixed)),
-                    false => ((&partner.engine, fixed), (&spec, ready)),
-                };
-                crate::run::run_pair(first, second, self.case, self.caps, self.expectations)
-            }
-        };
-        let names = crate::report::diff::Names::new(own);
+        let (result, names) = self.run_probe(&spec, ready)?;
         let transcript = crate::report::transcript(&result);
         // A crash, a hang or a blown memory cap is an outcome: the criterion
         // judges it. One that did not reproduce on a second run cannot be judged.

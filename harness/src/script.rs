@@ -620,14 +620,67 @@ fn parse_collector_timed(parser: Parser<'_>) -> Result<bool> {
 /// One parenthesised item, without its parens.
 fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
     let span = p.cur_span();
-    let kind = match parse_module_behaviour(p)? {
-        Some(kind) => kind,
-        None => match parse_other_behaviour(p)? {
-            Some(kind) => kind,
-            None => return Ok(Item::Wast(p.parse::<WastDirective<'a>>()?)),
-        },
+    let parsers = [
+        parse_module_behaviour,
+        parse_api_behaviour,
+        parse_other_behaviour,
+    ];
+    for parse in parsers {
+        if let Some(kind) = parse(p)? {
+            return Ok(Item::Behaviour(Behaviour { span, kind }));
+        }
+    }
+    Ok(Item::Wast(p.parse::<WastDirective<'a>>()?))
+}
+
+/// A directive of the embedder's API beyond wast (a failed instantiation's
+/// handle, closing, unknown imports, a resolver), if the item is one.
+fn parse_api_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>> {
+    let kind = if p.peek::<bkw::instantiate_keeping>()? {
+        p.parse::<bkw::instantiate_keeping>()?;
+        BehaviourKind::InstantiateKeeping {
+            instance: p.parse()?,
+            module: p.parse()?,
+        }
+    } else if p.peek::<bkw::close_instance>()? {
+        p.parse::<bkw::close_instance>()?;
+        let instance = p.parse()?;
+        let exit_code = if p.is_empty() {
+            None
+        } else {
+            Some(p.parens(|p| {
+                p.parse::<bkw::exit_code>()?;
+                p.parse()
+            })?)
+        };
+        BehaviourKind::CloseInstance {
+            instance,
+            exit_code,
+        }
+    } else if p.peek::<bkw::define_unknown_imports>()? {
+        p.parse::<bkw::define_unknown_imports>()?;
+        let module = p.parse()?;
+        let mut l = p.lookahead1();
+        let fill = if l.peek::<bkw::traps>()? {
+            p.parse::<bkw::traps>()?;
+            UnknownImports::Traps
+        } else if l.peek::<bkw::defaults>()? {
+            p.parse::<bkw::defaults>()?;
+            UnknownImports::Defaults
+        } else {
+            return Err(l.error());
+        };
+        BehaviourKind::DefineUnknownImports { module, fill }
+    } else if p.peek::<bkw::resolve_imports>()? {
+        p.parse::<bkw::resolve_imports>()?;
+        BehaviourKind::ResolveImports {
+            name: string(p)?,
+            instance: p.parse()?,
+        }
+    } else {
+        return Ok(None);
     };
-    Ok(Item::Behaviour(Behaviour { span, kind }))
+    Ok(Some(kind))
 }
 
 /// A behaviour directive about modules, artifacts, caches and drops, if the
@@ -723,47 +776,6 @@ fn parse_other_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>>
     } else if p.peek::<bkw::host_func>()? {
         p.parse::<bkw::host_func>()?;
         BehaviourKind::HostFunc(parse_host_func(p)?)
-    } else if p.peek::<bkw::instantiate_keeping>()? {
-        p.parse::<bkw::instantiate_keeping>()?;
-        BehaviourKind::InstantiateKeeping {
-            instance: p.parse()?,
-            module: p.parse()?,
-        }
-    } else if p.peek::<bkw::close_instance>()? {
-        p.parse::<bkw::close_instance>()?;
-        let instance = p.parse()?;
-        let exit_code = if p.is_empty() {
-            None
-        } else {
-            Some(p.parens(|p| {
-                p.parse::<bkw::exit_code>()?;
-                p.parse()
-            })?)
-        };
-        BehaviourKind::CloseInstance {
-            instance,
-            exit_code,
-        }
-    } else if p.peek::<bkw::define_unknown_imports>()? {
-        p.parse::<bkw::define_unknown_imports>()?;
-        let module = p.parse()?;
-        let mut l = p.lookahead1();
-        let fill = if l.peek::<bkw::traps>()? {
-            p.parse::<bkw::traps>()?;
-            UnknownImports::Traps
-        } else if l.peek::<bkw::defaults>()? {
-            p.parse::<bkw::defaults>()?;
-            UnknownImports::Defaults
-        } else {
-            return Err(l.error());
-        };
-        BehaviourKind::DefineUnknownImports { module, fill }
-    } else if p.peek::<bkw::resolve_imports>()? {
-        p.parse::<bkw::resolve_imports>()?;
-        BehaviourKind::ResolveImports {
-            name: string(p)?,
-            instance: p.parse()?,
-        }
     } else if p.peek::<bkw::host_calls>()? {
         p.parse::<bkw::host_calls>()?;
         BehaviourKind::HostCalls {
