@@ -660,11 +660,28 @@ pub fn run_single(
     expectations: &Expectations,
 ) -> CaseResult {
     let engines: Engines = [(spec.id.clone(), Ok(ready))].into_iter().collect();
-    let units = plan::units(std::slice::from_ref(spec), &[Arc::new(case.clone())]);
-    let unit = units
-        .first()
-        .expect("a single-engine case plans exactly one cell");
-    let mut results = run_unit(
+    let mut results = run_alone_unit(
+        std::slice::from_ref(spec),
+        engines,
+        case,
+        caps,
+        expectations,
+    );
+    results.remove(0)
+}
+
+/// Every cell of the one unit `specs` make of `case` (a single cell, or the
+/// grid of a cross-version case), with no snapshot and no other case.
+fn run_alone_unit(
+    specs: &[EngineSpec],
+    engines: Engines,
+    case: &Case,
+    caps: Caps,
+    expectations: &Expectations,
+) -> Vec<CaseResult> {
+    let units = plan::units(specs, &[Arc::new(case.clone())]);
+    let unit = units.first().expect("one case plans one unit");
+    run_unit(
         unit,
         &engines,
         &Parsed::new(),
@@ -672,8 +689,7 @@ pub fn run_single(
         expectations,
         &Snapshots::Skip,
         &Pool::new(1),
-    );
-    results.remove(0)
+    )
 }
 
 /// Run the cross-version `case` on one ordered pair: `first` runs the case,
@@ -696,20 +712,7 @@ pub fn run_pair(
     ]
     .into_iter()
     .collect();
-    let units = plan::units(&specs, &[Arc::new(case.clone())]);
-    let unit = units
-        .first()
-        .expect("a cross-version case plans one grid of the pair");
-    let results = run_unit(
-        unit,
-        &engines,
-        &Parsed::new(),
-        caps,
-        expectations,
-        &Snapshots::Skip,
-        &Pool::new(1),
-    );
-    results
+    run_alone_unit(&specs, engines, case, caps, expectations)
         .into_iter()
         .find(|r| r.engine == first_id && r.second.as_ref() == Some(&second_id))
         .expect("the grid of a pair has the pair's cell")

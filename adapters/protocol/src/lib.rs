@@ -13,6 +13,7 @@
 //! A Rust adapter gets the framing from [`serve`]: it implements [`Adapter`], the
 //! engine-specific calls, and its `main` is `serve::<MyAdapter>()`.
 
+pub mod compute;
 mod serve;
 
 pub use serve::{hello, serve, serve_lines, setting_arg, settings_from_args, Adapter};

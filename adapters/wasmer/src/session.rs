@@ -11,7 +11,7 @@ use wasmer::{
     Pages, RuntimeError, Store, Type,
 };
 
-use crate::{compute, config, errors, spectest, values};
+use crate::{config, errors, spectest, values};
 
 /// Engine, store and everything created in them.
 pub struct Session {
@@ -83,7 +83,7 @@ fn link_host(
     host: &HostFunc,
     calls: &HostCallLog,
 ) -> Result<(), Failure> {
-    compute::check(host)?;
+    wasm_compat_protocol::compute::check(host)?;
     let ty = FunctionType::new(
         host.params.iter().map(|t| val_type(*t)).collect::<Vec<_>>(),
         host.results
@@ -125,7 +125,7 @@ fn link_host(
             args.push(value);
         }
         let answer = match (computes, result) {
-            (Some(c), Some(ty)) => compute::answer(c, &args, ty),
+            (Some(c), Some(ty)) => wasm_compat_protocol::compute::answer(c, &args, ty),
             _ => None,
         };
         calls.record(&module, &name, args);

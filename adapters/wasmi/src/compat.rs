@@ -102,7 +102,7 @@ pub fn host_func(
             // Arguments are logged the way `invoke` reports results.
             let args: Vec<Value> = params.iter().map(|v| from_wasmi(&caller, v)).collect();
             let answer = match (computes, result) {
-                (Some(c), Some(ty)) => crate::compute::answer(c, &args, ty),
+                (Some(c), Some(ty)) => wasm_compat_protocol::compute::answer(c, &args, ty),
                 _ => None,
             };
             calls.record(&module, &name, args);

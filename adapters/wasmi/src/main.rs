@@ -4,7 +4,6 @@
 //! Version differences of the wasmi API live in [`compat`].
 
 mod compat;
-mod compute;
 
 use std::collections::{HashMap, HashSet};
 
@@ -278,7 +277,7 @@ impl Adapter for Session {
     }
 
     fn define_host(&mut self, host: HostFunc) -> Result<()> {
-        compute::check(&host)?;
+        wasm_compat_protocol::compute::check(&host)?;
         self.make_host(&host)?;
         self.hosts.push(host);
         Ok(())

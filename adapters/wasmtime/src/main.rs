@@ -4,7 +4,6 @@
 //! handled with the `wasmtime_ge_N` cfg flags that `build.rs` derives from the
 //! package version (which is the engine version the package pins).
 
-mod compute;
 mod config;
 mod errors;
 mod session;

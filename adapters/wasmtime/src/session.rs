@@ -10,7 +10,7 @@ use wasmtime::{
     Engine, Extern, FuncType, Instance, Linker, Module, RootScope, Store, StoreLimits, Val,
 };
 
-use crate::{compute, config, errors, spectest, values};
+use crate::{config, errors, spectest, values};
 
 /// Per-store host state.
 pub struct HostState {
@@ -148,7 +148,7 @@ fn link_host(
     host: &HostFunc,
     calls: &HostCallLog,
 ) -> Result<(), Failure> {
-    compute::check(host)?;
+    wasm_compat_protocol::compute::check(host)?;
     let params: Vec<wasmtime::ValType> = host.params.iter().map(|t| val_type(*t)).collect();
     let ty = FuncType::new(
         engine,
@@ -183,7 +183,7 @@ fn link_host(
                     logged.push(value);
                 }
                 let answer = match (computes, result) {
-                    (Some(c), Some(ty)) => compute::answer(c, &logged, ty),
+                    (Some(c), Some(ty)) => wasm_compat_protocol::compute::answer(c, &logged, ty),
                     _ => None,
                 };
                 calls.record(&module, &name, logged);

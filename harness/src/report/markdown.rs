@@ -102,6 +102,7 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
 
     causes(&mut s, table);
     flaky(&mut s, table);
+    on_by_default(&mut s, table);
     message_drift(&mut s, table);
 
     if !history.is_empty() {
@@ -193,6 +194,34 @@ fn flaky(s: &mut String, table: &Table) {
 
 /// The "Message drift" section: same outcome, different message, between
 /// consecutive versions of each family.
+/// The "On by default" section: per engine with a probe record, the
+/// proposals it has on without the harness enabling anything, and the first
+/// version of each family that has each one on (what `firsts.json` says).
+fn on_by_default(s: &mut String, table: &Table) {
+    let probed: Vec<_> = table
+        .engines
+        .iter()
+        .filter(|(id, e)| id.config.is_none() && e.info.is_some())
+        .collect();
+    if probed.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## On by default\n\nThe proposals each engine version compiles and \
+         instantiates with none enabled (probed when it starts): what an embedder gets \
+         out of the box. `+defaults` cells run with only these.\n"
+    );
+    let _ = writeln!(s, "| engine | on by default |\n|---|---|");
+    for (id, entry) in probed {
+        let on = match entry.on_by_default.is_empty() {
+            true => "(none beyond WebAssembly 1.0)".to_string(),
+            false => entry.on_by_default.join(", "),
+        };
+        let _ = writeln!(s, "| `{id}` | {} |", cell_text(&on));
+    }
+}
+
 fn message_drift(s: &mut String, table: &Table) {
     let drift = super::diff::message_drift(table);
     if drift.is_empty() {
@@ -201,8 +230,9 @@ fn message_drift(s: &mut String, table: &Table) {
     let _ = writeln!(
         s,
         "\n## Message drift\n\nSame outcome, different message, between consecutive \
-         versions of a family (messages normalised: paths, addresses and temporary \
-         names removed); `wasm-compat diff A B` lists them all.\n"
+         versions of a family (messages normalised: paths, addresses, temporary \
+         names and the engines' own versions removed; in cross-version grids, each \
+         pairing with a third version); `wasm-compat diff A B` lists them all.\n"
     );
     let _ = writeln!(
         s,

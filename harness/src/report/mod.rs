@@ -796,6 +796,30 @@ mod tests {
     }
 
     #[test]
+    fn the_markdown_report_lists_what_each_engine_has_on_by_default() {
+        let mut loaded = run(1, vec![cell("e@1.0.0", "cases/area/x.wast", 1)]);
+        loaded.run.engines = vec![crate::results::EngineEntry {
+            id: id("e@1.0.0"),
+            info: Some(wasm_compat_protocol::EngineInfo {
+                engine: "e".into(),
+                version: "1.0.0".into(),
+                protocol: wasm_compat_protocol::PROTOCOL_VERSION,
+                features: vec!["simd".into(), "gc".into()],
+                capabilities: Vec::new(),
+                host: None,
+                settings: Default::default(),
+            }),
+            on_by_default: vec!["simd".into()],
+            build: None,
+            error: None,
+            unavailable: None,
+        }];
+        let md = markdown::render(&Table::merge(&[loaded]).unwrap(), &[]);
+        assert!(md.contains("## On by default"), "{md}");
+        assert!(md.contains("| `e@1.0.0` | simd |"), "{md}");
+    }
+
+    #[test]
     fn junit_and_markdown_render_every_cell() {
         let mut hostile = cell("e@1.0.0", "cases/area/a|b<c>.wast", 1);
         hostile.status = Status::Fail;

@@ -1,12 +1,10 @@
 //! Host functions that answer a value computed from their arguments
 //! ([`HostFunc::computes`]): checking a signature against what it computes
 //! when the function is defined, and the `add` and `combine` answers on the
-//! arguments' exact bits. `echo` needs no arithmetic: the engine's own
-//! argument values go back as they came.
-//!
-//! The same file is in each Rust adapter (it only speaks protocol types).
+//! arguments' exact bits, for every Rust adapter. `echo` needs no
+//! arithmetic: the engine's own argument values go back as they came.
 
-use wasm_compat_protocol::{Compute, Failure, FailureKind, HostFunc, ValType, Value};
+use crate::{Compute, Failure, FailureKind, HostFunc, ValType, Value};
 
 /// Whether `t` is a number type.
 fn is_number(t: &ValType) -> bool {
@@ -113,5 +111,62 @@ fn add(args: &[Value], ty: ValType) -> Value {
         }
         // `check` admits number results only.
         ValType::Externref | ValType::Funcref => Value::I32(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(params: &[ValType], results: &[ValType], computes: Compute) -> HostFunc {
+        HostFunc {
+            module: "m".into(),
+            name: "f".into(),
+            params: params.to_vec(),
+            results: results.to_vec(),
+            returns: Vec::new(),
+            trap: None,
+            computes: Some(computes),
+        }
+    }
+
+    #[test]
+    fn signatures_that_do_not_fit_are_refused_when_defined() {
+        use ValType::*;
+        assert!(check(&host(&[I32, I64], &[I32, I64], Compute::Echo)).is_ok());
+        assert!(check(&host(&[I32], &[I64], Compute::Echo)).is_err());
+        assert!(check(&host(&[F32, F32], &[F32], Compute::Add)).is_ok());
+        let mixed = check(&host(&[I32, I64], &[I64], Compute::Add)).unwrap_err();
+        assert!(
+            mixed.message.contains("params [i32, i64]"),
+            "{}",
+            mixed.message
+        );
+        assert!(check(&host(&[I32, F64], &[I64], Compute::Combine)).is_ok());
+        assert!(check(&host(&[Externref], &[I64], Compute::Combine)).is_err());
+        assert!(check(&host(&[I32], &[I32], Compute::Combine)).is_err());
+    }
+
+    #[test]
+    fn add_wraps_integers_and_combine_folds_every_bit() {
+        let add = |args: &[Value], ty| answer(Compute::Add, args, ty).unwrap();
+        assert_eq!(
+            add(&[Value::I32(u32::MAX), Value::I32(2)], ValType::I32),
+            Value::I32(1)
+        );
+        assert_eq!(
+            add(
+                &[Value::F64(1.5f64.to_bits()), Value::F64(2.0f64.to_bits())],
+                ValType::F64
+            ),
+            Value::F64(3.5f64.to_bits())
+        );
+        let combined = answer(
+            Compute::Combine,
+            &[Value::I32(1), Value::F64(2)],
+            ValType::I64,
+        );
+        assert_eq!(combined, Some(Value::I64((1u64 << 7) ^ 2)));
+        assert_eq!(answer(Compute::Echo, &[Value::I32(1)], ValType::I32), None);
     }
 }
