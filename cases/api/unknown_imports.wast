@@ -1,6 +1,7 @@
 ;; Imports that nothing registered or defined provides, filled by the linker's
 ;; own means (wasmtime's `define_unknown_imports_as_traps` and
-;; `define_unknown_imports_as_default_values`), each defined twice. Engines
+;; `define_unknown_imports_as_default_values`), the function ones defined
+;; twice. Engines
 ;; whose linker has no such operation are `unsupported` for the directive, and
 ;; their instantiation is then unlinkable.
 ;;

@@ -620,7 +620,9 @@ impl Matrix {
         }
         let id: EngineId = name.parse()?;
         let settings = match &id.config {
+            // Built in for every family, listed in the matrix or not.
             None => Settings::new(),
+            Some(_) if id.defaults_only() => Settings::new(),
             Some(config) => family
                 .configs
                 .get(config)
@@ -880,6 +882,9 @@ settings = { allocator = "pooling" }
         // Any version of a family in one of its configurations, for diff and bisect.
         let spec = m.spec_for("a@3.1.0+small").unwrap();
         assert_eq!(spec.settings["allocator"], "pooling");
+        // `+defaults` is built in: no table needed, no settings.
+        let defaults = m.spec_for("a@1.0.0+defaults").unwrap();
+        assert!(defaults.settings.is_empty() && defaults.id.defaults_only());
         let err = m.spec_for("a@1.0.0+slow").unwrap_err();
         assert!(
             format!("{err:#}").contains("no configuration `slow`"),
@@ -903,6 +908,10 @@ settings = { allocator = "pooling" }
             (
                 "[engines.a.configs.x]\nsettings = {}\n",
                 "`settings` is empty",
+            ),
+            (
+                "[engines.a.configs.defaults]\nsettings = { a = \"b\" }\n",
+                "takes no `settings`",
             ),
             (
                 "[engines.a.configs.x]\nsettings = { a = [1] }\n",

@@ -149,8 +149,10 @@ pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
             }));
         }
     }
+    // A `+defaults` cell is one engine out of the box; the grids pair the
+    // configurations that make and load artifacts and caches.
     let mut families: BTreeMap<&str, Vec<&EngineId>> = BTreeMap::new();
-    for spec in engines {
+    for spec in engines.iter().filter(|s| !s.id.defaults_only()) {
         families.entry(&spec.id.engine).or_default().push(&spec.id);
     }
     for case in cases.iter().filter(|c| c.cross_version) {
@@ -184,20 +186,26 @@ pub struct ReadyEngine {
     pub adapter: BuiltAdapter,
     /// Its hello.
     pub info: EngineInfo,
-    /// The proposals its engine compiles with none enabled (probed when it
-    /// was prepared): on by default.
-    pub on_by_default: Vec<String>,
+    /// The proposals its engine compiles and instantiates with none
+    /// enabled (probed when it was prepared): on by default; `None` when the
+    /// probe could not run (only its `+defaults` cells need it).
+    pub on_by_default: Option<Vec<String>>,
 }
 
 impl ReadyEngine {
     /// The proposals a case may need here: every one the engine can enable,
-    /// or under `+defaults` only those on by default.
-    pub fn offers(&self) -> &[String] {
-        if self.id().defaults_only() {
-            &self.on_by_default
-        } else {
-            &self.info.features
+    /// or under `+defaults` only those on by default (and those it announces
+    /// that no probe can tell, `Proposal::probe`).
+    pub fn offers(&self) -> Vec<String> {
+        if !self.id().defaults_only() {
+            return self.info.features.clone();
         }
+        let unprobed = self.info.features.iter().filter(|f| {
+            f.parse::<proposal::Proposal>()
+                .is_ok_and(|p| p.probe().is_none())
+        });
+        let on = self.on_by_default.iter().flatten();
+        on.chain(unprobed).cloned().collect()
     }
 
     /// Which engine this is.
@@ -208,7 +216,17 @@ impl ReadyEngine {
     /// Why a case needing `needs` does not run here: the engine cannot
     /// enable them, or under `+defaults` does not turn them on by default.
     pub fn lacking(&self, needs: &proposal::Needs) -> Option<Reason> {
-        Reason::lacking(needs, self.offers(), self.id().defaults_only())
+        // What the version cannot enable at all is missing, under any
+        // configuration; only then is being off by default the reason.
+        if let Some(why) = Reason::lacking(needs, &self.info.features, false) {
+            return Some(why);
+        }
+        if self.id().defaults_only() && self.on_by_default.is_none() {
+            return Some(Reason::EngineLacks {
+                what: "which proposals are on by default could not be probed".into(),
+            });
+        }
+        Reason::lacking(needs, &self.offers(), self.id().defaults_only())
     }
 }
 
@@ -373,7 +391,7 @@ mod tests {
                 host: None,
                 settings: Default::default(),
             },
-            on_by_default: Vec::new(),
+            on_by_default: Some(Vec::new()),
         }
     }
 
@@ -420,7 +438,7 @@ mod tests {
         // must have the proposal on by default.
         let mut engines = engines;
         let defaults = |on: &[&str]| ReadyEngine {
-            on_by_default: on.iter().map(|p| p.to_string()).collect(),
+            on_by_default: Some(on.iter().map(|p| p.to_string()).collect()),
             ..ready("new@1.0.0+defaults", &["memory64"])
         };
         let id: EngineId = "new@1.0.0+defaults".parse().unwrap();

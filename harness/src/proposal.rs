@@ -339,7 +339,7 @@ mod tests {
                 );
             }
         }
-        assert!(Proposal::probes().len() >= 17);
+        assert_eq!(Proposal::probes().len(), 17);
     }
 
     #[test]

@@ -421,10 +421,11 @@ pub struct EngineEntry {
     /// Its hello, when it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<EngineInfo>,
-    /// The proposals it compiles with none enabled (probed when it started):
-    /// what an embedder gets out of the box.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub on_by_default: Vec<String>,
+    /// The proposals it compiles and instantiates with none enabled (probed
+    /// when it started): what an embedder gets out of the box; absent when
+    /// not probed (older results, or a probe that could not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_by_default: Option<Vec<String>>,
     /// How its adapter was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<BuildRecord>,

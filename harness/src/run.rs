@@ -75,8 +75,18 @@ pub fn prepare_engine(
             );
         }
     }
-    let on_by_default = on_by_default(process, &adapter, timeout)
-        .with_context(|| format!("{}: probing which proposals are on by default", spec.id))?;
+    // Only `+defaults` cells need it: a probe that cannot run costs them,
+    // not the engine's other cells.
+    let on_by_default = match on_by_default(process, &adapter, timeout) {
+        Ok(on) => Some(on),
+        Err(e) => {
+            eprintln!(
+                "wasm-compat: {}: probing which proposals are on by default: {e:#}",
+                spec.id
+            );
+            None
+        }
+    };
     Ok(ReadyEngine {
         adapter,
         info,
@@ -320,12 +330,14 @@ fn run_on_prepared(
             })
         }
     };
+    let offers: Vec<Vec<String>> = ready.iter().map(|e| e.offers()).collect();
     let participants = processes
         .iter_mut()
         .zip(ready)
-        .map(|(process, e)| Participant {
+        .zip(&offers)
+        .map(|((process, e), offers)| Participant {
             engine: process as &mut dyn Engine,
-            features: e.offers(),
+            features: offers,
             defaults_only: e.id().defaults_only(),
             capabilities: &e.info.capabilities,
         })
@@ -629,7 +641,7 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
                 EngineEntry {
                     id: id.clone(),
                     info: None,
-                    on_by_default: Vec::new(),
+                    on_by_default: None,
                     build: None,
                     error: None,
                     unavailable: Some(why.clone()),
@@ -640,7 +652,7 @@ fn entries(ready: &Engines) -> Vec<EngineEntry> {
                 EngineEntry {
                     id: id.clone(),
                     info: None,
-                    on_by_default: Vec::new(),
+                    on_by_default: None,
                     build: None,
                     error: Some(e.clone()),
                     unavailable: None,

@@ -530,6 +530,9 @@ fn parse_host_func(parser: Parser<'_>) -> Result<HostFunc> {
             Ok(())
         })?;
     }
+    if host.computes.is_some() && (host.trap.is_some() || !host.returns.is_empty()) {
+        return Err(parser.error("a host function `computes` its answer, or `returns` values, or traps: one of the three"));
+    }
     Ok(host)
 }
 
@@ -638,9 +641,10 @@ fn parse_item<'a>(p: Parser<'a>) -> Result<Item<'a>> {
 fn parse_api_behaviour<'a>(p: Parser<'a>) -> Result<Option<BehaviourKind<'a>>> {
     let kind = if p.peek::<bkw::instantiate_keeping>()? {
         p.parse::<bkw::instantiate_keeping>()?;
+        // Both names: the instance is used after a failure, by name.
         BehaviourKind::InstantiateKeeping {
-            instance: p.parse()?,
-            module: p.parse()?,
+            instance: Some(p.parse()?),
+            module: Some(p.parse()?),
         }
     } else if p.peek::<bkw::close_instance>()? {
         p.parse::<bkw::close_instance>()?;
@@ -994,6 +998,64 @@ mod tests {
         let err = parse_text("(assert_memory_growth \"a\" \"b\" (at_most 1 mib) (sometimes))")
             .unwrap_err();
         assert!(err.contains("1:"), "{err}");
+    }
+
+    #[test]
+    fn the_embedders_api_directives_parse_into_their_kinds() {
+        let text = r#"
+            (instantiate_keeping $bad $m)
+            (close_instance $bad (exit_code 3))
+            (close_instance $bad)
+            (define_unknown_imports $m traps)
+            (define_unknown_imports $m defaults)
+            (resolve_imports "r" $i)
+            (host_func "h" "e" (param externref funcref) (result externref funcref) (computes echo))
+        "#;
+        let buf = ParseBuffer::new(text).unwrap();
+        let script = parse::<Script<'_>>(&buf).unwrap();
+        let kinds: Vec<&BehaviourKind<'_>> = script
+            .items
+            .iter()
+            .map(|i| match i {
+                Item::Behaviour(b) => &b.kind,
+                Item::Wast(_) => panic!("a standard directive"),
+            })
+            .collect();
+        assert!(matches!(
+            kinds[1],
+            BehaviourKind::CloseInstance {
+                exit_code: Some(3),
+                ..
+            }
+        ));
+        assert!(matches!(
+            kinds[2],
+            BehaviourKind::CloseInstance {
+                exit_code: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            kinds[4],
+            BehaviourKind::DefineUnknownImports {
+                fill: UnknownImports::Defaults,
+                ..
+            }
+        ));
+        match kinds[6] {
+            BehaviourKind::HostFunc(h) => {
+                assert_eq!(h.computes, Some(Compute::Echo));
+                assert_eq!(h.params, [ValType::Externref, ValType::Funcref]);
+            }
+            other => panic!("{}", other.keyword()),
+        }
+        // Both names of a kept instance, and one answer of a host function.
+        assert!(parse_text("(instantiate_keeping $m)").is_err());
+        let both = parse_text(
+            "(host_func \"h\" \"f\" (result i32) (returns (i32.const 1)) (computes echo))",
+        );
+        assert!(both.unwrap_err().contains("one of the three"));
+        assert!(parse_text("(define_unknown_imports $m sometimes)").is_err());
     }
 
     #[test]

@@ -34,6 +34,14 @@ pub fn binary_module(bytes: &[u8]) -> String {
     out
 }
 
+/// The binary of one module written as text (`(module ...)`), or why it
+/// does not encode.
+pub fn encode(wat: &str) -> Result<Vec<u8>, String> {
+    let buf = wast::parser::ParseBuffer::new(wat).map_err(|e| e.to_string())?;
+    let mut module = wast::parser::parse::<wast::Wat>(&buf).map_err(|e| e.to_string())?;
+    module.encode().map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,12 +51,4 @@ mod tests {
         assert_eq!(quoted("a b\"c"), "\"a b\\22c\"");
         assert_eq!(binary_module(&[0, 0x61]), "(module binary\n  \"\\00\\61\")");
     }
-}
-
-/// The binary of one module written as text (`(module ...)`), or why it
-/// does not encode.
-pub fn encode(wat: &str) -> Result<Vec<u8>, String> {
-    let buf = wast::parser::ParseBuffer::new(wat).map_err(|e| e.to_string())?;
-    let mut module = wast::parser::parse::<wast::Wat>(&buf).map_err(|e| e.to_string())?;
-    module.encode().map_err(|e| e.to_string())
 }

@@ -92,10 +92,10 @@ fn fixture() -> RunResults {
                 id: id(e),
                 info: None,
                 // demo turns simd on by default from 2.0.0 on, other from its first.
-                on_by_default: match *e {
+                on_by_default: Some(match *e {
                     "demo@1.0.0" => Vec::new(),
                     _ => vec!["simd".to_string()],
-                },
+                }),
                 build: None,
                 error: None,
                 unavailable: None,

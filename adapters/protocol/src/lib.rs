@@ -207,8 +207,8 @@ pub enum Request {
 pub enum UnknownImports {
     /// Functions that trap when called.
     Traps,
-    /// Default values: functions returning zeros, zero globals, empty
-    /// memories and tables.
+    /// Default values: functions returning zeros, zero globals, memories
+    /// and tables at their minimum size.
     Defaults,
 }
 

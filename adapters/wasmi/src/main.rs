@@ -29,7 +29,7 @@ struct Session {
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
     /// Instances whose instantiation failed: wasmi hands back no instance
-    /// then, so requests naming one are answered `not-found` saying so.
+    /// then, so requests naming one are answered `unsupported` saying so.
     failed: HashSet<InstanceId>,
     /// Import namespaces: module name -> its externs. `spectest` is pre-filled; a
     /// registration replaces the whole namespace of its name.

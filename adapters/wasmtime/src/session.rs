@@ -26,7 +26,7 @@ pub struct Session {
     modules: HashMap<ModuleId, Module>,
     instances: HashMap<InstanceId, Instance>,
     /// Instances whose instantiation failed: wasmtime hands back no instance
-    /// then, so requests naming one are answered `not-found` saying so.
+    /// then, so requests naming one are answered `unsupported` saying so.
     failed: HashSet<InstanceId>,
     /// Host functions defined so far (re-linked into the linker of a new store).
     hosts: Vec<HostFunc>,

@@ -183,7 +183,7 @@ impl<'a> Fuzzer<'a> {
             .filter(|p| {
                 engines
                     .iter()
-                    .all(|e: &ReadyEngine| e.info.features.iter().any(|f| f == p.name()))
+                    .all(|e: &ReadyEngine| e.offers().iter().any(|f| f == p.name()))
             })
             .collect();
         summary.engines = ids.iter().map(|id| id.to_string()).collect();

@@ -225,7 +225,7 @@ impl<'e, 'd> Session<'e, 'd> {
 
     /// `(instantiate_keeping $i $m)`: the instance is named whatever the
     /// answer, so later directives go to what the engine handed back (an
-    /// adapter whose engine handed back nothing answers them `not-found`).
+    /// adapter whose engine handed back nothing answers them `unsupported`).
     fn instantiate_keeping(&mut self, instance: Option<Id<'_>>, module: Option<Id<'_>>) -> Step {
         let module = match self.side().definition(module) {
             Ok(module) => module,

@@ -773,3 +773,38 @@ fn a_component_that_does_not_parse_is_unsupported() {
         CaseRun::Error(_)
     ));
 }
+
+#[test]
+fn under_defaults_the_harness_enables_nothing_and_refuses_cases_that_configure() {
+    let mut engine = ScriptedEngine::done();
+    // memory64 on by default here: the case runs, and its configure names nothing.
+    let on = ["memory64".to_string()];
+    let defaults = |engine: &mut ScriptedEngine| -> CaseRun {
+        let participants = vec![Participant {
+            engine,
+            features: &on,
+            defaults_only: true,
+            capabilities: &Capability::ALL,
+        }];
+        run_case(participants, &case(NEEDS_MEMORY64))
+    };
+    assert!(matches!(defaults(&mut engine), CaseRun::Ran(_)));
+    match &engine.requests[0] {
+        Request::Configure(config) => assert!(config.features.is_empty(), "{config:?}"),
+        other => panic!("first request {other:?}"),
+    }
+    // A case that enables proposals itself never runs under `+defaults`.
+    let mut engine = ScriptedEngine::done();
+    let participants = vec![Participant {
+        engine: &mut engine,
+        features: &on,
+        defaults_only: true,
+        capabilities: &Capability::ALL,
+    }];
+    let run = run_case(participants, &case("(configure)\n(module)\n"));
+    match run {
+        CaseRun::Unsupported(why) => assert!(why.to_string().contains("`+defaults` never does")),
+        other => panic!("{other:?}"),
+    }
+    assert!(engine.requests.is_empty(), "{:?}", engine.requests);
+}

@@ -192,8 +192,6 @@ fn flaky(s: &mut String, table: &Table) {
     }
 }
 
-/// The "Message drift" section: same outcome, different message, between
-/// consecutive versions of each family.
 /// The "On by default" section: per engine with a probe record, the
 /// proposals it has on without the harness enabling anything, and the first
 /// version of each family that has each one on (what `firsts.json` says).
@@ -201,7 +199,8 @@ fn on_by_default(s: &mut String, table: &Table) {
     let probed: Vec<_> = table
         .engines
         .iter()
-        .filter(|(id, e)| id.config.is_none() && e.info.is_some())
+        .filter(|(id, _)| id.config.is_none())
+        .filter_map(|(id, e)| Some((id, e.on_by_default.as_ref()?)))
         .collect();
     if probed.is_empty() {
         return;
@@ -213,15 +212,17 @@ fn on_by_default(s: &mut String, table: &Table) {
          out of the box. `+defaults` cells run with only these.\n"
     );
     let _ = writeln!(s, "| engine | on by default |\n|---|---|");
-    for (id, entry) in probed {
-        let on = match entry.on_by_default.is_empty() {
+    for (id, on) in probed {
+        let on = match on.is_empty() {
             true => "(none beyond WebAssembly 1.0)".to_string(),
-            false => entry.on_by_default.join(", "),
+            false => on.join(", "),
         };
         let _ = writeln!(s, "| `{id}` | {} |", cell_text(&on));
     }
 }
 
+/// The "Message drift" section: same outcome, different message, between
+/// consecutive versions of each family.
 fn message_drift(s: &mut String, table: &Table) {
     let drift = super::diff::message_drift(table);
     if drift.is_empty() {

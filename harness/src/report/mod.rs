@@ -809,7 +809,7 @@ mod tests {
                 host: None,
                 settings: Default::default(),
             }),
-            on_by_default: vec!["simd".into()],
+            on_by_default: Some(vec!["simd".into()]),
             build: None,
             error: None,
             unavailable: None,

@@ -205,12 +205,12 @@ pub fn firsts(table: &Table) -> Firsts {
 }
 
 /// Per probed proposal, the first version of each family whose engine
-/// entry has it on by default (families and versions with an entry; the
+/// entry has it on by default (versions whose entry has a probe record: the
 /// default configuration and `+defaults`, which probe the same engine).
 fn on_by_default(table: &Table) -> BTreeMap<String, FirstByFamily> {
     let mut families: BTreeMap<&str, Vec<&EngineEntry>> = BTreeMap::new();
     for (id, entry) in &table.engines {
-        if id.config.is_none() || id.defaults_only() {
+        if (id.config.is_none() || id.defaults_only()) && entry.on_by_default.is_some() {
             families.entry(id.engine.as_str()).or_default().push(entry);
         }
     }
@@ -226,7 +226,7 @@ fn on_by_default(table: &Table) -> BTreeMap<String, FirstByFamily> {
                 .map(|(family, entries)| {
                     let first = entries
                         .iter()
-                        .find(|e| e.on_by_default.iter().any(|o| o == p.name()))
+                        .find(|e| e.on_by_default.iter().flatten().any(|o| o == p.name()))
                         .map(|e| e.id.version.to_string());
                     (family.to_string(), first)
                 })
