@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use semver::Version;
 
 use crate::builder::{Published, Release};
@@ -476,10 +476,13 @@ pub struct CaseEvaluator<'a> {
     pub partner: Option<Partner>,
 }
 
-/// The fixed half of the cross-version pair a grid bisection probes.
+/// The fixed half of the cross-version pair a grid bisection probes,
+/// prepared once for every probe.
 pub struct Partner {
     /// The fixed engine version.
     pub engine: crate::engine_id::EngineSpec,
+    /// Its adapter, ready.
+    pub ready: crate::run::ReadyEngine,
     /// Whether the probed version runs the first half (makes the artifact)
     /// and the partner the second (loads it); otherwise the reverse.
     pub probe_first: bool,
@@ -506,10 +509,9 @@ impl CaseEvaluator<'_> {
         let result = match &self.partner {
             None => crate::run::run_single(spec, ready, self.case, self.caps, self.expectations),
             Some(partner) => {
-                let fixed =
-                    crate::run::prepare_engine(self.builder, &partner.engine, self.caps.request)
-                        .with_context(|| partner.engine.id.to_string())?;
+                let fixed = partner.ready.clone();
                 own.push(partner.engine.id.version.to_string());
+                own.push(fixed.info.version.clone());
                 let (first, second) = match partner.probe_first {
                     true => ((spec, ready), (&partner.engine, fixed)),
                     false => ((&partner.engine, fixed), (spec, ready)),

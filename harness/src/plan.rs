@@ -179,6 +179,23 @@ pub fn units(engines: &[EngineSpec], cases: &[Arc<Case>]) -> Vec<Unit> {
     out
 }
 
+/// The one cell of a cross-version `case` with `first` then `second` (what a
+/// grid bisection probes), as a grid of that pair alone.
+pub fn pair(first: &EngineId, second: &EngineId, case: &Arc<Case>) -> Unit {
+    Unit::Grid {
+        family: first.engine.clone(),
+        case: case.clone(),
+        pairs: vec![Cell {
+            id: CellId {
+                engine: first.clone(),
+                second: Some(second.clone()),
+                case: case.name.clone(),
+            },
+            case: case.clone(),
+        }],
+    }
+}
+
 /// An engine ready to run: its adapter and what it said about itself.
 #[derive(Debug, Clone)]
 pub struct ReadyEngine {

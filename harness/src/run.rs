@@ -714,20 +714,23 @@ pub fn run_pair(
     expectations: &Expectations,
 ) -> CaseResult {
     let (first_id, second_id) = (first.0.id.clone(), second.0.id.clone());
-    let mut specs = vec![first.0.clone()];
-    if second_id != first_id {
-        specs.push(second.0.clone());
-    }
     let engines: Engines = [
         (first_id.clone(), Ok(first.1)),
         (second_id.clone(), Ok(second.1)),
     ]
     .into_iter()
     .collect();
-    run_alone_unit(&specs, engines, case, caps, expectations)
-        .into_iter()
-        .find(|r| r.engine == first_id && r.second.as_ref() == Some(&second_id))
-        .expect("the grid of a pair has the pair's cell")
+    let unit = plan::pair(&first_id, &second_id, &Arc::new(case.clone()));
+    let mut results = run_unit(
+        &unit,
+        &engines,
+        &Parsed::new(),
+        caps,
+        expectations,
+        &Snapshots::Skip,
+        &Pool::new(1),
+    );
+    results.remove(0)
 }
 
 #[cfg(test)]

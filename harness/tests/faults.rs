@@ -367,6 +367,8 @@ fn a_crash_on_the_case_is_a_bisect_outcome_not_a_skip() {
             // A grid bisection pairs each probe with a fixed version.
             partner: partner.then(|| wasm_compat::bisect::Partner {
                 engine: fault_engine(),
+                ready: wasm_compat::run::prepare_engine(&builder, &fault_engine(), TIMEOUT)
+                    .unwrap(),
                 probe_first: false,
             }),
         };

@@ -125,6 +125,7 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         None => format!("{name}@{}", args.good),
     })?;
     let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
+    let builder = super::builder(progress)?;
     let partner = match (case.cross_version, &args.with) {
         (true, None) => bail!(
             "{} is a cross-version case: name the version each probe is paired with (`--with VERSION`, and `--probe-first` for the probe to make the first half)",
@@ -134,13 +135,21 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         (true, Some(_)) if matches!(criterion, Criterion::Snapshot) => bail!(
             "--verdict snapshot compares a single engine's snapshot; a grid's is the family's (use differs, message or fails)"
         ),
-        (true, Some(with)) => Some(bisect::Partner {
-            engine: engine.at_version(with.clone().into()),
-            probe_first: args.probe_first,
-        }),
+        (true, Some(_)) if engine.id.defaults_only() => {
+            bail!("`+defaults` cells are not in the cross-version grids")
+        }
+        (true, Some(with)) => {
+            let partner = engine.at_version(with.clone().into());
+            let ready = wasm_compat::run::prepare_engine(&builder, &partner, matrix.limits.caps().request)
+                .with_context(|| format!("{}: the fixed half of the pair", partner.id))?;
+            Some(bisect::Partner {
+                engine: partner,
+                ready,
+                probe_first: args.probe_first,
+            })
+        }
         (false, None) => None,
     };
-    let builder = super::builder(progress)?;
     let published = builder.published(&family.source)?;
     let candidates = bisect::candidates(&published, &args.good, &args.bad, args.pre_releases)?;
     eprintln!(
