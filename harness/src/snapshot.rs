@@ -75,7 +75,7 @@ pub fn messages(records: &[DirectiveRecord]) -> Vec<String> {
     for r in records {
         let message = match &r.actual {
             Actual::Failure(f) => f.message.clone(),
-            Actual::Crash { stderr, .. } => stderr.lines().last().unwrap_or("").to_string(),
+            Actual::Crash { stderr, .. } => crash_line(stderr).to_string(),
             _ => continue,
         };
         let mut text = message;
@@ -90,6 +90,20 @@ pub fn messages(records: &[DirectiveRecord]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The line of a crashed adapter's stderr that says what happened: a Go
+/// `panic:` or `fatal error:`, a Rust `panicked at`, or else the last line
+/// (a stack frame's address changes with every build; the panic does not).
+fn crash_line(stderr: &str) -> &str {
+    let said = |l: &&str| {
+        l.starts_with("panic: ") || l.starts_with("fatal error: ") || l.contains(" panicked at ")
+    };
+    stderr
+        .lines()
+        .find(said)
+        .or_else(|| stderr.lines().last())
+        .unwrap_or("")
 }
 
 /// One record's outcome in snapshot words.
@@ -502,6 +516,19 @@ pub fn pair_grids<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crash_is_named_by_its_panic_not_a_stack_frame() {
+        let go = "panic: runtime error: invalid memory address or nil pointer dereference\n\ngoroutine 1 [running]:\n\tmain.go:178 +0x3f0";
+        assert_eq!(
+            crash_line(go),
+            "panic: runtime error: invalid memory address or nil pointer dereference"
+        );
+        let rust =
+            "\nthread 'main' panicked at src/x.rs:3:4:\nboom\nnote: run with RUST_BACKTRACE=1";
+        assert_eq!(crash_line(rust), "thread 'main' panicked at src/x.rs:3:4:");
+        assert_eq!(crash_line("killed\nlast words"), "last words");
+    }
     use wasm_compat_protocol::{Failure, FailureKind};
 
     fn rec(line: usize, actual: Actual, verdict: Verdict, second: bool) -> DirectiveRecord {
