@@ -497,21 +497,13 @@ impl CaseEvaluator<'_> {
         spec: &crate::engine_id::EngineSpec,
         ready: crate::run::ReadyEngine,
     ) -> Result<(crate::results::CaseResult, crate::report::diff::Names)> {
-        let mut own = vec![spec.id.version.to_string(), ready.info.version.clone()];
-        own.extend(
-            ready
-                .info
-                .host
-                .iter()
-                .flat_map(|h| h.split(' '))
-                .map(String::from),
-        );
+        // Each probe's messages lose its own names and its partner's.
+        let mut named = vec![(spec.id.clone(), Some(ready.info.clone()))];
         let result = match &self.partner {
             None => crate::run::run_single(spec, ready, self.case, self.caps, self.expectations),
             Some(partner) => {
                 let fixed = partner.ready.clone();
-                own.push(partner.engine.id.version.to_string());
-                own.push(fixed.info.version.clone());
+                named.push((partner.engine.id.clone(), Some(fixed.info.clone())));
                 let (first, second) = match partner.probe_first {
                     true => ((spec, ready), (&partner.engine, fixed)),
                     false => ((&partner.engine, fixed), (spec, ready)),
@@ -519,7 +511,10 @@ impl CaseEvaluator<'_> {
                 crate::run::run_pair(first, second, self.case, self.caps, self.expectations)
             }
         };
-        Ok((result, crate::report::diff::Names::new(own)))
+        let names = crate::report::diff::Names::of_engines(
+            named.iter().map(|(id, info)| (id, info.as_ref())),
+        );
+        Ok((result, names))
     }
 }
 

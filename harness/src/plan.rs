@@ -213,16 +213,16 @@ impl ReadyEngine {
     /// The proposals a case may need here: every one the engine can enable,
     /// or under `+defaults` only those on by default (and those it announces
     /// that no probe can tell, `Proposal::probe`).
-    pub fn offers(&self) -> Vec<String> {
+    pub fn offers(&self) -> std::borrow::Cow<'_, [String]> {
         if !self.id().defaults_only() {
-            return self.info.features.clone();
+            return std::borrow::Cow::Borrowed(&self.info.features);
         }
         let unprobed = self.info.features.iter().filter(|f| {
             f.parse::<proposal::Proposal>()
                 .is_ok_and(|p| p.probe().is_none())
         });
         let on = self.on_by_default.iter().flatten();
-        on.chain(unprobed).cloned().collect()
+        std::borrow::Cow::Owned(on.chain(unprobed).cloned().collect())
     }
 
     /// Which engine this is.

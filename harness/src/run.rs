@@ -330,7 +330,7 @@ fn run_on_prepared(
             })
         }
     };
-    let offers: Vec<Vec<String>> = ready.iter().map(|e| e.offers()).collect();
+    let offers: Vec<_> = ready.iter().map(|e| e.offers()).collect();
     let participants = processes
         .iter_mut()
         .zip(ready)
@@ -672,30 +672,22 @@ pub fn run_single(
     expectations: &Expectations,
 ) -> CaseResult {
     let engines: Engines = [(spec.id.clone(), Ok(ready))].into_iter().collect();
-    let mut results = run_alone_unit(
-        std::slice::from_ref(spec),
-        engines,
-        case,
-        caps,
-        expectations,
-    );
-    results.remove(0)
+    let units = plan::units(std::slice::from_ref(spec), &[Arc::new(case.clone())]);
+    let unit = units.first().expect("a single-engine case plans one cell");
+    run_alone_unit(unit, &engines, caps, expectations).remove(0)
 }
 
-/// Every cell of the one unit `specs` make of `case` (a single cell, or the
-/// grid of a cross-version case), with no snapshot and no other case.
+/// Every cell of `unit` on `engines`, with no snapshot, no other case and
+/// a pool of its own: what `check` and `bisect` probe.
 fn run_alone_unit(
-    specs: &[EngineSpec],
-    engines: Engines,
-    case: &Case,
+    unit: &Unit,
+    engines: &Engines,
     caps: Caps,
     expectations: &Expectations,
 ) -> Vec<CaseResult> {
-    let units = plan::units(specs, &[Arc::new(case.clone())]);
-    let unit = units.first().expect("one case plans one unit");
     run_unit(
         unit,
-        &engines,
+        engines,
         &Parsed::new(),
         caps,
         expectations,
@@ -721,16 +713,7 @@ pub fn run_pair(
     .into_iter()
     .collect();
     let unit = plan::pair(&first_id, &second_id, &Arc::new(case.clone()));
-    let mut results = run_unit(
-        &unit,
-        &engines,
-        &Parsed::new(),
-        caps,
-        expectations,
-        &Snapshots::Skip,
-        &Pool::new(1),
-    );
-    results.remove(0)
+    run_alone_unit(&unit, &engines, caps, expectations).remove(0)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::{transcript, transcript_diff, Table};
 use crate::engine_id::EngineId;
 use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::results::{CaseResult, Status};
+use wasm_compat_protocol::EngineInfo;
 
 /// One case that differs.
 #[derive(Debug, Clone)]
@@ -163,10 +164,21 @@ pub struct Names(Vec<String>);
 impl Names {
     /// The names of `engines`, from their ids and the entries of `table`.
     pub fn of(table: &Table, engines: &[&EngineId]) -> Names {
+        Names::of_engines(engines.iter().map(|e| {
+            let info = table.engines.get(e).and_then(|entry| entry.info.as_ref());
+            (*e, info)
+        }))
+    }
+
+    /// The names of engines known by id and, where they answered one, their
+    /// hello: each one's version, and the host it reports.
+    pub fn of_engines<'a>(
+        engines: impl IntoIterator<Item = (&'a EngineId, Option<&'a EngineInfo>)>,
+    ) -> Names {
         let mut names = Vec::new();
-        for e in engines {
-            names.push(e.version.to_string());
-            if let Some(info) = table.engines.get(e).and_then(|entry| entry.info.as_ref()) {
+        for (id, info) in engines {
+            names.push(id.version.to_string());
+            if let Some(info) = info {
                 names.push(info.version.clone());
                 names.extend(
                     info.host
