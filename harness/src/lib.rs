@@ -33,4 +33,5 @@ pub mod script;
 pub mod smoke;
 pub mod snapshot;
 pub mod summary;
+pub mod sweep;
 pub mod wast_text;

@@ -288,6 +288,24 @@ impl Builder {
         matches!(self.current_key(spec), Ok(Some(key)) if self.out_dir(&id, &key).join("build.json").is_file())
     }
 
+    /// Remove the cached build of `spec` (its version's folder under the
+    /// current key), holding the build lock; the bytes freed. Shared build
+    /// folders (cargo's target, Go's module cache) stay: other versions use them.
+    pub fn remove_build(&self, spec: &EngineSpec) -> Result<u64> {
+        let id = spec.id.with_config(None);
+        let Some(key) = self.current_key(spec)? else {
+            return Ok(0);
+        };
+        let out = self.out_dir(&id, &key);
+        if !out.exists() {
+            return Ok(0);
+        }
+        let _held = self.lock_cache(&id.to_string(), &format!("removing the build of {id}"))?;
+        let bytes = crate::fsutil::tree_size(&out);
+        std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
+        Ok(bytes)
+    }
+
     /// How long a build of an `engine` adapter takes, from the builds of that
     /// family in the cache (the median of their `build_secs`), if there are any.
     pub fn estimate(&self, engine: &str) -> Option<f64> {

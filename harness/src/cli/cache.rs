@@ -8,7 +8,7 @@
 //! (`--other-families`, or `--all` for everything). It holds the cache's
 //! build lock while it works, so it never removes what a build is writing.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -155,7 +155,7 @@ fn list(builder: &Builder, builds: &[Cached]) {
     let mut total = 0;
     println!("{:<22} {:<18} {:>10}  state", "engine", "key", "size");
     for b in builds {
-        let size = dir_size(&b.path);
+        let size = wasm_compat::fsutil::tree_size(&b.path);
         total += size;
         let state = b.state.word();
         println!(
@@ -171,7 +171,7 @@ fn list(builder: &Builder, builds: &[Cached]) {
         builds.len(),
         human(total),
         target.display(),
-        human(dir_size(&target))
+        human(wasm_compat::fsutil::tree_size(&target))
     );
 }
 
@@ -187,7 +187,7 @@ fn prune(builder: &Builder, builds: &[Cached], removal: Removal) -> Result<()> {
     let mut freed = 0;
     let mut removed = 0;
     for b in builds.iter().filter(|b| removal.removes(b.state)) {
-        freed += dir_size(&b.path);
+        freed += wasm_compat::fsutil::tree_size(&b.path);
         std::fs::remove_dir_all(&b.path)
             .with_context(|| format!("removing {}", b.path.display()))?;
         removed += 1;
@@ -197,7 +197,7 @@ fn prune(builder: &Builder, builds: &[Cached], removal: Removal) -> Result<()> {
         for sub in ["target", "builds"] {
             let p = builder.cache_dir().join(sub);
             if p.exists() {
-                freed += dir_size(&p);
+                freed += wasm_compat::fsutil::tree_size(&p);
                 std::fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
                 println!("removed {}", p.display());
             }
@@ -212,19 +212,6 @@ fn prune(builder: &Builder, builds: &[Cached], removal: Removal) -> Result<()> {
     }
     println!("{removed} build(s) removed, {} freed", human(freed));
     Ok(())
-}
-
-fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => dir_size(&e.path()),
-            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
-        })
-        .sum()
 }
 
 fn human(bytes: u64) -> String {

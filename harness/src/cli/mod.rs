@@ -13,6 +13,7 @@ mod report;
 mod review;
 mod run;
 mod site;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wasm_compat::builder::Builder;
+use wasm_compat::cases::{self, Case};
 use wasm_compat::engine_id::EngineSpec;
 use wasm_compat::expectations::Expectations;
 use wasm_compat::fsutil;
@@ -72,6 +74,12 @@ pub enum Command {
     /// engine version and area, per-case history, diff between any two runs,
     /// first passing version per family (also as JSON).
     Site(site::Args),
+    /// Every published release of a family (a range of them), run release
+    /// by release into a sweep folder; a later sweep runs only releases and
+    /// cases not yet run. `sweep merge` joins shards' folders, `sweep table`
+    /// makes the compatibility tables (site, JSON, Markdown, and the
+    /// comparison with webassembly.org's feature table).
+    Sweep(sweep::Args),
     /// Show or free the adapter build cache, or print its CI cache key.
     Cache(cache::Args),
     /// Review the pending snapshots `run` wrote where outcomes changed: each
@@ -98,6 +106,7 @@ impl Command {
             Command::Cache(args) => cache::run(args),
             Command::Init(args) => init::run(args),
             Command::Site(args) => site::run(args),
+            Command::Sweep(args) => sweep::run(args, progress),
             Command::Review(args) => review::run(args),
             Command::Build(args) => build::run(args, progress),
         }
@@ -196,6 +205,94 @@ pub fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+/// Which cases a command runs: the matrix's suites, or those named here.
+#[derive(clap::Args, Clone, Default)]
+pub struct CaseArgs {
+    /// Case folders to run instead of the matrix's `[suites] cases`
+    /// (relative to the current directory).
+    #[arg(long = "cases")]
+    pub case_dirs: Vec<PathBuf>,
+    /// Spec suites to run instead of the matrix's `[suites] spec` (`wasm-v2`,
+    /// `proposals/*`, ...); `none` for no spec suite.
+    #[arg(long = "spec")]
+    pub spec: Vec<String>,
+    /// Only cases whose name contains this text (repeatable).
+    #[arg(long = "case", short = 'c')]
+    pub case_filters: Vec<String>,
+}
+
+impl CaseArgs {
+    /// The matrix's cases (its spec suites replaced by `default_spec` when
+    /// given), or those the command line names, filtered.
+    pub fn select(&self, matrix: &Matrix, default_spec: Option<&[&str]>) -> Result<Vec<Case>> {
+        select_cases(matrix, self, default_spec)
+    }
+}
+
+/// See [`CaseArgs::select`].
+fn select_cases(
+    matrix: &Matrix,
+    args: &CaseArgs,
+    default_spec: Option<&[&str]>,
+) -> Result<Vec<Case>> {
+    let mut suites = matrix.suites.clone();
+    if let Some(spec) = default_spec {
+        suites.spec = spec.iter().map(|s| s.to_string()).collect();
+    }
+    if !args.spec.is_empty() {
+        suites.spec = args.spec.iter().filter(|s| *s != "none").cloned().collect();
+    }
+    if !args.case_dirs.is_empty() {
+        // On the command line a folder is relative to the current directory.
+        // `cases::all_cases` resolves them (`../cases` from a subfolder
+        // names cases as `cases/...` does from the top).
+        let here = std::env::current_dir().context("reading the current directory")?;
+        suites.cases = args
+            .case_dirs
+            .iter()
+            .map(|d| here.join(d).display().to_string())
+            .collect();
+    }
+    let all = cases::all_cases(&matrix.base_dir(), &suites)?;
+    filter_cases(all, &args.case_filters, &suites)
+}
+
+/// The cases whose name contains one of `filters` (all without filters). A
+/// filter that matches no case, or a selection with no case at all, is an
+/// error naming it and where cases were looked for: a typo must not run
+/// less and pass.
+fn filter_cases(
+    mut all: Vec<Case>,
+    filters: &[String],
+    suites: &wasm_compat::matrix::Suites,
+) -> Result<Vec<Case>> {
+    let searched = || {
+        let mut places: Vec<String> = suites.spec.iter().map(|s| format!("spec {s}")).collect();
+        places.extend(suites.cases.iter().cloned());
+        match places.is_empty() {
+            true => "no suite or case folder".to_string(),
+            false => places.join(", "),
+        }
+    };
+    if all.is_empty() {
+        anyhow::bail!("no case found in {}", searched());
+    }
+    if let Some(unmatched) = filters
+        .iter()
+        .find(|f| !all.iter().any(|c| c.name.contains(f.as_str())))
+    {
+        anyhow::bail!(
+            "--case {unmatched:?} matches none of the {} case(s) in {}",
+            all.len(),
+            searched()
+        );
+    }
+    if !filters.is_empty() {
+        all.retain(|c| filters.iter().any(|f| c.name.contains(f.as_str())));
+    }
+    Ok(all)
 }
 
 /// Exit 0 when `ok`, else 1.

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use wasm_compat::builder::Builder;
-use wasm_compat::cases::{self, Case};
 use wasm_compat::expectations::Expectations;
-use wasm_compat::matrix::Matrix;
 use wasm_compat::outputs::Outputs;
 use wasm_compat::plan::Shard;
 use wasm_compat::report;
@@ -22,17 +20,8 @@ use wasm_compat::snapshot::Snapshots;
 pub struct Args {
     #[command(flatten)]
     engines: super::EngineArgs,
-    /// Case folders to run instead of the matrix's `[suites] cases`
-    /// (relative to the current directory).
-    #[arg(long = "cases")]
-    case_dirs: Vec<PathBuf>,
-    /// Spec suites to run instead of the matrix's `[suites] spec` (`wasm-v2`,
-    /// `proposals/*`, ...); `none` for no spec suite.
-    #[arg(long = "spec")]
-    spec: Vec<String>,
-    /// Only cases whose name contains this text (repeatable).
-    #[arg(long = "case", short = 'c')]
-    case_filters: Vec<String>,
+    #[command(flatten)]
+    cases: super::CaseArgs,
     /// Worker threads (default: the number of cores).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
@@ -72,7 +61,7 @@ pub struct Args {
 /// Run the matrix.
 pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let matrix = args.engines.matrix.load()?;
-    let cases = select_cases(&matrix, &args)?;
+    let cases = args.cases.select(&matrix, None)?;
     for (key, (count, first)) in wasm_compat::cases::unknown_header_keys(&cases) {
         eprintln!(
             "wasm-compat: warning: `;;! {key}` is not a header key wasm-compat knows: \
@@ -166,63 +155,6 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     Ok(super::exit(
         !outcome.unexpected() && !(args.strict && flaky > 0),
     ))
-}
-
-/// The matrix's cases, or those the command line names, filtered.
-fn select_cases(matrix: &Matrix, args: &Args) -> Result<Vec<Case>> {
-    let mut suites = matrix.suites.clone();
-    if !args.spec.is_empty() {
-        suites.spec = args.spec.iter().filter(|s| *s != "none").cloned().collect();
-    }
-    if !args.case_dirs.is_empty() {
-        // On the command line a folder is relative to the current directory.
-        // `cases::all_cases` resolves them (`../cases` from a subfolder
-        // names cases as `cases/...` does from the top).
-        let here = std::env::current_dir().context("reading the current directory")?;
-        suites.cases = args
-            .case_dirs
-            .iter()
-            .map(|d| here.join(d).display().to_string())
-            .collect();
-    }
-    let all = cases::all_cases(&matrix.base_dir(), &suites)?;
-    filter_cases(all, &args.case_filters, &suites)
-}
-
-/// The cases whose name contains one of `filters` (all without filters). A
-/// filter that matches no case, or a selection with no case at all, is an
-/// error naming it and where cases were looked for: a typo must not run
-/// less and pass.
-fn filter_cases(
-    mut all: Vec<Case>,
-    filters: &[String],
-    suites: &wasm_compat::matrix::Suites,
-) -> Result<Vec<Case>> {
-    let searched = || {
-        let mut places: Vec<String> = suites.spec.iter().map(|s| format!("spec {s}")).collect();
-        places.extend(suites.cases.iter().cloned());
-        match places.is_empty() {
-            true => "no suite or case folder".to_string(),
-            false => places.join(", "),
-        }
-    };
-    if all.is_empty() {
-        anyhow::bail!("no case found in {}", searched());
-    }
-    if let Some(unmatched) = filters
-        .iter()
-        .find(|f| !all.iter().any(|c| c.name.contains(f.as_str())))
-    {
-        anyhow::bail!(
-            "--case {unmatched:?} matches none of the {} case(s) in {}",
-            all.len(),
-            searched()
-        );
-    }
-    if !filters.is_empty() {
-        all.retain(|c| filters.iter().any(|f| c.name.contains(f.as_str())));
-    }
-    Ok(all)
 }
 
 /// Write a run's results file atomically and say where.
