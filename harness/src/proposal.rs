@@ -65,6 +65,32 @@ impl fmt::Display for Proposal {
 }
 
 impl Proposal {
+    /// The proposals this one is built on, directly, as their overviews
+    /// say (reference types on bulk memory's segments, typed function
+    /// references on reference types, GC on typed function references,
+    /// relaxed SIMD on SIMD, exception handling's `exnref` on reference types).
+    pub fn built_on(self) -> &'static [Proposal] {
+        use Proposal::*;
+        match self {
+            ReferenceTypes => &[BulkMemory],
+            FunctionReferences => &[ReferenceTypes],
+            Gc => &[FunctionReferences],
+            RelaxedSimd => &[Simd],
+            Exceptions => &[ReferenceTypes],
+            StackSwitching => &[FunctionReferences, Exceptions],
+            CustomDescriptors => &[Gc],
+            _ => &[],
+        }
+    }
+
+    /// Whether this proposal is built on `other`, directly or through others:
+    /// a module needing both exercises this one.
+    pub fn builds_on(self, other: Proposal) -> bool {
+        self.built_on()
+            .iter()
+            .any(|&p| p == other || p.builds_on(other))
+    }
+
     /// A module that validates with this proposal and without every one
     /// not implied by it: what an engine compiles only when the proposal is
     /// on. `None` for proposals with nothing to probe in a binary
@@ -75,7 +101,12 @@ impl Proposal {
                 "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))"
             }
             Proposal::CustomPageSizes => "(module (memory 1 (pagesize 1)))",
-            Proposal::Exceptions => "(module (tag $t) (func (throw $t)))",
+            // `try_table`, not `throw`: engines that only have the legacy
+            // instructions (`try`/`catch`, V8 before 13.x by default) take
+            // a bare `throw` too.
+            Proposal::Exceptions => {
+                "(module (tag $t) (func (block $l (try_table (catch $t $l) (throw $t)))))"
+            }
             Proposal::ExtendedConst => {
                 "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"
             }

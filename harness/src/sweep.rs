@@ -42,19 +42,62 @@ pub struct ReleaseEntry {
     pub left_out: Option<String>,
 }
 
+/// One end of a range of releases: a version, or a release line written
+/// as its first one or two numbers (`--from 18 --to 24`: every 18.x to 24.x).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound(Vec<u64>);
+
+impl std::str::FromStr for Bound {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Bound> {
+        let parts: Result<Vec<u64>, _> = s
+            .trim_start_matches('v')
+            .split('.')
+            .map(str::parse)
+            .collect();
+        match parts {
+            Ok(p) if (1..=3).contains(&p.len()) => Ok(Bound(p)),
+            _ => anyhow::bail!(
+                "a release bound is MAJOR, MAJOR.MINOR or a version (1.2.3); got {s:?}"
+            ),
+        }
+    }
+}
+
+impl Bound {
+    fn key(v: &Version) -> [u64; 3] {
+        [v.major, v.minor, v.patch]
+    }
+
+    /// Whether `v` is at or after this bound (a line: its first release).
+    pub fn at_or_before(&self, v: &Version) -> bool {
+        let key = Bound::key(v);
+        key[..self.0.len()] >= self.0[..]
+    }
+
+    /// Whether `v` is at or before this bound (a line: its last release).
+    pub fn at_or_after(&self, v: &Version) -> bool {
+        let key = Bound::key(v);
+        key[..self.0.len()] <= self.0[..]
+    }
+}
+
 /// Every release of `published` from `from` to `to` (both included, either
 /// open), oldest first; withdrawn releases are kept and marked, the rest that
 /// cannot run here are kept with the reason they are left out.
 pub fn targets(
     published: &Published,
-    from: Option<&Version>,
-    to: Option<&Version>,
+    from: Option<&Bound>,
+    to: Option<&Bound>,
     pre_releases: bool,
 ) -> Vec<ReleaseEntry> {
     let mut out: Vec<ReleaseEntry> = published
         .releases
         .iter()
-        .filter(|r| from.is_none_or(|f| &r.version >= f) && to.is_none_or(|t| &r.version <= t))
+        .filter(|r| {
+            from.is_none_or(|f| f.at_or_before(&r.version))
+                && to.is_none_or(|t| t.at_or_after(&r.version))
+        })
         .map(|r| {
             let left_out = if !r.version.pre.is_empty() && !pre_releases {
                 Some("pre-release (--pre-releases to include)".to_string())
@@ -635,10 +678,25 @@ mod tests {
     }
 
     #[test]
+    fn a_bound_is_a_version_or_a_whole_line() {
+        let p = published(&["17.9.0", "18.0.0", "18.20.8", "20.1.0", "24.22.3", "25.0.0"]);
+        let from: Bound = "18".parse().unwrap();
+        let to: Bound = "24".parse().unwrap();
+        let t: Vec<String> = targets(&p, Some(&from), Some(&to), false)
+            .iter()
+            .map(|t| t.version.to_string())
+            .collect();
+        assert_eq!(t, ["18.0.0", "18.20.8", "20.1.0", "24.22.3"]);
+        let exact: Bound = "18.20.8".parse().unwrap();
+        assert_eq!(targets(&p, Some(&exact), Some(&exact), false).len(), 1);
+        assert!("x".parse::<Bound>().is_err() && "1.2.3.4".parse::<Bound>().is_err());
+    }
+
+    #[test]
     fn targets_keep_withdrawn_releases_marked_and_say_why_others_are_left_out() {
         let mut p = published(&["0.9.0", "1.0.0", "1.1.0-rc.1", "1.1.0"]);
         p.releases.push(release("1.0.1", Some("yanked")));
-        let t = targets(&p, None, Some(&"1.1.0".parse().unwrap()), false);
+        let t = targets(&p, None, Some(&"1.1".parse().unwrap()), false);
         let shown: Vec<String> = t
             .iter()
             .map(|t| {

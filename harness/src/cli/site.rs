@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// Write `files` into a fresh folder beside `out`, then put it in `out`'s
 /// place: the old site is renamed away first and deleted after.
-fn publish(out: &Path, files: &[(String, String)]) -> Result<()> {
+pub(super) fn publish(out: &Path, files: &[(String, String)]) -> Result<()> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -37,6 +37,32 @@ pub struct Args {
 enum Action {
     /// Merge shards' sweep folders into one (`--dir`), cell by cell.
     Merge(MergeArgs),
+    /// The compatibility tables of a sweep folder, published into a folder:
+    /// table.json (the export), README.md, webassembly-org.md (the
+    /// comparison with webassembly.org's feature table) and HTML pages.
+    Table(TableArgs),
+}
+
+/// `sweep table`'s arguments.
+#[derive(clap::Args)]
+struct TableArgs {
+    /// The sweep folder (default: target/wasm-compat/sweep).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Make the pages again from a published table.json instead of a sweep
+    /// folder (what the tests do to check a published table is current).
+    #[arg(long, conflicts_with = "dir")]
+    from_json: Option<PathBuf>,
+    /// Where to publish (default: target/wasm-compat/sweep-site).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The spec suite merged proposals are judged by.
+    #[arg(long, default_value = wasm_compat::report::sweep_table::STANDARD)]
+    standard: String,
+    /// webassembly.org's features data (its features.json, or the kept
+    /// extract's form); default: the copy kept in the harness.
+    #[arg(long)]
+    features: Option<PathBuf>,
 }
 
 /// Sweeping's arguments.
@@ -46,12 +72,14 @@ struct SweepArgs {
     /// configuration as `wasmer+singlepass`); default: every family.
     #[arg(long = "engine", short = 'e')]
     engines: Vec<String>,
-    /// The oldest release swept (default: the oldest published).
+    /// The oldest release swept: a version, or a line (`18`, `0.31`) from
+    /// its first release (default: the oldest published).
     #[arg(long)]
-    from: Option<semver::Version>,
-    /// The newest release swept (default: the newest published).
+    from: Option<sweep::Bound>,
+    /// The newest release swept: a version, or a line (`24`) to its last
+    /// release (default: the newest published).
     #[arg(long)]
-    to: Option<semver::Version>,
+    to: Option<sweep::Bound>,
     /// Include pre-releases.
     #[arg(long)]
     pre_releases: bool,
@@ -96,6 +124,7 @@ pub fn default_dir() -> PathBuf {
 pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     match args.action {
         Some(Action::Merge(m)) => merge(m),
+        Some(Action::Table(t)) => table(t),
         None => sweep_families(args.sweep, progress),
     }
 }
@@ -111,6 +140,48 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         }
     }
     println!("sweep folder: {}", dir.root.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(args: TableArgs) -> Result<ExitCode> {
+    use wasm_compat::report::{sweep_pages, sweep_table, webassembly_org};
+    let table = match &args.from_json {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a sweep table", path.display()))?
+        }
+        None => {
+            let dir = SweepDir::new(args.dir.clone().unwrap_or_else(default_dir));
+            if dir.families()?.is_empty() {
+                bail!(
+                    "{}: no family swept here (run `wasm-compat sweep` first)",
+                    dir.root.display()
+                );
+            }
+            sweep_table::table(&dir, &args.standard)?
+        }
+    };
+    let features = match &args.features {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+        }
+        None => webassembly_org::KEPT.to_string(),
+    };
+    let claims = webassembly_org::parse(&features)?;
+    let comparison = webassembly_org::compare(&table, &claims);
+    let files = sweep_pages::render(&table, &comparison);
+    let out = args
+        .out
+        .unwrap_or_else(|| Outputs::from_env().dir.join("sweep-site"));
+    super::site::publish(&out, &files)?;
+    println!(
+        "sweep table of {} famil(ies), {} disagreement(s) with webassembly.org: {} (open index.html)",
+        table.families.len(),
+        comparison.iter().filter(|l| l.disagreement.is_some()).count(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

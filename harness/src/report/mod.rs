@@ -13,6 +13,9 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod site;
+pub mod sweep_pages;
+pub mod sweep_table;
+pub mod webassembly_org;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,429 @@
+//! The compatibility table of a sweep folder: per family, one column per
+//! published release (withdrawn ones marked, left-out ones with why), one row
+//! per proposal and per behaviour case, each square what passed there out of
+//! what applied, and per row the first release where it passes, the first
+//! where it is on by default, and the releases where it stopped passing.
+//!
+//! A proposal merged into the standard is judged by the standard suite's
+//! files that exercise it (`wasm-v3` by default: the files whose modules need
+//! the proposal, and need nothing that builds on it), never by its
+//! proposal-era folder, whose old rules the final spec contradicts; those
+//! folders are kept as rows labelled history. A proposal not in the standard
+//! is judged by its own folder. A file that an engine cannot run for lack of
+//! *another* proposal says nothing about this one and is left out of the
+//! square (the square says how many applied).
+//!
+//! Reading is one results file at a time, each reduced to one small mark per
+//! case, so memory does not grow with the size of the cells.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::proposal::Proposal;
+use crate::reason::Reason;
+use crate::results::{CaseResult, RunResults, Status};
+use crate::sweep::SweepDir;
+
+/// The standard suite merged proposals are judged by, by default.
+pub const STANDARD: &str = "wasm-v3";
+
+/// Everything the tables show, also the machine-readable export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepTable {
+    /// The spec suite merged proposals are judged by (`wasm-v3`).
+    pub standard: String,
+    /// The harness that made the table.
+    pub harness: String,
+    /// One per family swept.
+    pub families: Vec<FamilyTable>,
+}
+
+/// One family's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyTable {
+    /// `wazero`, `node`, ...
+    pub family: String,
+    /// Every release recorded, oldest first.
+    pub releases: Vec<Column>,
+    /// Proposal rows first (standard, not yet standard, history), then
+    /// behaviour cases by name.
+    pub rows: Vec<Row>,
+}
+
+/// One release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// The version.
+    pub version: String,
+    /// Withdrawn by its publisher, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
+    /// Not run, and why (outside the adapter's range, a toolchain too old, a
+    /// pre-release, or not swept yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+    /// The engine (its host, for Node) as its adapter named itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The proposals it compiles with nothing enabled (probed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_by_default: Option<Vec<String>>,
+}
+
+/// What a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowKind {
+    /// A proposal merged into the standard, judged by the standard suite.
+    Standard,
+    /// The standard suite's files that need no proposal.
+    Core,
+    /// A proposal with no file in the standard suite (not merged yet, or
+    /// its tests kept only in its own folder), judged by its own folder.
+    Proposal,
+    /// A merged proposal's proposal-era folder: history, not a verdict.
+    History,
+    /// One of the project's behaviour cases.
+    Behaviour,
+}
+
+/// One row: a proposal (by its files) or a behaviour case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// What it is.
+    pub kind: RowKind,
+    /// The proposal's name, or the case's.
+    pub name: String,
+    /// The files it is judged by.
+    pub files: Vec<String>,
+    /// One square per release (of `FamilyTable::releases`).
+    pub squares: Vec<Square>,
+    /// The first release where every file that applies passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_passing: Option<String>,
+    /// For a proposal: the first release that has it on by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_on_by_default: Option<String>,
+    /// Releases where it no longer passed after passing in the one before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regressions: Vec<String>,
+}
+
+/// What happened to a row's files on one release; all zero when the release
+/// was not run. In the export, `[pass, known, fail, unsupported]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[u32; 4]", into = "[u32; 4]")]
+pub struct Square {
+    /// Files that passed.
+    pub pass: u32,
+    /// Files that failed as the known-failure table says.
+    pub known: u32,
+    /// Files that failed, crashed, hung, or did not give the same result twice.
+    pub fail: u32,
+    /// Files the release cannot run: it lacks the proposal, or what the case needs.
+    pub unsupported: u32,
+}
+
+impl From<[u32; 4]> for Square {
+    fn from([pass, known, fail, unsupported]: [u32; 4]) -> Square {
+        Square {
+            pass,
+            known,
+            fail,
+            unsupported,
+        }
+    }
+}
+
+impl From<Square> for [u32; 4] {
+    fn from(s: Square) -> [u32; 4] {
+        [s.pass, s.known, s.fail, s.unsupported]
+    }
+}
+
+impl Square {
+    /// Files that applied.
+    pub fn total(&self) -> u32 {
+        self.pass + self.known + self.fail + self.unsupported
+    }
+
+    /// Every file that applied passed (and one did).
+    pub fn passes(&self) -> bool {
+        self.total() > 0 && self.pass == self.total()
+    }
+}
+
+/// One case on one release, reduced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mark {
+    Pass,
+    Known,
+    Fail,
+    /// Unsupported for lack of these proposals.
+    Lacks(BTreeSet<Proposal>),
+    /// Unsupported for another reason (or not judged).
+    Unsupported,
+}
+
+impl Mark {
+    fn of(r: &CaseResult) -> Mark {
+        match r.status {
+            Status::Pass => Mark::Pass,
+            Status::KnownFailure => Mark::Known,
+            Status::Unsupported => match &r.cause {
+                Some(Reason::MissingProposals(needs)) | Some(Reason::OffByDefault(needs)) => {
+                    Mark::Lacks(needs.all().into_iter().collect())
+                }
+                _ => Mark::Unsupported,
+            },
+            Status::Error => Mark::Unsupported,
+            _ => Mark::Fail,
+        }
+    }
+
+    /// Add this mark to `square` for a row about `proposal` (None: a case's
+    /// own row): lacking another proposal says nothing of this one.
+    fn count(&self, square: &mut Square, proposal: Option<Proposal>) {
+        match self {
+            Mark::Pass => square.pass += 1,
+            Mark::Known => square.known += 1,
+            Mark::Fail => square.fail += 1,
+            Mark::Lacks(missing) => match proposal {
+                Some(p) if !missing.contains(&p) => {}
+                _ => square.unsupported += 1,
+            },
+            Mark::Unsupported => square.unsupported += 1,
+        }
+    }
+}
+
+/// What a case needs, for choosing its rows.
+#[derive(Debug, Clone)]
+struct CaseInfo {
+    needs: BTreeSet<Proposal>,
+}
+
+/// One family's columns and each column's marks, read one file at a time.
+struct Read {
+    columns: Vec<Column>,
+    marks: Vec<BTreeMap<String, Mark>>,
+    cases: BTreeMap<String, CaseInfo>,
+}
+
+fn read_family(dir: &SweepDir, family: &str) -> Result<Read> {
+    let mut read = Read {
+        columns: Vec::new(),
+        marks: Vec::new(),
+        cases: BTreeMap::new(),
+    };
+    for release in dir.releases(family)? {
+        let id = format!("{family}@{}", release.version).parse()?;
+        let results: Option<RunResults> = match &release.left_out {
+            Some(_) => None,
+            None => dir.read(&id)?,
+        };
+        let mut column = Column {
+            version: release.version.to_string(),
+            withdrawn: release.withdrawn.clone(),
+            not_run: release.left_out.clone(),
+            host: None,
+            on_by_default: None,
+        };
+        let mut marks = BTreeMap::new();
+        match results {
+            None if column.not_run.is_none() => column.not_run = Some("not swept yet".into()),
+            None => {}
+            Some(results) => {
+                let entry = results.engines.first();
+                column.on_by_default = entry.and_then(|e| e.on_by_default.clone());
+                column.host = entry
+                    .and_then(|e| e.info.as_ref())
+                    .and_then(|i| i.host.clone());
+                if let Some(why) = entry.and_then(|e| e.error.clone().or(e.unavailable.clone())) {
+                    column.not_run = Some(first_line(&why));
+                }
+                for r in results.results.iter().filter(|r| r.second.is_none()) {
+                    read.cases
+                        .entry(r.case.clone())
+                        .or_insert_with(|| CaseInfo {
+                            needs: r
+                                .inferred
+                                .iter()
+                                .copied()
+                                .chain(folder_proposal(&r.case))
+                                .collect(),
+                        });
+                    marks.insert(r.case.clone(), Mark::of(r));
+                }
+            }
+        }
+        read.columns.push(column);
+        read.marks.push(marks);
+    }
+    Ok(read)
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// The proposal whose proposal-era folder holds `case` (`spec/proposals/simd/...`).
+fn folder_proposal(case: &str) -> Option<Proposal> {
+    case.strip_prefix("spec/proposals/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Whether `case` is a file of the spec suite `suite` (`wasm-v3`).
+fn in_suite(case: &str, suite: &str) -> bool {
+    case.strip_prefix("spec/")
+        .and_then(|rest| rest.strip_prefix(suite))
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The rows of a family: which files each is judged by.
+fn rows_of(
+    cases: &BTreeMap<String, CaseInfo>,
+    standard: &str,
+) -> Vec<(RowKind, String, Option<Proposal>, Vec<String>)> {
+    let mut rows = Vec::new();
+    let mut standard_files: BTreeMap<Proposal, Vec<String>> = BTreeMap::new();
+    let mut core = Vec::new();
+    for (name, info) in cases.iter().filter(|(n, _)| in_suite(n, standard)) {
+        let top: Vec<Proposal> = info
+            .needs
+            .iter()
+            .copied()
+            .filter(|p| !info.needs.iter().any(|q| q != p && q.builds_on(*p)))
+            .collect();
+        if top.is_empty() {
+            core.push(name.clone());
+        }
+        for p in top {
+            standard_files.entry(p).or_default().push(name.clone());
+        }
+    }
+    let mut folders: BTreeMap<Proposal, Vec<String>> = BTreeMap::new();
+    for name in cases.keys() {
+        if let Some(p) = folder_proposal(name) {
+            folders.entry(p).or_default().push(name.clone());
+        }
+    }
+    if !core.is_empty() {
+        rows.push((RowKind::Core, "core (no proposal)".to_string(), None, core));
+    }
+    for (p, files) in &standard_files {
+        rows.push((
+            RowKind::Standard,
+            p.name().to_string(),
+            Some(*p),
+            files.clone(),
+        ));
+    }
+    for (p, files) in &folders {
+        let kind = match standard_files.contains_key(p) {
+            true => RowKind::History,
+            false => RowKind::Proposal,
+        };
+        rows.push((kind, p.name().to_string(), Some(*p), files.clone()));
+    }
+    for name in cases.keys() {
+        if crate::cases::Origin::of(name) != crate::cases::Origin::Spec {
+            rows.push((RowKind::Behaviour, name.clone(), None, vec![name.clone()]));
+        }
+    }
+    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    rows
+}
+
+/// The table of every family in `dir`, judged by the spec suite `standard`.
+pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
+    let mut families = Vec::new();
+    for family in dir.families()? {
+        let read = read_family(dir, &family)?;
+        let rows = rows_of(&read.cases, standard)
+            .into_iter()
+            .map(|(kind, name, proposal, files)| {
+                let squares: Vec<Square> = read
+                    .marks
+                    .iter()
+                    .map(|marks| {
+                        let mut square = Square::default();
+                        for f in &files {
+                            if let Some(mark) = marks.get(f) {
+                                mark.count(&mut square, proposal);
+                            }
+                        }
+                        square
+                    })
+                    .collect();
+                row(kind, name, proposal, files, squares, &read.columns)
+            })
+            .collect();
+        families.push(FamilyTable {
+            family,
+            releases: read.columns,
+            rows,
+        });
+    }
+    Ok(SweepTable {
+        standard: standard.to_string(),
+        harness: env!("CARGO_PKG_VERSION").to_string(),
+        families,
+    })
+}
+
+/// A row with its firsts and regressions, from its squares.
+fn row(
+    kind: RowKind,
+    name: String,
+    proposal: Option<Proposal>,
+    files: Vec<String>,
+    squares: Vec<Square>,
+    columns: &[Column],
+) -> Row {
+    let ran = |i: usize| columns[i].not_run.is_none() && squares[i].total() > 0;
+    let first_passing = (0..columns.len())
+        .find(|&i| ran(i) && squares[i].passes())
+        .map(|i| columns[i].version.clone());
+    let mut regressions = Vec::new();
+    let mut before: Option<bool> = None;
+    for i in (0..columns.len()).filter(|&i| ran(i)) {
+        let now = squares[i].passes();
+        if before == Some(true) && !now {
+            regressions.push(columns[i].version.clone());
+        }
+        before = Some(now);
+    }
+    let first_on_by_default = proposal.and_then(|p| {
+        columns
+            .iter()
+            .find(|c| {
+                c.on_by_default
+                    .as_ref()
+                    .is_some_and(|on| on.iter().any(|n| n == p.name()))
+            })
+            .map(|c| c.version.clone())
+    });
+    Row {
+        kind,
+        name,
+        files,
+        squares,
+        first_passing,
+        first_on_by_default: match kind {
+            RowKind::Behaviour | RowKind::Core => None,
+            _ => first_on_by_default,
+        },
+        regressions,
+    }
+}
