@@ -21,6 +21,9 @@ pub const FAMILIES: [&str; 5] = ["wasmtime", "wasmi", "wasmer", "wazero", "node"
 /// The CI workflow `init` writes (also `docs/ci/github-actions.yml`).
 pub const CI_WORKFLOW: &str = include_str!("../../docs/ci/github-actions.yml");
 
+/// The sweep workflow `init` writes (also `docs/ci/github-actions-sweep.yml`).
+pub const SWEEP_WORKFLOW: &str = include_str!("../../docs/ci/github-actions-sweep.yml");
+
 /// Every embedded file, by its path under `adapters/`.
 fn files() -> Vec<(&'static Path, &'static [u8])> {
     fn walk(dir: &'static Dir<'static>, out: &mut Vec<(&'static Path, &'static [u8])>) {

@@ -60,6 +60,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             dir.join(".github/workflows/wasm-compat.yml"),
             builtin::CI_WORKFLOW.to_string(),
         ),
+        (
+            dir.join(".github/workflows/wasm-compat-sweep.yml"),
+            builtin::SWEEP_WORKFLOW.to_string(),
+        ),
     ];
     if !args.force {
         let there: Vec<String> = files

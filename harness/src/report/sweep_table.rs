@@ -427,3 +427,260 @@ fn row(
         regressions,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proposal::Needs;
+    use crate::results::EngineEntry;
+    use crate::sweep::ReleaseEntry;
+    use Proposal::*;
+
+    /// A cell: `status` p(ass), f(ail), k(nown), or the proposals it lacks.
+    fn cell(
+        version: &str,
+        case: &str,
+        needs: &[Proposal],
+        mark: Result<char, &[Proposal]>,
+    ) -> CaseResult {
+        let (status, cause) = match mark {
+            Ok('p') => (Status::Pass, None),
+            Ok('k') => (Status::KnownFailure, None),
+            Ok(_) => (Status::Fail, None),
+            Err(lacks) => (
+                Status::Unsupported,
+                Some(Reason::MissingProposals(Needs {
+                    declared: Vec::new(),
+                    inferred: lacks.to_vec(),
+                })),
+            ),
+        };
+        CaseResult {
+            engine: format!("fam@{version}").parse().unwrap(),
+            second: None,
+            case: case.into(),
+            suite: "x".into(),
+            status,
+            reason: None,
+            duration_ms: 1,
+            directives: Vec::new(),
+            flaky: None,
+            inferred: needs.to_vec(),
+            cause,
+        }
+    }
+
+    fn release(dir: &SweepDir, version: &str, on: &[&str], cells: Vec<CaseResult>) {
+        let id = format!("fam@{version}").parse().unwrap();
+        let results = RunResults {
+            schema: crate::results_file::SCHEMA,
+            harness: "t".into(),
+            wasm_testsuite: "t".into(),
+            reference: "other@1.0.0".parse().unwrap(),
+            started_unix: 0,
+            duration_secs: 0.0,
+            engines: vec![EngineEntry {
+                id: "fam@1.0.0".parse().unwrap(),
+                info: Some(serde_json::from_str(r#"{"engine":"fam","version":"x","protocol":1,"features":[],"capabilities":[]}"#).unwrap()),
+                on_by_default: Some(on.iter().map(|s| s.to_string()).collect()),
+                build: None,
+                error: None,
+                unavailable: None,
+            }],
+            results: cells,
+            interrupted: false,
+        };
+        dir.write(&id, &results).unwrap();
+    }
+
+    const GC: &[Proposal] = &[Gc, FunctionReferences, ReferenceTypes, BulkMemory];
+
+    fn swept() -> (tempfile::TempDir, SweepTable) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SweepDir::new(tmp.path());
+        let entries: Vec<ReleaseEntry> = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+            .iter()
+            .map(|v| ReleaseEntry {
+                version: v.parse().unwrap(),
+                withdrawn: (*v == "1.2.0").then(|| "yanked".to_string()),
+                left_out: (*v == "1.3.0")
+                    .then(|| "outside the adapter's supported range".to_string()),
+            })
+            .collect();
+        dir.record_releases("fam", &entries).unwrap();
+        let a = "spec/wasm-v3/a.wast";
+        let b = "spec/wasm-v3/b.wast";
+        let c = "spec/wasm-v3/c.wast";
+        let d = "spec/wasm-v3/d.wast";
+        let x = "spec/proposals/simd/x.wast";
+        let t = "spec/proposals/threads/t.wast";
+        let y = "cases/y.wast";
+        release(
+            &dir,
+            "1.0.0",
+            &["simd"],
+            vec![
+                cell("1.0.0", a, &[Simd], Ok('p')),
+                cell("1.0.0", b, GC, Err(&[Gc])),
+                cell("1.0.0", c, &[], Ok('f')),
+                cell("1.0.0", d, &[Simd, MultiMemory], Err(&[MultiMemory])),
+                cell("1.0.0", x, &[Simd], Ok('p')),
+                cell("1.0.0", t, &[Threads], Ok('p')),
+                cell("1.0.0", y, &[], Ok('p')),
+            ],
+        );
+        release(
+            &dir,
+            "1.1.0",
+            &["simd", "gc"],
+            vec![
+                cell("1.1.0", a, &[Simd], Ok('k')),
+                cell("1.1.0", b, GC, Ok('p')),
+                cell("1.1.0", c, &[], Ok('p')),
+                cell("1.1.0", d, &[Simd, MultiMemory], Ok('p')),
+                cell("1.1.0", x, &[Simd], Ok('p')),
+                cell("1.1.0", t, &[Threads], Ok('p')),
+                cell("1.1.0", y, &[], Ok('p')),
+            ],
+        );
+        release(
+            &dir,
+            "1.2.0",
+            &["simd", "gc"],
+            vec![
+                cell("1.2.0", a, &[Simd], Ok('p')),
+                cell("1.2.0", b, GC, Ok('p')),
+                cell("1.2.0", c, &[], Ok('p')),
+                cell("1.2.0", d, &[Simd, MultiMemory], Ok('p')),
+                cell("1.2.0", x, &[Simd], Ok('f')),
+                cell("1.2.0", t, &[Threads], Ok('p')),
+                cell("1.2.0", y, &[], Ok('f')),
+            ],
+        );
+        let table = table(&dir, "wasm-v3").unwrap();
+        (tmp, table)
+    }
+
+    fn row<'t>(table: &'t SweepTable, kind: RowKind, name: &str) -> &'t Row {
+        table.families[0]
+            .rows
+            .iter()
+            .find(|r| r.kind == kind && r.name == name)
+            .unwrap_or_else(|| panic!("no {kind:?} row {name}"))
+    }
+
+    #[test]
+    fn a_merged_proposal_is_judged_by_the_standard_files_that_exercise_it() {
+        let (_tmp, table) = swept();
+        let kinds: Vec<(RowKind, &str)> = table.families[0]
+            .rows
+            .iter()
+            .map(|r| (r.kind, r.name.as_str()))
+            .collect();
+        // b needs gc and what gc builds on: only gc's row has it.
+        assert!(
+            !kinds
+                .iter()
+                .any(|(_, n)| *n == "function-references" || *n == "reference-types"),
+            "{kinds:?}"
+        );
+        assert_eq!(
+            row(&table, RowKind::Standard, "gc").files,
+            ["spec/wasm-v3/b.wast"]
+        );
+        assert_eq!(
+            row(&table, RowKind::Standard, "simd").files,
+            ["spec/wasm-v3/a.wast", "spec/wasm-v3/d.wast"]
+        );
+        assert_eq!(
+            row(&table, RowKind::Standard, "multi-memory").files,
+            ["spec/wasm-v3/d.wast"]
+        );
+        assert_eq!(
+            row(&table, RowKind::Core, "core (no proposal)").files,
+            ["spec/wasm-v3/c.wast"]
+        );
+        // A merged proposal's own folder is history; an unmerged one's is its verdict.
+        assert_eq!(
+            row(&table, RowKind::History, "simd").files,
+            ["spec/proposals/simd/x.wast"]
+        );
+        assert_eq!(
+            row(&table, RowKind::Proposal, "threads")
+                .first_passing
+                .as_deref(),
+            Some("1.0.0")
+        );
+        assert_eq!(
+            row(&table, RowKind::Behaviour, "cases/y.wast").files,
+            ["cases/y.wast"]
+        );
+    }
+
+    #[test]
+    fn squares_count_what_applies_and_rows_know_their_firsts_and_regressions() {
+        let (_tmp, table) = swept();
+        let simd = row(&table, RowKind::Standard, "simd");
+        // d lacked multi-memory on 1.0.0: it says nothing of SIMD there.
+        assert_eq!(
+            simd.squares[0],
+            Square {
+                pass: 1,
+                ..Square::default()
+            }
+        );
+        assert_eq!(
+            simd.squares[1],
+            Square {
+                pass: 1,
+                known: 1,
+                ..Square::default()
+            }
+        );
+        assert_eq!(simd.first_passing.as_deref(), Some("1.0.0"));
+        assert_eq!(simd.regressions, ["1.1.0"]);
+        assert_eq!(simd.first_on_by_default.as_deref(), Some("1.0.0"));
+        let gc = row(&table, RowKind::Standard, "gc");
+        assert_eq!(
+            gc.squares[0],
+            Square {
+                unsupported: 1,
+                ..Square::default()
+            }
+        );
+        assert_eq!(gc.first_passing.as_deref(), Some("1.1.0"));
+        assert_eq!(gc.first_on_by_default.as_deref(), Some("1.1.0"));
+        let y = row(&table, RowKind::Behaviour, "cases/y.wast");
+        assert_eq!(y.regressions, ["1.2.0"]);
+        assert_eq!(y.first_on_by_default, None);
+        // The withdrawn release is run and marked; the left-out one says why.
+        let releases = &table.families[0].releases;
+        assert_eq!(releases[2].withdrawn.as_deref(), Some("yanked"));
+        assert!(releases[3]
+            .not_run
+            .as_deref()
+            .unwrap()
+            .starts_with("outside"));
+        assert_eq!(simd.squares[3], Square::default());
+    }
+
+    #[test]
+    fn the_export_reads_back_to_the_same_table_and_pages_say_what_squares_count() {
+        let (_tmp, table) = swept();
+        let json = serde_json::to_string(&table).unwrap();
+        assert_eq!(serde_json::from_str::<SweepTable>(&json).unwrap(), table);
+        let files = super::super::sweep_pages::render(&table, &[]);
+        let page = &files.iter().find(|(n, _)| n == "fam.html").unwrap().1;
+        assert!(
+            page.contains("title=\"simd on 1.1.0: 1 of 2 file(s) pass, 1 known failure(s)\""),
+            "{page}"
+        );
+        assert!(page.contains("not run (outside the adapter"), "{page}");
+        assert!(page.contains("[withdrawn: yanked]"), "{page}");
+        let md = &files.iter().find(|(n, _)| n == "README.md").unwrap().1;
+        assert!(
+            md.contains("| `simd` | standard | 2 | 1.0.0 | 1.0.0 | 1.1.0 | 2/2 |"),
+            "{md}"
+        );
+    }
+}
