@@ -68,41 +68,68 @@ impl Tally {
         self.count(Status::Crash) + self.count(Status::Timeout)
     }
 
-    /// The one outcome a heatmap square is coloured by, the worst present:
-    /// `crash` (or hang), `fail` (or xpass, error), `flaky` (unexpected once,
-    /// not on a second run), `differs` (went as expected, but some directive
-    /// disagrees with the reference), `known` (a known failure), `unsup`
-    /// (nothing could run), else `pass`.
-    pub fn heat(&self) -> &'static str {
-        if self.crashed() > 0 {
-            "crash"
-        } else if self.failed() > 0 {
-            "fail"
-        } else if self.count(Status::Flaky) > 0 {
-            "flaky"
-        } else if self.compared > self.agreed {
-            "differs"
-        } else if self.count(Status::KnownFailure) > 0 {
-            "known"
-        } else if self.passed() == 0 && self.count(Status::Unsupported) > 0 {
-            "unsup"
-        } else {
-            "pass"
+    /// Cases that ran: every cell but the unsupported ones.
+    pub fn ran(&self) -> usize {
+        self.cases.values().sum::<usize>() - self.count(Status::Unsupported)
+    }
+
+    /// The share of the cases that ran which passed (known failures, fails,
+    /// crashes and flaky cells do not), in percent, rounded down so that 100
+    /// means every one; `None` when none ran.
+    pub fn share(&self) -> Option<usize> {
+        let ran = self.ran();
+        (ran > 0).then(|| 100 * self.count(Status::Pass) / ran)
+    }
+
+    /// The colour class of a heatmap square: `q0` to `q10`, its share
+    /// passing in tenths (rounded down: `q10` only when every case that ran
+    /// passed), or `unsup` when nothing ran.
+    pub fn share_class(&self) -> String {
+        match self.share() {
+            Some(share) => format!("q{}", share / 10),
+            None => "unsup".into(),
         }
     }
 
-    /// The few characters a heatmap square shows: the count behind its
-    /// colour (failures, crashes, known failures), nothing for a pass.
-    pub fn mark(&self) -> String {
-        match self.heat() {
-            "crash" => self.crashed().to_string(),
-            "fail" => self.failed().to_string(),
-            "known" => self.count(Status::KnownFailure).to_string(),
-            "flaky" => self.count(Status::Flaky).to_string(),
-            "differs" => "≠".to_string(),
-            "unsup" => "–".to_string(),
-            _ => String::new(),
+    /// Cases that went wrong unexpectedly: failed, crashed or hung (flaky
+    /// ones are counted apart).
+    pub fn unexpected(&self) -> usize {
+        self.failed() + self.crashed()
+    }
+
+    /// Whether some directive disagrees with the reference.
+    pub fn differs(&self) -> bool {
+        self.compared > self.agreed
+    }
+
+    /// The words of a square's hover: what every number counts.
+    pub fn words(&self) -> String {
+        let mut out = match self.share() {
+            Some(share) => format!(
+                "{share}% pass: {} of the {} case(s) that ran",
+                self.count(Status::Pass),
+                self.ran()
+            ),
+            None => "no case ran".to_string(),
+        };
+        for (n, word) in [
+            (self.count(Status::KnownFailure), "known failure(s)"),
+            (self.failed(), "unexpected failure(s)"),
+            (self.crashed(), "crash(es) or hang(s)"),
+            (self.count(Status::Flaky), "flaky (not reproduced)"),
+            (self.count(Status::Unsupported), "unsupported, not counted"),
+        ] {
+            if n > 0 {
+                out.push_str(&format!("; {n} {word}"));
+            }
         }
+        if let Some(a) = self.agreement() {
+            out.push_str(&format!(
+                "; {a:.1}% of {} directive(s) compared agree with the reference",
+                self.compared
+            ));
+        }
+        out
     }
 
     /// The counts in short words for a table cell: `9 pass · 1 unsup · 98.6% =ref`.
@@ -532,7 +559,7 @@ mod tests {
     }
 
     #[test]
-    fn a_square_is_coloured_by_its_worst_outcome() {
+    fn a_square_is_coloured_by_its_share_passing_and_says_what_it_counts() {
         let tally = |results: &[CaseResult]| {
             let mut t = Tally::default();
             results.iter().for_each(|r| t.add(r));
@@ -543,17 +570,32 @@ mod tests {
         let fail = result("a@1.0.0", "z", Status::Fail, "");
         let crash = result("a@1.0.0", "w", Status::Timeout, "");
         let unsup = result("a@1.0.0", "v", Status::Unsupported, "");
-        assert_eq!(tally(&[pass.clone()]).heat(), "pass");
-        assert_eq!(tally(&[pass.clone()]).mark(), "");
-        assert_eq!(tally(&[pass.clone(), known.clone()]).heat(), "known");
+        assert_eq!(tally(&[pass.clone()]).share_class(), "q10");
+        // 99 of 100 is not all: q9, shown as 99.
+        let mut many: Vec<CaseResult> = vec![pass.clone(); 99];
+        many.push(fail.clone());
+        let t = tally(&many);
         assert_eq!(
-            tally(&[pass.clone(), known.clone(), fail.clone()]).heat(),
-            "fail"
+            (t.share(), t.share_class().as_str(), t.unexpected()),
+            (Some(99), "q9", 1)
         );
-        let worst = tally(&[fail.clone(), fail, crash]);
-        assert_eq!((worst.heat(), worst.mark()), ("crash", "1".to_string()));
-        assert_eq!(tally(&[unsup.clone()]).heat(), "unsup");
-        assert_eq!(tally(&[unsup, pass.clone()]).heat(), "pass");
+        let half = tally(&[
+            pass.clone(),
+            known.clone(),
+            fail.clone(),
+            crash.clone(),
+            unsup.clone(),
+        ]);
+        assert_eq!(
+            (half.share(), half.share_class().as_str()),
+            (Some(25), "q2")
+        );
+        assert_eq!(
+            half.words(),
+            "25% pass: 1 of the 4 case(s) that ran; 1 known failure(s); 1 unexpected failure(s); 1 crash(es) or hang(s); 1 unsupported, not counted"
+        );
+        assert_eq!(tally(&[unsup.clone()]).share_class(), "unsup");
+        assert_eq!(tally(&[unsup, pass.clone()]).share_class(), "q10");
         let mut differs = pass;
         differs.directives = vec![crate::outcome::DirectiveRecord {
             line: 1,
@@ -566,7 +608,11 @@ mod tests {
             why: None,
             agrees_with_reference: Some(false),
         }];
-        assert_eq!(tally(&[differs]).heat(), "differs");
+        let d = tally(&[differs]);
+        assert!(
+            d.differs() && d.share_class() == "q10",
+            "a difference from the reference is shown on demand, not as the colour"
+        );
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn the_html_report_works_in_headless_chromium() {
     let file = dir.path().join("report.html");
     std::fs::write(&file, &page).unwrap();
     let (checks, _, dom) = selftest(&file, &dir.path().join("profile"));
-    assert_eq!(checks.len(), 10, "{checks:#?}");
+    assert_eq!(checks.len(), 12, "{checks:#?}");
     assert!(checks.iter().all(|c| c.starts_with("ok ")), "{checks:#?}");
     assert!(
         !dom.contains("<script>window.hacked"),
@@ -220,7 +220,7 @@ fn the_site_works_in_headless_chromium() {
         assert!(dir.path().join(page).is_file(), "no {page}");
     }
     let (checks, _, dom) = selftest(&dir.path().join("index.html"), &dir.path().join("profile"));
-    assert_eq!(checks.len(), 11, "{checks:#?}");
+    assert_eq!(checks.len(), 12, "{checks:#?}");
     assert!(checks.iter().all(|c| c.starts_with("ok ")), "{checks:#?}");
     assert!(
         dom.contains("1 cell(s) changed"),
@@ -262,5 +262,8 @@ fn the_site_works_in_headless_chromium() {
         serde_json::Value::Null,
         "{firsts}"
     );
-    assert!(dom.contains("passed by"), "the grid counts passes");
+    assert!(
+        dom.contains("every engine") && dom.contains("% pass: "),
+        "the grid counts, in words, the cases every engine passes and each square's share"
+    );
 }

@@ -35,12 +35,16 @@ struct Area {
 
 #[derive(Serialize)]
 struct SquareView {
-    /// The counts in words, shown on hover.
+    /// What every number counts, in words, shown on hover (`Tally::words`).
     text: String,
-    /// The outcome the square is coloured by (`Tally::heat`).
-    heat: &'static str,
-    /// The few characters it shows.
-    mark: String,
+    /// The colour: the share passing in tenths (`Tally::share_class`).
+    class: String,
+    /// The share passing in percent, shown in the square (empty when none ran).
+    share: String,
+    /// Unexpected results (fails, crashes, hangs): a red edge.
+    unexpected: usize,
+    /// Some directive disagrees with the reference: outlined on demand.
+    differs: bool,
 }
 
 #[derive(Serialize)]
@@ -134,9 +138,11 @@ pub fn render(table: &Table, history: &[HistoryEntry], progress: &dyn Fn()) -> S
                 row.iter()
                     .map(|(e, t)| {
                         let view = SquareView {
-                            text: t.short(),
-                            heat: t.heat(),
-                            mark: t.mark(),
+                            text: t.words(),
+                            class: t.share_class(),
+                            share: t.share().map(|s| s.to_string()).unwrap_or_default(),
+                            unexpected: t.unexpected(),
+                            differs: t.differs(),
                         };
                         (e.to_string(), view)
                     })
@@ -193,9 +199,22 @@ td.area::before { content: "▸ "; } tr.open td.area::before { content: "▾ "; 
 td.file { padding-left: 1.6em; font-family: ui-monospace, monospace; white-space: nowrap; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
 td.sq, td.cell { width: 1.7em; min-width: 1.7em; text-align: center; font-size: 11px; padding: 2px 1px; white-space: nowrap; }
 .pass { background: #a5d6a7; } .known { background: #dce775; } .differs { background: #ffcc80; } .flaky { background: #fff176; }
+.q0 { background: #d73027; color: #fff; } .q1 { background: #e34a33; color: #fff; } .q2 { background: #f46d43; } .q3 { background: #fc8d59; } .q4 { background: #fdae61; }
+.q5 { background: #fee08b; } .q6 { background: #e6f598; } .q7 { background: #d9ef8b; } .q8 { background: #a6d96a; } .q9 { background: #91cf60; } .q10 { background: #1a9850; color: #fff; }
+td.sq.unexpected { box-shadow: inset 0 0 0 2px #b2182b; }
+body.show-ref td.sq.differs-ref { outline: 2px dashed #e65100; outline-offset: -4px; }
 .fail, .xpass, .error { background: #ef9a9a; } .crash, .timeout { background: #ce93d8; } .unsup { background: #eeeeee; color: #777; } .none { background: #fff; }
 #legend span { display: inline-block; padding: 1px 8px; margin-right: 4px; border: 1px solid #ccc; }
 pre { background: #f8f8f8; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 30em; }"#;
+
+/// What a heatmap square means, on both pages, with the switch that
+/// outlines differences from the reference (`#show-ref`).
+const SHARE_LEGEND: &str = r#"<p id="legend">A square's colour and number are the share of the cases that ran which passed, in percent, rounded down (100: every one):
+<span class="q0">0</span><span class="q2">20</span><span class="q4">40</span><span class="q6">60</span><span class="q8">80</span><span class="q9">90</span><span class="q10">100</span>;
+<span class="unsup">–</span> nothing ran. Known failures, failures, crashes and flaky cases do not count as passing; unsupported ones are not counted.
+A red edge: an unexpected failure, crash or hang. Hover a square for every count.
+<label><input type="checkbox" id="show-ref"> outline the squares where some directive differs from the reference</label></p>
+<script>document.getElementById("show-ref").addEventListener("change", (e) => document.body.classList.toggle("show-ref", e.target.checked));</script>"#;
 
 /// What both pages (this report and the site) start their script with:
 /// console errors kept for `#selftest`, the embedded data, and `el`, the one
@@ -224,6 +243,7 @@ function selftestDone(results) {
 /// A page `template` with its script's prelude and its `data` in place.
 pub(super) fn page_text(template: &str, data: &str) -> String {
     template
+        .replace("__SHARE_LEGEND__", SHARE_LEGEND)
         .replace("__STYLE__", STYLE)
         .replace("__PRELUDE__", PRELUDE)
         .replace("__DATA__", data)
@@ -250,8 +270,8 @@ dl.meta dt { float: left; clear: left; width: 9em; color: #666; } dl.meta dd { m
 <h2>Engines</h2>
 <div id="filter"></div>
 <h2>Summary</h2>
-<p id="legend"><span class="pass">pass</span><span class="known">known failure</span><span class="differs">differs from the reference</span><span class="flaky">flaky (not reproduced)</span><span class="fail">fail</span><span class="crash">crash or hang</span><span class="unsup">unsupported</span></p>
-<p>A square is coloured by its worst outcome and shows its count; hover for the numbers. Click an area to list its files; click a cell for its transcript.</p>
+__SHARE_LEGEND__
+<p>Click an area to list its files; click a cell for its transcript.</p>
 <table id="grid"><thead><tr id="head"><th>area / file</th></tr></thead><tbody id="body"></tbody></table>
 <section id="detail" hidden>
 <h2 id="detail-title"></h2>
@@ -296,7 +316,7 @@ data.areas.forEach((area, a) => {
   row.appendChild(name);
   data.engines.forEach((engine, i) => {
     const square = area.squares[engine];
-    const td = el("td", { "data-column": String(i), class: "sq " + (square ? square.heat : "none") }, square ? square.mark : "");
+    const td = el("td", { "data-column": String(i), class: "sq " + (square ? square.class + (square.unexpected ? " unexpected" : "") + (square.differs ? " differs-ref" : "") : "none") }, square ? square.share : "");
     td.title = engine + ": " + (square ? square.text : "no cell");
     row.appendChild(td);
   });
@@ -369,9 +389,14 @@ function selftest() {
   const transcriptText = document.getElementById("detail-transcript").textContent;
   check("a cell opens its transcript", !document.getElementById("detail").hidden && transcriptText.length > 0);
   const squares = body.querySelectorAll("td.sq");
-  const heats = ["pass", "known", "differs", "flaky", "fail", "crash", "unsup", "none"];
-  check("every square is coloured by an outcome", squares.length > 0 && [...squares].every((td) => heats.some((h) => td.classList.contains(h))));
-  check("a square shows its numbers on hover", [...squares].every((td) => td.title.length > 0));
+  check("every square is coloured by its share passing", squares.length > 0 && [...squares].every((td) => /\b(q\d+|unsup|none)\b/.test(td.className)));
+  check("a square's number is its share passing, said on hover", [...squares].every((td) => td.title.length > 0 && (td.textContent === "" || td.title.includes(td.textContent + "% pass"))));
+  const refToggle = document.getElementById("show-ref");
+  refToggle.checked = true; refToggle.dispatchEvent(new Event("change"));
+  const outlined = [...body.querySelectorAll("td.sq.differs-ref")];
+  check("differences from the reference are outlined on demand", document.body.classList.contains("show-ref") && outlined.length > 0 && outlined.every((td) => getComputedStyle(td).outlineStyle === "dashed"));
+  refToggle.checked = false; refToggle.dispatchEvent(new Event("change"));
+  check("and hidden again", outlined.every((td) => getComputedStyle(td).outlineStyle !== "dashed"));
   check("the grid fits a laptop screen", document.getElementById("grid").getBoundingClientRect().width <= 1366);
   selftestDone(results);
 }

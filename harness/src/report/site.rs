@@ -8,14 +8,14 @@
 //! full report, with transcripts. Opening `index.html#selftest` makes the
 //! page exercise itself, as the report does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::{disagrees, html, utc_date, LoadedRun, Table};
 use crate::engine_id::EngineId;
-use crate::results::{CaseResult, EngineEntry, Status};
+use crate::results::{CaseResult, EngineEntry};
 
 /// The files of a site: path relative to its folder, contents.
 pub type Files = Vec<(String, String)>;
@@ -29,8 +29,15 @@ pub type FirstByFamily = BTreeMap<String, Option<String>>;
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct Firsts {
     /// Proposal name -> family -> first version passing it (with the
-    /// proposal enabled by the harness, where it is behind a setting).
+    /// proposal enabled by the harness, where it is behind a setting): every
+    /// file of the standard suite that exercises it, or, for a proposal with
+    /// no such file, every file of its own folder (files that need a
+    /// proposal the version lacks apply only to that proposal).
     pub proposals: BTreeMap<String, FirstByFamily>,
+    /// Merged proposal name -> family -> first version passing every file
+    /// of its proposal-era folder: history, whose old rules the standard
+    /// may contradict.
+    pub proposal_era: BTreeMap<String, FirstByFamily>,
     /// Proposal name -> family -> first version that has it on by default
     /// (probed when each engine started; the harness enabling nothing).
     pub on_by_default: BTreeMap<String, FirstByFamily>,
@@ -148,60 +155,55 @@ pub fn render(runs: &[LoadedRun]) -> Result<Files> {
     Ok(files)
 }
 
-/// The first passing version per family, over the merged cells.
+/// The first passing version per family, over the merged cells. A
+/// proposal merged into the standard is judged by the standard suite's
+/// files that exercise it (`sweep_table::row_specs`, as the sweep's table),
+/// never by its proposal-era folder (kept apart, as history).
 pub fn firsts(table: &Table) -> Firsts {
+    use super::sweep_table::{self, RowKind};
     // family -> versions in order
     let mut families: BTreeMap<String, Vec<&EngineId>> = BTreeMap::new();
     for e in table.engine_order() {
         families.entry(e.family_label()).or_default().push(e);
     }
-    let good = |r: Option<&CaseResult>| r.is_some_and(|r| r.status == Status::Pass);
-    let mut by_proposal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut behaviour: Vec<String> = Vec::new();
+    let mut needs = BTreeMap::new();
     for case in table.case_names() {
-        let any = table
+        if let Some(r) = table
             .engine_order()
             .iter()
-            .find_map(|e| table.cell(e, &case));
-        match any.and_then(proposal_of) {
-            Some(p) => {
-                by_proposal.entry(p).or_default().insert(case);
-            }
-            None if crate::cases::Origin::of(&case) != crate::cases::Origin::Spec => {
-                behaviour.push(case)
-            }
-            None => {}
+            .find_map(|e| table.cell(e, &case))
+        {
+            needs.insert(case, sweep_table::needs_of(r));
         }
     }
-    let first = |passes: &dyn Fn(&EngineId) -> bool| -> FirstByFamily {
+    let first = |spec: &sweep_table::RowSpec| -> FirstByFamily {
         families
             .iter()
             .map(|(family, versions)| {
                 let v = versions
                     .iter()
-                    .find(|e| passes(e))
+                    .find(|e| spec.square(|c| table.cell(e, c)).passes())
                     .map(|e| e.version.to_string());
                 (family.clone(), v)
             })
             .collect()
     };
-    Firsts {
+    let mut firsts = Firsts {
         on_by_default: on_by_default(table),
-        proposals: by_proposal
-            .iter()
-            .map(|(p, cases)| {
-                let passes = |e: &EngineId| cases.iter().all(|c| good(table.cell(e, c)));
-                (p.clone(), first(&passes))
-            })
-            .collect(),
-        cases: behaviour
-            .iter()
-            .map(|c| {
-                let passes = |e: &EngineId| good(table.cell(e, c));
-                (c.clone(), first(&passes))
-            })
-            .collect(),
+        proposals: BTreeMap::new(),
+        proposal_era: BTreeMap::new(),
+        cases: BTreeMap::new(),
+    };
+    for spec in sweep_table::row_specs(&needs, sweep_table::STANDARD) {
+        let into = match spec.kind {
+            RowKind::Standard | RowKind::Proposal => &mut firsts.proposals,
+            RowKind::History => &mut firsts.proposal_era,
+            RowKind::Behaviour => &mut firsts.cases,
+            RowKind::Core => continue,
+        };
+        into.insert(spec.name.clone(), first(&spec));
     }
+    firsts
 }
 
 /// Per probed proposal, the first version of each family whose engine

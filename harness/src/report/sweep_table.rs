@@ -199,17 +199,11 @@ impl Mark {
     }
 }
 
-/// What a case needs, for choosing its rows.
-#[derive(Debug, Clone)]
-struct CaseInfo {
-    needs: BTreeSet<Proposal>,
-}
-
 /// One family's columns and each column's marks, read one file at a time.
 struct Read {
     columns: Vec<Column>,
     marks: Vec<BTreeMap<String, Mark>>,
-    cases: BTreeMap<String, CaseInfo>,
+    cases: BTreeMap<String, BTreeSet<Proposal>>,
 }
 
 fn read_family(dir: &SweepDir, family: &str) -> Result<Read> {
@@ -247,14 +241,7 @@ fn read_family(dir: &SweepDir, family: &str) -> Result<Read> {
                 for r in results.results.iter().filter(|r| r.second.is_none()) {
                     read.cases
                         .entry(r.case.clone())
-                        .or_insert_with(|| CaseInfo {
-                            needs: r
-                                .inferred
-                                .iter()
-                                .copied()
-                                .chain(folder_proposal(&r.case))
-                                .collect(),
-                        });
+                        .or_insert_with(|| needs_of(r));
                     marks.insert(r.case.clone(), Mark::of(r));
                 }
             }
@@ -274,6 +261,16 @@ fn first_line(text: &str) -> String {
         .collect()
 }
 
+/// What the case of `r` needs: the proposals found from its modules, and
+/// its proposal folder's.
+pub fn needs_of(r: &CaseResult) -> BTreeSet<Proposal> {
+    r.inferred
+        .iter()
+        .copied()
+        .chain(folder_proposal(&r.case))
+        .collect()
+}
+
 /// The proposal whose proposal-era folder holds `case` (`spec/proposals/simd/...`).
 fn folder_proposal(case: &str) -> Option<Proposal> {
     case.strip_prefix("spec/proposals/")?
@@ -290,20 +287,43 @@ fn in_suite(case: &str, suite: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The rows of a family: which files each is judged by.
-fn rows_of(
-    cases: &BTreeMap<String, CaseInfo>,
-    standard: &str,
-) -> Vec<(RowKind, String, Option<Proposal>, Vec<String>)> {
+/// A row before its squares: what it is and the files it is judged by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowSpec {
+    /// What it is.
+    pub kind: RowKind,
+    /// The proposal's name, or the case's.
+    pub name: String,
+    /// The proposal it is about, for proposal rows.
+    pub proposal: Option<Proposal>,
+    /// The files it is judged by.
+    pub files: Vec<String>,
+}
+
+impl RowSpec {
+    /// The square of this row over one release's cells.
+    pub fn square<'r>(&self, cell: impl Fn(&str) -> Option<&'r CaseResult>) -> Square {
+        let mut square = Square::default();
+        for f in &self.files {
+            if let Some(r) = cell(f) {
+                Mark::of(r).count(&mut square, self.proposal);
+            }
+        }
+        square
+    }
+}
+
+/// The rows of the cases whose needs are `cases`: which files each is
+/// judged by (standard rows from the spec suite `standard`).
+pub fn row_specs(cases: &BTreeMap<String, BTreeSet<Proposal>>, standard: &str) -> Vec<RowSpec> {
     let mut rows = Vec::new();
     let mut standard_files: BTreeMap<Proposal, Vec<String>> = BTreeMap::new();
     let mut core = Vec::new();
-    for (name, info) in cases.iter().filter(|(n, _)| in_suite(n, standard)) {
-        let top: Vec<Proposal> = info
-            .needs
+    for (name, needs) in cases.iter().filter(|(n, _)| in_suite(n, standard)) {
+        let top: Vec<Proposal> = needs
             .iter()
             .copied()
-            .filter(|p| !info.needs.iter().any(|q| q != p && q.builds_on(*p)))
+            .filter(|p| !needs.iter().any(|q| q != p && q.builds_on(*p)))
             .collect();
         if top.is_empty() {
             core.push(name.clone());
@@ -318,11 +338,22 @@ fn rows_of(
             folders.entry(p).or_default().push(name.clone());
         }
     }
+    let spec = |kind, name: String, proposal, files| RowSpec {
+        kind,
+        name,
+        proposal,
+        files,
+    };
     if !core.is_empty() {
-        rows.push((RowKind::Core, "core (no proposal)".to_string(), None, core));
+        rows.push(spec(
+            RowKind::Core,
+            "core (no proposal)".to_string(),
+            None,
+            core,
+        ));
     }
     for (p, files) in &standard_files {
-        rows.push((
+        rows.push(spec(
             RowKind::Standard,
             p.name().to_string(),
             Some(*p),
@@ -334,14 +365,19 @@ fn rows_of(
             true => RowKind::History,
             false => RowKind::Proposal,
         };
-        rows.push((kind, p.name().to_string(), Some(*p), files.clone()));
+        rows.push(spec(kind, p.name().to_string(), Some(*p), files.clone()));
     }
     for name in cases.keys() {
         if crate::cases::Origin::of(name) != crate::cases::Origin::Spec {
-            rows.push((RowKind::Behaviour, name.clone(), None, vec![name.clone()]));
+            rows.push(spec(
+                RowKind::Behaviour,
+                name.clone(),
+                None,
+                vec![name.clone()],
+            ));
         }
     }
-    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    rows.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     rows
 }
 
@@ -350,23 +386,23 @@ pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
     let mut families = Vec::new();
     for family in dir.families()? {
         let read = read_family(dir, &family)?;
-        let rows = rows_of(&read.cases, standard)
+        let rows = row_specs(&read.cases, standard)
             .into_iter()
-            .map(|(kind, name, proposal, files)| {
+            .map(|spec| {
                 let squares: Vec<Square> = read
                     .marks
                     .iter()
                     .map(|marks| {
                         let mut square = Square::default();
-                        for f in &files {
+                        for f in &spec.files {
                             if let Some(mark) = marks.get(f) {
-                                mark.count(&mut square, proposal);
+                                mark.count(&mut square, spec.proposal);
                             }
                         }
                         square
                     })
                     .collect();
-                row(kind, name, proposal, files, squares, &read.columns)
+                row(spec, squares, &read.columns)
             })
             .collect();
         families.push(FamilyTable {
@@ -383,14 +419,13 @@ pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
 }
 
 /// A row with its firsts and regressions, from its squares.
-fn row(
-    kind: RowKind,
-    name: String,
-    proposal: Option<Proposal>,
-    files: Vec<String>,
-    squares: Vec<Square>,
-    columns: &[Column],
-) -> Row {
+fn row(spec: RowSpec, squares: Vec<Square>, columns: &[Column]) -> Row {
+    let RowSpec {
+        kind,
+        name,
+        proposal,
+        files,
+    } = spec;
     let ran = |i: usize| columns[i].not_run.is_none() && squares[i].total() > 0;
     let first_passing = (0..columns.len())
         .find(|&i| ran(i) && squares[i].passes())
