@@ -393,14 +393,6 @@ pub fn sweep(
     Ok(())
 }
 
-/// The harness's own peak resident memory so far (`VmHWM`), in bytes.
-pub fn peak_resident() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -330,6 +330,7 @@ fn main() -> ExitCode {
     trials.push(expectations_name_live_cells(&cx, &cases));
     if std::env::var_os("WASM_COMPAT_MATRIX").is_none() {
         trials.push(compatibility_md_is_current(&cx, &cases));
+        trials.push(compat_tables_are_current(&cx));
         trials.push(findings_md_is_current(&cx, &cases));
     }
     let conclusion = libtest_mimic::run(&args, trials);
@@ -494,6 +495,37 @@ fn expectations_name_live_cells(cx: &Arc<Context>, cases: &[Arc<Case>]) -> Trial
                 "expectations.toml entries match no engine x case of the matrix: {stale:?}"
             )
             .into())
+        }
+    })
+}
+
+/// `docs/compat/` (the published sweep tables) is what `sweep table` makes
+/// of its own `table.json`: no file hand-edited, none stale.
+fn compat_tables_are_current(cx: &Arc<Context>) -> Trial {
+    let cx = cx.clone();
+    Trial::test("harness/compat-tables-are-current", move || {
+        use wasm_compat::report::{sweep_pages, sweep_table::SweepTable, webassembly_org};
+        let dir = cx.root.join("docs/compat");
+        let json = std::fs::read_to_string(dir.join("table.json"))
+            .map_err(|e| format!("{}: {e}", dir.join("table.json").display()))?;
+        let table: SweepTable =
+            serde_json::from_str(&json).map_err(|e| format!("docs/compat/table.json: {e}"))?;
+        let claims = webassembly_org::parse(webassembly_org::KEPT).map_err(|e| format!("{e:#}"))?;
+        let comparison = webassembly_org::compare(&table, &claims);
+        let mut stale = Vec::new();
+        for (name, text) in sweep_pages::render(&table, &comparison) {
+            if std::fs::read_to_string(dir.join(&name)).ok().as_deref() != Some(text.as_str()) {
+                stale.push(name);
+            }
+        }
+        match stale.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
+                "docs/compat: {stale:?} differ from what its table.json makes; regenerate them with \
+                 `cargo run --release -- sweep table --from-json docs/compat/table.json --out docs/compat` \
+                 (or from the sweep folders with `--dir`)"
+            )
+            .into()),
         }
     })
 }

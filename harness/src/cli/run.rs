@@ -132,6 +132,9 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let outcome = execute(&builder, &job)?;
     print!("{}", wasm_compat::summary::render(&outcome));
     write_results(&path, &outcome)?;
+    if let Some(peak) = wasm_compat::run::peak_resident() {
+        eprintln!("wasm-compat: harness peak resident {} MiB", peak >> 20);
+    }
     let pending = wasm_compat::snapshot::all_pending(&matrix.base_dir());
     if !pending.is_empty() {
         eprintln!(

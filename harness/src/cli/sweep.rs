@@ -89,6 +89,10 @@ struct SweepArgs {
     /// The sweep folder (default: target/wasm-compat/sweep).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Only list the releases the sweep would take (and the shard's), with
+    /// their marks and which already have every case; run nothing.
+    #[arg(long)]
+    list: bool,
     /// Keep the adapter builds the sweep makes (by default each is removed
     /// once its release's cells ran; builds already cached are kept).
     #[arg(long)]
@@ -247,6 +251,10 @@ fn sweep_families(args: SweepArgs, progress: bool) -> Result<ExitCode> {
             cases.len(),
             dir.root.display()
         );
+        if args.list {
+            list(&dir, &engine, &targets, &cases, args.shard)?;
+            continue;
+        }
         let started = std::time::Instant::now();
         let mut counts = Counts::default();
         let options = Options {
@@ -278,13 +286,44 @@ fn sweep_families(args: SweepArgs, progress: bool) -> Result<ExitCode> {
             counts.nothing_new,
             counts.left_out,
             started.elapsed().as_secs_f64(),
-            sweep::peak_resident().map_or("unknown".into(), mib)
+            wasm_compat::run::peak_resident().map_or("unknown".into(), mib)
         );
         if wasm_compat::adapter::stopping() {
             return Ok(ExitCode::from(130));
         }
     }
     Ok(super::exit(!failed))
+}
+
+/// `sweep --list`: each release of the shard, its marks, and how many of
+/// the cases it still needs.
+fn list(
+    dir: &SweepDir,
+    engine: &EngineSpec,
+    targets: &[sweep::ReleaseEntry],
+    cases: &[Case],
+    shard: Option<Shard>,
+) -> Result<()> {
+    for t in sweep::in_shard(targets, shard) {
+        let id = engine.at_version(t.version.clone().into()).id;
+        let state = match &t.left_out {
+            Some(why) => format!("left out: {why}"),
+            None => {
+                let done = dir.read(&id)?;
+                match sweep::missing(done.as_ref(), cases).len() {
+                    0 => "nothing new to run".to_string(),
+                    n => format!("{n} case(s) to run"),
+                }
+            }
+        };
+        let withdrawn = t
+            .withdrawn
+            .as_ref()
+            .map(|w| format!(" [withdrawn: {w}]"))
+            .unwrap_or_default();
+        println!("{id}{withdrawn}: {state}");
+    }
+    Ok(())
 }
 
 /// How many releases went which way.
@@ -326,7 +365,7 @@ fn line(id: &wasm_compat::engine_id::EngineId, done: &Done) -> String {
             };
             format!(
                 "{id}: {cells} cell(s) in {secs:.1}s{prepared}{removed}; harness peak resident {}",
-                sweep::peak_resident().map_or("unknown".into(), mib)
+                wasm_compat::run::peak_resident().map_or("unknown".into(), mib)
             )
         }
     }
