@@ -316,6 +316,9 @@ pub struct Options {
     /// Keep the builds the sweep made (by default each is removed once its
     /// release's cells ran; builds that were there before are always kept).
     pub keep_builds: bool,
+    /// Run the cases again on every release even where stored (their new
+    /// cells replace the old); by default only missing ones run.
+    pub again: bool,
 }
 
 /// What the sweep did with one release.
@@ -360,7 +363,10 @@ pub fn sweep(
             continue;
         }
         let done = dir.read(&spec.id)?;
-        let todo = missing(done.as_ref(), cases);
+        let todo = match options.again {
+            true => cases.iter().collect(),
+            false => missing(done.as_ref(), cases),
+        };
         if todo.is_empty() {
             each(&spec.id, &Done::NothingNew);
             continue;
@@ -574,6 +580,22 @@ mod tests {
         let names: Vec<&str> = stored.results.iter().map(|r| r.case.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(dir.releases("fam").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn again_runs_the_cases_once_more_and_keeps_the_others() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SweepDir::new(tmp.path());
+        let mut fake = Fake::default();
+        sweep_with(&dir, &["1.0.0"], &["a", "b"], &mut fake, Options::default());
+        let again = Options {
+            again: true,
+            ..Options::default()
+        };
+        sweep_with(&dir, &["1.0.0"], &["b"], &mut fake, again);
+        assert_eq!(fake.ran[2..], [("fam@1.0.0".to_string(), "b".to_string())]);
+        let stored = dir.read(&"fam@1.0.0".parse().unwrap()).unwrap().unwrap();
+        assert_eq!(stored.results.len(), 2);
     }
 
     #[test]
