@@ -370,7 +370,8 @@ fn line(id: &wasm_compat::engine_id::EngineId, done: &Done) -> String {
                 n => format!(", build removed ({})", mib(*n)),
             };
             format!(
-                "{id}: {cells} cell(s) in {secs:.1}s{prepared}{removed}; harness peak resident {}",
+                "{id}: {cells} cell(s) in {secs:.1}s{prepared}{removed}; harness resident {} now, peak {}",
+                wasm_compat_protocol::current_memory_usage().map_or("unknown".into(), |m| mib(m.rss_bytes)),
                 wasm_compat::run::peak_resident().map_or("unknown".into(), mib)
             )
         }

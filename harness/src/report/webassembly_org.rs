@@ -337,6 +337,82 @@ mod tests {
         );
     }
 
+    /// wazero with three releases: SIMD on from the first, GC never, and
+    /// threads off by default but passing when enabled.
+    fn family() -> FamilyTable {
+        use super::super::sweep_table::{Column, Row, Square};
+        let column = |v: &str, on: &[&str]| Column {
+            version: v.into(),
+            withdrawn: None,
+            not_run: None,
+            host: None,
+            on_by_default: Some(on.iter().map(|s| s.to_string()).collect()),
+        };
+        let row = |kind,
+                   name: &str,
+                   squares: [[u32; 4]; 3],
+                   first_passing: Option<&str>,
+                   first_on: Option<&str>| Row {
+            kind,
+            name: name.into(),
+            files: vec!["f".into()],
+            squares: squares.iter().map(|s| Square::from(*s)).collect(),
+            first_passing: first_passing.map(String::from),
+            first_on_by_default: first_on.map(String::from),
+            regressions: Vec::new(),
+        };
+        FamilyTable {
+            family: "wazero".into(),
+            releases: vec![
+                column("1.0.0", &["simd"]),
+                column("1.1.0", &["simd", "gc"]),
+                column("1.2.0", &["simd", "gc"]),
+            ],
+            rows: vec![
+                row(
+                    RowKind::Proposal,
+                    "simd",
+                    [[2, 0, 0, 0]; 3],
+                    Some("1.0.0"),
+                    Some("1.0.0"),
+                ),
+                row(
+                    RowKind::Standard,
+                    "gc",
+                    [[0, 0, 0, 1], [1, 0, 0, 0], [1, 0, 0, 0]],
+                    Some("1.1.0"),
+                    Some("1.1.0"),
+                ),
+                row(RowKind::Proposal, "threads", [[1, 0, 1, 0]; 3], None, None),
+                row(
+                    RowKind::Behaviour,
+                    "cases/x.wast",
+                    [[1, 0, 0, 0]; 3],
+                    Some("1.0.0"),
+                    None,
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn agreements_and_disagreements_with_the_site_are_told_apart() {
+        let lines = compare_family(&family(), &parse(KEPT).unwrap());
+        let line = |p: Proposal| lines.iter().find(|l| l.proposal == p).unwrap();
+        // The site: simd yes, gc no, threads behind a flag.
+        assert_eq!(line(Proposal::Simd).disagreement, None);
+        assert_eq!(
+            line(Proposal::Gc).disagreement.as_deref(),
+            Some("the site says no; on by default here from 1.1.0")
+        );
+        assert_eq!(
+            line(Proposal::Threads).disagreement,
+            None,
+            "off by default, some files pass when enabled"
+        );
+        assert_eq!(lines.len(), 3, "behaviour rows are not compared");
+    }
+
     #[test]
     fn a_site_version_names_the_releases_of_its_line() {
         assert!(names("0.43", "0.43.1"));
