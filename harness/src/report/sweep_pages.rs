@@ -91,7 +91,7 @@ fn markdown(table: &SweepTable, comparison: &[Line]) -> String {
         "# Compatibility by release\n\n{HEADER}\n\nEvery published release of each family swept, one column each ([index.html](index.html) draws them). \
 A proposal merged into the standard is judged by the `{}` core suite's files that exercise it; a proposal-era folder is history, not a verdict. \
 \"First passing\" is the first release where every file that applies passes (the harness enables the proposal); \"on by default\" is the first \
-release whose probe compiles it with nothing enabled; a regression is a release that stopped passing. \"Newest\" counts the newest release's \
+release whose probe compiles it with nothing enabled; a regression is a release where a file of the row that passed in the release before no longer passes. \"Newest\" counts the newest release's \
 files passing of those that apply (files needing a proposal the release lacks apply only to that proposal's row). \
 Disagreements with webassembly.org: [webassembly-org.md](webassembly-org.md) ({} listed).\n",
         table.standard,

@@ -106,7 +106,8 @@ pub struct Row {
     /// For a proposal: the first release that has it on by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_on_by_default: Option<String>,
-    /// Releases where it no longer passed after passing in the one before.
+    /// Releases where a file of the row that passed in the release run
+    /// before no longer passes (the same file, still applying).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regressions: Vec<String>,
 }
@@ -180,6 +181,15 @@ impl Mark {
             },
             Status::Error => Mark::Unsupported,
             _ => Mark::Fail,
+        }
+    }
+
+    /// Whether the mark says something of a row about `proposal` (None: a
+    /// case's own row): lacking another proposal says nothing of this one.
+    fn applies_to(&self, proposal: Option<Proposal>) -> bool {
+        match (self, proposal) {
+            (Mark::Lacks(missing), Some(p)) => missing.contains(&p),
+            _ => true,
         }
     }
 
@@ -402,7 +412,8 @@ pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
                         square
                     })
                     .collect();
-                row(spec, squares, &read.columns)
+                let regressions = regressions(&spec, &read);
+                row(spec, squares, regressions, &read.columns)
             })
             .collect();
         families.push(FamilyTable {
@@ -419,7 +430,27 @@ pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
 }
 
 /// A row with its firsts and regressions, from its squares.
-fn row(spec: RowSpec, squares: Vec<Square>, columns: &[Column]) -> Row {
+/// The releases where a file of the row that passed in the release run
+/// before no longer passes (and still applies): the same file going back,
+/// not a file newly applying.
+fn regressions(spec: &RowSpec, read: &Read) -> Vec<String> {
+    let ran: Vec<usize> = (0..read.columns.len())
+        .filter(|&i| read.columns[i].not_run.is_none() && !read.marks[i].is_empty())
+        .collect();
+    ran.windows(2)
+        .filter(|w| {
+            spec.files.iter().any(|f| {
+                read.marks[w[0]].get(f) == Some(&Mark::Pass)
+                    && read.marks[w[1]]
+                        .get(f)
+                        .is_some_and(|m| m != &Mark::Pass && m.applies_to(spec.proposal))
+            })
+        })
+        .map(|w| read.columns[w[1]].version.clone())
+        .collect()
+}
+
+fn row(spec: RowSpec, squares: Vec<Square>, regressions: Vec<String>, columns: &[Column]) -> Row {
     let RowSpec {
         kind,
         name,
@@ -430,15 +461,6 @@ fn row(spec: RowSpec, squares: Vec<Square>, columns: &[Column]) -> Row {
     let first_passing = (0..columns.len())
         .find(|&i| ran(i) && squares[i].passes())
         .map(|i| columns[i].version.clone());
-    let mut regressions = Vec::new();
-    let mut before: Option<bool> = None;
-    for i in (0..columns.len()).filter(|&i| ran(i)) {
-        let now = squares[i].passes();
-        if before == Some(true) && !now {
-            regressions.push(columns[i].version.clone());
-        }
-        before = Some(now);
-    }
     let first_on_by_default = proposal.and_then(|p| {
         columns
             .iter()
