@@ -179,7 +179,7 @@ td,th{padding:2px 6px;text-align:left;border-bottom:1px solid #eee}.grid td{padd
 .grid th{font-weight:normal;white-space:nowrap;padding-right:8px}.grid td{min-width:6px}.grid i{display:block;height:14px;margin:0 1px 1px 0}\
 .q0{background:#d7301f}.q1{background:#e34a33}.q2{background:#ef6548}.q3{background:#fc8d59}.q4{background:#fdbb84}\
 .q5{background:#fdd49e}.q6{background:#d9f0a3}.q7{background:#addd8e}.q8{background:#78c679}.q9{background:#41ab5d}.q10{background:#1a9850}\
-.na{background:#f2f2f2}.nr{background:repeating-linear-gradient(45deg,#ddd 0 2px,#fff 2px 4px)}.w{outline:1px solid #7b3294}\
+.na{background:#f2f2f2}.un{background:#c6dbef}.nr{background:repeating-linear-gradient(45deg,#ddd 0 2px,#fff 2px 4px)}.w{outline:1px solid #7b3294}\
 .legend i{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 2px}";
 
 /// The colour class of a square: its share of files passing in elevenths,
@@ -190,7 +190,9 @@ fn class(square: &Square, column: &Column) -> String {
     }
     match square.total() {
         0 => "na".into(),
-        t => format!("q{}", (square.pass * 10 + t / 2) / t),
+        t if square.unsupported == t => "un".into(),
+        // Tenths, rounded down: q10 only when every file passes.
+        t => format!("q{}", square.pass * 10 / t),
     }
 }
 
@@ -222,11 +224,11 @@ fn title(name: &str, span: &str, square: &Square, column: &Column) -> String {
 }
 
 fn legend() -> String {
-    let mut out = String::from("<p class=legend>Share of the files that apply which pass: 0 %");
+    let mut out = String::from("<p class=legend>Share of the files that apply which pass, in tenths rounded down: 0 %");
     for q in 0..=10 {
         let _ = write!(out, "<i class=q{q}></i>");
     }
-    out.push_str(" 100 %; <i class=na></i> no file applies; <i class=nr></i> release not run; <i class=\"q10 w\"></i> withdrawn by the publisher.</p>");
+    out.push_str(" 100 %; <i class=un></i> the release cannot run any of them (it lacks the proposal); <i class=na></i> no file applies; <i class=nr></i> release not run; <i class=\"q10 w\"></i> withdrawn by the publisher.</p>");
     out
 }
 
