@@ -170,6 +170,7 @@ fn an_unreachable_registry_leaves_only_its_uncached_versions_unsupported() {
     let warm = run(&matrix(work.path(), "warm.toml", &[]), &cache, &[], None);
     assert!(warm.ok, "fetching {CACHED}: {}", warm.stderr);
 
+    sweep_goes_on_past_an_unreachable_registry(work.path(), &cache);
     let npm_closed = format!("{CLOSED}/");
     scoped(
         work.path(),
@@ -212,4 +213,51 @@ fn an_unreachable_registry_leaves_only_its_uncached_versions_unsupported() {
     assert!(!ran.stderr.contains("rustc"), "{}", ran.stderr);
     assert_eq!(ran.cell(CACHED).0, "pass", "{}", ran.stderr);
     assert_eq!(ran.cell("wazero@1.8.2").0, "unsupported", "{}", ran.stderr);
+}
+
+/// `sweep` of two families with the Go module proxy closed: wazero's
+/// releases cannot be listed, said within the bound, and the Node family is
+/// swept all the same (its cached release), the sweep exiting 1.
+fn sweep_goes_on_past_an_unreachable_registry(dir: &Path, cache: &Path) {
+    let matrix = matrix(dir, "sweep.toml", &["wazero@1.8.2"]);
+    let version = CACHED.split_once('@').unwrap().1;
+    let started = Instant::now();
+    let out = Command::new(bin())
+        .current_dir(dir)
+        .args([
+            "sweep", "-e", "wazero", "-e", "node", "--from", version, "--to", version, "--spec",
+            "none",
+        ])
+        .arg("--matrix")
+        .arg(&matrix)
+        .arg("--dir")
+        .arg(dir.join("sweep"))
+        .env("WASM_COMPAT_CACHE", cache)
+        .env("GOPROXY", CLOSED)
+        .env_remove("WASM_COMPAT_OUT")
+        .env_remove("GOMODCACHE")
+        .env_remove("npm_config_registry")
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        started.elapsed() < BOUND + BOUND,
+        "took {:?}: {said}",
+        started.elapsed()
+    );
+    assert!(
+        said.contains("sweeping wazero: listing its releases")
+            && said.contains("the other families go on"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("{CACHED}: 1 cell(s) in")), "{said}");
+    assert!(
+        dir.join(format!("sweep/node/{version}.json.gz")).is_file(),
+        "{said}"
+    );
 }

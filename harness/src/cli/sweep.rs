@@ -240,9 +240,15 @@ fn sweep_families(args: SweepArgs, progress: bool) -> Result<ExitCode> {
             Some(c) => format!("{family}@{any}+{c}"),
             None => format!("{family}@{any}"),
         })?;
-        let published = builder
-            .published(&fam.source)
-            .with_context(|| format!("listing the releases of {family}"))?;
+        // A registry that cannot be reached stops this family only.
+        let published = match builder.published(&fam.source) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("wasm-compat: sweeping {name}: listing its releases: {e:#}; the other families go on");
+                failed = true;
+                continue;
+            }
+        };
         let targets = sweep::targets(
             &published,
             args.from.as_ref(),

@@ -224,7 +224,9 @@ fn title(name: &str, span: &str, square: &Square, column: &Column) -> String {
 }
 
 fn legend() -> String {
-    let mut out = String::from("<p class=legend>Share of the files that apply which pass, in tenths rounded down: 0 %");
+    let mut out = String::from(
+        "<p class=legend>Share of the files that apply which pass, in tenths rounded down: 0 %",
+    );
     for q in 0..=10 {
         let _ = write!(out, "<i class=q{q}></i>");
     }
