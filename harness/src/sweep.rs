@@ -362,7 +362,11 @@ pub fn sweep(
             each(&spec.id, &Done::LeftOut(why.clone()));
             continue;
         }
-        let done = dir.read(&spec.id)?;
+        // A damaged results file is run again whole, not the end of the sweep.
+        let done = dir.read(&spec.id).unwrap_or_else(|e| {
+            eprintln!("wasm-compat: {e:#}; {} runs again", spec.id);
+            None
+        });
         let todo = match options.again {
             true => cases.iter().collect(),
             false => missing(done.as_ref(), cases),
@@ -596,6 +600,30 @@ mod tests {
         assert_eq!(fake.ran[2..], [("fam@1.0.0".to_string(), "b".to_string())]);
         let stored = dir.read(&"fam@1.0.0".parse().unwrap()).unwrap().unwrap();
         assert_eq!(stored.results.len(), 2);
+    }
+
+    #[test]
+    fn a_damaged_results_file_runs_its_release_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SweepDir::new(tmp.path());
+        let mut fake = Fake::default();
+        sweep_with(
+            &dir,
+            &["1.0.0", "1.1.0"],
+            &["a"],
+            &mut fake,
+            Options::default(),
+        );
+        std::fs::write(dir.results_path(&"fam@1.0.0".parse().unwrap()), b"damaged").unwrap();
+        sweep_with(
+            &dir,
+            &["1.0.0", "1.1.0"],
+            &["a"],
+            &mut fake,
+            Options::default(),
+        );
+        assert_eq!(fake.ran[2..], [("fam@1.0.0".to_string(), "a".to_string())]);
+        assert!(dir.read(&"fam@1.0.0".parse().unwrap()).unwrap().is_some());
     }
 
     #[test]

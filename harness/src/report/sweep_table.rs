@@ -224,16 +224,25 @@ fn read_family(dir: &SweepDir, family: &str) -> Result<Read> {
     };
     for release in dir.releases(family)? {
         let id = format!("{family}@{}", release.version).parse()?;
-        let results: Option<RunResults> = match &release.left_out {
-            Some(_) => None,
-            None => dir.read(&id)?,
-        };
         let mut column = Column {
             version: release.version.to_string(),
             withdrawn: release.withdrawn.clone(),
             not_run: release.left_out.clone(),
             host: None,
             on_by_default: None,
+        };
+        // A damaged results file is that release's column, said, not the end
+        // of the table.
+        let results: Option<RunResults> = match &release.left_out {
+            Some(_) => None,
+            None => dir.read(&id).unwrap_or_else(|e| {
+                eprintln!("wasm-compat: {e:#}; its release is shown as not run");
+                column.not_run = Some(format!(
+                    "its results file could not be read: {}",
+                    first_line(&format!("{e:#}"))
+                ));
+                None
+            }),
         };
         let mut marks = BTreeMap::new();
         match results {
@@ -719,6 +728,29 @@ mod tests {
             .unwrap()
             .starts_with("outside"));
         assert_eq!(simd.squares[3], Square::default());
+    }
+
+    #[test]
+    fn a_damaged_results_file_is_its_release_not_the_table() {
+        let (tmp, _) = swept();
+        std::fs::write(tmp.path().join("fam/1.1.0.json.gz"), b"not gzip").unwrap();
+        let table = table(&SweepDir::new(tmp.path()), "wasm-v3").unwrap();
+        let column = &table.families[0].releases[1];
+        assert!(
+            column
+                .not_run
+                .as_deref()
+                .unwrap()
+                .contains("could not be read"),
+            "{column:?}"
+        );
+        assert_eq!(
+            row(&table, RowKind::Standard, "simd").squares[0],
+            Square {
+                pass: 1,
+                ..Square::default()
+            }
+        );
     }
 
     #[test]
