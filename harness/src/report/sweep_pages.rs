@@ -230,7 +230,7 @@ fn legend() -> String {
     for q in 0..=10 {
         let _ = write!(out, "<i class=q{q}></i>");
     }
-    out.push_str(" 100 %; <i class=un></i> the release cannot run any of them (it lacks the proposal); <i class=na></i> no file applies; <i class=nr></i> release not run; <i class=\"q10 w\"></i> withdrawn by the publisher.</p>");
+    out.push_str(" 100 %; <i class=un></i> the release cannot run any of them (it lacks the proposal); <i class=na></i> no file applies; <i class=nr></i> release not run; <i class=\"q10 w\"></i> withdrawn by the publisher (its column underlined in the header; a square of several releases says how many were withdrawn).</p>");
     out
 }
 
@@ -295,7 +295,20 @@ not in it (their own folder), proposal-era folders (history), then the behaviour
             0 => format!("<span title=\"{0}\">&#8595;{0}</span>", escape(&c.version)),
             _ => String::new(),
         };
-        let _ = write!(out, "<th style=\"font-size:10px;padding:0\">{label}");
+        // A withdrawn release's column is underlined in the header.
+        let (mark, why) = match &c.withdrawn {
+            Some(how) => (
+                ";border-bottom:3px solid #7b3294",
+                format!(" (withdrawn: {how})"),
+            ),
+            None => ("", String::new()),
+        };
+        let _ = write!(
+            out,
+            "<th style=\"font-size:10px;padding:0{mark}\" title=\"{}{}\">{label}",
+            escape(&c.version),
+            escape(&why)
+        );
     }
     let mut kind = None;
     for row in &family.rows {
@@ -326,23 +339,29 @@ not in it (their own folder), proposal-era folders (history), then the behaviour
         // of hundreds of releases small.
         let mut i = 0;
         while i < row.squares.len() {
-            let look = |j: usize| {
-                (
-                    class(&row.squares[j], &family.releases[j]),
-                    row.squares[j],
-                    family.releases[j].withdrawn.is_some(),
-                )
-            };
+            let look = |j: usize| (class(&row.squares[j], &family.releases[j]), row.squares[j]);
             let mut end = i + 1;
-            while end < row.squares.len() && !look(i).2 && look(end) == look(i) {
+            while end < row.squares.len() && look(end) == look(i) {
                 end += 1;
             }
             let (first, last) = (&family.releases[i], &family.releases[end - 1]);
-            let span = match end - i {
-                1 => format!("{}", first.version),
-                n => format!("{n} releases, {} to {}", first.version, last.version),
+            let withdrawn = family.releases[i..end]
+                .iter()
+                .filter(|c| c.withdrawn.is_some())
+                .count();
+            let span = match (end - i, withdrawn) {
+                (1, _) => first.version.to_string(),
+                (n, 0) => format!("{n} releases, {} to {}", first.version, last.version),
+                (n, w) => format!(
+                    "{n} releases, {} to {} ({w} withdrawn by the publisher)",
+                    first.version, last.version
+                ),
             };
-            let withdrawn = if first.withdrawn.is_some() { " w" } else { "" };
+            let withdrawn = if end - i == 1 && first.withdrawn.is_some() {
+                " w"
+            } else {
+                ""
+            };
             let colspan = match end - i {
                 1 => String::new(),
                 n => format!(" colspan={n}"),

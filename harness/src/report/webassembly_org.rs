@@ -210,17 +210,30 @@ pub fn compare_family(table: &FamilyTable, claims: &Claims) -> Vec<Line> {
                 _ => None,
             }
         } else {
-            by_default(
-                &claim,
-                row.first_on_by_default.as_deref(),
-                on_newest,
-                passes_newest,
-                newest_square.pass > 0,
-                (first_version, newest_version),
-            )
+            match (&claim, row.first_passing.as_deref()) {
+                // The site names the release support came in, enabled by
+                // default or not.
+                (Claim::Since(v), Some(p))
+                    if names(v, p) || (before(v, first_version) && p == first_version.as_str()) =>
+                {
+                    None
+                }
+                _ => by_default(
+                    &claim,
+                    row.first_on_by_default.as_deref(),
+                    on_newest,
+                    passes_newest,
+                    newest_square.pass > 0,
+                    (first_version, newest_version),
+                ),
+            }
         };
         let disagreement = match disagreement {
-            None if claims_support && on_newest == Some(true) && !passes_newest => {
+            None if claims_support
+                && on_newest == Some(true)
+                && !passes_newest
+                && newest_square.total() > 0 =>
+            {
                 Some(format!("on by default as the site says, but {counted}"))
             }
             d => d,
@@ -261,7 +274,7 @@ fn by_default(
         )),
         (Claim::Since(v), None, _) if before(newest_version, v) => None,
         (Claim::Since(v), None, _) => Some(format!(
-            "the site says from {v}; not on by default in any release swept"
+            "the site says from {v}; not on by default in any release swept, and its files do not all pass from {v} on"
         )),
         (Claim::Yes, _, Some(true)) => None,
         (Claim::Yes, _, Some(false)) => {
