@@ -278,16 +278,60 @@ the same in Markdown: <a href=README.md>README.md</a>.</p><h2>Families</h2><ul>"
     out
 }
 
+/// The family without the columns of pre-releases the sweep left out
+/// (table.json keeps them): they would fill a grid with empty columns.
+fn without_skipped_pre_releases(family: &FamilyTable) -> FamilyTable {
+    let keep: Vec<bool> = family
+        .releases
+        .iter()
+        .map(|c| !(c.not_run.is_some() && c.version.contains('-')))
+        .collect();
+    let pick = |all: &[Square]| -> Vec<Square> {
+        all.iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(s, _)| *s)
+            .collect()
+    };
+    FamilyTable {
+        family: family.family.clone(),
+        releases: family
+            .releases
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.clone())
+            .collect(),
+        rows: family
+            .rows
+            .iter()
+            .map(|r| Row {
+                squares: pick(&r.squares),
+                ..r.clone()
+            })
+            .collect(),
+    }
+}
+
 fn family_html(family: &FamilyTable, standard: &str) -> String {
+    let left_out = family.releases.len();
+    let family = &without_skipped_pre_releases(family);
+    let left_out = match left_out - family.releases.len() {
+        0 => String::new(),
+        n => format!(
+            " The {n} pre-release(s) not swept have no column here (table.json lists them)."
+        ),
+    };
     let mut out = format!(
         "<!doctype html><meta charset=utf-8><title>wasm-compat: {0} by release</title><style>{STYLE}</style>\
 <p><a href=index.html>all families</a></p><h1>{0}, every release</h1><p>{1}. Rows: proposals in the <code>{2}</code> standard suite, proposals \
-not in it (their own folder), proposal-era folders (history), then the behaviour cases. Hover a square for its counts.</p>{3}\
+not in it (their own folder), proposal-era folders (history), then the behaviour cases. Hover a square for its counts.{4}</p>{3}\
 <table class=grid><tr><th>",
         escape(&family.family),
         escape(&range(family)),
         escape(standard),
-        legend()
+        legend(),
+        left_out
     );
     for (i, c) in family.releases.iter().enumerate() {
         // A version label every tenth column keeps the header readable.
