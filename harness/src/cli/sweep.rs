@@ -418,20 +418,10 @@ impl Real<'_> {
         if again.is_empty() || results.interrupted {
             return Ok(());
         }
-        let job = Job {
-            engines: vec![spec.clone()],
-            cases: self.cases_named(&again),
-            reference: self.reference.clone(),
-            caps: self.caps,
-            expectations: self.expectations,
-            jobs: self.jobs,
-            progress: false,
-            snapshots: Snapshots::Skip,
-            shard: None,
-            done: Vec::new(),
-            recorder: None,
-        };
-        let retried = execute(self.builder, &job)?;
+        let retried = execute(
+            self.builder,
+            &self.job(spec, self.cases_named(&again), false),
+        )?;
         for r in results.results.iter_mut() {
             if let Some(retry) = retried
                 .results
@@ -442,6 +432,23 @@ impl Real<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The job of `cases` on `spec` alone, judged without snapshots.
+    fn job(&self, spec: &EngineSpec, cases: Vec<Case>, progress: bool) -> Job<'_> {
+        Job {
+            engines: vec![spec.clone()],
+            cases,
+            reference: self.reference.clone(),
+            caps: self.caps,
+            expectations: self.expectations,
+            jobs: self.jobs,
+            progress,
+            snapshots: Snapshots::Skip,
+            shard: None,
+            done: Vec::new(),
+            recorder: None,
+        }
     }
 
     fn cases_named(&self, names: &[String]) -> Vec<Case> {
@@ -460,19 +467,7 @@ impl Runner for Real<'_> {
 
     fn run(&mut self, spec: &EngineSpec, cases: &[&Case]) -> Result<RunResults> {
         self.last_cases = cases.iter().map(|c| (*c).clone()).collect();
-        let job = Job {
-            engines: vec![spec.clone()],
-            cases: self.last_cases.clone(),
-            reference: self.reference.clone(),
-            caps: self.caps,
-            expectations: self.expectations,
-            jobs: self.jobs,
-            progress: self.progress,
-            snapshots: Snapshots::Skip,
-            shard: None,
-            done: Vec::new(),
-            recorder: None,
-        };
+        let job = self.job(spec, self.last_cases.clone(), self.progress);
         let mut results = execute(self.builder, &job)?;
         self.recheck(spec, &mut results)?;
         Ok(results)

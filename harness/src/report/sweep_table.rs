@@ -322,10 +322,15 @@ pub struct RowSpec {
 impl RowSpec {
     /// The square of this row over one release's cells.
     pub fn square<'r>(&self, cell: impl Fn(&str) -> Option<&'r CaseResult>) -> Square {
+        self.square_of_marks(|f| cell(f).map(Mark::of))
+    }
+
+    /// The square of this row from each file's mark on one release.
+    fn square_of_marks(&self, mark: impl Fn(&str) -> Option<Mark>) -> Square {
         let mut square = Square::default();
         for f in &self.files {
-            if let Some(r) = cell(f) {
-                Mark::of(r).count(&mut square, self.proposal);
+            if let Some(m) = mark(f) {
+                m.count(&mut square, self.proposal);
             }
         }
         square
@@ -411,15 +416,7 @@ pub fn table(dir: &SweepDir, standard: &str) -> Result<SweepTable> {
                 let squares: Vec<Square> = read
                     .marks
                     .iter()
-                    .map(|marks| {
-                        let mut square = Square::default();
-                        for f in &spec.files {
-                            if let Some(mark) = marks.get(f) {
-                                mark.count(&mut square, spec.proposal);
-                            }
-                        }
-                        square
-                    })
+                    .map(|marks| spec.square_of_marks(|f| marks.get(f).cloned()))
                     .collect();
                 let regressions = regressions(&spec, &read);
                 row(spec, squares, regressions, &read.columns)
