@@ -14,7 +14,7 @@ use super::handles::Handles;
 use super::measure::Measures;
 use super::step::{missing, Step};
 use super::verdict::{message_verdict, verdict, Expect, Judged};
-use super::window::Window;
+use super::window::{self, Window};
 use crate::adapter::{Engine, Exchange};
 use crate::cases::{Case, Conventions};
 use crate::outcome::{Actual, DirectiveRecord, Verdict, OBSERVED};
@@ -359,6 +359,26 @@ impl<'e, 'd> Session<'e, 'd> {
         Step::of(side.engine.request(&request))
     }
 
+    /// Send `first` and `then` together and wait for both (one round trip
+    /// instead of two): the step of `first`, and of `then` only when `first`
+    /// succeeded (its answer is read and dropped otherwise). Neither may
+    /// need a capability.
+    pub(super) fn send_pair(&mut self, first: Request, then: Request) -> (Step, Option<Step>) {
+        debug_assert!(first.capabilities().is_empty() && then.capabilities().is_empty());
+        self.flush();
+        let engine = &mut *self.side().engine;
+        engine.send(&first);
+        engine.send(&then);
+        let first = Step::of(engine.receive());
+        if !first.is_done() {
+            if matches!(first, Step::Failed(_)) {
+                engine.receive();
+            }
+            return (first, None);
+        }
+        (first, Some(Step::of(engine.receive())))
+    }
+
     /// Judge `assertion` on `step` now (after everything in flight).
     pub(super) fn check(&mut self, assertion: Assertion<'d>, step: Step) {
         self.flush();
@@ -369,13 +389,23 @@ impl<'e, 'd> Session<'e, 'd> {
     /// when a directive needs the engine's state, or the window is full.
     pub(super) fn check_later(&mut self, assertion: Assertion<'d>, request: Request) {
         if self.window.is_full() {
-            let engine = self.sides[self.active].live_engine();
-            if let Some((pending, answer)) = self.window.settle(engine) {
-                self.settled(pending, answer);
-            }
+            self.settle_some();
         }
         let side = &mut self.sides[self.active];
         self.window.send(&mut *side.engine, &request, assertion);
+    }
+
+    /// Judge the oldest quarter of a full window: the requests sent next go
+    /// out together while the adapter still works on the rest, so neither
+    /// process waits for the other and each wake-up carries many answers.
+    fn settle_some(&mut self) {
+        for _ in 0..window::REFILL {
+            let engine = self.sides[self.active].live_engine();
+            match self.window.settle(engine) {
+                Some((pending, answer)) => self.settled(pending, answer),
+                None => break,
+            }
+        }
     }
 
     /// Judge every directive still in flight.

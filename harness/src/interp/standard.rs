@@ -73,9 +73,9 @@ impl<'e, 'd> Session<'e, 'd> {
             }
             WastDirective::AssertMalformed { message, .. }
             | WastDirective::AssertInvalid { message, .. } => {
-                let step = Step::done(self.compile_at(offset));
+                let performed = self.perform_rejected_compile(offset);
                 let assertion = Assertion::with_message(at, Expect::CompileFailure, message);
-                self.check(assertion, step);
+                self.check_performed(assertion, performed);
             }
             WastDirective::AssertMalformedCustom { .. }
             | WastDirective::AssertInvalidCustom { .. } => {
@@ -296,6 +296,22 @@ impl<'e, 'd> Session<'e, 'd> {
         Ok(module)
     }
 
+    /// Compile a module expected to be refused (`assert_invalid`,
+    /// `assert_malformed`): nothing later depends on its answer, so it is
+    /// pipelined like a call, and never becomes the current module.
+    fn perform_rejected_compile(&mut self, offset: usize) -> Performed {
+        match self.case.encoded.get(&offset) {
+            Some(Ok(bytes)) => {
+                let module = self.side().new_module();
+                Performed::Later(Request::Compile {
+                    module,
+                    bytes: Bytes(bytes.clone()),
+                })
+            }
+            _ => Performed::Now(Step::done(self.compile_at(offset))),
+        }
+    }
+
     fn instantiate(&mut self, module: ModuleId) -> Result<Instance, Step> {
         let id = self.side().new_instance();
         let step = self.send(Request::Instantiate {
@@ -309,10 +325,33 @@ impl<'e, 'd> Session<'e, 'd> {
         Ok(Instance { id, module })
     }
 
-    /// Compile and instantiate the module of the directive at `offset`.
+    /// Compile and instantiate the module of the directive at `offset`, both
+    /// requests sent together.
     fn instantiate_at(&mut self, offset: usize) -> Result<Instance, Step> {
-        let module = self.compile_at(offset)?;
-        self.instantiate(module)
+        let bytes = match self.case.encoded.get(&offset) {
+            Some(Ok(bytes)) => bytes.clone(),
+            _ => return self.compile_at(offset).and_then(|m| self.instantiate(m)),
+        };
+        let (module, id) = (self.side().new_module(), self.side().new_instance());
+        let compile = Request::Compile {
+            module,
+            bytes: Bytes(bytes),
+        };
+        let instantiate = Request::Instantiate {
+            module,
+            instance: id,
+        };
+        let (compiled, instantiated) = self.send_pair(compile, instantiate);
+        let side = self.side();
+        if compiled.is_done() {
+            side.source_of.insert(module, offset);
+            side.last_module = Some(module);
+        }
+        match instantiated {
+            Some(step) if step.is_done() => Ok(Instance { id, module }),
+            Some(step) => Err(step),
+            None => Err(compiled),
+        }
     }
 }
 
@@ -320,7 +359,10 @@ impl<'e, 'd> Session<'e, 'd> {
 /// answers: calls and reads only; anything that makes modules or instances waits.
 fn is_pipelined(d: &WastDirective<'_>) -> bool {
     match d {
-        WastDirective::Invoke(_) | WastDirective::AssertExhaustion { .. } => true,
+        WastDirective::Invoke(_)
+        | WastDirective::AssertExhaustion { .. }
+        | WastDirective::AssertInvalid { .. }
+        | WastDirective::AssertMalformed { .. } => true,
         WastDirective::AssertReturn { exec, .. } | WastDirective::AssertTrap { exec, .. } => {
             !matches!(exec, WastExecute::Wat(_))
         }

@@ -306,15 +306,53 @@ fn a_module_directive_waits_for_every_call_in_flight() {
         [
             ("configure", 0),
             ("compile", 0),
-            ("instantiate", 0),
+            ("instantiate", 1),
             ("invoke", 0),
             ("invoke", 1),
             ("invoke", 2),
             ("compile", 0),
-            ("instantiate", 0),
+            ("instantiate", 1),
             ("invoke", 0),
         ]
     );
+}
+
+#[test]
+fn rejected_modules_are_pipelined_and_a_refused_compile_ends_its_module_directive() {
+    let text = "(assert_invalid (module (func (result i32))) \"type mismatch\")\n\
+                (assert_invalid (module (func (result i64))) \"type mismatch\")\n\
+                (module)\n(invoke \"f\")";
+    let mut engine = ScriptedEngine::new(|request| match request {
+        Request::Compile { .. } => {
+            Exchange::Reply(Response::Err(Failure::new(FailureKind::Invalid, "refused")))
+        }
+        Request::Instantiate { .. } => Exchange::Reply(Response::Err(Failure::new(
+            FailureKind::NotFound,
+            "no such module",
+        ))),
+        _ => ok(Reply::Done),
+    });
+    let records = run(&mut engine, text);
+    let verdicts = verdicts(&records);
+    assert_eq!(verdicts[0], ("assert_invalid", Verdict::Pass));
+    assert_eq!(verdicts[1], ("assert_invalid", Verdict::Pass));
+    // The module's own compile failure is its outcome, not the dropped
+    // answer of the instantiation sent with it.
+    assert_eq!(verdicts[2], ("module", Verdict::Fail));
+    assert!(
+        format!("{:?}", records[2].actual).contains("refused"),
+        "{:?}",
+        records[2].actual
+    );
+    let ops: Vec<(&str, usize)> = engine
+        .requests
+        .iter()
+        .zip(&engine.in_flight_before)
+        .map(|(r, n)| (op(r), *n))
+        .take(3)
+        .collect();
+    // The assert_invalid compile was still in flight when the next went out.
+    assert_eq!(ops, [("configure", 0), ("compile", 0), ("compile", 1)]);
 }
 
 fn op(request: &Request) -> &'static str {

@@ -12,6 +12,9 @@ use crate::adapter::{Engine, Exchange};
 /// neither pipe can fill up and stall both processes.
 pub(super) const CAPACITY: usize = 64;
 
+/// Answers settled at a time when the window is full.
+pub(super) const REFILL: usize = CAPACITY / 4;
+
 /// Requests sent and not yet answered, oldest first, each with its pending `P`.
 pub(super) struct Window<P> {
     in_flight: VecDeque<P>,
