@@ -24,6 +24,7 @@ use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
 use crate::outcome::{agree, DirectiveRecord};
 use crate::plan::ReadyEngine;
+use crate::run::Processes;
 use crate::proposal::Proposal;
 use crate::wast_text::{binary_module, quoted};
 
@@ -285,9 +286,16 @@ pub enum Transcript {
     Error(String),
 }
 
-/// Run `case` on `engine` in a fresh adapter process.
-pub fn transcript(engine: &ReadyEngine, case: &Case, caps: Caps) -> Transcript {
-    match crate::run::run_alone(engine, case, caps) {
+/// Run `case` on `engine`: in an adapter process of `processes` (a pooled
+/// one for the first run of a module, a fresh one to confirm a difference
+/// and while shrinking, so a difference never rests on a reused process).
+pub fn transcript(
+    engine: &ReadyEngine,
+    case: &Case,
+    caps: Caps,
+    processes: Processes<'_>,
+) -> Transcript {
+    match crate::run::run_alone(engine, case, caps, processes) {
         CaseRun::Ran(records) => Transcript::Ran(records),
         CaseRun::Unsupported(why) => Transcript::Unsupported(why.to_string()),
         CaseRun::Error(why) => Transcript::Error(why.to_string()),
@@ -483,8 +491,8 @@ pub fn shrink(
             }
             let text = case_text(&[], candidate, &calls(candidate, seed));
             let case = case_of("fuzz/shrink.wast", text, features);
-            let a = transcript(engines.0, &case, caps);
-            let b = transcript(engines.1, &case, caps);
+            let a = transcript(engines.0, &case, caps, Processes::Fresh);
+            let b = transcript(engines.1, &case, caps, Processes::Fresh);
             Ok(first_difference(&a, &b).as_ref() == Some(outcomes))
         });
     match shrunk {

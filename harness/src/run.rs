@@ -253,10 +253,15 @@ pub fn run_cell(
     }
 }
 
-/// Run `case` on one engine in a fresh process, judged by the case alone
-/// (no snapshot, no expectations): what `fuzz` compares.
-pub fn run_alone(engine: &ReadyEngine, case: &Case, caps: Caps) -> CaseRun {
-    run_on(&[engine], case, &Parsed::new(), caps, Processes::Fresh)
+/// Run `case` on one engine, judged by the case alone (no snapshot, no
+/// expectations): what `fuzz` compares. `processes` as for a cell.
+pub fn run_alone(
+    engine: &ReadyEngine,
+    case: &Case,
+    caps: Caps,
+    processes: Processes<'_>,
+) -> CaseRun {
+    run_on(&[engine], case, &Parsed::new(), caps, processes)
 }
 
 /// Run `case` on one engine, or on a cross-version pair: a case of standard

@@ -12,6 +12,7 @@ use wasm_compat::engine_id::EngineId;
 use wasm_compat::fsutil;
 use wasm_compat::fuzz::{self, Finding, Summary, Transcript};
 use wasm_compat::plan::ReadyEngine;
+use wasm_compat::run::Processes;
 use wasm_compat::proposal::Proposal;
 
 /// `fuzz`'s arguments.
@@ -143,6 +144,9 @@ struct Fuzzer<'a> {
     pairs: Vec<(usize, usize)>,
     common: Vec<Proposal>,
     caps: wasm_compat::adapter::Caps,
+    /// Idle adapter processes, one per engine at most between modules: a
+    /// module's case is standard wast, reset by its `configure`.
+    pool: wasm_compat::adapter::Pool,
     deadline: Instant,
     /// Findings already made (so one difference is written once).
     seen: BTreeSet<((String, String), (String, String))>,
@@ -188,6 +192,7 @@ impl<'a> Fuzzer<'a> {
             .collect();
         summary.engines = ids.iter().map(|id| id.to_string()).collect();
         summary.proposals = common.iter().map(|p| p.name().to_string()).collect();
+        let pool = wasm_compat::adapter::Pool::new(engines.len());
         Ok(Fuzzer {
             args,
             pairs: fuzz::pairs(&ids, &matrix.reference),
@@ -195,6 +200,7 @@ impl<'a> Fuzzer<'a> {
             ids,
             common,
             caps: matrix.limits.caps(),
+            pool,
             deadline: Instant::now() + args.time,
             seen: BTreeSet::new(),
             summary,
@@ -216,7 +222,7 @@ impl<'a> Fuzzer<'a> {
         let transcripts: Vec<Transcript> = self
             .engines
             .par_iter()
-            .map(|e| fuzz::transcript(e, &case, caps))
+            .map(|e| fuzz::transcript(e, &case, caps, Processes::Pooled(&self.pool)))
             .collect();
         self.summary.modules += 1;
         self.summary.calls += (fuzz::calls(&bytes, seed).len() * self.engines.len()) as u64;
@@ -256,8 +262,8 @@ impl<'a> Fuzzer<'a> {
         }
         let (ea, eb) = (&self.engines[a], &self.engines[b]);
         let again = (
-            fuzz::transcript(ea, case, self.caps),
-            fuzz::transcript(eb, case, self.caps),
+            fuzz::transcript(ea, case, self.caps, Processes::Fresh),
+            fuzz::transcript(eb, case, self.caps, Processes::Fresh),
         );
         let mut finding = Finding {
             seed,

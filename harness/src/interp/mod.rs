@@ -114,11 +114,20 @@ impl Prepared<'_> {
         }
     }
 
-    /// Whether the case holds only standard wast directives: it keeps nothing
-    /// in its adapter that `configure` does not clear, so it may run in a
+    /// Whether the case holds only standard wast directives (observed or
+    /// not): it keeps nothing in its adapter that `configure` does not
+    /// clear and measures nothing of the process, so it may run in a
     /// process that ran another case; anything else gets a fresh process.
     pub fn only_standard_directives(&self) -> bool {
-        self.script.items.iter().all(|i| matches!(i, Item::Wast(_)))
+        fn standard(items: &[Item<'_>]) -> bool {
+            items.iter().all(|i| match i {
+                Item::Wast(_) => true,
+                Item::Behaviour(b) => {
+                    matches!(&b.kind, script::BehaviourKind::Observe(inner) if standard(inner))
+                }
+            })
+        }
+        standard(&self.script.items)
     }
 }
 

@@ -702,10 +702,15 @@ fn only_a_case_of_standard_directives_may_share_a_process() {
         standard_only("(func)"),
         "a bare module is one standard module"
     );
+    assert!(
+        standard_only("(module (func (export \"f\")))\n(observe (invoke \"f\"))"),
+        "an observed call is a standard one"
+    );
     for other in [
         "(module)\n(drop_store)",
         "(module (func (export \"f\")))\n(repeat 2 (invoke \"f\"))",
         "(module)\n(collect)",
+        "(module)\n(observe (drop_store))",
     ] {
         assert!(!standard_only(other), "{other:?}");
     }
