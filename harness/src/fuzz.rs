@@ -24,8 +24,8 @@ use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
 use crate::outcome::{agree, DirectiveRecord};
 use crate::plan::ReadyEngine;
-use crate::run::Processes;
 use crate::proposal::Proposal;
+use crate::run::Processes;
 use crate::wast_text::{binary_module, quoted};
 
 /// Proposals `wasm-smith` can generate and the switch for each; the rest

@@ -563,6 +563,19 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
     })
 }
 
+/// The builds a bisect probe of `case` needs: unoptimised ones, quicker to
+/// make, for a case of standard wast (its outcomes do not depend on the
+/// optimiser); release ones for a case that measures time or memory.
+pub fn probe_profile_for(case: &Case) -> crate::builder::BuildProfile {
+    let buf = crate::interp::buffer(case);
+    match crate::interp::prepare(buf.as_ref(), case) {
+        Ok(prepared) if !prepared.only_standard_directives() => {
+            crate::builder::BuildProfile::Release
+        }
+        _ => crate::builder::BuildProfile::Probe,
+    }
+}
+
 /// Whether `case` may run while builds still load the cores: a case of
 /// standard wast directives, or one that ends before running anything.
 fn measures_nothing(parsed: &Parsed<'_>, case: &Case) -> bool {

@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::{collect_files, BuildRecord, Builder, BuiltAdapter, ResolvedCrate};
+use super::{collect_files, BuildProfile, BuildRecord, Builder, BuiltAdapter, ResolvedCrate};
 use crate::engine_id::EngineId;
 
 /// The `[package.metadata.wasm-compat]` of an adapter crate, plus what the builder
@@ -192,11 +192,25 @@ pub(super) fn locked_registry_packages(
 /// The cache key of a build of `id` from the adapter sources of `manifest`
 /// (and the protocol crate beside them) with this toolchain.
 pub(super) fn source_key(b: &Builder, manifest: &AdapterManifest, id: &EngineId) -> Result<String> {
+    source_key_with(b, manifest, id, b.profile())
+}
+
+/// The cache key of a build of `id` compiled with `profile`.
+pub(super) fn source_key_with(
+    b: &Builder,
+    manifest: &AdapterManifest,
+    id: &EngineId,
+    profile: BuildProfile,
+) -> Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(b"wasm-compat adapter build v1\0");
     hasher.update(id.to_string().as_bytes());
     hasher.update(b"\0");
     hasher.update(b.rustc()?.as_bytes());
+    if profile != BuildProfile::Release {
+        // Release keys stay what they were before profiles existed.
+        hasher.update(format!("\0profile {profile}").as_bytes());
+    }
     for file in manifest.source_files()? {
         let rel = file.strip_prefix(&manifest.dir).unwrap_or(&file);
         hasher.update(rel.to_string_lossy().as_bytes());
@@ -332,6 +346,7 @@ pub(super) fn finish_build(b: &Builder, f: Finish<'_>) -> Result<BuiltAdapter> {
         engine_crates,
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         program_sha256: None,
+        profile: b.profile(),
     };
     std::fs::copy(
         build_dir.join("Cargo.lock"),
@@ -351,6 +366,7 @@ pub(super) fn generated_manifest(
     yanked: bool,
     features: &[String],
     engine_path: Option<&Path>,
+    build_profile: BuildProfile,
 ) -> Result<String> {
     let abs = |p: &Path| p.display().to_string();
     let mut package = toml::Table::new();
@@ -412,10 +428,8 @@ pub(super) fn generated_manifest(
         }
         deps.insert(name.clone(), spec.into());
     }
-    let mut release = toml::Table::new();
-    release.insert("debug".into(), false.into());
     let mut profile = toml::Table::new();
-    profile.insert("release".into(), release.into());
+    profile.insert("release".into(), build_profile.cargo_settings().into());
 
     let mut doc = toml::Table::new();
     doc.insert("package".into(), package.into());
@@ -458,7 +472,15 @@ mod tests {
             )
             .unwrap(),
         };
-        let text = generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()], None).unwrap();
+        let text = generated_manifest(
+            &adapter,
+            &v("1.2.0"),
+            false,
+            &["std".into()],
+            None,
+            BuildProfile::Release,
+        )
+        .unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
         assert_eq!(
@@ -470,12 +492,24 @@ mod tests {
             .unwrap()
             .ends_with("protocol"));
         assert!(adapter.is_release_crate("demo_core") && !adapter.is_release_crate("serde"));
+        let release = &doc["profile"]["release"];
+        assert_eq!(
+            release.get("opt-level"),
+            None,
+            "release keeps cargo's opt-level 3"
+        );
         // A yanked release is required loosely, then locked precisely.
-        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], None).unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], None, BuildProfile::Probe)
+            .unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(
             doc["dependencies"]["demo"]["version"].as_str(),
             Some("^1.2.0")
         );
+        // A probe build is unoptimised but checks nothing a release build does not.
+        let probe = &doc["profile"]["release"];
+        assert_eq!(probe["opt-level"].as_integer(), Some(0));
+        assert_eq!(probe["debug-assertions"].as_bool(), Some(false));
+        assert_eq!(probe["overflow-checks"].as_bool(), Some(false));
     }
 }

@@ -18,12 +18,13 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::cargo::{
-    cargo, finish_build, generated_manifest, locked_registry_packages, source_key, AdapterManifest,
-    Finish,
+    cargo, finish_build, generated_manifest, locked_registry_packages, source_key, source_key_with,
+    AdapterManifest, Finish,
 };
 use super::index::IndexEntry;
 use super::{
-    supported_release, Builder, BuiltAdapter, EngineSource, Published, Release, ResolvedCrate,
+    supported_release, BuildProfile, Builder, BuiltAdapter, EngineSource, Published, Release,
+    ResolvedCrate,
 };
 use crate::engine_id::EngineId;
 
@@ -68,6 +69,14 @@ impl EngineSource for RustCrate<'_> {
 
     fn adapter(&self, builder: &Builder, id: &EngineId) -> Result<BuiltAdapter> {
         let manifest = AdapterManifest::load(self.dir)?;
+        if builder.profile() != BuildProfile::Release {
+            // A release build already made serves a probe as well.
+            let release = source_key_with(builder, &manifest, id, BuildProfile::Release)?;
+            let out = builder.out_dir(id, &release);
+            if let Some(found) = builder.load_cached(id, &manifest.package, &out) {
+                return Ok(found);
+            }
+        }
         let key = source_key(builder, &manifest, id)?;
         let out = builder.out_dir(id, &key);
         if let Some(found) = builder.load_cached(id, &manifest.package, &out) {
@@ -126,7 +135,14 @@ fn build(
     // Resolve as cargo would on its own. Cargo never picks a yanked release by
     // itself but locks one on request: a yanked engine release is required as
     // `^X.Y.Z` and then set precisely.
-    let text = generated_manifest(manifest, &version, engine_entry.yanked, &features, None)?;
+    let text = generated_manifest(
+        manifest,
+        &version,
+        engine_entry.yanked,
+        &features,
+        None,
+        builder.profile(),
+    )?;
     crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
     cargo(&build_dir, &["generate-lockfile"], id)?;
     if engine_entry.yanked {

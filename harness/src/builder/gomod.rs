@@ -222,6 +222,7 @@ impl GoModule<'_> {
             engine_crates: modules,
             build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             program_sha256: None,
+            profile: super::BuildProfile::Release,
         };
         std::fs::copy(dir.join("go.mod"), staging.path().join("go.mod"))?;
         let _ = std::fs::copy(dir.join("go.sum"), staging.path().join("go.sum"));

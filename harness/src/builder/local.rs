@@ -99,6 +99,7 @@ impl LocalCheckout<'_> {
             false,
             &features,
             Some(self.engine),
+            builder.profile(),
         )?;
         crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
         cargo(&build_dir, &["generate-lockfile"], id)?;

@@ -90,6 +90,54 @@ pub struct BuildRecord {
     /// build is used (absent in records older than the check: see [`verify`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_sha256: Option<String>,
+    /// How a Rust adapter was compiled ([`BuildProfile`]); `release` in
+    /// records older than the choice, and for sources that compile nothing.
+    #[serde(default, skip_serializing_if = "BuildProfile::is_release")]
+    pub profile: BuildProfile,
+}
+
+/// How a Rust adapter and its engine are compiled. The engine's source,
+/// features and configurations are the same in both; only the optimiser
+/// differs, so outcomes agree and only time does not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuildProfile {
+    /// Optimised (`opt-level = 3`): every run, bench and sweep.
+    #[default]
+    Release,
+    /// Unoptimised (`opt-level = 0`, with debug assertions and overflow
+    /// checks off, as in release): a build about three times quicker for a
+    /// bisect probe that runs one case; what it measures of time is not the
+    /// release build's.
+    Probe,
+}
+
+impl BuildProfile {
+    fn is_release(&self) -> bool {
+        *self == BuildProfile::Release
+    }
+
+    /// The `[profile.release]` keys of a generated adapter package.
+    fn cargo_settings(self) -> toml::Table {
+        let mut release = toml::Table::new();
+        release.insert("debug".into(), false.into());
+        if self == BuildProfile::Probe {
+            release.insert("opt-level".into(), 0.into());
+            release.insert("debug-assertions".into(), false.into());
+            release.insert("overflow-checks".into(), false.into());
+            release.insert("incremental".into(), false.into());
+        }
+        release
+    }
+}
+
+impl std::fmt::Display for BuildProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BuildProfile::Release => "release",
+            BuildProfile::Probe => "probe",
+        })
+    }
 }
 
 /// One engine package in a build.
@@ -212,6 +260,8 @@ pub struct Builder {
     down: registry::Down,
     /// The cached programs whose digest was checked in this process.
     verified: verify::Verified,
+    /// How Rust adapters it builds are compiled.
+    profile: BuildProfile,
 }
 
 impl Builder {
@@ -229,7 +279,21 @@ impl Builder {
             rustc: OnceLock::new(),
             down: registry::Down::default(),
             verified: verify::Verified::default(),
+            profile: BuildProfile::Release,
         })
+    }
+
+    /// The same builder compiling Rust adapters it has to build with
+    /// `profile`; with [`BuildProfile::Probe`] a release build already in
+    /// the cache is still used.
+    pub fn with_profile(mut self, profile: BuildProfile) -> Builder {
+        self.profile = profile;
+        self
+    }
+
+    /// How Rust adapters this builder has to build are compiled.
+    pub fn profile(&self) -> BuildProfile {
+        self.profile
     }
 
     /// The `rustc --version` builds use, or [`Unavailable`] without one.
@@ -562,6 +626,7 @@ fn offline_builder(dir: &Path) -> Builder {
         rustc: OnceLock::from(Ok("rustc 1.95.0".to_string())),
         down: registry::Down::default(),
         verified: verify::Verified::default(),
+        profile: BuildProfile::Release,
     }
 }
 

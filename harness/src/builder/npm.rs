@@ -257,6 +257,7 @@ fn fetch(
         ],
         build_secs: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         program_sha256: None,
+        profile: super::BuildProfile::Release,
     };
     let out = builder.out_dir(id, key);
     builder.install(staging, &binary_name(settings), record, &out)?;

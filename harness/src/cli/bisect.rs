@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use wasm_compat::bisect::{self, CaseEvaluator, Criterion};
+use wasm_compat::builder::BuildProfile;
 use wasm_compat::cases;
 
 /// What makes a probed version bad.
@@ -56,6 +57,13 @@ pub struct Args {
     /// artifact the partner loads).
     #[arg(long, requires = "with")]
     probe_first: bool,
+    /// How Rust adapters that must be built for the probes are compiled:
+    /// `probe` (unoptimised, about three times quicker to build) or
+    /// `release`. By default `probe` for a case of standard wast and
+    /// `release` for one that measures time or memory; cached release
+    /// builds are used either way.
+    #[arg(long, value_enum)]
+    profile: Option<BuildProfile>,
     #[command(flatten)]
     matrix: super::MatrixArg,
     /// With `--verdict command`: the command and its arguments.
@@ -95,6 +103,9 @@ impl Args {
         if self.probe_first {
             command.push_str(" --probe-first");
         }
+        if let Some(profile) = &self.profile {
+            command.push_str(&format!(" --profile {profile}"));
+        }
         if let Some(matrix) = &self.matrix.matrix {
             command.push_str(&format!(" --matrix {}", matrix.display()));
         }
@@ -125,7 +136,10 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         None => format!("{name}@{}", args.good),
     })?;
     let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
-    let builder = super::builder(progress)?;
+    let profile = args
+        .profile
+        .unwrap_or_else(|| wasm_compat::run::probe_profile_for(&case));
+    let builder = super::builder(progress)?.with_profile(profile);
     let partner = match (case.cross_version, &args.with) {
         (true, None) => bail!(
             "{} is a cross-version case: name the version each probe is paired with (`--with VERSION`, and `--probe-first` for the probe to make the first half)",
@@ -190,6 +204,13 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
             &criterion.describe(),
             &args.repeat_command(&args.case),
         )
+    );
+    println!(
+        "Rust adapters built for the probes: `{profile}` profile{}",
+        match profile {
+            BuildProfile::Probe => " (unoptimised; cached release builds used as they are)",
+            BuildProfile::Release => "",
+        }
     );
     println!("bisection took {:.1}s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)

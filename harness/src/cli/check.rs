@@ -16,6 +16,11 @@ pub struct Args {
     /// The engine, `engine@version`, or `engine@path:DIR` for a local checkout.
     #[arg(long)]
     engine: String,
+    /// How a Rust adapter that must be built is compiled, as for `bisect`:
+    /// by default `probe` (unoptimised) for a case of standard wast,
+    /// `release` for one that measures time or memory.
+    #[arg(long, value_enum)]
+    profile: Option<wasm_compat::builder::BuildProfile>,
     #[command(flatten)]
     matrix: super::MatrixArg,
 }
@@ -27,7 +32,10 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     let spec = matrix.spec_for(&args.engine)?;
     let case = cases::find_case(&base, &super::cwd_relative(&args.case))?;
     let expectations = super::expectations_of(&matrix)?;
-    let builder = super::builder(progress)?;
+    let profile = args
+        .profile
+        .unwrap_or_else(|| wasm_compat::run::probe_profile_for(&case));
+    let builder = super::builder(progress)?.with_profile(profile);
     let timeout = matrix.limits.request_timeout();
     let ready = match wasm_compat::run::prepare_engine(&builder, &spec, timeout) {
         Ok(r) => r,

@@ -12,8 +12,8 @@ use wasm_compat::engine_id::EngineId;
 use wasm_compat::fsutil;
 use wasm_compat::fuzz::{self, Finding, Summary, Transcript};
 use wasm_compat::plan::ReadyEngine;
-use wasm_compat::run::Processes;
 use wasm_compat::proposal::Proposal;
+use wasm_compat::run::Processes;
 
 /// `fuzz`'s arguments.
 #[derive(clap::Args)]
