@@ -747,6 +747,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_probe_builds_unoptimised_unless_its_case_measures_the_process() {
+        use crate::builder::BuildProfile;
+        let profile = |text: &str| probe_profile_for(&Case::from_text("t.wast", "t", text));
+        let calls = "(module (func (export \"f\") (result i32) (i32.const 1)))\n\
+                     (assert_return (invoke \"f\") (i32.const 1))";
+        assert_eq!(profile(calls), BuildProfile::Probe);
+        assert_eq!(
+            profile(&format!("{calls}\n(observe (invoke \"f\"))")),
+            BuildProfile::Probe
+        );
+        assert_eq!(profile("(module)\n(collect)"), BuildProfile::Release);
+        assert_eq!(
+            profile("(module)\n(memory_usage \"m\")"),
+            BuildProfile::Release
+        );
+    }
+
+    #[test]
     fn an_adapter_that_crashes_before_hello_is_said_in_words() {
         let crash = Exchange::Crash {
             status: "killed by signal 11 (SIGSEGV)".into(),
