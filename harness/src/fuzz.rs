@@ -22,6 +22,7 @@ use crate::adapter::Caps;
 use crate::cases::Case;
 use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
+use crate::interp::Parsed;
 use crate::outcome::{agree, DirectiveRecord};
 use crate::plan::ReadyEngine;
 use crate::proposal::Proposal;
@@ -292,10 +293,11 @@ pub enum Transcript {
 pub fn transcript(
     engine: &ReadyEngine,
     case: &Case,
+    parsed: &Parsed<'_>,
     caps: Caps,
     processes: Processes<'_>,
 ) -> Transcript {
-    match crate::run::run_alone(engine, case, caps, processes) {
+    match crate::run::run_alone(engine, case, parsed, caps, processes) {
         CaseRun::Ran(records) => Transcript::Ran(records),
         CaseRun::Unsupported(why) => Transcript::Unsupported(why.to_string()),
         CaseRun::Error(why) => Transcript::Error(why.to_string()),
@@ -491,8 +493,8 @@ pub fn shrink(
             }
             let text = case_text(&[], candidate, &calls(candidate, seed));
             let case = case_of("fuzz/shrink.wast", text, features);
-            let a = transcript(engines.0, &case, caps, Processes::Fresh);
-            let b = transcript(engines.1, &case, caps, Processes::Fresh);
+            let a = transcript(engines.0, &case, &Parsed::new(), caps, Processes::Fresh);
+            let b = transcript(engines.1, &case, &Parsed::new(), caps, Processes::Fresh);
             Ok(first_difference(&a, &b).as_ref() == Some(outcomes))
         });
     match shrunk {

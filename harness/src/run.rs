@@ -255,13 +255,21 @@ pub fn run_cell(
 
 /// Run `case` on one engine, judged by the case alone (no snapshot, no
 /// expectations): what `fuzz` compares. `processes` as for a cell.
+/// `parsed` may hold the case already prepared (one preparation for many
+/// engines); otherwise it is prepared here.
 pub fn run_alone(
     engine: &ReadyEngine,
     case: &Case,
+    parsed: &Parsed<'_>,
     caps: Caps,
     processes: Processes<'_>,
 ) -> CaseRun {
-    run_on(&[engine], case, &Parsed::new(), caps, processes)
+    if let Some(Ok(prepared)) = parsed.get(case.name.as_str()) {
+        if let Some(why) = engine.lacking(&prepared.needs(case)) {
+            return CaseRun::Unsupported(why);
+        }
+    }
+    run_on(&[engine], case, parsed, caps, processes)
 }
 
 /// Run `case` on one engine, or on a cross-version pair: a case of standard

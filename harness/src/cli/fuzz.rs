@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use wasm_compat::engine_id::EngineId;
 use wasm_compat::fsutil;
 use wasm_compat::fuzz::{self, Finding, Summary, Transcript};
+use wasm_compat::interp::Parsed;
 use wasm_compat::plan::ReadyEngine;
 use wasm_compat::proposal::Proposal;
 use wasm_compat::run::Processes;
@@ -136,6 +137,10 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     Ok(super::exit(summary.findings.is_empty()))
 }
 
+/// A module that takes longer than this on all engines together is named
+/// with its slowest engine (where a run's time goes).
+const SLOW_MODULE: Duration = Duration::from_secs(2);
+
 /// A fuzzing run's engines and what it found so far.
 struct Fuzzer<'a> {
     args: &'a Args,
@@ -219,11 +224,38 @@ impl<'a> Fuzzer<'a> {
         };
         let case = fuzz::module_case(seed, &bytes, &self.common);
         let caps = self.caps;
-        let transcripts: Vec<Transcript> = self
+        // Parsed, encoded and its proposals inferred once for every engine.
+        let cases = [case];
+        let buffers = wasm_compat::run::buffers(&cases);
+        let parsed = wasm_compat::run::parse_cases(&cases, &buffers);
+        let [case] = &cases;
+        let started = Instant::now();
+        let timed: Vec<(Transcript, Duration)> = self
             .engines
             .par_iter()
-            .map(|e| fuzz::transcript(e, &case, caps, Processes::Pooled(&self.pool)))
+            .map(|e| {
+                let started = Instant::now();
+                let pooled = Processes::Pooled(&self.pool);
+                let transcript = fuzz::transcript(e, case, &parsed, caps, pooled);
+                (transcript, started.elapsed())
+            })
             .collect();
+        let (transcripts, times): (Vec<Transcript>, Vec<Duration>) = timed.into_iter().unzip();
+        if started.elapsed() >= SLOW_MODULE {
+            let mut by_time: Vec<(Duration, &EngineId)> =
+                times.iter().copied().zip(&self.ids).collect();
+            by_time.sort_by(|a, b| b.0.cmp(&a.0));
+            let slowest: Vec<String> = by_time
+                .iter()
+                .take(3)
+                .map(|(t, id)| format!("{id} {t:.1?}"))
+                .collect();
+            eprintln!(
+                "fuzz: seed {seed} took {:.1?} (slowest: {})",
+                started.elapsed(),
+                slowest.join(", ")
+            );
+        }
         self.summary.modules += 1;
         self.summary.calls += (fuzz::calls(&bytes, seed).len() * self.engines.len()) as u64;
         for t in &transcripts {
@@ -233,7 +265,7 @@ impl<'a> Fuzzer<'a> {
         }
         for (a, b) in self.pairs.clone() {
             if let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) {
-                self.examine(seed, &bytes, &case, (a, b), outcomes)?;
+                self.examine(seed, &bytes, case, (a, b), outcomes)?;
             }
         }
         Ok(())
@@ -262,8 +294,8 @@ impl<'a> Fuzzer<'a> {
         }
         let (ea, eb) = (&self.engines[a], &self.engines[b]);
         let again = (
-            fuzz::transcript(ea, case, self.caps, Processes::Fresh),
-            fuzz::transcript(eb, case, self.caps, Processes::Fresh),
+            fuzz::transcript(ea, case, &Parsed::new(), self.caps, Processes::Fresh),
+            fuzz::transcript(eb, case, &Parsed::new(), self.caps, Processes::Fresh),
         );
         let mut finding = Finding {
             seed,
