@@ -8,6 +8,7 @@
 //! `(observe (invoke ...))` per exported function), so it runs through the
 //! one interpreter; two engines differ when their snapshot lines differ.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
@@ -23,7 +24,7 @@ use crate::cases::Case;
 use crate::engine_id::EngineId;
 use crate::interp::CaseRun;
 use crate::interp::Parsed;
-use crate::outcome::{agree, DirectiveRecord};
+use crate::outcome::{agree, Actual, DirectiveRecord};
 use crate::plan::ReadyEngine;
 use crate::proposal::Proposal;
 use crate::run::Processes;
@@ -319,7 +320,9 @@ fn unplaced(record: &DirectiveRecord) -> String {
 /// values by bits, failures by kind, a coarser trap kind agreeing with a
 /// finer one), as (first's, second's) snapshot lines without positions;
 /// none once either side exhausted its stack (how deep a stack goes is each
-/// engine's own, and after that the runs are no longer comparable).
+/// engine's own, and after that the runs are no longer comparable) or ran
+/// out of its time (`fuzz --budget`: how fast a module runs is the engine's
+/// own too; such runs are listed in [`Summary::slow`] instead).
 pub fn first_difference(a: &Transcript, b: &Transcript) -> Option<(String, String)> {
     let (Transcript::Ran(a), Transcript::Ran(b)) = (a, b) else {
         return None;
@@ -331,9 +334,11 @@ pub fn first_difference(a: &Transcript, b: &Transcript) -> Option<(String, Strin
             (None, Some(y)) => return Some(("(nothing)".into(), unplaced(y))),
             (None, None) => return None,
         };
-        let exhausted =
-            |r: &DirectiveRecord| r.actual.failure_kind() == Some(&FailureKind::Exhaustion);
-        if exhausted(x) || exhausted(y) {
+        let incomparable = |r: &DirectiveRecord| {
+            r.actual.failure_kind() == Some(&FailureKind::Exhaustion)
+                || matches!(r.actual, Actual::Timeout { .. })
+        };
+        if incomparable(x) || incomparable(y) {
             return None;
         }
         if !agree(x, y) {
@@ -414,6 +419,30 @@ pub struct Summary {
     pub flaky: Vec<Finding>,
     /// Modules `wasm-smith` could not make, or cases that could not run.
     pub errors: Vec<String>,
+    /// The longest one module could run on one engine, in seconds.
+    #[serde(default)]
+    pub budget_secs: u64,
+    /// Modules an engine did not finish within the budget (compared only
+    /// up to where its time ran out).
+    #[serde(default)]
+    pub slow: Vec<Slow>,
+}
+
+/// A module one engine did not finish within `fuzz --budget`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slow {
+    /// The module's seed.
+    pub seed: u64,
+    /// The engine.
+    pub engine: String,
+}
+
+impl Transcript {
+    /// Whether the run ran out of its time.
+    pub fn timed_out(&self) -> bool {
+        matches!(self, Transcript::Ran(records)
+            if records.iter().any(|r| matches!(r.actual, Actual::Timeout { .. })))
+    }
 }
 
 impl Summary {
@@ -442,6 +471,22 @@ impl Summary {
             self.flaky.len(),
             self.errors.len()
         );
+        if !self.slow.is_empty() {
+            let mut by_engine: BTreeMap<&str, usize> = BTreeMap::new();
+            for slow in &self.slow {
+                *by_engine.entry(&slow.engine).or_default() += 1;
+            }
+            let counts: Vec<String> = by_engine
+                .iter()
+                .map(|(engine, n)| format!("`{engine}` {n}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "Module runs over the budget of {} s, compared only up to there: {}.\n",
+                self.budget_secs,
+                counts.join(", ")
+            );
+        }
         if !self.findings.is_empty() || !self.flaky.is_empty() {
             let _ = writeln!(
                 s,
@@ -588,6 +633,17 @@ mod tests {
                 bytes: (300, 40),
                 case: Some("cases/fuzz/e-6-0.wast".into()),
             }],
+            budget_secs: 2,
+            slow: vec![
+                Slow {
+                    seed: 7,
+                    engine: "e@1.0.0".into(),
+                },
+                Slow {
+                    seed: 8,
+                    engine: "e@1.0.0".into(),
+                },
+            ],
             ..Summary::default()
         };
         let dir = tempfile::tempdir().unwrap();
@@ -601,6 +657,10 @@ mod tests {
         );
         assert!(
             text.contains("| 6 | `e@1.0.0` vs `e@2.0.0` | invoke: [i32:0x00000001] / invoke: trap unreachable | 300 → 40 | `cases/fuzz/e-6-0.wast` |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("over the budget of 2 s, compared only up to there: `e@1.0.0` 2."),
             "{text}"
         );
         std::fs::write(&path, "{}x").unwrap();
@@ -700,6 +760,26 @@ mod tests {
             }),
         )]);
         assert_eq!(first_difference(&a, &deep), None);
+        // A run that ran out of its budget is compared only up to there.
+        let slow = Transcript::Ran(vec![
+            record(5, Actual::Ok),
+            record(7, Actual::Timeout { after_secs: 2 }),
+        ]);
+        assert_eq!(first_difference(&b, &slow), None);
+        assert!(slow.timed_out() && !a.timed_out());
+        let slow_early = Transcript::Ran(vec![
+            record(5, Actual::Timeout { after_secs: 2 }),
+            record(7, Actual::NotRun),
+        ]);
+        assert_eq!(first_difference(&slow_early, &a), None);
+        let differs_first = Transcript::Ran(vec![
+            record(5, trap(TrapKind::Unreachable)),
+            record(7, Actual::Timeout { after_secs: 2 }),
+        ]);
+        assert_eq!(
+            first_difference(&a, &differs_first),
+            Some(("invoke: ok".into(), "invoke: trap unreachable".into()))
+        );
         let ids: Vec<EngineId> = [
             "wasmtime@1.0.0",
             "wasmtime@2.0.0",

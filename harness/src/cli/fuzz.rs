@@ -39,7 +39,17 @@ pub struct Args {
     /// Shrinking attempts per finding (each runs both engines once).
     #[arg(long, default_value_t = 100)]
     shrink_attempts: u32,
+    /// Longest one module may run on one engine (`2s`, `1m`): past it the
+    /// engine's process is stopped and that module is compared there only up
+    /// to where its time ran out, and listed as slow in the summary.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    budget: Duration,
 }
+
+/// Modules generated and run together: each engine goes on to the next
+/// module while another is still busy with an earlier one, and then the
+/// batch's differences are examined in seed order.
+const BATCH: u64 = 8;
 
 /// The `bisect` that finds which release made `good` into `bad`: for two
 /// releases of one family in one configuration.
@@ -58,6 +68,16 @@ fn bisect_command(good: &EngineId, bad: &EngineId, case: &std::path::Path) -> Op
         "wasm-compat bisect --engine {engine} --good {from} --bad {to} --case {}",
         case.display()
     ))
+}
+
+/// A run's caps with `budget` as the longest a module may take on one
+/// engine (and so any one request of it).
+fn budgeted(caps: wasm_compat::adapter::Caps, budget: Duration) -> wasm_compat::adapter::Caps {
+    wasm_compat::adapter::Caps {
+        request: caps.request.min(budget),
+        case: Some(caps.case.map_or(budget, |case| case.min(budget))),
+        ..caps
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -91,9 +111,10 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     );
     let mut n = 0u64;
     while Instant::now() < fuzzer.deadline && args.modules.is_none_or(|m| n < m) {
-        fuzzer.module(args.seed + n)?;
-        n += 1;
-        if progress && n.is_multiple_of(10) {
+        let batch = args.modules.map_or(BATCH, |m| BATCH.min(m - n));
+        fuzzer.batch(args.seed + n..args.seed + n + batch)?;
+        n += batch;
+        if progress {
             eprintln!(
                 "fuzz: {n} modules, {} calls, {} findings, {} flaky, {:.0?} of {:?}",
                 fuzzer.summary.calls,
@@ -125,6 +146,13 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
         summary.errors.len(),
         json_path.display()
     );
+    if !summary.slow.is_empty() {
+        println!(
+            "fuzz: {} module runs over the budget of {} s (compared up to there; `slow` in the summary)",
+            summary.slow.len(),
+            summary.budget_secs
+        );
+    }
     if summary.findings.is_empty() {
         println!("fuzz: no difference in {} modules", summary.modules);
     } else {
@@ -171,6 +199,7 @@ impl<'a> Fuzzer<'a> {
         let timeout = matrix.limits.request_timeout();
         let mut summary = Summary {
             seed: args.seed,
+            budget_secs: args.budget.as_secs(),
             ..Summary::default()
         };
         let (mut ids, mut engines) = (Vec::new(), Vec::new());
@@ -204,7 +233,7 @@ impl<'a> Fuzzer<'a> {
             engines,
             ids,
             common,
-            caps: matrix.limits.caps(),
+            caps: budgeted(matrix.limits.caps(), args.budget),
             pool,
             deadline: Instant::now() + args.time,
             seen: BTreeSet::new(),
@@ -212,36 +241,63 @@ impl<'a> Fuzzer<'a> {
         })
     }
 
-    /// Generate the module of `seed`, run it everywhere, and examine every
-    /// pair that differs.
-    fn module(&mut self, seed: u64) -> Result<()> {
-        let bytes = match fuzz::module(seed, &self.common) {
-            Ok(b) => b,
-            Err(e) => {
-                self.summary.errors.push(format!("{e:#}"));
-                return Ok(());
+    /// Generate the modules of `seeds`, run each everywhere, and examine
+    /// every pair that differs.
+    fn batch(&mut self, seeds: std::ops::Range<u64>) -> Result<()> {
+        let mut modules = Vec::new();
+        for seed in seeds {
+            match fuzz::module(seed, &self.common) {
+                Ok(bytes) => {
+                    let case = fuzz::module_case(seed, &bytes, &self.common);
+                    modules.push((seed, bytes, case));
+                }
+                Err(e) => self.summary.errors.push(format!("{e:#}")),
             }
-        };
-        let case = fuzz::module_case(seed, &bytes, &self.common);
-        let caps = self.caps;
-        // Parsed, encoded and its proposals inferred once for every engine.
-        let cases = [case];
+        }
+        // Each case parsed, encoded and its proposals inferred once for every engine.
+        let cases: Vec<_> = modules.iter().map(|(_, _, case)| case.clone()).collect();
         let buffers = wasm_compat::run::buffers(&cases);
         let parsed = wasm_compat::run::parse_cases(&cases, &buffers);
-        let [case] = &cases;
+        let engines = self.engines.len();
+        let caps = self.caps;
         let started = Instant::now();
-        let timed: Vec<(Transcript, Duration)> = self
-            .engines
-            .par_iter()
-            .map(|e| {
+        let timed: Vec<(Transcript, Duration)> = (0..cases.len() * engines)
+            .into_par_iter()
+            .map(|at| {
+                let (case, engine) = (&cases[at / engines], &self.engines[at % engines]);
                 let started = Instant::now();
                 let pooled = Processes::Pooled(&self.pool);
-                let transcript = fuzz::transcript(e, case, &parsed, caps, pooled);
+                let transcript = fuzz::transcript(engine, case, &parsed, caps, pooled);
                 (transcript, started.elapsed())
             })
             .collect();
-        let (transcripts, times): (Vec<Transcript>, Vec<Duration>) = timed.into_iter().unzip();
-        if started.elapsed() >= SLOW_MODULE {
+        let elapsed = started.elapsed();
+        let mut timed = timed.into_iter();
+        for (seed, bytes, case) in &modules {
+            let (transcripts, times): (Vec<Transcript>, Vec<Duration>) =
+                timed.by_ref().take(engines).unzip();
+            self.tally(*seed, bytes, &transcripts, &times, elapsed);
+            for (a, b) in self.pairs.clone() {
+                if let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) {
+                    self.examine(*seed, bytes, case, (a, b), outcomes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Count one module's run: its calls, its errors, the engines that ran
+    /// out of the budget, and, for a slow module, where its time went.
+    fn tally(
+        &mut self,
+        seed: u64,
+        bytes: &[u8],
+        transcripts: &[Transcript],
+        times: &[Duration],
+        batch: Duration,
+    ) {
+        let total: Duration = times.iter().sum();
+        if total >= SLOW_MODULE {
             let mut by_time: Vec<(Duration, &EngineId)> =
                 times.iter().copied().zip(&self.ids).collect();
             by_time.sort_by(|a, b| b.0.cmp(&a.0));
@@ -251,24 +307,23 @@ impl<'a> Fuzzer<'a> {
                 .map(|(t, id)| format!("{id} {t:.1?}"))
                 .collect();
             eprintln!(
-                "fuzz: seed {seed} took {:.1?} (slowest: {})",
-                started.elapsed(),
+                "fuzz: seed {seed} took {total:.1?} on all engines together, its batch {batch:.1?} (slowest: {})",
                 slowest.join(", ")
             );
         }
         self.summary.modules += 1;
-        self.summary.calls += (fuzz::calls(&bytes, seed).len() * self.engines.len()) as u64;
-        for t in &transcripts {
+        self.summary.calls += (fuzz::calls(bytes, seed).len() * self.engines.len()) as u64;
+        for (t, id) in transcripts.iter().zip(&self.ids) {
             if let Transcript::Error(why) = t {
                 self.summary.errors.push(format!("seed {seed}: {why}"));
             }
-        }
-        for (a, b) in self.pairs.clone() {
-            if let Some(outcomes) = fuzz::first_difference(&transcripts[a], &transcripts[b]) {
-                self.examine(seed, &bytes, case, (a, b), outcomes)?;
+            if t.timed_out() {
+                self.summary.slow.push(fuzz::Slow {
+                    seed,
+                    engine: id.to_string(),
+                });
             }
         }
-        Ok(())
     }
 
     /// A difference between engines `a` and `b`: unless already found,
@@ -370,6 +425,24 @@ mod tests {
             bisect_command(&id("wasmtime@48.0.8"), &id("wasmi@2.0.0"), case),
             None
         );
+    }
+
+    #[test]
+    fn the_budget_caps_a_module_and_each_request_of_it() {
+        let caps = wasm_compat::adapter::Caps {
+            request: Duration::from_secs(60),
+            case: Some(Duration::from_secs(900)),
+            memory_bytes: Some(1 << 30),
+        };
+        let two = Duration::from_secs(2);
+        let module = budgeted(caps, two);
+        assert_eq!((module.request, module.case), (two, Some(two)));
+        assert_eq!(module.memory_bytes, caps.memory_bytes);
+        // A matrix's tighter limits stay.
+        let tight = budgeted(caps, Duration::from_secs(3600));
+        assert_eq!((tight.request, tight.case), (caps.request, caps.case));
+        let unbounded = wasm_compat::adapter::Caps { case: None, ..caps };
+        assert_eq!(budgeted(unbounded, two).case, Some(two));
     }
 
     #[test]
