@@ -357,6 +357,29 @@ pub(super) fn finish_build(b: &Builder, f: Finish<'_>) -> Result<BuiltAdapter> {
         .with_context(|| format!("{id}: build finished but {} is incomplete", out.display()))
 }
 
+/// Make `build_dir`'s generated package a [`BuildProfile::Probe`] build:
+/// `[profile.release.package.NAME] opt-level = 0` for each of `crates`
+/// (the engine's own, as resolved), the rest left as in a release build.
+pub(super) fn unoptimise<'a>(
+    build_dir: &Path,
+    crates: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let path = build_dir.join("Cargo.toml");
+    // Appended, not re-serialised: the rest of the file keeps the layout an
+    // adapter's build script reads.
+    let mut text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    for name in crates {
+        let key = toml::Value::String(name.to_string());
+        text.push_str(&format!(
+            "\n[profile.release.package.{key}]\nopt-level = 0\n"
+        ));
+    }
+    toml::from_str::<toml::Table>(&text)
+        .with_context(|| format!("{}: not TOML with the probe's profile", path.display()))?;
+    crate::fsutil::write_atomic(&path, text.as_bytes())
+}
+
 /// The generated package of an adapter build: the adapter crate's sources,
 /// the engine at `version` exactly (or from `engine_path`), package version
 /// `version` (the adapter's `build.rs` derives its API cfgs from it).
@@ -366,7 +389,6 @@ pub(super) fn generated_manifest(
     yanked: bool,
     features: &[String],
     engine_path: Option<&Path>,
-    build_profile: BuildProfile,
 ) -> Result<String> {
     let abs = |p: &Path| p.display().to_string();
     let mut package = toml::Table::new();
@@ -428,8 +450,10 @@ pub(super) fn generated_manifest(
         }
         deps.insert(name.clone(), spec.into());
     }
+    let mut release = toml::Table::new();
+    release.insert("debug".into(), false.into());
     let mut profile = toml::Table::new();
-    profile.insert("release".into(), build_profile.cargo_settings().into());
+    profile.insert("release".into(), release.into());
 
     let mut doc = toml::Table::new();
     doc.insert("package".into(), package.into());
@@ -472,15 +496,7 @@ mod tests {
             )
             .unwrap(),
         };
-        let text = generated_manifest(
-            &adapter,
-            &v("1.2.0"),
-            false,
-            &["std".into()],
-            None,
-            BuildProfile::Release,
-        )
-        .unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), false, &["std".into()], None).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.0"));
         assert_eq!(
@@ -498,18 +514,27 @@ mod tests {
             None,
             "release keeps cargo's opt-level 3"
         );
+        // A probe build unoptimises the engine's own crates and no others.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), &text).unwrap();
+        unoptimise(dir.path(), ["demo", "demo_core"]).unwrap();
+        let after = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+        assert!(after.starts_with(&text), "the generated layout stays");
+        let probe: toml::Table = toml::from_str(&after).unwrap();
+        let release = &probe["profile"]["release"];
+        assert_eq!(release.get("opt-level"), None);
+        assert_eq!(release["debug"].as_bool(), Some(false));
+        for name in ["demo", "demo_core"] {
+            assert_eq!(release["package"][name]["opt-level"].as_integer(), Some(0));
+        }
+        assert_eq!(release["package"].as_table().unwrap().len(), 2);
+        assert_eq!(probe["dependencies"], doc["dependencies"]);
         // A yanked release is required loosely, then locked precisely.
-        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], None, BuildProfile::Probe)
-            .unwrap();
+        let text = generated_manifest(&adapter, &v("1.2.0"), true, &[], None).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(
             doc["dependencies"]["demo"]["version"].as_str(),
             Some("^1.2.0")
         );
-        // A probe build is unoptimised but checks nothing a release build does not.
-        let probe = &doc["profile"]["release"];
-        assert_eq!(probe["opt-level"].as_integer(), Some(0));
-        assert_eq!(probe["debug-assertions"].as_bool(), Some(false));
-        assert_eq!(probe["overflow-checks"].as_bool(), Some(false));
     }
 }

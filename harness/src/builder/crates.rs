@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 
 use super::cargo::{
     cargo, finish_build, generated_manifest, locked_registry_packages, source_key, source_key_with,
-    AdapterManifest, Finish,
+    unoptimise, AdapterManifest, Finish,
 };
 use super::index::IndexEntry;
 use super::{
@@ -135,14 +135,7 @@ fn build(
     // Resolve as cargo would on its own. Cargo never picks a yanked release by
     // itself but locks one on request: a yanked engine release is required as
     // `^X.Y.Z` and then set precisely.
-    let text = generated_manifest(
-        manifest,
-        &version,
-        engine_entry.yanked,
-        &features,
-        None,
-        builder.profile(),
-    )?;
+    let text = generated_manifest(manifest, &version, engine_entry.yanked, &features, None)?;
     crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
     cargo(&build_dir, &["generate-lockfile"], id)?;
     if engine_entry.yanked {
@@ -159,6 +152,10 @@ fn build(
     let moves = pin_release_crates(builder, manifest, &engine_entry, &build_dir, id)?;
     let resolved = locked_registry_packages(&build_dir.join("Cargo.lock"))?;
     let engine_crates = engine_crates(manifest, &resolved, &moves, id)?;
+    if builder.profile() == BuildProfile::Probe {
+        let own = engine_crates.iter().map(|c| c.name.as_str());
+        unoptimise(&build_dir, own.chain([manifest.package.as_str()]))?;
+    }
     finish_build(
         builder,
         Finish {

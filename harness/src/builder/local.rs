@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::cargo::{
     cargo, finish_build, generated_manifest, locked_registry_packages, read_package, source_key,
-    AdapterManifest, Finish,
+    unoptimise, AdapterManifest, Finish,
 };
-use super::{collect_files, Builder, BuiltAdapter, EngineSource, ResolvedCrate};
+use super::{collect_files, BuildProfile, Builder, BuiltAdapter, EngineSource, ResolvedCrate};
 use crate::engine_id::EngineId;
 
 /// An adapter crate in `dir` over the engine crate checked out in `engine`.
@@ -99,7 +99,6 @@ impl LocalCheckout<'_> {
             false,
             &features,
             Some(self.engine),
-            builder.profile(),
         )?;
         crate::fsutil::write_atomic(&build_dir.join("Cargo.toml"), text.as_bytes())?;
         cargo(&build_dir, &["generate-lockfile"], id)?;
@@ -109,6 +108,11 @@ impl LocalCheckout<'_> {
             version: format!("{} (local: {})", local.version, self.engine.display()),
             unpinned: None,
         }];
+        if builder.profile() == BuildProfile::Probe {
+            let own = resolved.keys().filter(|n| manifest.is_release_crate(n));
+            let adapter = [local.name.as_str(), manifest.package.as_str()];
+            unoptimise(&build_dir, own.map(String::as_str).chain(adapter))?;
+        }
         finish_build(
             builder,
             Finish {

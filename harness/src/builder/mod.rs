@@ -105,29 +105,19 @@ pub enum BuildProfile {
     /// Optimised (`opt-level = 3`): every run, bench and sweep.
     #[default]
     Release,
-    /// Unoptimised (`opt-level = 0`, with debug assertions and overflow
-    /// checks off, as in release): a build about three times quicker for a
-    /// bisect probe that runs one case; what it measures of time is not the
-    /// release build's.
+    /// The engine's own crates (those released with it: `release-crates`
+    /// of the adapter's manifest) and the adapter unoptimised,
+    /// `opt-level = 0`; every other crate as in a release build, so a probe
+    /// reuses what release builds of other versions left in the shared
+    /// target folder and compiles only what its version changes, quickly.
+    /// For a bisect probe that runs one case; what it measures of time is
+    /// not the release build's.
     Probe,
 }
 
 impl BuildProfile {
     fn is_release(&self) -> bool {
         *self == BuildProfile::Release
-    }
-
-    /// The `[profile.release]` keys of a generated adapter package.
-    fn cargo_settings(self) -> toml::Table {
-        let mut release = toml::Table::new();
-        release.insert("debug".into(), false.into());
-        if self == BuildProfile::Probe {
-            release.insert("opt-level".into(), 0.into());
-            release.insert("debug-assertions".into(), false.into());
-            release.insert("overflow-checks".into(), false.into());
-            release.insert("incremental".into(), false.into());
-        }
-        release
     }
 }
 
