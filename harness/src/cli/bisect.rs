@@ -58,7 +58,8 @@ pub struct Args {
     #[arg(long, requires = "with")]
     probe_first: bool,
     /// How Rust adapters that must be built for the probes are compiled:
-    /// `probe` (unoptimised, about three times quicker to build) or
+    /// `probe` (the engine's own crates unoptimised: a wasmtime probe
+    /// builds in about a minute instead of two and a half) or
     /// `release`. By default `probe` for a case of standard wast and
     /// `release` for one that measures time or memory; cached release
     /// builds are used either way.
@@ -208,7 +209,9 @@ pub fn run(args: Args, progress: bool) -> Result<ExitCode> {
     println!(
         "Rust adapters built for the probes: `{profile}` profile{}",
         match profile {
-            BuildProfile::Probe => " (unoptimised; cached release builds used as they are)",
+            BuildProfile::Probe => {
+                " (the engine's crates unoptimised; cached release builds used as they are)"
+            }
             BuildProfile::Release => "",
         }
     );

@@ -17,7 +17,8 @@ pub struct Args {
     #[arg(long)]
     engine: String,
     /// How a Rust adapter that must be built is compiled, as for `bisect`:
-    /// by default `probe` (unoptimised) for a case of standard wast,
+    /// by default `probe` (the engine's crates unoptimised) for a case of
+    /// standard wast,
     /// `release` for one that measures time or memory.
     #[arg(long, value_enum)]
     profile: Option<wasm_compat::builder::BuildProfile>,

@@ -396,6 +396,35 @@ fn an_engine_dying_mid_case_ends_its_part_of_the_case() {
 }
 
 #[test]
+fn a_module_text_refused_after_a_crash_in_flight_is_not_run() {
+    // The harness's own parser refuses the quoted module, so no request is
+    // needed; still, the call before it crashed the engine, and everything
+    // after a crash records `not-run`.
+    let text = format!(
+        "{}(assert_malformed (module quote \"(func (result i32) (param i32))\") \"unexpected\")\n\
+         (assert_malformed (module quote \"(func (result i32) (param i32))\") \"unexpected\")",
+        many_calls(2)
+    );
+    let mut engine = calls_answer(ok(Reply::Values(vec![Value::I32(7)]))).dying_at(5);
+    let records = run(&mut engine, &text);
+    assert_eq!(
+        verdicts(&records),
+        [
+            ("module", Verdict::Pass),
+            ("assert_return", Verdict::Pass),
+            ("assert_return", Verdict::Crash),
+            ("assert_malformed", Verdict::NotRun),
+            ("assert_malformed", Verdict::NotRun),
+        ]
+    );
+    // Without a crash the same refusal passes, judged by the harness alone.
+    let mut engine = calls_answer(ok(Reply::Values(vec![Value::I32(7)])));
+    let records = run(&mut engine, &text);
+    assert_eq!(verdicts(&records)[3], ("assert_malformed", Verdict::Pass));
+    assert!(matches!(records[3].actual, Actual::TextRejected { .. }));
+}
+
+#[test]
 fn an_engine_dying_outside_the_window_records_the_crash_there() {
     let text = "(module)\n(module)\n(module)";
     let mut engine = ScriptedEngine::done().dying_at(4);
