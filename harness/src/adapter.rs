@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -218,8 +218,29 @@ impl Pool {
     }
 }
 
-/// How long a waiting read looks for an answer before it sleeps in `poll`.
+/// How long a waiting read looks for an answer before it sleeps in `poll`,
+/// while a core is left idle by the run (see [`spin_for_workers`]).
 const SPIN: Duration = Duration::from_micros(50);
+
+/// The look-before-sleeping of this process's waiting reads, in
+/// microseconds: [`SPIN`] until [`spin_for_workers`] says otherwise.
+static SPIN_MICROS: AtomicU64 = AtomicU64::new(SPIN.as_micros() as u64);
+
+/// Set the look-before-sleeping for a run of `workers` workers: it pays
+/// only while a core would otherwise be idle (one worker and its adapter on
+/// two cores); when the workers fill the cores, looking takes time from the
+/// adapters' own compile threads (measured on wasm-v2: two workers on
+/// wasmtime 0.88 s looking, 0.76 s not; one worker 1.25 s looking, 1.30 s
+/// not; BENCHMARKS.md, "Throughput").
+pub fn spin_for_workers(workers: usize) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let micros = if workers < cores {
+        SPIN.as_micros() as u64
+    } else {
+        0
+    };
+    SPIN_MICROS.store(micros, Ordering::Relaxed);
+}
 
 /// How often a waiting read looks at the adapter's resident memory.
 const MEMORY_CHECK: Duration = Duration::from_millis(50);
@@ -497,13 +518,14 @@ impl AdapterProcess {
     }
 }
 
-/// Look at `fd` without sleeping for up to [`SPIN`]: the poll's result, 0
+/// Look at `fd` without sleeping for up to [`SPIN`] (when a core is idle,
+/// see [`spin_for_workers`]): the poll's result, 0
 /// when nothing came. Most answers come within microseconds, and a process
 /// that sleeps in `poll` is woken much later than that on a virtual machine
 /// (measured: one worker on wasm-v2 took 0.66 s sleeping at once, 0.44 s
 /// looking first; BENCHMARKS.md).
 fn spin_poll(fd: &mut libc::pollfd) -> i32 {
-    let until = Instant::now() + SPIN;
+    let until = Instant::now() + Duration::from_micros(SPIN_MICROS.load(Ordering::Relaxed));
     loop {
         // SAFETY: one valid pollfd for the duration of the call.
         let ready = unsafe { libc::poll(fd, 1, 0) };

@@ -520,6 +520,7 @@ pub fn execute(builder: &Builder, job: &Job<'_>) -> Result<RunResults> {
     let mut ready = Engines::new();
     let mut results: Vec<CaseResult> = Vec::new();
     let idle = Pool::new(job.jobs);
+    crate::adapter::spin_for_workers(job.jobs);
     let buffers = buffers(&job.cases);
     let parsed = parse_cases(&job.cases, &buffers);
     std::thread::scope(|scope| {

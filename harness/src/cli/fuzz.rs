@@ -227,6 +227,7 @@ impl<'a> Fuzzer<'a> {
         summary.engines = ids.iter().map(|id| id.to_string()).collect();
         summary.proposals = common.iter().map(|p| p.name().to_string()).collect();
         let pool = wasm_compat::adapter::Pool::new(engines.len());
+        wasm_compat::adapter::spin_for_workers(rayon::current_num_threads());
         Ok(Fuzzer {
             args,
             pairs: fuzz::pairs(&ids, &matrix.reference),
