@@ -254,9 +254,9 @@ pub fn run_cell(
 }
 
 /// Run `case` on one engine, judged by the case alone (no snapshot, no
-/// expectations): what `fuzz` compares. `processes` as for a cell.
+/// expectations): what `fuzz` compares. `processes` as for a cell;
 /// `parsed` may hold the case already prepared (one preparation for many
-/// engines); otherwise it is prepared here.
+/// engines), otherwise it is prepared here.
 pub fn run_alone(
     engine: &ReadyEngine,
     case: &Case,
@@ -264,17 +264,14 @@ pub fn run_alone(
     caps: Caps,
     processes: Processes<'_>,
 ) -> CaseRun {
-    if let Some(Ok(prepared)) = parsed.get(case.name.as_str()) {
-        if let Some(why) = engine.lacking(&prepared.needs(case)) {
-            return CaseRun::Unsupported(why);
-        }
-    }
     run_on(&[engine], case, parsed, caps, processes)
 }
 
 /// Run `case` on one engine, or on a cross-version pair: a case of standard
 /// wast directives in a process that may have run other cases (it is reset by
-/// the case's `configure`), anything else in a fresh one.
+/// the case's `configure`), anything else in a fresh one; a case that needs
+/// what an engine lacks is unsupported there (for a planned cell the plan
+/// has already said so).
 fn run_on(
     ready: &[&ReadyEngine],
     case: &Case,
@@ -282,22 +279,23 @@ fn run_on(
     caps: Caps,
     processes: Processes<'_>,
 ) -> CaseRun {
-    match parsed.get(case.name.as_str()) {
-        Some(Ok(prepared)) => run_on_prepared(ready, case, prepared, caps, processes),
+    let (buf, fresh);
+    let prepared = match parsed.get(case.name.as_str()) {
+        Some(Ok(prepared)) => prepared,
         // The plan decided these before the cell ran.
-        Some(Err(ends)) => ends.clone(),
+        Some(Err(ends)) => return ends.clone(),
         None => {
-            let buf = crate::interp::buffer(case);
-            let prepared = match crate::interp::prepare(buf.as_ref(), case) {
+            buf = crate::interp::buffer(case);
+            fresh = match crate::interp::prepare(buf.as_ref(), case) {
                 Ok(prepared) => prepared,
                 Err(ends) => return ends,
             };
-            let lacks = ready.iter().find_map(|e| e.lacking(&prepared.needs(case)));
-            match lacks {
-                Some(why) => CaseRun::Unsupported(why),
-                None => run_on_prepared(ready, case, &prepared, caps, processes),
-            }
+            &fresh
         }
+    };
+    match ready.iter().find_map(|e| e.lacking(&prepared.needs(case))) {
+        Some(why) => CaseRun::Unsupported(why),
+        None => run_on_prepared(ready, case, prepared, caps, processes),
     }
 }
 

@@ -245,18 +245,17 @@ impl<'a> Fuzzer<'a> {
     /// Generate the modules of `seeds`, run each everywhere, and examine
     /// every pair that differs.
     fn batch(&mut self, seeds: std::ops::Range<u64>) -> Result<()> {
-        let mut modules = Vec::new();
+        let (mut modules, mut cases) = (Vec::new(), Vec::new());
         for seed in seeds {
             match fuzz::module(seed, &self.common) {
                 Ok(bytes) => {
-                    let case = fuzz::module_case(seed, &bytes, &self.common);
-                    modules.push((seed, bytes, case));
+                    cases.push(fuzz::module_case(seed, &bytes, &self.common));
+                    modules.push((seed, bytes));
                 }
                 Err(e) => self.summary.errors.push(format!("{e:#}")),
             }
         }
         // Each case parsed, encoded and its proposals inferred once for every engine.
-        let cases: Vec<_> = modules.iter().map(|(_, _, case)| case.clone()).collect();
         let buffers = wasm_compat::run::buffers(&cases);
         let parsed = wasm_compat::run::parse_cases(&cases, &buffers);
         let engines = self.engines.len();
@@ -274,7 +273,7 @@ impl<'a> Fuzzer<'a> {
             .collect();
         let elapsed = started.elapsed();
         let mut timed = timed.into_iter();
-        for (seed, bytes, case) in &modules {
+        for ((seed, bytes), case) in modules.iter().zip(&cases) {
             let (transcripts, times): (Vec<Transcript>, Vec<Duration>) =
                 timed.by_ref().take(engines).unzip();
             self.tally(*seed, bytes, &transcripts, &times, elapsed);
